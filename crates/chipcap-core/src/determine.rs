@@ -1,0 +1,1069 @@
+//! The decision table of the AI Diffusion framework (15 CFR 742.6(a)(6)(iii), (a)(13), (b)(10), (b)(14);
+//! 740.27-740.29; 740.8; 748.15), as one pure function of (request, rules).
+
+use crate::classify::{classify_chip, ClassifyError};
+use crate::country::{CountryCode, CountrySet};
+use crate::date::Date;
+use crate::determination::*;
+use crate::params::RuleSet;
+use crate::request::{ClaimedAuthorization, EndUse, Request, Subject};
+use crate::units::Tpp;
+
+/// Why a request cannot be decided (the edges turn these into messages naming the field).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetermineError {
+    /// An item cannot be classified.
+    #[error("item {index}: {source}")]
+    Classify {
+        /// Zero-based item index.
+        index: usize,
+        /// Why.
+        source: ClassifyError,
+    },
+    /// A sum overflowed.
+    #[error("the total TPP of the request is too large")]
+    Overflow,
+    /// The request carries no items.
+    #[error("the request has no items")]
+    NoItems,
+}
+
+const C_RULESET: &str = "90 FR 4544";
+const C_TIER1: &str = "Supp. No. 5 to part 740, para (a)";
+const C_TIER3: &str = "15 CFR 742.6(b)(10)(iii)(A)(1)";
+const C_TIER2: &str = "15 CFR 742.6(b)(10)(iii)(B)";
+const C_3A090: &str = "ECCN 3A090 (Supp. No. 1 to part 774)";
+const C_NOTE2: &str = "Note 2 to ECCN 3A090";
+const C_REQ_A: &str = "15 CFR 742.6(a)(6)(iii)(A)";
+const C_REQ_B: &str = "15 CFR 742.6(a)(6)(iii)(B)";
+const C_REQ_B_HQ: &str = "15 CFR 744.23(a)(3)";
+const C_AIA: &str = "15 CFR 740.27(a)";
+const C_AIA_CERT: &str = "15 CFR 740.27(b)";
+const C_AIA_REPORT: &str = "15 CFR 740.27(c)";
+const C_AIA_WEIGHTS: &str = "15 CFR 740.27(a)(3)";
+const C_UVEU_ELIG: &str = "15 CFR 748.15(b)(2)(i)";
+const C_UVEU_LIMITS: &str = "15 CFR 748.15(a)(2)(ii)(B); Supp. No. 10 to part 748, para 6";
+const C_NVEU_ELIG: &str = "15 CFR 748.15(b)(2)(ii)";
+const C_NVEU_CAP: &str = "15 CFR 748.15(a)(2)(iii)(B)";
+const C_LPP: &str = "15 CFR 740.29(a)";
+const C_740_2: &str = "15 CFR 740.2(a)(9)(ii)";
+const C_NAC: &str = "15 CFR 740.8(a)";
+const C_ACA: &str = "15 CFR 740.8(b)";
+const C_ACM: &str = "15 CFR 740.28";
+const C_POL_A1: &str = "15 CFR 742.6(b)(10)(iii)(A)(1)";
+const C_POL_A2: &str = "15 CFR 742.6(b)(10)(iii)(A)(2)";
+const C_POL_B1: &str = "15 CFR 742.6(b)(10)(iii)(B)(1)";
+const C_POL_B2: &str = "15 CFR 742.6(b)(10)(iii)(B)(2)";
+const C_POL_C: &str = "15 CFR 742.6(b)(10)(iii)(C)";
+const C_POL_IV: &str = "15 CFR 742.6(b)(10)(iv)";
+const C_POL_14: &str = "15 CFR 742.6(b)(14)";
+const C_4E091: &str = "15 CFR 742.6(a)(13); ECCN 4E091";
+const C_4E091_NOTE2: &str = "Note 2 to ECCN 4E091";
+const C_PUBLISHED: &str = "15 CFR 734.7(a)";
+const C_SUPP10: &str = "Supp. No. 10 to part 748, paras 14, 15 and 18";
+
+/// Country groups resolved for the decision date.
+struct Groups<'a> {
+    tier1: &'a CountrySet,
+    supp5b: &'a CountrySet,
+    d5: &'a CountrySet,
+    macau: &'a CountrySet,
+    d1: &'a CountrySet,
+    d4: &'a CountrySet,
+    a5: &'a CountrySet,
+    a6: &'a CountrySet,
+}
+
+impl Groups<'_> {
+    fn tier3(&self, c: CountryCode) -> bool {
+        self.d5.contains(c) || self.macau.contains(c)
+    }
+    fn tier(&self, c: CountryCode) -> u8 {
+        if self.tier3(c) {
+            3
+        } else if self.tier1.contains(c) {
+            1
+        } else {
+            2
+        }
+    }
+    /// D:1, D:4 or D:5 (or Macau), excluding A:5 and A:6: the .b licence scope and 740.2(a)(9)(ii).
+    fn d_scope(&self, c: CountryCode) -> bool {
+        (self.d1.contains(c) || self.d4.contains(c) || self.tier3(c))
+            && !self.a5.contains(c)
+            && !self.a6.contains(c)
+    }
+}
+
+struct Out {
+    reasons: Vec<Reason>,
+    notices: Vec<Notice>,
+    allowances: Vec<Allowance>,
+}
+
+impl Out {
+    fn reason(&mut self, citation: &'static str, text: Text) {
+        self.reasons.push(Reason { citation, text });
+    }
+    fn notice(&mut self, code: &'static str, citation: Option<&'static str>, text: Text) {
+        self.notices.push(Notice {
+            code,
+            citation,
+            text,
+        });
+    }
+}
+
+/// Exact `a * 100 <= pct * b`.
+fn share_at_most(part: Tpp, total: Tpp, pct: u32) -> bool {
+    u128::from(part.milli()) * 100 <= u128::from(pct) * u128::from(total.milli())
+}
+
+/// Exact `a * 100 >= pct * b`.
+fn share_at_least(part: Tpp, total: Tpp, pct: u32) -> bool {
+    u128::from(part.milli()) * 100 >= u128::from(pct) * u128::from(total.milli())
+}
+
+fn pct_of(total: Tpp, pct: u32) -> Tpp {
+    let v = u128::from(total.milli()) * u128::from(pct) / 100;
+    Tpp::from_milli(u64::try_from(v).unwrap_or(u64::MAX))
+}
+
+fn remaining(cap: Tpp, used: Tpp, draw: Tpp) -> i128 {
+    i128::from(cap.milli()) - i128::from(used.milli()) - i128::from(draw.milli())
+}
+
+/// Decides one request under one rule set. Pure and deterministic: same inputs, same answer.
+///
+/// The chain, each step cited: rule-set window notices; tiers of destination and headquarters
+/// (Supp. No. 5 to part 740; Country Group D:5 and Macau); classification (ECCN 3A090, Note 2; ECCN
+/// 4E091); licence requirements (742.6(a)(6)(iii), (a)(13); 744.23(a)(3)); then the authorisations in the
+/// order of reading D13 (AIA 740.27, the consignee's VEU 748.15, LPP 740.29, ACA/NAC 740.8, ACM 740.28);
+/// and, when none covers the export, the licence review policy (742.6(b)(10), (b)(14)).
+pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, DetermineError> {
+    let date = req.date;
+    let g = &rules.groups;
+    let groups = Groups {
+        tier1: g.tier1.at(date).value,
+        supp5b: g.supp5b.at(date).value,
+        d5: g.d5.at(date).value,
+        macau: g.macau.at(date).value,
+        d1: g.d1.at(date).value,
+        d4: g.d4.at(date).value,
+        a5: g.a5.at(date).value,
+        a6: g.a6.at(date).value,
+    };
+    let mut out = Out {
+        reasons: Vec::with_capacity(10),
+        notices: Vec::with_capacity(4),
+        allowances: Vec::new(),
+    };
+    out.reason(
+        C_RULESET,
+        Text::RuleSet {
+            name: rules.name.clone(),
+            citation: rules.citation.clone(),
+            date,
+        },
+    );
+    window_notices(rules, date, &mut out);
+
+    let h100 = req
+        .options
+        .h100_tpp
+        .unwrap_or(*rules.params.h100_tpp.at(date).value);
+    let dest = req.destination;
+    let tier = groups.tier(dest);
+    let group_name = if groups.macau.contains(dest) {
+        "Macau, named with Country Group D:5"
+    } else if groups.d5.contains(dest) {
+        "Country Group D:5"
+    } else if dest == CountryCode::US {
+        "the United States"
+    } else if tier == 1 {
+        "Supp. No. 5 to part 740, para (a)"
+    } else {
+        "neither Supp. No. 5 para (a) nor D:5/Macau"
+    };
+    let tier_cite = match tier {
+        1 => C_TIER1,
+        3 => C_TIER3,
+        _ => C_TIER2,
+    };
+    out.reason(
+        tier_cite,
+        Text::DestinationTier {
+            country: dest,
+            tier,
+            group: group_name,
+        },
+    );
+    let hq = req.consignee.headquarters;
+    let hq_tier = groups.tier(hq);
+    out.reason(
+        match hq_tier {
+            1 => C_AIA,
+            3 => C_TIER3,
+            _ => C_TIER2,
+        },
+        Text::HeadquartersTier {
+            country: hq,
+            tier: hq_tier,
+            assumed: req.consignee.headquarters_assumed,
+        },
+    );
+
+    let mut det = Determination {
+        decision: Decision::NotControlled,
+        authorization: None,
+        review_policy: None,
+        tier,
+        eccn: Eccn::None,
+        tpp: Tpp::ZERO,
+        h100_tpp: h100,
+        items: Vec::new(),
+        allowances: Vec::new(),
+        reasons: Vec::new(),
+        notices: Vec::new(),
+        rule_set: rules.name.clone(),
+        date,
+    };
+
+    match &req.subject {
+        Subject::ModelWeights(w) => decide_weights(req, rules, &groups, w, &mut det, &mut out),
+        Subject::Items(items) => decide_chips(req, rules, &groups, items, &mut det, &mut out)?,
+    }
+    det.reasons = out.reasons;
+    det.notices = out.notices;
+    det.allowances = out.allowances;
+    Ok(det)
+}
+
+fn window_notices(rules: &RuleSet, date: Date, out: &mut Out) {
+    if date < rules.effective_from {
+        out.notice(
+            "before_effective_date",
+            Some(C_RULESET),
+            Text::BeforeEffective {
+                effective: rules.effective_from,
+            },
+        );
+    }
+    if let Some(ne) = rules.not_enforced_from {
+        if date >= ne {
+            out.notice("not_enforced", None, Text::NotEnforced { since: ne });
+            return;
+        }
+    }
+    if date >= rules.effective_from && date < rules.compliance_from {
+        out.notice(
+            "before_compliance_date",
+            None,
+            Text::BeforeCompliance {
+                compliance: rules.compliance_from,
+            },
+        );
+    }
+}
+
+/// Which items need a licence and what they total.
+struct Totals {
+    a: Tpp,
+    a_datacenter: Tpp,
+    b: Tpp,
+    total: Tpp,
+}
+
+fn decide_chips(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    items: &[crate::request::Item],
+    det: &mut Determination,
+    out: &mut Out,
+) -> Result<(), DetermineError> {
+    if items.is_empty() {
+        return Err(DetermineError::NoItems);
+    }
+    let date = req.date;
+    let dest = req.destination;
+    let hq = req.consignee.headquarters;
+    let tier = det.tier;
+    let dest_t3 = tier == 3;
+    let hq_t3 = groups.tier3(hq);
+    let hq_t1 = groups.tier1.contains(hq);
+
+    // 1. Classification (ECCN 3A090 with Note 2), exact at every edge.
+    let mut t = Totals {
+        a: Tpp::ZERO,
+        a_datacenter: Tpp::ZERO,
+        b: Tpp::ZERO,
+        total: Tpp::ZERO,
+    };
+    let mut any_assumed_dc = false;
+    det.items.reserve(items.len());
+    for (index, it) in items.iter().enumerate() {
+        let class = classify_chip(
+            it.unit_tpp,
+            it.die_area_milli_mm2,
+            it.datacenter,
+            &rules.eccn_3a090,
+        )
+        .map_err(|source| DetermineError::Classify { index, source })?;
+        let line = it
+            .unit_tpp
+            .checked_mul(it.quantity)
+            .ok_or(DetermineError::Overflow)?;
+        t.total = t.total.checked_add(line).ok_or(DetermineError::Overflow)?;
+        match class.band {
+            Ok(b) if b.is_a() => {
+                t.a = t.a.checked_add(line).ok_or(DetermineError::Overflow)?;
+                if it.datacenter {
+                    t.a_datacenter = t
+                        .a_datacenter
+                        .checked_add(line)
+                        .ok_or(DetermineError::Overflow)?;
+                }
+            }
+            Ok(_) => t.b = t.b.checked_add(line).ok_or(DetermineError::Overflow)?,
+            Err(_) => {}
+        }
+        any_assumed_dc |= it.datacenter_assumed;
+        let cite = match class.band {
+            Err(crate::classify::Outside::Note2) => C_NOTE2,
+            _ => C_3A090,
+        };
+        out.reason(
+            cite,
+            Text::Item {
+                index,
+                chip: it.chip.clone(),
+                quantity: it.quantity,
+                unit_tpp: it.unit_tpp,
+                pd_milli: class.pd_milli,
+                band: class.band,
+                datacenter: it.datacenter,
+            },
+        );
+        det.items.push(ItemResult {
+            chip: it.chip.clone(),
+            quantity: it.quantity,
+            unit_tpp: it.unit_tpp,
+            tpp: line,
+            pd_milli: class.pd_milli,
+            band: class.band,
+            datacenter: it.datacenter,
+        });
+    }
+    if any_assumed_dc {
+        out.notice(
+            "datacenter_assumed",
+            Some(C_NOTE2),
+            Text::Static("An item did not say whether it is designed or marketed for datacenters; it was treated as a datacenter item, the stricter reading."),
+        );
+    }
+    det.tpp = t.total;
+    det.eccn = if t.a > Tpp::ZERO {
+        Eccn::A3a090
+    } else if t.b > Tpp::ZERO {
+        Eccn::B3a090
+    } else {
+        Eccn::None
+    };
+    if t.a > Tpp::ZERO && t.b > Tpp::ZERO {
+        out.reason(
+            C_3A090,
+            Text::CountedTotal {
+                a: t.a,
+                b: t.b,
+                total: t.total,
+            },
+        );
+    }
+
+    // 2. Licence requirements.
+    let needs_a = t.a > Tpp::ZERO;
+    let b_dest = groups.d_scope(dest);
+    let needs_b = t.b > Tpp::ZERO && (b_dest || hq_t3);
+    if needs_a {
+        out.reason(C_REQ_A, Text::ALicence);
+    }
+    if t.b > Tpp::ZERO {
+        if b_dest {
+            out.reason(C_REQ_B, Text::BLicenceDestination { destination: dest });
+        } else if hq_t3 {
+            out.reason(C_REQ_B_HQ, Text::BLicenceHeadquarters { headquarters: hq });
+        } else {
+            out.reason(C_REQ_B, Text::BNoLicence { destination: dest });
+        }
+    }
+    if !needs_a && !needs_b {
+        det.decision = Decision::NotControlled;
+        if t.a == Tpp::ZERO && t.b == Tpp::ZERO {
+            out.reason(
+                C_3A090,
+                Text::Static("No item meets ECCN 3A090; these controls do not reach the export."),
+            );
+        }
+        return Ok(());
+    }
+    // Non-datacenter .a items and .b items are the ones ACA and NAC can cover (740.8).
+    let only_aca_nac_items = t.a_datacenter == Tpp::ZERO;
+    let counted = t.a;
+
+    // 3. AIA (740.27(a)): located in and headquartered in Tier 1.
+    if needs_a {
+        if tier == 1 && hq_t1 && !needs_b {
+            out.reason(C_AIA, Text::AiaAvailable);
+            grant(det, Authorization::Aia);
+            aia_notices(req, rules, counted, out);
+            return Ok(());
+        }
+        let why = if tier != 1 {
+            "the destination is not in Supp. No. 5 to part 740 para (a)"
+        } else {
+            "the consignee or its ultimate parent is headquartered outside Supp. No. 5 to part 740 para (a)"
+        };
+        out.reason(C_AIA, Text::AiaUnavailable { why });
+    }
+
+    // 4. The consignee's own VEU authorisation (748.15).
+    match req.consignee.authorization {
+        ClaimedAuthorization::None => {}
+        ClaimedAuthorization::Uveu => {
+            let why = if !hq_t1 {
+                Some("a UVEU must be headquartered (or have its ultimate parent) in a Supp. No. 5 para (a) destination")
+            } else if dest_t3 {
+                Some("UVEU data centers may not be in Macau or Country Group D:5")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                out.reason(C_UVEU_ELIG, Text::VeuIgnored { veu: "UVEU", why });
+                out.notice(
+                    "veu_ignored",
+                    Some(C_UVEU_ELIG),
+                    Text::VeuIgnored { veu: "UVEU", why },
+                );
+            } else if uveu(req, rules, groups, counted, out) {
+                grant(det, Authorization::Uveu);
+                out.notice(
+                    "reading_d4_d5",
+                    None,
+                    Text::Static("Readings D4 and D5: UVEU exports do not count against the country allocation; the UVEU shares are measured in TPP of 3A090.a, 4A090.a and .a-type .z items installed by the UVEU, per country, after this export."),
+                );
+                veu_notices(out);
+                return Ok(());
+            }
+        }
+        ClaimedAuthorization::Nveu => {
+            let why = if hq_t3 {
+                Some("an NVEU may not be headquartered (or have its ultimate parent) in Macau or Country Group D:5")
+            } else if dest_t3 {
+                Some("NVEU data centers may not be in Macau or Country Group D:5")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                out.reason(C_NVEU_ELIG, Text::VeuIgnored { veu: "NVEU", why });
+                out.notice(
+                    "veu_ignored",
+                    Some(C_NVEU_ELIG),
+                    Text::VeuIgnored { veu: "NVEU", why },
+                );
+            } else if nveu(req, rules, counted, out) {
+                grant(det, Authorization::Nveu);
+                veu_notices(out);
+                return Ok(());
+            }
+        }
+    }
+
+    // 5. ACA/NAC when they cover every item and so draw on nothing (reading D13: least draw first).
+    if only_aca_nac_items && aca_nac(rules, date, groups, dest, hq, tier, hq_t3, det, out) {
+        return Ok(());
+    }
+
+    // 6. LPP (740.29(a)).
+    if needs_a && lpp(req, rules, groups, needs_b, counted, out) {
+        grant(det, Authorization::Lpp);
+        return Ok(());
+    }
+
+    // 7. ACM (740.28) for development, production or storage by private-sector end users.
+    if let Some(eu) = req.end_use {
+        if matches!(
+            eu,
+            EndUse::Development | EndUse::Production | EndUse::Storage
+        ) {
+            if dest_t3 || hq_t3 {
+                out.reason(C_ACM, Text::Static("License Exception ACM is not available to Macau or D:5, or to entities headquartered there."));
+            } else {
+                out.reason(C_ACM, Text::ExceptionAvailable { exception: "ACM", why: "development, production or storage by a private-sector end user, with the items destined ultimately outside Macau and D:5" });
+                out.notice("acm_conditions", Some(C_ACM), Text::Static("ACM assumes a private-sector end user (not government-owned or controlled, other than the US Government) and distribution-system accounting kept per facility and updated at least every six months (reading D15)."));
+                grant(det, Authorization::Acm);
+                return Ok(());
+            }
+        }
+    }
+
+    // 8. A licence is required: review policy.
+    det.decision = Decision::LicenseRequired;
+    let mut policy = ReviewPolicy::PresumptionOfApproval;
+    if needs_a {
+        let p = if dest_t3 || hq_t3 {
+            out.reason(
+                C_POL_A1,
+                Text::Policy {
+                    policy: ReviewPolicy::PresumptionOfDenial,
+                    why: "the items go to Macau or D:5, or to an entity headquartered there",
+                },
+            );
+            ReviewPolicy::PresumptionOfDenial
+        } else if tier == 1 || hq_t1 {
+            let why = if tier == 1 {
+                "the destination is in Supp. No. 5 to part 740 para (a)"
+            } else {
+                "the consignee is headquartered in a Supp. No. 5 para (a) destination"
+            };
+            out.reason(
+                C_POL_A2,
+                Text::Policy {
+                    policy: ReviewPolicy::PresumptionOfApproval,
+                    why,
+                },
+            );
+            if tier == 2 {
+                country_allocation(req, rules, groups, counted, true, out);
+            } else if hq != dest && !hq_t1 {
+                out.notice("reading_open_q6", Some(C_POL_B1), Text::Static("Open question 6: the consignee is headquartered in a Tier 2 country but the items are installed in Tier 1; reading D7 counts allocations by destination, so no allocation is drawn."));
+            }
+            ReviewPolicy::PresumptionOfApproval
+        } else {
+            let ok = country_allocation(req, rules, groups, counted, true, out);
+            if ok {
+                out.reason(
+                    C_POL_B1,
+                    Text::Policy {
+                        policy: ReviewPolicy::PresumptionOfApproval,
+                        why: "the destination's Tier 2 allocation is not exceeded",
+                    },
+                );
+                ReviewPolicy::PresumptionOfApproval
+            } else {
+                out.reason(C_POL_B2, Text::Policy { policy: ReviewPolicy::PolicyOfDenial, why: "after the country allocation is met, applications are reviewed under a policy of denial" });
+                if let Some(a) = out
+                    .allowances
+                    .iter()
+                    .find(|a| a.kind == AllowanceKind::CountryAllocation)
+                {
+                    let left = a.remaining_after_milli + i128::from(a.draw.milli());
+                    if left > 0 {
+                        out.notice(
+                            "allocation_partly_available",
+                            Some(C_POL_B1),
+                            Text::AllocationRemaining { remaining: left },
+                        );
+                    }
+                }
+                ReviewPolicy::PolicyOfDenial
+            }
+        };
+        policy = policy.max(p);
+    }
+    if needs_b {
+        let p = if dest_t3 || hq_t3 {
+            out.reason(
+                C_POL_IV,
+                Text::Policy {
+                    policy: ReviewPolicy::PresumptionOfDenial,
+                    why: "3A090.b items to Macau or D:5, or to an entity headquartered there",
+                },
+            );
+            ReviewPolicy::PresumptionOfDenial
+        } else {
+            out.reason(
+                C_POL_IV,
+                Text::Policy {
+                    policy: ReviewPolicy::PresumptionOfApproval,
+                    why:
+                        "3A090.b items outside Macau and D:5 for an entity not headquartered there",
+                },
+            );
+            ReviewPolicy::PresumptionOfApproval
+        };
+        policy = policy.max(p);
+    }
+    det.review_policy = Some(policy);
+    Ok(())
+}
+
+fn grant(det: &mut Determination, a: Authorization) {
+    det.decision = Decision::Authorized;
+    det.authorization = Some(a);
+}
+
+fn aia_notices(req: &Request, rules: &RuleSet, counted: Tpp, out: &mut Out) {
+    let date = req.date;
+    out.notice("aia_consignee_certification", Some(C_AIA_CERT), Text::Static("Obtain the one-time AIA certification from the ultimate consignee and give it written notice, with each shipment, that the shipment is made under AIA (reading D15)."));
+    let foundry = Date::new(2025, 1, 16);
+    if foundry.is_some_and(|f| date >= f) {
+        out.notice("aia_approved_designer", Some(C_AIA), Text::Static("From 2025-01-16, AIA covers 3A090.a integrated circuits only if designed by an approved or authorized IC designer (Note 1 to ECCN 3A090.a, 90 FR 5309); assumed met (reading D15)."));
+    }
+    let threshold = *rules.params.aia_certification.at(date).value;
+    let after = req
+        .context
+        .consignee_aia_cumulative
+        .checked_add(counted)
+        .unwrap_or(Tpp::from_milli(u64::MAX));
+    if after >= threshold {
+        out.notice(
+            "aia_certification_due",
+            Some(C_AIA_REPORT),
+            Text::AiaCertification {
+                threshold,
+                cumulative_after: after,
+            },
+        );
+    }
+}
+
+fn veu_notices(out: &mut Out) {
+    out.notice("veu_reporting", Some("15 CFR 748.15(f)"), Text::Static("Data Center VEU semi-annual reports are due 15 July and 15 January; the VEU's Supp. No. 10 to part 748 guidelines and certifications are assumed met (reading D15)."));
+}
+
+/// UVEU geographic allocations (Supp. No. 10 to part 748 para 6; reading D5): shares after the export.
+fn uveu(req: &Request, rules: &RuleSet, groups: &Groups<'_>, draw: Tpp, out: &mut Out) -> bool {
+    let date = req.date;
+    let p = &rules.params;
+    let max_country = *p.uveu_max_tier2_country_percent.at(date).value;
+    let max_outside = *p.uveu_max_outside_tier1_percent.at(date).value;
+    let min_us = *p.uveu_min_us_percent.at(date).value;
+    let dest = req.destination;
+    let dest_t1 = groups.tier1.contains(dest);
+    let mut total = Tpp::ZERO;
+    let mut in_dest = Tpp::ZERO;
+    let mut outside = Tpp::ZERO;
+    let mut in_us = Tpp::ZERO;
+    for (c, v) in &req.context.uveu_installed_by_country {
+        total = total.checked_add(*v).unwrap_or(Tpp::from_milli(u64::MAX));
+        if *c == dest {
+            in_dest = in_dest.checked_add(*v).unwrap_or(Tpp::from_milli(u64::MAX));
+        }
+        if !groups.tier1.contains(*c) {
+            outside = outside.checked_add(*v).unwrap_or(Tpp::from_milli(u64::MAX));
+        }
+        if *c == CountryCode::US {
+            in_us = in_us.checked_add(*v).unwrap_or(Tpp::from_milli(u64::MAX));
+        }
+    }
+    let total_after = total.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
+    let mut failures = Vec::new();
+    let mut push = |kind, scope: &str, used: Tpp, d: Tpp, pct: u32, minimum: bool, ok: bool| {
+        let cap = pct_of(total_after, pct);
+        let after = used.checked_add(d).unwrap_or(Tpp::from_milli(u64::MAX));
+        let rem = if minimum {
+            after.signed_sub(cap)
+        } else {
+            cap.signed_sub(after)
+        };
+        out.allowances.push(Allowance {
+            kind,
+            scope: scope.to_string(),
+            period: None,
+            cap,
+            used_before: used,
+            draw: d,
+            remaining_after_milli: rem,
+            within_limit: ok,
+            drawn: false,
+            share: Some(Share {
+                percent: pct,
+                minimum,
+                total_after,
+            }),
+        });
+    };
+    if !dest_t1 {
+        let after = in_dest
+            .checked_add(draw)
+            .unwrap_or(Tpp::from_milli(u64::MAX));
+        let ok = share_at_most(after, total_after, max_country);
+        if !ok {
+            failures.push(
+                "more than 7% of the UVEU's AI computing power would be in this Tier 2 country",
+            );
+        }
+        push(
+            AllowanceKind::UveuCountryShare,
+            dest.as_str(),
+            in_dest,
+            draw,
+            max_country,
+            false,
+            ok,
+        );
+        let after_out = outside
+            .checked_add(draw)
+            .unwrap_or(Tpp::from_milli(u64::MAX));
+        let ok = share_at_most(after_out, total_after, max_outside);
+        if !ok {
+            failures.push("more than 25% would be outside Tier 1");
+        }
+        push(
+            AllowanceKind::UveuOutsideTier1Share,
+            "outside_tier1",
+            outside,
+            draw,
+            max_outside,
+            false,
+            ok,
+        );
+    }
+    if req.consignee.headquarters == CountryCode::US {
+        let us_draw = if dest == CountryCode::US {
+            draw
+        } else {
+            Tpp::ZERO
+        };
+        let after = in_us
+            .checked_add(us_draw)
+            .unwrap_or(Tpp::from_milli(u64::MAX));
+        let ok = share_at_least(after, total_after, min_us);
+        if !ok {
+            failures.push("less than 50% would be in the United States");
+        }
+        push(
+            AllowanceKind::UveuUsShare,
+            "US",
+            in_us,
+            us_draw,
+            min_us,
+            true,
+            ok,
+        );
+    }
+    let ok = failures.is_empty();
+    if ok {
+        for a in out.allowances.iter_mut() {
+            a.drawn = a.draw > Tpp::ZERO;
+        }
+    }
+    out.reason(C_UVEU_LIMITS, Text::UveuLimits { ok, failures });
+    ok
+}
+
+/// NVEU per-country installed base against the quarter's cap (748.15(a)(2)(iii)(B)).
+fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
+    let Some((q, outside)) = rules.nveu_cap(req.date) else {
+        return false;
+    };
+    if outside {
+        out.notice(
+            "parameter_outside_window",
+            Some(C_NVEU_CAP),
+            Text::ParameterOutside {
+                what: "NVEU quarterly allocation",
+            },
+        );
+    }
+    let used = req.context.nveu_installed;
+    let after = used.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
+    let ok = after <= q.cap;
+    out.allowances.push(Allowance {
+        kind: AllowanceKind::NveuAllocation,
+        scope: req.destination.as_str().to_string(),
+        period: Some(req.date.quarter().to_string()),
+        cap: q.cap,
+        used_before: used,
+        draw,
+        remaining_after_milli: remaining(q.cap, used, draw),
+        within_limit: ok,
+        drawn: ok,
+        share: None,
+    });
+    out.reason(
+        C_NVEU_CAP,
+        Text::NveuCap {
+            quarter: req.date.quarter(),
+            cap: q.cap,
+            used,
+            draw,
+            ok,
+        },
+    );
+    if ok {
+        out.notice("reading_nveu_country_allocation", Some(C_NVEU_CAP), Text::Static("NVEU installed base does not count towards or impact the country allocation; chips lost, damaged, failed, relocated or resold do not count toward the NVEU allocation."));
+    }
+    ok
+}
+
+/// License Exception LPP (740.29(a)), with 740.2(a)(9)(ii) per reading D3.
+fn lpp(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    needs_b: bool,
+    draw: Tpp,
+    out: &mut Out,
+) -> bool {
+    let dest = req.destination;
+    let hq = req.consignee.headquarters;
+    if groups.tier3(dest) || groups.tier3(hq) {
+        out.reason(C_740_2, Text::LppUnavailable { why: "15 CFR 740.2(a)(9)(ii) bars it for Macau and D:5 and for entities headquartered there" });
+        return false;
+    }
+    if needs_b {
+        out.reason(C_LPP, Text::LppUnavailable { why: "the request also holds 3A090.b items that need a licence here, which LPP does not cover; split the request" });
+        return false;
+    }
+    let in_d_scope = groups.d_scope(dest);
+    if in_d_scope {
+        if req.options.strict_740_2 {
+            out.reason(C_740_2, Text::LppUnavailable { why: "the destination is in Country Group D:1 or D:4 (not A:5/A:6), and 740.2(a)(9)(ii), read literally (option strict_740_2), does not list LPP among the exceptions usable there" });
+            out.notice("reading_d3", Some(C_740_2), Text::Static("Reading D3 switched to strict: 740.2(a)(9)(ii) followed literally, so LPP is unavailable to D:1/D:4 destinations outside A:5/A:6."));
+            return false;
+        }
+        out.notice("reading_d3", Some(C_740_2), Text::Static("Reading D3: LPP is treated as available to every Tier 2 destination as the framework was announced, although 740.2(a)(9)(ii) read literally does not list it for D:1/D:4 destinations outside A:5/A:6 (set strict_740_2 to follow it literally)."));
+    }
+    let limit = *rules.params.lpp_limit.at(req.date).value;
+    let used = req.context.consignee_lpp_used;
+    let after = used.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
+    let ok = after <= limit;
+    out.allowances.push(Allowance {
+        kind: AllowanceKind::Lpp,
+        scope: req.consignee.name.clone(),
+        period: Some(req.date.year().to_string()),
+        cap: limit,
+        used_before: used,
+        draw,
+        remaining_after_milli: remaining(limit, used, draw),
+        within_limit: ok,
+        drawn: ok,
+        share: None,
+    });
+    out.reason(
+        C_LPP,
+        Text::Lpp {
+            year: req.date.year(),
+            limit,
+            used,
+            draw,
+            ok,
+        },
+    );
+    if ok {
+        out.notice("lpp_certification", Some(C_LPP), Text::Static("Before using LPP, obtain the ultimate consignee's certification that it has not received 26,900,000 TPP under LPP this calendar year and that this export keeps it within the limit; LPP covers exports and reexports, not transfers (in-country) (reading D15)."));
+        if after == limit {
+            out.notice("lpp_limit_reached", Some(C_LPP), Text::Static("This export brings the consignee exactly to its LPP limit for the year: the consignee must notify BIS that the annual limit has been reached."));
+        }
+        out.notice("reading_lpp_country_allocation", Some(C_POL_B1), Text::Static("LPP exports do not count against the country allocation: the allocation counts licensed items."));
+    }
+    ok
+}
+
+/// ACA or NAC (740.8) for non-datacenter 3A090.a items and 3A090.b items.
+#[allow(clippy::too_many_arguments)]
+fn aca_nac(
+    rules: &RuleSet,
+    date: Date,
+    groups: &Groups<'_>,
+    dest: CountryCode,
+    hq: CountryCode,
+    tier: u8,
+    hq_t3: bool,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    let _ = hq;
+    if tier == 3 || hq_t3 {
+        out.reason(C_NAC, Text::ExceptionAvailable { exception: "NAC", why: "the items are not 3A090.a items designed or marketed for datacenters, and go to Macau or D:5 or to an entity headquartered there" });
+        let days = *rules.params.nac_notification_days.at(date).value;
+        out.notice(
+            "nac_notification",
+            Some(C_NAC),
+            Text::NacNotification { days },
+        );
+        grant(det, Authorization::Nac);
+        return true;
+    }
+    if tier == 2 {
+        let why = if groups.d_scope(dest) {
+            "the items are not 3A090.a items designed or marketed for datacenters, and the destination is in D:1 or D:4"
+        } else {
+            "the items are 3A090.a items not designed or marketed for datacenters, going to a Tier 2 destination"
+        };
+        out.reason(
+            C_ACA,
+            Text::ExceptionAvailable {
+                exception: "ACA",
+                why,
+            },
+        );
+        out.notice("aca_purchase_order", Some(C_ACA), Text::Static("ACA requires a written purchase order from the consignee (reading D15); reading D13 prefers ACA to LPP here because ACA draws on no allowance."));
+        grant(det, Authorization::Aca);
+        return true;
+    }
+    false
+}
+
+/// The destination's Tier 2 allocation, with the assurance uplift (742.6(b)(10)(iii)(B)-(C)).
+fn country_allocation(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    draw: Tpp,
+    drawn: bool,
+    out: &mut Out,
+) -> bool {
+    let date = req.date;
+    let base_r = rules.params.country_allocation.at(date);
+    if base_r.outside {
+        out.notice(
+            "parameter_outside_window",
+            Some(C_POL_B1),
+            Text::ParameterOutside {
+                what: "country allocation (2025-2027)",
+            },
+        );
+    }
+    let base = *base_r.value;
+    let max_up = *rules.params.assurance_uplift_max_percent.at(date).value;
+    let assured = req.context.government_assurances || groups.supp5b.contains(req.destination);
+    let uplift = if assured {
+        let u = req
+            .context
+            .assurance_uplift_percent
+            .unwrap_or(*rules.params.assurance_uplift_default_percent.at(date).value);
+        u.min(max_up)
+    } else {
+        0
+    };
+    let cap_milli = u128::from(base.milli()) * u128::from(100 + uplift) / 100;
+    let cap = Tpp::from_milli(u64::try_from(cap_milli).unwrap_or(u64::MAX));
+    let used = req.context.country_allocation_used;
+    let after = used.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
+    let ok = after <= cap;
+    out.allowances.push(Allowance {
+        kind: AllowanceKind::CountryAllocation,
+        scope: req.destination.as_str().to_string(),
+        period: Some("2025-2027".to_string()),
+        cap,
+        used_before: used,
+        draw,
+        remaining_after_milli: remaining(cap, used, draw),
+        within_limit: ok,
+        drawn,
+        share: None,
+    });
+    let cite = if uplift > 0 { C_POL_C } else { C_POL_B1 };
+    out.reason(
+        cite,
+        Text::CountryAllocation {
+            country: req.destination,
+            cap,
+            used,
+            draw,
+            ok,
+            uplift,
+        },
+    );
+    if assured {
+        out.notice("reading_d8", Some(C_POL_C), Text::Static("Reading D8: with government-to-government assurances the allocation is raised by the given uplift (default 100%, at most 100%)."));
+    }
+    out.notice("reading_d7", Some(C_POL_B1), Text::Static("Reading D7: a licensed export draws on the allocation of the destination country, where the items are installed; a licence counts when granted."));
+    ok
+}
+
+/// ECCN 4E091 model weights (742.6(a)(13), (b)(14); 740.27(a)(3); Note 2 to 4E091).
+fn decide_weights(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    w: &crate::request::ModelWeights,
+    det: &mut Determination,
+    out: &mut Out,
+) {
+    let base = *rules
+        .params
+        .model_weights_threshold_operations
+        .at(req.date)
+        .value;
+    let published_floor = req
+        .context
+        .most_capable_published_model_operations
+        .unwrap_or(0);
+    let (threshold, raised) = match req.options.model_threshold_operations {
+        Some(t) => (t, false),
+        None if published_floor > base => (published_floor, true),
+        None => (base, false),
+    };
+    let cite = if w.published {
+        C_PUBLISHED
+    } else if raised {
+        C_4E091_NOTE2
+    } else {
+        C_4E091
+    };
+    out.reason(
+        cite,
+        Text::Weights {
+            operations: w.training_operations,
+            threshold,
+            published: w.published,
+            raised,
+        },
+    );
+    out.notice("reading_d6", Some(C_4E091), Text::Static("Reading D6: 4E091 controls unpublished weights of models trained with 10^26 or more operations (the CCL heading; some summaries say 'more than'), raised to the operations of the most capable published model when that is higher; fine-tuning operations count."));
+    if w.published || w.training_operations < threshold {
+        det.decision = Decision::NotControlled;
+        det.eccn = Eccn::None;
+        return;
+    }
+    det.eccn = Eccn::E4e091;
+    let hq = req.consignee.headquarters;
+    let hq_t1 = groups.tier1.contains(hq);
+    let dest_t3 = groups.tier3(req.destination);
+    out.reason(C_4E091, Text::Static("A licence is required to export, reexport or transfer (in-country) 4E091 items to any destination (deemed exports to permanent regular employees of Tier-1-headquartered entities excepted)."));
+    if hq_t1 && !dest_t3 {
+        out.reason(C_AIA_WEIGHTS, Text::ExceptionAvailable { exception: "AIA", why: "the weights go to an entity headquartered in a Supp. No. 5 para (a) destination and located outside Macau and D:5" });
+        out.notice("weights_storage", Some(C_SUPP10), Text::Static("The weights must be stored in a facility that meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748 (compliance date 2026-01-15); assumed met (reading D15)."));
+        grant(det, Authorization::Aia);
+        return;
+    }
+    det.decision = Decision::LicenseRequired;
+    if !hq_t1 {
+        out.reason(
+            C_AIA_WEIGHTS,
+            Text::AiaUnavailable {
+                why: "the recipient is headquartered outside Supp. No. 5 to part 740 para (a)",
+            },
+        );
+        out.reason(C_POL_14, Text::Policy { policy: ReviewPolicy::PresumptionOfDenial, why: "the end user is headquartered (or has its ultimate parent) outside Supp. No. 5 to part 740 para (a)" });
+        det.review_policy = Some(ReviewPolicy::PresumptionOfDenial);
+    } else {
+        out.reason(
+            C_AIA_WEIGHTS,
+            Text::AiaUnavailable {
+                why: "the recipient is located in Macau or Country Group D:5",
+            },
+        );
+        out.reason(C_POL_14, Text::Policy { policy: ReviewPolicy::CaseByCase, why: "the presumption of denial in (b)(14) reaches only end users headquartered outside Supp. No. 5 para (a)" });
+        det.review_policy = Some(ReviewPolicy::CaseByCase);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_exact() {
+        let t = |w: u64| Tpp::from_milli(w);
+        assert!(share_at_most(t(7), t(100), 7));
+        assert!(!share_at_most(t(8), t(100), 7));
+        assert!(share_at_least(t(50), t(100), 50));
+        assert!(!share_at_least(t(49), t(100), 50));
+        assert_eq!(pct_of(t(1_000), 7), t(70));
+    }
+}

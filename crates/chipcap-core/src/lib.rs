@@ -1,0 +1,17 @@
+//! chipcap-core: the export controls on advanced AI chips and model weights of the Framework for
+//! Artificial Intelligence Diffusion (90 FR 4544) as pure code.
+//!
+//! Pure: no IO, no clock, no environment, no floats. A determination is a function of
+//! (request, rule set); the decision date is an input.
+
+pub mod classify;
+pub mod country;
+pub mod date;
+pub mod determination;
+pub mod determine;
+pub mod params;
+pub mod request;
+pub mod units;
+pub mod wire;
+
+pub use determine::{determine, DetermineError};

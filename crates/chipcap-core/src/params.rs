@@ -1,0 +1,452 @@
+//! The rule set as validated data: dated parameters, country groups, ECCN thresholds, chip catalog.
+//!
+//! Built by `chipcap-rules` from the files under `rules/`; the core only reads it.
+
+use std::collections::HashMap;
+
+use crate::country::{CountryCode, CountrySet};
+use crate::date::{Date, Quarter};
+use crate::units::Tpp;
+
+/// How strongly a value is supported (see `shared/spec/ai-diffusion-rule.md` section 0).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// Verbatim primary text.
+    Primary,
+    /// A fragment of primary text.
+    PrimaryPartial,
+    /// Follows from primary text read together.
+    PrimaryInferred,
+    /// Secondary analysis.
+    Secondary,
+    /// Derived by arithmetic.
+    Derived,
+    /// Unverified or conflicting.
+    Open,
+}
+
+impl Evidence {
+    /// The grade as written in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Primary => "P",
+            Evidence::PrimaryPartial => "P-partial",
+            Evidence::PrimaryInferred => "P-inferred",
+            Evidence::Secondary => "S",
+            Evidence::Derived => "D",
+            Evidence::Open => "?",
+        }
+    }
+
+    /// Reads a grade.
+    pub fn parse(s: &str) -> Option<Evidence> {
+        Some(match s {
+            "P" => Evidence::Primary,
+            "P-partial" => Evidence::PrimaryPartial,
+            "P-inferred" => Evidence::PrimaryInferred,
+            "S" => Evidence::Secondary,
+            "D" => Evidence::Derived,
+            "?" => Evidence::Open,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The paragraph or document.
+    pub reference: String,
+    /// The evidence grade.
+    pub evidence: Evidence,
+}
+
+/// A value in force from `from` to `to` (inclusive; `None` is open-ended).
+#[derive(Clone, Debug)]
+pub struct Dated<T> {
+    /// The value.
+    pub value: T,
+    /// First day in force.
+    pub from: Date,
+    /// Last day in force.
+    pub to: Option<Date>,
+    /// Its source.
+    pub source: Source,
+}
+
+/// A value found for a date.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved<'a, T> {
+    /// The value.
+    pub value: &'a T,
+    /// Its source.
+    pub source: &'a Source,
+    /// True when no version covers the date and the nearest one was used.
+    pub outside: bool,
+}
+
+/// Non-overlapping dated versions of one parameter, sorted by start date.
+#[derive(Clone, Debug)]
+pub struct Timeline<T>(Vec<Dated<T>>);
+
+/// Why a timeline could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimelineError {
+    /// No version at all.
+    #[error("has no dated value")]
+    Empty,
+    /// Two versions cover one day.
+    #[error("has two values in force on {0}")]
+    Overlap(Date),
+    /// A version ends before it starts.
+    #[error("ends on {to} before it starts on {from}")]
+    Inverted {
+        /// Start.
+        from: Date,
+        /// End.
+        to: Date,
+    },
+}
+
+impl<T> Timeline<T> {
+    /// Sorts and checks the versions: at least one, none inverted, none overlapping.
+    pub fn new(mut versions: Vec<Dated<T>>) -> Result<Timeline<T>, TimelineError> {
+        if versions.is_empty() {
+            return Err(TimelineError::Empty);
+        }
+        versions.sort_by_key(|v| v.from);
+        for v in &versions {
+            if let Some(to) = v.to {
+                if to < v.from {
+                    return Err(TimelineError::Inverted { from: v.from, to });
+                }
+            }
+        }
+        for w in versions.windows(2) {
+            let open_or_late = w[0].to.is_none_or(|to| to >= w[1].from);
+            if open_or_late {
+                return Err(TimelineError::Overlap(w[1].from));
+            }
+        }
+        Ok(Timeline(versions))
+    }
+
+    /// The versions, in date order.
+    pub fn versions(&self) -> &[Dated<T>] {
+        &self.0
+    }
+
+    /// The versions in force on `date` (0 or 1 by construction; the coverage test counts them).
+    pub fn covering(&self, date: Date) -> impl Iterator<Item = &Dated<T>> {
+        self.0
+            .iter()
+            .filter(move |v| v.from <= date && v.to.is_none_or(|to| date <= to))
+    }
+
+    /// The value in force on `date`, or the nearest version (flagged `outside`) when none is.
+    pub fn at(&self, date: Date) -> Resolved<'_, T> {
+        let mut best = &self.0[0];
+        for v in &self.0 {
+            if v.from <= date {
+                best = v;
+            }
+        }
+        let outside = !(best.from <= date && best.to.is_none_or(|to| date <= to));
+        Resolved {
+            value: &best.value,
+            source: &best.source,
+            outside,
+        }
+    }
+}
+
+/// The numeric parameters of the framework.
+#[derive(Clone, Debug)]
+pub struct Parameters {
+    /// Tier 2 per-country allocation, 2025-2027 (15 CFR 742.6(b)(10)(iii)(B)(1)).
+    pub country_allocation: Timeline<Tpp>,
+    /// Maximum uplift with government-to-government assurances, percent (742.6(b)(10)(iii)(C)).
+    pub assurance_uplift_max_percent: Timeline<u32>,
+    /// Uplift applied when a country has assurances and no other uplift is given (reading D8).
+    pub assurance_uplift_default_percent: Timeline<u32>,
+    /// LPP per consignee per calendar year (740.29(a)).
+    pub lpp_limit: Timeline<Tpp>,
+    /// AIA certification threshold (740.27(c)).
+    pub aia_certification: Timeline<Tpp>,
+    /// UVEU: most in any one Tier 2 country, percent (Supp. 10 to part 748 para 6).
+    pub uveu_max_tier2_country_percent: Timeline<u32>,
+    /// UVEU: most outside Tier 1, percent.
+    pub uveu_max_outside_tier1_percent: Timeline<u32>,
+    /// UVEU headquartered in the US: least in the US, percent.
+    pub uveu_min_us_percent: Timeline<u32>,
+    /// ECCN 4E091 threshold in operations.
+    pub model_weights_threshold_operations: Timeline<u128>,
+    /// TPP of one H100 (display unit, reading D11).
+    pub h100_tpp: Timeline<Tpp>,
+    /// NAC prior notification, days (740.8(a)).
+    pub nac_notification_days: Timeline<u32>,
+}
+
+/// The country groups of one rule set.
+#[derive(Clone, Debug)]
+pub struct CountryGroups {
+    /// Supp. No. 5 to part 740 para (a), plus the United States.
+    pub tier1: Timeline<CountrySet>,
+    /// Supp. No. 5 to part 740 para (b).
+    pub supp5b: Timeline<CountrySet>,
+    /// Country Group D:5.
+    pub d5: Timeline<CountrySet>,
+    /// Macau, named beside D:5.
+    pub macau: Timeline<CountrySet>,
+    /// Country Group D:1.
+    pub d1: Timeline<CountrySet>,
+    /// Country Group D:4.
+    pub d4: Timeline<CountrySet>,
+    /// Country Group A:5.
+    pub a5: Timeline<CountrySet>,
+    /// Country Group A:6.
+    pub a6: Timeline<CountrySet>,
+}
+
+/// One quarter of the NVEU installed-base schedule (748.15(a)(2)(iii)(B)).
+#[derive(Clone, Debug)]
+pub struct NveuQuarter {
+    /// The quarter.
+    pub quarter: Quarter,
+    /// Cumulative per-NVEU per-country cap.
+    pub cap: Tpp,
+    /// Source.
+    pub source: Source,
+}
+
+/// ECCN 3A090 thresholds; performance densities in thousandths (5.92 -> 5920).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thresholds3a090 {
+    /// 3A090.a.1 minimum TPP.
+    pub a1_min_tpp: Tpp,
+    /// 3A090.a.2 minimum TPP.
+    pub a2_min_tpp: Tpp,
+    /// 3A090.a.2 minimum PD.
+    pub a2_min_pd_milli: u64,
+    /// 3A090.b.1 minimum TPP.
+    pub b1_min_tpp: Tpp,
+    /// 3A090.b.1 TPP bound (exclusive).
+    pub b1_max_tpp_exclusive: Tpp,
+    /// 3A090.b.1 minimum PD.
+    pub b1_min_pd_milli: u64,
+    /// 3A090.b.1 PD bound (exclusive).
+    pub b1_max_pd_exclusive_milli: u64,
+    /// 3A090.b.2 minimum TPP.
+    pub b2_min_tpp: Tpp,
+    /// 3A090.b.2 minimum PD.
+    pub b2_min_pd_milli: u64,
+    /// 3A090.b.2 PD bound (exclusive).
+    pub b2_max_pd_exclusive_milli: u64,
+    /// Note 2: non-datacenter items below this TPP are outside 3A090.
+    pub note2_min_tpp: Tpp,
+}
+
+/// Numerical precisions and the operand bit length each counts with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Precision {
+    /// FP64, 64 bits.
+    Fp64,
+    /// TF32, 19-bit operands (the Epoch AI convention, chips.md section 2).
+    Tf32,
+    /// FP16/BF16, 16 bits.
+    Fp16,
+    /// FP8, 8 bits.
+    Fp8,
+    /// INT8, 8 bits.
+    Int8,
+    /// FP6, 6 bits.
+    Fp6,
+    /// FP4, 4 bits.
+    Fp4,
+    /// INT4, 4 bits.
+    Int4,
+}
+
+impl Precision {
+    /// Every precision.
+    pub const ALL: [Precision; 8] = [
+        Precision::Fp64,
+        Precision::Tf32,
+        Precision::Fp16,
+        Precision::Fp8,
+        Precision::Int8,
+        Precision::Fp6,
+        Precision::Fp4,
+        Precision::Int4,
+    ];
+
+    /// The bit length of the operation (Technical Note to 3A090).
+    pub fn bits(self) -> u64 {
+        match self {
+            Precision::Fp64 => 64,
+            Precision::Tf32 => 19,
+            Precision::Fp16 => 16,
+            Precision::Fp8 | Precision::Int8 => 8,
+            Precision::Fp6 => 6,
+            Precision::Fp4 | Precision::Int4 => 4,
+        }
+    }
+
+    /// The key used in rule files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Precision::Fp64 => "fp64",
+            Precision::Tf32 => "tf32",
+            Precision::Fp16 => "fp16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+            Precision::Fp6 => "fp6",
+            Precision::Fp4 => "fp4",
+            Precision::Int4 => "int4",
+        }
+    }
+}
+
+/// A chip in the catalog, with the figures TPP and density are computed from.
+#[derive(Clone, Debug)]
+pub struct Chip {
+    /// Catalog id, lowercase, vendor first (`nvidia-h100-sxm`).
+    pub id: String,
+    /// Other ids that name the same chip.
+    pub aliases: Vec<String>,
+    /// Vendor.
+    pub vendor: String,
+    /// Model name.
+    pub model: String,
+    /// Form factor.
+    pub form_factor: String,
+    /// Year of introduction.
+    pub year: u16,
+    /// Designed or marketed for use in datacenters (Note 2 to 3A090).
+    pub datacenter: bool,
+    /// Applicable die area in thousandths of mm^2, when published.
+    pub die_area_milli_mm2: Option<u64>,
+    /// Dense throughput per precision in thousandths of TOPS/TFLOPS.
+    pub dense: Vec<(Precision, u64)>,
+    /// Sources of the figures.
+    pub sources: Vec<String>,
+}
+
+impl Chip {
+    /// TPP = max over precisions of dense rate x bit length (Technical Notes to 3A090); `None` on
+    /// overflow or when no rate is given.
+    pub fn tpp(&self) -> Option<Tpp> {
+        let mut best: Option<u64> = None;
+        for (p, rate) in &self.dense {
+            let v = rate.checked_mul(p.bits())?;
+            best = Some(best.map_or(v, |b| b.max(v)));
+        }
+        best.map(Tpp::from_milli)
+    }
+
+    /// The precision that sets the TPP.
+    pub fn tpp_precision(&self) -> Option<Precision> {
+        self.dense
+            .iter()
+            .max_by_key(|(p, rate)| rate.saturating_mul(p.bits()))
+            .map(|(p, _)| *p)
+    }
+}
+
+/// The chip catalog.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    chips: Vec<Chip>,
+    index: HashMap<String, usize>,
+}
+
+/// Why a catalog could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// Two chips share an id or alias.
+    #[error("chip id `{0}` is used twice")]
+    Duplicate(String),
+}
+
+impl Catalog {
+    /// Builds the catalog and its id index.
+    pub fn new(chips: Vec<Chip>) -> Result<Catalog, CatalogError> {
+        let mut index = HashMap::new();
+        for (i, c) in chips.iter().enumerate() {
+            for id in std::iter::once(&c.id).chain(c.aliases.iter()) {
+                if index.insert(id.clone(), i).is_some() {
+                    return Err(CatalogError::Duplicate(id.clone()));
+                }
+            }
+        }
+        Ok(Catalog { chips, index })
+    }
+
+    /// A chip by id or alias.
+    pub fn get(&self, id: &str) -> Option<&Chip> {
+        self.index.get(id).and_then(|&i| self.chips.get(i))
+    }
+
+    /// Every chip, in file order.
+    pub fn chips(&self) -> &[Chip] {
+        &self.chips
+    }
+}
+
+/// One complete, validated rule set (a dated version of the rules, such as `ai-diffusion-2025`).
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    /// Name, such as `ai-diffusion-2025`.
+    pub name: String,
+    /// Title of the rule.
+    pub title: String,
+    /// Federal Register citation.
+    pub citation: String,
+    /// Effective date.
+    pub effective_from: Date,
+    /// Compliance date.
+    pub compliance_from: Date,
+    /// Compliance date of Supp. No. 10 to part 748 paras 14, 15 and 18.
+    pub security_compliance_from: Date,
+    /// Not enforced from this date.
+    pub not_enforced_from: Option<Date>,
+    /// Known ISO 3166-1 codes with names.
+    pub countries: Vec<(CountryCode, String)>,
+    /// Known codes as a set.
+    pub known: CountrySet,
+    /// Country groups.
+    pub groups: CountryGroups,
+    /// Numeric parameters.
+    pub params: Parameters,
+    /// NVEU quarterly schedule, sorted.
+    pub nveu: Vec<NveuQuarter>,
+    /// ECCN 3A090 thresholds.
+    pub eccn_3a090: Thresholds3a090,
+    /// Source of the thresholds.
+    pub eccn_3a090_source: Source,
+    /// Chip catalog.
+    pub catalog: Catalog,
+}
+
+impl RuleSet {
+    /// The NVEU cap for the quarter of `date`; the nearest quarter (flagged) outside the schedule.
+    pub fn nveu_cap(&self, date: Date) -> Option<(&NveuQuarter, bool)> {
+        let q = date.quarter();
+        let first = self.nveu.first()?;
+        let mut best = first;
+        for n in &self.nveu {
+            if n.quarter <= q {
+                best = n;
+            }
+        }
+        Some((best, best.quarter != q))
+    }
+
+    /// The name of a known country.
+    pub fn country_name(&self, c: CountryCode) -> Option<&str> {
+        self.countries
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, n)| n.as_str())
+    }
+}

@@ -1,0 +1,128 @@
+//! A proposed export, validated: what the core decides on.
+
+use crate::country::CountryCode;
+use crate::date::Date;
+use crate::units::Tpp;
+
+/// A proposed export, import-free of wire concerns (see `wire` for the JSON contract).
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The decision date (reading D10: an input, never read from a clock here).
+    pub date: Date,
+    /// Where the items are going (and installed: reading D7).
+    pub destination: CountryCode,
+    /// Chips or model weights.
+    pub subject: Subject,
+    /// The ultimate consignee.
+    pub consignee: Consignee,
+    /// A declared end use that can open License Exception ACM.
+    pub end_use: Option<EndUse>,
+    /// What has already been drawn.
+    pub context: Context,
+    /// Switches for open readings.
+    pub options: Options,
+}
+
+/// What is being exported.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// Integrated circuits.
+    Items(Vec<Item>),
+    /// Parameters of an AI model (ECCN 4E091).
+    ModelWeights(ModelWeights),
+}
+
+/// A line of chips.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// The catalog id, or `None` for an explicit specification.
+    pub chip: Option<String>,
+    /// Units.
+    pub quantity: u64,
+    /// TPP of one unit.
+    pub unit_tpp: Tpp,
+    /// Applicable die area, thousandths of mm^2.
+    pub die_area_milli_mm2: Option<u64>,
+    /// Designed or marketed for datacenters.
+    pub datacenter: bool,
+    /// True when `datacenter` was not given and the stricter reading was assumed.
+    pub datacenter_assumed: bool,
+}
+
+/// Model weights.
+#[derive(Clone, Debug)]
+pub struct ModelWeights {
+    /// Operations used to train the model (including fine-tuning).
+    pub training_operations: u128,
+    /// Whether the weights are published (15 CFR 734.7(a)).
+    pub published: bool,
+}
+
+/// The authorisation the consignee claims to hold.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClaimedAuthorization {
+    /// None.
+    None,
+    /// Universal Validated End User.
+    Uveu,
+    /// National Validated End User (for the destination country).
+    Nveu,
+}
+
+/// The ultimate consignee.
+#[derive(Clone, Debug)]
+pub struct Consignee {
+    /// Name.
+    pub name: String,
+    /// Headquarters of the consignee or its ultimate parent, whichever is stricter.
+    pub headquarters: CountryCode,
+    /// True when the headquarters was not given and the destination was assumed.
+    pub headquarters_assumed: bool,
+    /// VEU authorisation claimed.
+    pub authorization: ClaimedAuthorization,
+}
+
+/// End uses License Exception ACM covers (15 CFR 740.28).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EndUse {
+    /// Development.
+    Development,
+    /// Production.
+    Production,
+    /// Storage in a warehouse before onward shipment.
+    Storage,
+    /// Anything else (no exception follows from it).
+    Other,
+}
+
+/// Balances already drawn, supplied by the caller or the ledger; absent values are zero/false.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Country allocation used by the destination since 2025-01-01.
+    pub country_allocation_used: Tpp,
+    /// Whether the destination has government-to-government assurances.
+    pub government_assurances: bool,
+    /// Uplift granted with the assurances, percent (default per reading D8).
+    pub assurance_uplift_percent: Option<u32>,
+    /// LPP used by the consignee in the calendar year of the decision date.
+    pub consignee_lpp_used: Tpp,
+    /// NVEU installed base of the consignee in the destination.
+    pub nveu_installed: Tpp,
+    /// UVEU installed base of the consignee by country.
+    pub uveu_installed_by_country: Vec<(CountryCode, Tpp)>,
+    /// Cumulative TPP the consignee has received under AIA.
+    pub consignee_aia_cumulative: Tpp,
+    /// Operations needed to train a model as capable as the most capable published one (Note 2 to 4E091).
+    pub most_capable_published_model_operations: Option<u128>,
+}
+
+/// Switches for readings of open questions.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Follow 15 CFR 740.2(a)(9)(ii) literally: no LPP to D:1/D:4 outside A:5/A:6 (reading D3).
+    pub strict_740_2: bool,
+    /// Override of the 4E091 threshold (reading D6).
+    pub model_threshold_operations: Option<u128>,
+    /// TPP of one H100 for display (reading D11).
+    pub h100_tpp: Option<Tpp>,
+}

@@ -1,0 +1,242 @@
+//! Exact quantities: TPP in thousandths (milli-TPP), exact decimal parsing and display.
+//!
+//! Reading D12: TPP is exact to 0.001; no float takes part in any decision. Ratios are compared by
+//! cross-multiplication in `i128`.
+
+use std::fmt;
+
+/// Total processing performance, stored as an integer number of thousandths ("milli-TPP").
+///
+/// Technical Note to ECCN 3A090: "'TPP' is 2 x 'MacTOPS' x 'bit length of the operation'".
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tpp(u64);
+
+impl Tpp {
+    /// Zero TPP.
+    pub const ZERO: Tpp = Tpp(0);
+
+    /// From a number of thousandths of TPP.
+    pub const fn from_milli(milli: u64) -> Tpp {
+        Tpp(milli)
+    }
+
+    /// From a whole number of TPP, `None` on overflow.
+    pub const fn from_whole(whole: u64) -> Option<Tpp> {
+        match whole.checked_mul(1000) {
+            Some(m) => Some(Tpp(m)),
+            None => None,
+        }
+    }
+
+    /// The number of thousandths of TPP.
+    pub const fn milli(self) -> u64 {
+        self.0
+    }
+
+    /// Checked sum.
+    pub fn checked_add(self, other: Tpp) -> Option<Tpp> {
+        self.0.checked_add(other.0).map(Tpp)
+    }
+
+    /// Checked difference.
+    pub fn checked_sub(self, other: Tpp) -> Option<Tpp> {
+        self.0.checked_sub(other.0).map(Tpp)
+    }
+
+    /// Checked product with a unit count.
+    pub fn checked_mul(self, quantity: u64) -> Option<Tpp> {
+        self.0.checked_mul(quantity).map(Tpp)
+    }
+
+    /// `self` minus `other` as a signed number of thousandths (a remaining balance can be negative).
+    pub fn signed_sub(self, other: Tpp) -> i128 {
+        i128::from(self.0) - i128::from(other.0)
+    }
+}
+
+impl fmt::Display for Tpp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_milli_grouped(f, i128::from(self.0))
+    }
+}
+
+/// Writes a signed number of thousandths with thousands separators and no trailing zeros
+/// (`26900000000` -> `26,900,000`; `5792800` -> `5,792.8`).
+pub fn write_milli_grouped(f: &mut impl fmt::Write, milli: i128) -> fmt::Result {
+    if milli < 0 {
+        f.write_char('-')?;
+    }
+    let abs = milli.unsigned_abs();
+    let whole = abs / 1000;
+    let frac = abs % 1000;
+    let digits = whole.to_string();
+    let n = digits.len();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 {
+            f.write_char(',')?;
+        }
+        f.write_char(c)?;
+    }
+    write_frac(f, frac)
+}
+
+/// Writes a signed number of thousandths plainly (`-1234.5`), as JSON wants it.
+pub fn write_milli_plain(f: &mut impl fmt::Write, milli: i128) -> fmt::Result {
+    if milli < 0 {
+        f.write_char('-')?;
+    }
+    let abs = milli.unsigned_abs();
+    write!(f, "{}", abs / 1000)?;
+    write_frac(f, abs % 1000)
+}
+
+fn write_frac(f: &mut impl fmt::Write, frac: u128) -> fmt::Result {
+    if frac == 0 {
+        return Ok(());
+    }
+    let mut s = format!("{frac:03}");
+    while s.ends_with('0') {
+        s.pop();
+    }
+    write!(f, ".{s}")
+}
+
+/// Why a decimal could not be read exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    /// Not a decimal number at all.
+    #[error("is not a number")]
+    NotANumber,
+    /// A minus sign.
+    #[error("must not be negative")]
+    Negative,
+    /// More fractional digits than the unit allows.
+    #[error("has more than {0} decimal places")]
+    TooPrecise(u32),
+    /// Too large to represent.
+    #[error("is too large")]
+    Overflow,
+}
+
+/// Parses a non-negative decimal (`"4992"`, `"5792.8"`, `"1.2e26"`, `"1E3"`) exactly into an integer
+/// count of `10^-scale` units. Rejects signs, values that need more than `scale` decimals, and overflow.
+pub fn parse_decimal(text: &str, scale: u32) -> Result<u128, DecimalError> {
+    let s = text.trim();
+    if s.starts_with('-') {
+        return Err(DecimalError::Negative);
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => {
+            let exp_text = &s[i + 1..];
+            let exp: i32 = exp_text.parse().map_err(|_| DecimalError::NotANumber)?;
+            (&s[..i], exp)
+        }
+        None => (s, 0),
+    };
+    let (int_part, frac_part) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(DecimalError::NotANumber);
+    }
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(DecimalError::NotANumber);
+    }
+    // value = digits * 10^(exponent - frac_len); we want value * 10^scale.
+    let frac_digits = frac_part.trim_end_matches('0');
+    let mut digits: u128 = 0;
+    for b in int_part.bytes().chain(frac_digits.bytes()) {
+        digits = digits
+            .checked_mul(10)
+            .and_then(|d| d.checked_add(u128::from(b - b'0')))
+            .ok_or(DecimalError::Overflow)?;
+    }
+    let frac_len = i64::try_from(frac_digits.len()).map_err(|_| DecimalError::Overflow)?;
+    let shift = i64::from(exponent) - frac_len + i64::from(scale);
+    if digits == 0 {
+        return Ok(0);
+    }
+    if shift >= 0 {
+        let p = u32::try_from(shift).map_err(|_| DecimalError::Overflow)?;
+        let factor = 10u128.checked_pow(p).ok_or(DecimalError::Overflow)?;
+        digits.checked_mul(factor).ok_or(DecimalError::Overflow)
+    } else {
+        let p = u32::try_from(-shift).map_err(|_| DecimalError::TooPrecise(scale))?;
+        let divisor = 10u128
+            .checked_pow(p)
+            .ok_or(DecimalError::TooPrecise(scale))?;
+        if digits % divisor == 0 {
+            Ok(digits / divisor)
+        } else {
+            Err(DecimalError::TooPrecise(scale))
+        }
+    }
+}
+
+/// Parses a decimal into thousandths that fit in `u64` (TPP, square millimetres).
+pub fn parse_milli(text: &str) -> Result<u64, DecimalError> {
+    let v = parse_decimal(text, 3)?;
+    u64::try_from(v).map_err(|_| DecimalError::Overflow)
+}
+
+/// Rounds `num / den` to the nearest thousandth, halves away from zero (display only).
+pub fn ratio_milli(num: u128, den: u128) -> Option<u128> {
+    if den == 0 {
+        return None;
+    }
+    let scaled = num.checked_mul(1000)?;
+    Some((scaled + den / 2) / den)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_decimals() {
+        assert_eq!(parse_milli("4992"), Ok(4_992_000));
+        assert_eq!(parse_milli("5792.8"), Ok(5_792_800));
+        assert_eq!(parse_milli("0.001"), Ok(1));
+        assert_eq!(parse_milli("1e3"), Ok(1_000_000));
+        assert_eq!(parse_milli("1.5E1"), Ok(15_000));
+        assert_eq!(parse_milli("7.0000"), Ok(7_000));
+        assert_eq!(
+            parse_decimal("1.2e26", 0),
+            Ok(120_000_000_000_000_000_000_000_000)
+        );
+        assert_eq!(parse_milli("0"), Ok(0));
+    }
+
+    #[test]
+    fn rejects_bad_decimals() {
+        assert_eq!(parse_milli("-1"), Err(DecimalError::Negative));
+        assert_eq!(parse_milli("0.0001"), Err(DecimalError::TooPrecise(3)));
+        assert_eq!(parse_milli("abc"), Err(DecimalError::NotANumber));
+        assert_eq!(parse_milli(""), Err(DecimalError::NotANumber));
+        assert_eq!(parse_milli("."), Err(DecimalError::NotANumber));
+        assert_eq!(parse_milli("1e99"), Err(DecimalError::Overflow));
+        assert_eq!(
+            parse_milli("99999999999999999999"),
+            Err(DecimalError::Overflow)
+        );
+        assert_eq!(parse_decimal("1.5", 0), Err(DecimalError::TooPrecise(0)));
+        assert_eq!(parse_milli("1e-9999999999"), Err(DecimalError::NotANumber));
+    }
+
+    #[test]
+    fn formats_grouped() {
+        let mut s = String::new();
+        write_milli_grouped(&mut s, 26_900_000_000).ok();
+        assert_eq!(s, "26,900,000");
+        s.clear();
+        write_milli_grouped(&mut s, -5_792_800).ok();
+        assert_eq!(s, "-5,792.8");
+        s.clear();
+        write_milli_plain(&mut s, 1_001).ok();
+        assert_eq!(s, "1.001");
+    }
+}

@@ -1,0 +1,707 @@
+//! The JSON contract (shared/spec/decisions.md): request documents in, determinations out.
+//!
+//! Wire types are separate from core types and converted with validation ("parse, don't validate").
+//! Every error names the field path and the bad value.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::country::CountryCode;
+use crate::date::Date;
+use crate::determination::*;
+use crate::params::RuleSet;
+use crate::request::*;
+use crate::units::{parse_decimal, parse_milli, write_milli_plain, DecimalError, Tpp};
+
+/// A request that cannot be read; `field` is the JSON path (`items[0].quantity`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}` {message}")]
+pub struct WireError {
+    /// The path of the field at fault (empty for the document itself).
+    pub field: String,
+    /// What is wrong with it, naming the bad value.
+    pub message: String,
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
+    WireError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestDto<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default)]
+    date: Option<String>,
+    destination: String,
+    #[serde(default, borrow)]
+    items: Option<Vec<ItemDto<'a>>>,
+    #[serde(default, borrow)]
+    model_weights: Option<WeightsDto<'a>>,
+    #[serde(default)]
+    consignee: Option<ConsigneeDto>,
+    #[serde(default)]
+    end_use: Option<String>,
+    #[serde(default, borrow)]
+    context: Option<ContextDto<'a>>,
+    #[serde(default, borrow)]
+    options: Option<OptionsDto<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemDto<'a> {
+    #[serde(default)]
+    chip: Option<String>,
+    #[serde(default, borrow)]
+    tpp: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    die_area_mm2: Option<&'a RawValue>,
+    #[serde(default)]
+    datacenter: Option<bool>,
+    #[serde(borrow)]
+    quantity: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightsDto<'a> {
+    #[serde(borrow)]
+    training_operations: &'a RawValue,
+    #[serde(default)]
+    published: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsigneeDto {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    headquarters: Option<String>,
+    #[serde(default)]
+    authorization: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextDto<'a> {
+    #[serde(default, borrow)]
+    country_allocation_used_tpp: Option<&'a RawValue>,
+    #[serde(default)]
+    government_assurances: bool,
+    #[serde(default, borrow)]
+    assurance_uplift_percent: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    consignee_lpp_used_tpp: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    nveu_installed_tpp: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    uveu_installed_tpp_by_country: Option<BTreeMap<String, &'a RawValue>>,
+    #[serde(default, borrow)]
+    consignee_aia_cumulative_tpp: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    most_capable_published_model_operations: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsDto<'a> {
+    #[serde(default)]
+    strict_740_2: bool,
+    #[serde(default, borrow)]
+    model_threshold_operations: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    h100_tpp: Option<&'a RawValue>,
+    #[serde(default)]
+    rule_set: Option<String>,
+}
+
+/// A request read from JSON, plus wire-only fields.
+#[derive(Debug, Clone)]
+pub struct ParsedRequest {
+    /// The validated request.
+    pub request: Request,
+    /// The client-supplied id (for `ledger apply`), as JSON text.
+    pub id: Option<String>,
+    /// The rule set the request pins, if any.
+    pub rule_set: Option<String>,
+}
+
+/// Reads the raw text of a JSON number or a string holding a number.
+fn number_text<'a>(
+    raw: &'a RawValue,
+    field: &str,
+    allow_string: bool,
+) -> Result<&'a str, WireError> {
+    let t = raw.get().trim();
+    if let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        if allow_string {
+            return Ok(inner);
+        }
+        return Err(err(field, format!("must be a number, got `{t}`")));
+    }
+    if t.starts_with(['{', '[']) || t == "null" || t == "true" || t == "false" {
+        return Err(err(field, format!("must be a number, got `{t}`")));
+    }
+    Ok(t)
+}
+
+fn decimal_message(e: DecimalError, what: &str, shown: &str) -> String {
+    match e {
+        DecimalError::TooPrecise(3) => format!("must be exact to 0.001 {what}, got `{shown}`"),
+        DecimalError::TooPrecise(_) => format!("must be a whole number, got `{shown}`"),
+        other => format!("{other}, got `{shown}`"),
+    }
+}
+
+fn tpp_field(raw: &RawValue, field: &str) -> Result<Tpp, WireError> {
+    let t = number_text(raw, field, true)?;
+    parse_milli(t)
+        .map(Tpp::from_milli)
+        .map_err(|e| err(field, decimal_message(e, "TPP", t)))
+}
+
+fn ops_field(raw: &RawValue, field: &str) -> Result<u128, WireError> {
+    let t = number_text(raw, field, true)?;
+    parse_decimal(t, 0).map_err(|e| err(field, decimal_message(e, "operations", t)))
+}
+
+fn quantity_field(raw: &RawValue, field: &str) -> Result<u64, WireError> {
+    let t = number_text(raw, field, false)?;
+    let bad = || err(field, format!("must be a positive whole number, got `{t}`"));
+    if t.starts_with('-') || t.contains(['.', 'e', 'E']) {
+        // Exponent or fraction forms are not whole-number literals; reject rather than guess.
+        return Err(bad());
+    }
+    let q: u64 = t.parse().map_err(|_| {
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            err(field, format!("is too large, got `{t}`"))
+        } else {
+            bad()
+        }
+    })?;
+    if q == 0 {
+        return Err(bad());
+    }
+    Ok(q)
+}
+
+fn country_field(s: &str, field: &str, rules: &RuleSet) -> Result<CountryCode, WireError> {
+    let c = CountryCode::parse(s)
+        .filter(|c| rules.known.contains(*c))
+        .ok_or_else(|| {
+            err(
+                field,
+                format!("is not an ISO 3166-1 alpha-2 country code, got `{s}`"),
+            )
+        })?;
+    Ok(c)
+}
+
+/// Reads one request document. `today` fills an absent `date` (read at the edge, never in the core).
+pub fn parse_request(json: &str, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let dto: RequestDto<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let mut msg = inner.to_string();
+        // serde_json appends " at line L column C"; keep it, it helps find the spot.
+        if path == "." {
+            msg = format!("(the document) {msg}");
+            return err("", msg);
+        }
+        err(path, msg)
+    })?;
+    de.end().map_err(|e| {
+        err(
+            "",
+            format!("has trailing characters after the document: {e}"),
+        )
+    })?;
+    convert(dto, rules, today)
+}
+
+fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
+    let date = match &dto.date {
+        Some(s) => s
+            .parse::<Date>()
+            .map_err(|e| err("date", format!("{e}, got `{s}`")))?,
+        None => today,
+    };
+    let destination = country_field(&dto.destination, "destination", rules)?;
+    let subject = match (dto.items, dto.model_weights) {
+        (Some(_), Some(_)) => return Err(err("items", "and `model_weights` cannot both be given")),
+        (None, None) => return Err(err("items", "is missing: give `items` or `model_weights`")),
+        (Some(items), None) => {
+            if items.is_empty() {
+                return Err(err("items", "must hold at least one item"));
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for (i, it) in items.into_iter().enumerate() {
+                out.push(convert_item(it, i, rules)?);
+            }
+            Subject::Items(out)
+        }
+        (None, Some(w)) => Subject::ModelWeights(ModelWeights {
+            training_operations: ops_field(
+                w.training_operations,
+                "model_weights.training_operations",
+            )?,
+            published: w.published,
+        }),
+    };
+    let consignee = match dto.consignee {
+        None => Consignee {
+            name: String::new(),
+            headquarters: destination,
+            headquarters_assumed: true,
+            authorization: ClaimedAuthorization::None,
+        },
+        Some(c) => {
+            let (headquarters, assumed) = match &c.headquarters {
+                Some(h) => (country_field(h, "consignee.headquarters", rules)?, false),
+                None => (destination, true),
+            };
+            let authorization = match c.authorization.as_deref() {
+                None | Some("none") => ClaimedAuthorization::None,
+                Some("uveu") | Some("UVEU") => ClaimedAuthorization::Uveu,
+                Some("nveu") | Some("NVEU") => ClaimedAuthorization::Nveu,
+                Some(other) => {
+                    return Err(err(
+                        "consignee.authorization",
+                        format!("must be one of `none`, `uveu`, `nveu`, got `{other}`"),
+                    ))
+                }
+            };
+            Consignee {
+                name: c.name.unwrap_or_default(),
+                headquarters,
+                headquarters_assumed: assumed,
+                authorization,
+            }
+        }
+    };
+    let end_use = match dto.end_use.as_deref() {
+        None => None,
+        Some("development") => Some(EndUse::Development),
+        Some("production") => Some(EndUse::Production),
+        Some("storage") => Some(EndUse::Storage),
+        Some("other") => Some(EndUse::Other),
+        Some(o) => {
+            return Err(err(
+                "end_use",
+                format!(
+                    "must be one of `development`, `production`, `storage`, `other`, got `{o}`"
+                ),
+            ))
+        }
+    };
+    let mut context = Context::default();
+    if let Some(c) = dto.context {
+        let t = |raw: Option<&RawValue>, name: &str| -> Result<Tpp, WireError> {
+            raw.map_or(Ok(Tpp::ZERO), |r| tpp_field(r, &format!("context.{name}")))
+        };
+        context.country_allocation_used =
+            t(c.country_allocation_used_tpp, "country_allocation_used_tpp")?;
+        context.government_assurances = c.government_assurances;
+        if let Some(r) = c.assurance_uplift_percent {
+            let f = "context.assurance_uplift_percent";
+            let txt = number_text(r, f, false)?;
+            let v: u32 = txt.parse().map_err(|_| {
+                err(
+                    f,
+                    format!("must be a whole percentage from 0 to 100, got `{txt}`"),
+                )
+            })?;
+            if v > 100 {
+                return Err(err(
+                    f,
+                    format!("must be at most 100 (15 CFR 742.6(b)(10)(iii)(C)), got `{txt}`"),
+                ));
+            }
+            context.assurance_uplift_percent = Some(v);
+        }
+        context.consignee_lpp_used = t(c.consignee_lpp_used_tpp, "consignee_lpp_used_tpp")?;
+        context.nveu_installed = t(c.nveu_installed_tpp, "nveu_installed_tpp")?;
+        context.consignee_aia_cumulative = t(
+            c.consignee_aia_cumulative_tpp,
+            "consignee_aia_cumulative_tpp",
+        )?;
+        if let Some(m) = c.uveu_installed_tpp_by_country {
+            for (k, v) in m {
+                let f = format!("context.uveu_installed_tpp_by_country.{k}");
+                let cc = country_field(&k, &f, rules)?;
+                context
+                    .uveu_installed_by_country
+                    .push((cc, tpp_field(v, &f)?));
+            }
+        }
+        if let Some(r) = c.most_capable_published_model_operations {
+            context.most_capable_published_model_operations = Some(ops_field(
+                r,
+                "context.most_capable_published_model_operations",
+            )?);
+        }
+    }
+    let mut options = Options::default();
+    let mut rule_set = None;
+    if let Some(o) = dto.options {
+        options.strict_740_2 = o.strict_740_2;
+        if let Some(r) = o.model_threshold_operations {
+            options.model_threshold_operations =
+                Some(ops_field(r, "options.model_threshold_operations")?);
+        }
+        if let Some(r) = o.h100_tpp {
+            let v = tpp_field(r, "options.h100_tpp")?;
+            if v == Tpp::ZERO {
+                return Err(err(
+                    "options.h100_tpp",
+                    "must be greater than zero, got `0`",
+                ));
+            }
+            options.h100_tpp = Some(v);
+        }
+        if let Some(name) = o.rule_set {
+            if name != rules.name {
+                return Err(err(
+                    "options.rule_set",
+                    format!(
+                        "names an unknown rule set, got `{name}` (known: `{}`)",
+                        rules.name
+                    ),
+                ));
+            }
+            rule_set = Some(name);
+        }
+    }
+    Ok(ParsedRequest {
+        request: Request {
+            date,
+            destination,
+            subject,
+            consignee,
+            end_use,
+            context,
+            options,
+        },
+        id: dto.id.map(|r| r.get().to_string()),
+        rule_set,
+    })
+}
+
+fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, WireError> {
+    let quantity = quantity_field(it.quantity, &format!("items[{i}].quantity"))?;
+    match (it.chip, it.tpp) {
+        (Some(_), Some(_)) => Err(err(
+            format!("items[{i}].chip"),
+            "and `tpp` cannot both be given: name a catalog chip or specify one",
+        )),
+        (None, None) => Err(err(
+            format!("items[{i}]"),
+            "needs `chip` (a catalog id) or `tpp` (an explicit specification)",
+        )),
+        (Some(id), None) => {
+            if it.die_area_mm2.is_some() || it.datacenter.is_some() {
+                return Err(err(format!("items[{i}].chip"), "takes its die area and datacenter flag from the catalog; do not give `die_area_mm2` or `datacenter` with it"));
+            }
+            let chip = rules.catalog.get(&id).ok_or_else(|| {
+                err(
+                    format!("items[{i}].chip"),
+                    format!("is not a chip in the catalog, got `{id}` (see `chipcap chips`)"),
+                )
+            })?;
+            let unit_tpp = chip.tpp().ok_or_else(|| {
+                err(
+                    format!("items[{i}].chip"),
+                    format!("has no throughput figures in the catalog, got `{id}`"),
+                )
+            })?;
+            Ok(Item {
+                chip: Some(chip.id.clone()),
+                quantity,
+                unit_tpp,
+                die_area_milli_mm2: chip.die_area_milli_mm2,
+                datacenter: chip.datacenter,
+                datacenter_assumed: false,
+            })
+        }
+        (None, Some(tpp)) => {
+            let unit_tpp = tpp_field(tpp, &format!("items[{i}].tpp"))?;
+            let die_area_milli_mm2 = match it.die_area_mm2 {
+                None => None,
+                Some(r) => {
+                    let f = format!("items[{i}].die_area_mm2");
+                    let t = number_text(r, &f, true)?;
+                    let v = parse_milli(t).map_err(|e| err(&f, decimal_message(e, "mm2", t)))?;
+                    if v == 0 {
+                        return Err(err(f, format!("must be greater than zero, got `{t}`")));
+                    }
+                    Some(v)
+                }
+            };
+            Ok(Item {
+                chip: None,
+                quantity,
+                unit_tpp,
+                die_area_milli_mm2,
+                datacenter: it.datacenter.unwrap_or(true),
+                datacenter_assumed: it.datacenter.is_none(),
+            })
+        }
+    }
+}
+
+/// A number of thousandths written as an exact JSON number (`31664000`, `5792.8`).
+struct Milli(i128);
+
+impl Serialize for Milli {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            let whole = self.0 / 1000;
+            if let Ok(v) = i64::try_from(whole) {
+                return s.serialize_i64(v);
+            }
+        }
+        let mut text = String::with_capacity(24);
+        let _ = write_milli_plain(&mut text, self.0);
+        let raw = RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+struct Display<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for Display<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+struct Seq<'a, T>(&'a [T]);
+
+impl Serialize for Seq<'_, Reason> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for r in self.0 {
+            seq.serialize_element(&ReasonOut(r))?;
+        }
+        seq.end()
+    }
+}
+
+struct ReasonOut<'a>(&'a Reason);
+
+impl Serialize for ReasonOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("citation", self.0.citation)?;
+        m.serialize_entry("text", &Display(&self.0.text))?;
+        m.end()
+    }
+}
+
+impl Serialize for Seq<'_, Notice> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for n in self.0 {
+            seq.serialize_element(&NoticeOut(n))?;
+        }
+        seq.end()
+    }
+}
+
+struct NoticeOut<'a>(&'a Notice);
+
+impl Serialize for NoticeOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("code", self.0.code)?;
+        m.serialize_entry("citation", &self.0.citation)?;
+        m.serialize_entry("text", &Display(&self.0.text))?;
+        m.end()
+    }
+}
+
+impl Serialize for Seq<'_, Allowance> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&AllowanceOut(a))?;
+        }
+        seq.end()
+    }
+}
+
+struct AllowanceOut<'a>(&'a Allowance);
+
+impl Serialize for AllowanceOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("allowance", a.kind.as_str())?;
+        m.serialize_entry("scope", &a.scope)?;
+        if let Some(p) = &a.period {
+            m.serialize_entry("period", p)?;
+        }
+        m.serialize_entry("cap_tpp", &Milli(i128::from(a.cap.milli())))?;
+        m.serialize_entry("used_before_tpp", &Milli(i128::from(a.used_before.milli())))?;
+        m.serialize_entry("draw_tpp", &Milli(i128::from(a.draw.milli())))?;
+        m.serialize_entry("remaining_after_tpp", &Milli(a.remaining_after_milli))?;
+        m.serialize_entry("within_limit", &a.within_limit)?;
+        m.serialize_entry("drawn", &a.drawn)?;
+        if let Some(sh) = &a.share {
+            m.serialize_entry("limit_percent", &sh.percent)?;
+            m.serialize_entry("limit_kind", if sh.minimum { "minimum" } else { "maximum" })?;
+            m.serialize_entry(
+                "total_after_tpp",
+                &Milli(i128::from(sh.total_after.milli())),
+            )?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Seq<'_, ItemResult> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for it in self.0 {
+            seq.serialize_element(&ItemOut(it))?;
+        }
+        seq.end()
+    }
+}
+
+struct ItemOut<'a>(&'a ItemResult);
+
+impl Serialize for ItemOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let it = self.0;
+        let mut m = s.serialize_map(None)?;
+        if let Some(c) = &it.chip {
+            m.serialize_entry("chip", c)?;
+        }
+        m.serialize_entry("quantity", &it.quantity)?;
+        m.serialize_entry("unit_tpp", &Milli(i128::from(it.unit_tpp.milli())))?;
+        m.serialize_entry("tpp", &Milli(i128::from(it.tpp.milli())))?;
+        m.serialize_entry(
+            "performance_density",
+            &it.pd_milli.map(|p| Milli(i128::from(p))),
+        )?;
+        m.serialize_entry("datacenter", &it.datacenter)?;
+        let (eccn, band) = match it.band {
+            Ok(b) if b.is_a() => ("3A090.a", Some(b.as_str())),
+            Ok(b) => ("3A090.b", Some(b.as_str())),
+            Err(_) => ("none", None),
+        };
+        m.serialize_entry("eccn", eccn)?;
+        m.serialize_entry("paragraph", &band)?;
+        m.end()
+    }
+}
+
+impl Serialize for Determination {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("decision", &self.decision)?;
+        m.serialize_entry("authorization", &self.authorization)?;
+        m.serialize_entry("review_policy", &self.review_policy)?;
+        m.serialize_entry("tier", &self.tier)?;
+        m.serialize_entry("eccn", &self.eccn)?;
+        m.serialize_entry("tpp", &Milli(i128::from(self.tpp.milli())))?;
+        m.serialize_entry(
+            "h100_equivalents",
+            &Milli(i128::try_from(self.h100_equivalents_milli()).unwrap_or(i128::MAX)),
+        )?;
+        m.serialize_entry("allowances", &Seq(&self.allowances))?;
+        m.serialize_entry("reasons", &Seq(&self.reasons))?;
+        m.serialize_entry("notices", &Seq(&self.notices))?;
+        m.serialize_entry("items", &Seq(&self.items))?;
+        m.serialize_entry("rule_set", &self.rule_set)?;
+        m.serialize_entry("date", &Display(&self.date))?;
+        m.serialize_entry("h100_tpp", &Milli(i128::from(self.h100_tpp.milli())))?;
+        m.end()
+    }
+}
+
+/// Renders a determination for a person: the outcome, then the reasons and notices.
+pub fn render_text(d: &Determination) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "decision:       {}",
+        serde_json::to_value(d.decision)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    );
+    if let Some(a) = d.authorization {
+        let _ = writeln!(s, "authorization:  {}", a.as_str());
+    }
+    if let Some(p) = d.review_policy {
+        let _ = writeln!(s, "review policy:  {}", p.as_str());
+    }
+    let _ = writeln!(s, "tier:           {}", d.tier);
+    let _ = writeln!(s, "eccn:           {}", d.eccn.as_str());
+    let mut h = String::new();
+    let _ = crate::units::write_milli_grouped(
+        &mut h,
+        i128::try_from(d.h100_equivalents_milli()).unwrap_or(0),
+    );
+    let _ = writeln!(s, "tpp:            {} ({} H100-equivalents)", d.tpp, h);
+    let _ = writeln!(s, "rule set:       {} on {}", d.rule_set, d.date);
+    if !d.allowances.is_empty() {
+        let _ = writeln!(s, "\nallowances:");
+        for a in &d.allowances {
+            let mut rem = String::new();
+            let _ = crate::units::write_milli_grouped(&mut rem, a.remaining_after_milli);
+            let share = a
+                .share
+                .map(|sh| format!(" ({}{}%)", if sh.minimum { ">=" } else { "<=" }, sh.percent))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {:<26} {:<14} cap {}{}  used {}  draw {}  remaining {}  {}",
+                a.kind.as_str(),
+                format!(
+                    "{}{}",
+                    a.scope,
+                    a.period
+                        .as_ref()
+                        .map(|p| format!(" {p}"))
+                        .unwrap_or_default()
+                ),
+                a.cap,
+                share,
+                a.used_before,
+                a.draw,
+                rem,
+                if a.within_limit { "ok" } else { "EXCEEDED" }
+            );
+        }
+    }
+    let _ = writeln!(s, "\nreasons:");
+    for (i, r) in d.reasons.iter().enumerate() {
+        let _ = writeln!(s, "  {:>2}. [{}] {}", i + 1, r.citation, r.text);
+    }
+    if !d.notices.is_empty() {
+        let _ = writeln!(s, "\nnotices:");
+        for n in &d.notices {
+            let _ = writeln!(
+                s,
+                "  - {}{}",
+                n.text,
+                n.citation.map(|c| format!(" [{c}]")).unwrap_or_default()
+            );
+        }
+    }
+    s
+}

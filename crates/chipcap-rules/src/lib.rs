@@ -1,0 +1,763 @@
+//! chipcap-rules: the rule data under `rules/` (TOML, dated and referenced) read into validated
+//! `chipcap_core::params::RuleSet` values. Strict schema: unknown keys, unknown parameter names,
+//! wrong units, bad dates, overlapping date ranges and unknown country codes are errors.
+//!
+//! The files are embedded in the binary (`RuleSet` from [`embedded`]) so `chipcap` works from any
+//! folder; [`load_dir`] reads another copy of the folder for users who maintain their own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chipcap_core::classify::classify_chip;
+use chipcap_core::country::{CountryCode, CountrySet};
+use chipcap_core::date::{Date, Quarter};
+use chipcap_core::params::*;
+use chipcap_core::units::{parse_decimal, parse_milli, Tpp};
+use serde::Deserialize;
+
+/// A rule file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule file `{file}`: {message}")]
+pub struct RulesError {
+    /// The file (relative to `rules/`).
+    pub file: String,
+    /// What is wrong, naming the key and value.
+    pub message: String,
+}
+
+fn rerr(file: &str, message: impl Into<String>) -> RulesError {
+    RulesError {
+        file: file.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The text of every rule file of one rule set.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleFiles<'a> {
+    /// `countries.toml`.
+    pub countries: &'a str,
+    /// `eccn-3a090.toml`.
+    pub eccn_3a090: &'a str,
+    /// `chips.toml`.
+    pub chips: &'a str,
+    /// `<rule-set>/framework.toml`.
+    pub framework: &'a str,
+    /// `<rule-set>/country-groups.toml`.
+    pub country_groups: &'a str,
+}
+
+/// The files as shipped, embedded at build time.
+pub const EMBEDDED: RuleFiles<'static> = RuleFiles {
+    countries: include_str!("../../../rules/countries.toml"),
+    eccn_3a090: include_str!("../../../rules/eccn-3a090.toml"),
+    chips: include_str!("../../../rules/chips.toml"),
+    framework: include_str!("../../../rules/ai-diffusion-2025/framework.toml"),
+    country_groups: include_str!("../../../rules/ai-diffusion-2025/country-groups.toml"),
+};
+
+/// The default rule set name.
+pub const DEFAULT_RULE_SET: &str = "ai-diffusion-2025";
+
+/// The shipped rule set.
+pub fn embedded() -> Result<RuleSet, RulesError> {
+    load(&EMBEDDED)
+}
+
+/// Reads a `rules/` folder laid out as shipped.
+pub fn load_dir(dir: &Path) -> Result<RuleSet, RulesError> {
+    let read = |rel: &str| -> Result<String, RulesError> {
+        std::fs::read_to_string(dir.join(rel))
+            .map_err(|e| rerr(rel, format!("cannot be read: {e}")))
+    };
+    let countries = read("countries.toml")?;
+    let eccn = read("eccn-3a090.toml")?;
+    let chips = read("chips.toml")?;
+    let framework = read(&format!("{DEFAULT_RULE_SET}/framework.toml"))?;
+    let groups = read(&format!("{DEFAULT_RULE_SET}/country-groups.toml"))?;
+    load(&RuleFiles {
+        countries: &countries,
+        eccn_3a090: &eccn,
+        chips: &chips,
+        framework: &framework,
+        country_groups: &groups,
+    })
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, RulesError> {
+    toml::from_str(text).map_err(|e| rerr(file, e.to_string().trim().replace('\n', " ")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountriesFile {
+    meta: Meta,
+    country: Vec<CountryEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Meta {
+    #[serde(default)]
+    subject: Option<String>,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    effective_from: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountryEntry {
+    code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworkFile {
+    rule_set: RuleSetMeta,
+    param: Vec<Param>,
+    nveu_quarter: Vec<NveuEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RuleSetMeta {
+    name: String,
+    title: String,
+    citation: String,
+    effective_from: String,
+    compliance_from: String,
+    security_compliance_from: String,
+    #[serde(default)]
+    not_enforced_from: Option<String>,
+    reference: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Param {
+    name: String,
+    value: String,
+    unit: String,
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NveuEntry {
+    quarter: String,
+    cap_tpp: String,
+    reference: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupsFile {
+    group: Vec<GroupEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupEntry {
+    name: String,
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    members: Vec<String>,
+    reference: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EccnFile {
+    meta: Meta,
+    a1: Band1,
+    a2: Band2,
+    b1: BandB1,
+    b2: BandB2,
+    note2: Note2,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Band1 {
+    min_tpp: String,
+    #[allow(dead_code)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Band2 {
+    min_tpp: String,
+    min_pd: String,
+    #[allow(dead_code)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BandB1 {
+    min_tpp: String,
+    max_tpp_exclusive: String,
+    min_pd: String,
+    max_pd_exclusive: String,
+    #[allow(dead_code)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BandB2 {
+    min_tpp: String,
+    min_pd: String,
+    max_pd_exclusive: String,
+    #[allow(dead_code)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Note2 {
+    non_datacenter_min_tpp: String,
+    #[allow(dead_code)]
+    reference: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChipsFile {
+    chip: Vec<ChipEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChipEntry {
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    vendor: String,
+    model: String,
+    form_factor: String,
+    year: u16,
+    datacenter: bool,
+    #[serde(default)]
+    die_area_mm2: Option<String>,
+    sources: Vec<String>,
+    dense: BTreeMap<String, String>,
+}
+
+fn date(file: &str, key: &str, s: &str) -> Result<Date, RulesError> {
+    s.parse::<Date>()
+        .map_err(|e| rerr(file, format!("`{key}` {e}, got `{s}`")))
+}
+
+fn evidence(file: &str, key: &str, s: &str) -> Result<Evidence, RulesError> {
+    Evidence::parse(s).ok_or_else(|| {
+        rerr(
+            file,
+            format!("`{key}.evidence` must be one of P, P-partial, P-inferred, S, D, ?; got `{s}`"),
+        )
+    })
+}
+
+fn tpp(file: &str, key: &str, s: &str) -> Result<Tpp, RulesError> {
+    parse_milli(s)
+        .map(Tpp::from_milli)
+        .map_err(|e| rerr(file, format!("`{key}` {e}, got `{s}`")))
+}
+
+fn pd_milli(file: &str, key: &str, s: &str) -> Result<u64, RulesError> {
+    parse_milli(s).map_err(|e| rerr(file, format!("`{key}` {e}, got `{s}`")))
+}
+
+/// Builds and validates a rule set from its files.
+pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
+    // Countries.
+    const F_C: &str = "countries.toml";
+    let cf: CountriesFile = parse_toml(F_C, files.countries)?;
+    evidence(F_C, "meta", &cf.meta.evidence)?;
+    let mut known = CountrySet::new();
+    let mut countries = Vec::with_capacity(cf.country.len());
+    for c in cf.country {
+        let code = CountryCode::parse(&c.code)
+            .filter(|k| k.as_str() == c.code)
+            .ok_or_else(|| {
+                rerr(
+                    F_C,
+                    format!("`code` must be two upper-case letters, got `{}`", c.code),
+                )
+            })?;
+        if known.contains(code) {
+            return Err(rerr(F_C, format!("country `{code}` is listed twice")));
+        }
+        known.insert(code);
+        countries.push((code, c.name));
+    }
+
+    // Framework parameters.
+    const F_F: &str = "ai-diffusion-2025/framework.toml";
+    let ff: FrameworkFile = parse_toml(F_F, files.framework)?;
+    let meta = &ff.rule_set;
+    evidence(F_F, "rule_set", &meta.evidence)?;
+    let mut by_name: BTreeMap<String, Vec<Param>> = BTreeMap::new();
+    for p in ff.param {
+        by_name.entry(p.name.clone()).or_default().push(p);
+    }
+    let mut take = |name: &str, unit: &str| -> Result<Vec<Param>, RulesError> {
+        let ps = by_name
+            .remove(name)
+            .ok_or_else(|| rerr(F_F, format!("parameter `{name}` is missing")))?;
+        for p in &ps {
+            if p.unit != unit {
+                return Err(rerr(
+                    F_F,
+                    format!(
+                        "parameter `{name}` must have unit `{unit}`, got `{}`",
+                        p.unit
+                    ),
+                ));
+            }
+        }
+        Ok(ps)
+    };
+    fn timeline<T>(
+        name: &str,
+        ps: Vec<Param>,
+        conv: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Timeline<T>, RulesError> {
+        let mut v = Vec::with_capacity(ps.len());
+        for p in ps {
+            let value = conv(&p.value).map_err(|m| {
+                rerr(
+                    F_F,
+                    format!("parameter `{name}` value {m}, got `{}`", p.value),
+                )
+            })?;
+            v.push(Dated {
+                value,
+                from: date(F_F, &format!("{name}.effective_from"), &p.effective_from)?,
+                to: p
+                    .effective_to
+                    .as_deref()
+                    .map(|t| date(F_F, &format!("{name}.effective_to"), t))
+                    .transpose()?,
+                source: Source {
+                    reference: p.reference,
+                    evidence: evidence(F_F, name, &p.evidence)?,
+                },
+            });
+        }
+        Timeline::new(v).map_err(|e| rerr(F_F, format!("parameter `{name}` {e}")))
+    }
+    let tpp_conv = |s: &str| {
+        parse_milli(s)
+            .map(Tpp::from_milli)
+            .map_err(|e| e.to_string())
+    };
+    let pct_conv = |s: &str| -> Result<u32, String> {
+        let v: u32 = s
+            .parse()
+            .map_err(|_| "must be a whole percentage".to_string())?;
+        if v > 100 {
+            return Err("must be at most 100".into());
+        }
+        Ok(v)
+    };
+    let u32_conv = |s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| "must be a whole number".to_string())
+    };
+    let ops_conv = |s: &str| parse_decimal(s, 0).map_err(|e| e.to_string());
+    let params = Parameters {
+        country_allocation: timeline(
+            "country_allocation_tpp",
+            take("country_allocation_tpp", "tpp")?,
+            tpp_conv,
+        )?,
+        assurance_uplift_max_percent: timeline(
+            "assurance_uplift_max_percent",
+            take("assurance_uplift_max_percent", "percent")?,
+            pct_conv,
+        )?,
+        assurance_uplift_default_percent: timeline(
+            "assurance_uplift_default_percent",
+            take("assurance_uplift_default_percent", "percent")?,
+            pct_conv,
+        )?,
+        lpp_limit: timeline("lpp_limit_tpp", take("lpp_limit_tpp", "tpp")?, tpp_conv)?,
+        aia_certification: timeline(
+            "aia_certification_tpp",
+            take("aia_certification_tpp", "tpp")?,
+            tpp_conv,
+        )?,
+        uveu_max_tier2_country_percent: timeline(
+            "uveu_max_tier2_country_percent",
+            take("uveu_max_tier2_country_percent", "percent")?,
+            pct_conv,
+        )?,
+        uveu_max_outside_tier1_percent: timeline(
+            "uveu_max_outside_tier1_percent",
+            take("uveu_max_outside_tier1_percent", "percent")?,
+            pct_conv,
+        )?,
+        uveu_min_us_percent: timeline(
+            "uveu_min_us_percent",
+            take("uveu_min_us_percent", "percent")?,
+            pct_conv,
+        )?,
+        model_weights_threshold_operations: timeline(
+            "model_weights_threshold_operations",
+            take("model_weights_threshold_operations", "operations")?,
+            ops_conv,
+        )?,
+        h100_tpp: timeline("h100_tpp", take("h100_tpp", "tpp")?, tpp_conv)?,
+        nac_notification_days: timeline(
+            "nac_notification_days",
+            take("nac_notification_days", "days")?,
+            u32_conv,
+        )?,
+    };
+    if let Some(unknown) = by_name.keys().next() {
+        return Err(rerr(F_F, format!("unknown parameter `{unknown}`")));
+    }
+    if params
+        .h100_tpp
+        .versions()
+        .iter()
+        .any(|v| v.value == Tpp::ZERO)
+    {
+        return Err(rerr(F_F, "parameter `h100_tpp` must be greater than zero"));
+    }
+
+    let mut nveu = Vec::with_capacity(ff.nveu_quarter.len());
+    for n in ff.nveu_quarter {
+        let quarter: Quarter = n.quarter.parse().map_err(|_| {
+            rerr(
+                F_F,
+                format!(
+                    "`nveu_quarter.quarter` must look like 2025Q1, got `{}`",
+                    n.quarter
+                ),
+            )
+        })?;
+        nveu.push(NveuQuarter {
+            quarter,
+            cap: tpp(F_F, "nveu_quarter.cap_tpp", &n.cap_tpp)?,
+            source: Source {
+                reference: n.reference,
+                evidence: evidence(F_F, "nveu_quarter", &n.evidence)?,
+            },
+        });
+    }
+    if nveu.is_empty() {
+        return Err(rerr(F_F, "`nveu_quarter` must list at least one quarter"));
+    }
+    for w in nveu.windows(2) {
+        if w[1].quarter != w[0].quarter.next() {
+            return Err(rerr(
+                F_F,
+                format!(
+                    "`nveu_quarter` must list consecutive quarters; {} follows {}",
+                    w[1].quarter, w[0].quarter
+                ),
+            ));
+        }
+        if w[1].cap < w[0].cap {
+            return Err(rerr(
+                F_F,
+                format!(
+                    "`nveu_quarter` caps are cumulative and cannot fall; {} is below {}",
+                    w[1].quarter, w[0].quarter
+                ),
+            ));
+        }
+    }
+
+    // Country groups.
+    const F_G: &str = "ai-diffusion-2025/country-groups.toml";
+    let gf: GroupsFile = parse_toml(F_G, files.country_groups)?;
+    let mut groups: BTreeMap<String, Vec<Dated<CountrySet>>> = BTreeMap::new();
+    for g in gf.group {
+        let mut set = CountrySet::new();
+        for m in &g.members {
+            let c = CountryCode::parse(m)
+                .filter(|c| c.as_str() == m && known.contains(*c))
+                .ok_or_else(|| rerr(F_G, format!("group `{}` member `{m}` is not an ISO 3166-1 alpha-2 code in countries.toml", g.name)))?;
+            set.insert(c);
+        }
+        let d = Dated {
+            value: set,
+            from: date(
+                F_G,
+                &format!("{}.effective_from", g.name),
+                &g.effective_from,
+            )?,
+            to: g
+                .effective_to
+                .as_deref()
+                .map(|t| date(F_G, &format!("{}.effective_to", g.name), t))
+                .transpose()?,
+            source: Source {
+                reference: g.reference,
+                evidence: evidence(F_G, &g.name, &g.evidence)?,
+            },
+        };
+        groups.entry(g.name).or_default().push(d);
+    }
+    let mut group = |name: &str| -> Result<Timeline<CountrySet>, RulesError> {
+        let v = groups
+            .remove(name)
+            .ok_or_else(|| rerr(F_G, format!("group `{name}` is missing")))?;
+        Timeline::new(v).map_err(|e| rerr(F_G, format!("group `{name}` {e}")))
+    };
+    let country_groups = CountryGroups {
+        tier1: group("tier1")?,
+        supp5b: group("supp5b")?,
+        d5: group("d5")?,
+        macau: group("macau")?,
+        d1: group("d1")?,
+        d4: group("d4")?,
+        a5: group("a5")?,
+        a6: group("a6")?,
+    };
+    if let Some(unknown) = groups.keys().next() {
+        return Err(rerr(F_G, format!("unknown group `{unknown}`")));
+    }
+    for (t1, d5) in country_groups
+        .tier1
+        .versions()
+        .iter()
+        .zip(country_groups.d5.versions())
+    {
+        if let Some(c) = t1.value.iter().find(|c| d5.value.contains(*c)) {
+            return Err(rerr(F_G, format!("`{c}` cannot be in both tier1 and d5")));
+        }
+    }
+
+    // ECCN 3A090 thresholds.
+    const F_E: &str = "eccn-3a090.toml";
+    let ef: EccnFile = parse_toml(F_E, files.eccn_3a090)?;
+    let eccn_3a090 = Thresholds3a090 {
+        a1_min_tpp: tpp(F_E, "a1.min_tpp", &ef.a1.min_tpp)?,
+        a2_min_tpp: tpp(F_E, "a2.min_tpp", &ef.a2.min_tpp)?,
+        a2_min_pd_milli: pd_milli(F_E, "a2.min_pd", &ef.a2.min_pd)?,
+        b1_min_tpp: tpp(F_E, "b1.min_tpp", &ef.b1.min_tpp)?,
+        b1_max_tpp_exclusive: tpp(F_E, "b1.max_tpp_exclusive", &ef.b1.max_tpp_exclusive)?,
+        b1_min_pd_milli: pd_milli(F_E, "b1.min_pd", &ef.b1.min_pd)?,
+        b1_max_pd_exclusive_milli: pd_milli(F_E, "b1.max_pd_exclusive", &ef.b1.max_pd_exclusive)?,
+        b2_min_tpp: tpp(F_E, "b2.min_tpp", &ef.b2.min_tpp)?,
+        b2_min_pd_milli: pd_milli(F_E, "b2.min_pd", &ef.b2.min_pd)?,
+        b2_max_pd_exclusive_milli: pd_milli(F_E, "b2.max_pd_exclusive", &ef.b2.max_pd_exclusive)?,
+        note2_min_tpp: tpp(
+            F_E,
+            "note2.non_datacenter_min_tpp",
+            &ef.note2.non_datacenter_min_tpp,
+        )?,
+    };
+    let eccn_3a090_source = Source {
+        reference: ef.meta.reference,
+        evidence: evidence(F_E, "meta", &ef.meta.evidence)?,
+    };
+
+    // Chip catalog.
+    const F_CH: &str = "chips.toml";
+    let chf: ChipsFile = parse_toml(F_CH, files.chips)?;
+    let mut chips = Vec::with_capacity(chf.chip.len());
+    for c in chf.chip {
+        let valid_id = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if let Some(bad) = std::iter::once(&c.id)
+            .chain(c.aliases.iter())
+            .find(|s| !valid_id(s))
+        {
+            return Err(rerr(
+                F_CH,
+                format!("chip id `{bad}` must be lowercase letters, digits and hyphens"),
+            ));
+        }
+        let mut dense = Vec::new();
+        for (k, v) in &c.dense {
+            let p = Precision::ALL
+                .iter()
+                .copied()
+                .find(|p| p.key() == k)
+                .ok_or_else(|| {
+                    rerr(
+                        F_CH,
+                        format!("chip `{}` has unknown precision `dense.{k}`", c.id),
+                    )
+                })?;
+            let rate = parse_milli(v)
+                .map_err(|e| rerr(F_CH, format!("chip `{}` `dense.{k}` {e}, got `{v}`", c.id)))?;
+            dense.push((p, rate));
+        }
+        if dense.is_empty() {
+            return Err(rerr(
+                F_CH,
+                format!("chip `{}` needs at least one dense rate", c.id),
+            ));
+        }
+        let die = c
+            .die_area_mm2
+            .as_deref()
+            .map(|s| {
+                parse_milli(s).map_err(|e| {
+                    rerr(
+                        F_CH,
+                        format!("chip `{}` `die_area_mm2` {e}, got `{s}`", c.id),
+                    )
+                })
+            })
+            .transpose()?;
+        if die == Some(0) {
+            return Err(rerr(
+                F_CH,
+                format!("chip `{}` `die_area_mm2` must be greater than zero", c.id),
+            ));
+        }
+        if c.sources.is_empty() {
+            return Err(rerr(
+                F_CH,
+                format!("chip `{}` needs at least one source", c.id),
+            ));
+        }
+        let chip = Chip {
+            id: c.id,
+            aliases: c.aliases,
+            vendor: c.vendor,
+            model: c.model,
+            form_factor: c.form_factor,
+            year: c.year,
+            datacenter: c.datacenter,
+            die_area_milli_mm2: die,
+            dense,
+            sources: c.sources,
+        };
+        let t = chip
+            .tpp()
+            .ok_or_else(|| rerr(F_CH, format!("chip `{}` TPP overflows", chip.id)))?;
+        classify_chip(t, chip.die_area_milli_mm2, chip.datacenter, &eccn_3a090).map_err(|e| {
+            rerr(
+                F_CH,
+                format!("chip `{}` cannot be classified: {e}", chip.id),
+            )
+        })?;
+        chips.push(chip);
+    }
+    let catalog = Catalog::new(chips).map_err(|e| rerr(F_CH, e.to_string()))?;
+
+    Ok(RuleSet {
+        name: meta.name.clone(),
+        title: meta.title.clone(),
+        citation: meta.citation.clone(),
+        effective_from: date(F_F, "rule_set.effective_from", &meta.effective_from)?,
+        compliance_from: date(F_F, "rule_set.compliance_from", &meta.compliance_from)?,
+        security_compliance_from: date(
+            F_F,
+            "rule_set.security_compliance_from",
+            &meta.security_compliance_from,
+        )?,
+        not_enforced_from: meta
+            .not_enforced_from
+            .as_deref()
+            .map(|s| date(F_F, "rule_set.not_enforced_from", s))
+            .transpose()?,
+        countries,
+        known,
+        groups: country_groups,
+        params,
+        nveu,
+        eccn_3a090,
+        eccn_3a090_source,
+        catalog,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_rules_load() {
+        let r = embedded();
+        assert!(r.is_ok(), "{r:?}");
+    }
+
+    fn with_framework(edit: impl Fn(&str) -> String) -> Result<RuleSet, RulesError> {
+        let fw = edit(EMBEDDED.framework);
+        load(&RuleFiles {
+            framework: &fw,
+            ..EMBEDDED
+        })
+    }
+
+    #[test]
+    fn unknown_keys_and_names_are_errors() {
+        let e =
+            with_framework(|s| s.replacen("unit = \"tpp\"", "unit = \"tpp\"\ncolour = \"red\"", 1));
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("colour")),
+            "{e:?}"
+        );
+        let e =
+            with_framework(|s| s.replacen("name = \"lpp_limit_tpp\"", "name = \"lpp_limit\"", 1));
+        assert!(e.is_err());
+        let e = with_framework(|s| s.replacen("unit = \"percent\"", "unit = \"tpp\"", 1));
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("unit")),
+            "{e:?}"
+        );
+        let e = with_framework(|s| {
+            s.replacen(
+                "effective_from = \"2025-01-13\"\nreference = \"15 CFR 740.29(a)\"",
+                "effective_from = \"2025-02-30\"\nreference = \"15 CFR 740.29(a)\"",
+                1,
+            )
+        });
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("2025-02-30")),
+            "{e:?}"
+        );
+        let e = with_framework(|s| s.replacen("quarter = \"2025Q3\"", "quarter = \"2025Q4\"", 1));
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn overlapping_versions_are_errors() {
+        let e = with_framework(|s| {
+            format!("{s}\n[[param]]\nname = \"lpp_limit_tpp\"\nvalue = \"1\"\nunit = \"tpp\"\neffective_from = \"2026-01-01\"\nreference = \"x\"\nevidence = \"P\"\n")
+        });
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("two values")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_country_in_group_is_an_error() {
+        let g = EMBEDDED.country_groups.replacen("\"AF\",", "\"XX\",", 1);
+        let e = load(&RuleFiles {
+            country_groups: &g,
+            ..EMBEDDED
+        });
+        assert!(e.as_ref().is_err_and(|e| e.message.contains("XX")), "{e:?}");
+    }
+}

@@ -1,0 +1,487 @@
+//! `chipcap`: the command-line edge. Thin: reads input, reads the clock for the default date, calls the
+//! core, prints. Exit codes: 0 an answer (any determination), 2 input it cannot read, 1 anything else.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chipcap_core::classify::{classify_chip, Outside};
+use chipcap_core::date::Date;
+use chipcap_core::params::RuleSet;
+use chipcap_core::units::{parse_milli, ratio_milli, write_milli_grouped, Tpp};
+use chipcap_core::wire;
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "chipcap",
+    version,
+    about = "Export-control determinations for advanced AI chips and model weights under the AI Diffusion framework (90 FR 4544)",
+    after_help = "Examples:\n  chipcap check examples/tier2-licence.json\n  chipcap check --format table examples/lpp-small-order.json\n  echo '{\"destination\":\"IN\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":8}]}' | chipcap check -\n  chipcap classify nvidia-l40\n  chipcap chips\n  chipcap rules --date 2026-03-01"
+)]
+struct Cli {
+    /// Read rule files from this folder instead of the embedded copy (laid out as `rules/`).
+    #[arg(long, global = true, env = "CHIPCAP_RULES")]
+    rules: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Json,
+    Table,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide one proposed export (JSON request, see shared contract) and print the determination.
+    #[command(
+        after_help = "Examples:\n  chipcap check examples/tier2-licence.json\n  chipcap check --format table examples/uveu-share-exceeded.json\n  cat request.json | chipcap check -\n\nExit codes: 0 a determination was made (whatever it says); 2 the request cannot be read (the message names the field); 1 other errors."
+    )]
+    Check {
+        /// The request file, or `-` for standard input.
+        file: String,
+        /// Output format: `json` (default) or `table` for a person.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Decision date when the request has none (default: today, UTC).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Classify a catalog chip, or a chip given by its figures, under ECCN 3A090.
+    #[command(
+        after_help = "Examples:\n  chipcap classify nvidia-h20\n  chipcap classify --tpp 4992 --die-area 826 --datacenter true\n  chipcap classify --tpp 4750 --die-area 750 --datacenter false --json"
+    )]
+    Classify {
+        /// A catalog chip id (see `chipcap chips`).
+        chip: Option<String>,
+        /// TPP per unit (exact to 0.001).
+        #[arg(long, conflicts_with = "chip")]
+        tpp: Option<String>,
+        /// Applicable die area in mm^2.
+        #[arg(long = "die-area", conflicts_with = "chip")]
+        die_area: Option<String>,
+        /// Designed or marketed for datacenters.
+        #[arg(long, conflicts_with = "chip")]
+        datacenter: Option<bool>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the chip catalog with TPP, performance density, ECCN and H100-equivalents.
+    #[command(after_help = "Examples:\n  chipcap chips\n  chipcap chips --json")]
+    Chips {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the rule parameters in force on a date, with their citations.
+    #[command(after_help = "Examples:\n  chipcap rules\n  chipcap rules --date 2026-07-01 --json")]
+    Rules {
+        /// The date (default: today, UTC).
+        #[arg(long)]
+        date: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An error that is the user's input: exit code 2.
+#[derive(Debug)]
+struct InputError(String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn input_err(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(InputError(msg.into()))
+}
+
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    Date::from_days_since_epoch(days)
+        .unwrap_or_else(|| Date::new(1970, 1, 1).unwrap_or_else(|| unreachable_date()))
+}
+
+#[allow(clippy::panic)]
+fn unreachable_date() -> Date {
+    panic!("1970-01-01 is a valid date")
+}
+
+fn parse_date(s: &str, flag: &str) -> anyhow::Result<Date> {
+    s.parse::<Date>()
+        .map_err(|e| input_err(format!("option `{flag}` {e}, got `{s}`")))
+}
+
+fn load_rules(dir: &Option<PathBuf>) -> anyhow::Result<RuleSet> {
+    match dir {
+        Some(d) => chipcap_rules::load_dir(d).context("loading rules"),
+        None => chipcap_rules::embedded().context("loading the embedded rules"),
+    }
+}
+
+fn read_input(file: &str) -> anyhow::Result<String> {
+    let mut s = String::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| input_err(format!("cannot read standard input: {e}")))?;
+    } else {
+        s = std::fs::read_to_string(file)
+            .map_err(|e| input_err(format!("cannot read `{file}`: {e}")))?;
+    }
+    Ok(s)
+}
+
+fn milli_text(m: i128) -> String {
+    let mut s = String::new();
+    let _ = write_milli_grouped(&mut s, m);
+    s
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<InputError>().is_some() {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let rules = load_rules(&cli.rules)?;
+    match cli.command {
+        Command::Check { file, format, date } => {
+            let default_date = match date {
+                Some(d) => parse_date(&d, "--date")?,
+                None => today(),
+            };
+            let text = read_input(&file)?;
+            let parsed = wire::parse_request(&text, &rules, default_date)
+                .map_err(|e| input_err(e.to_string()))?;
+            let det = chipcap_core::determine(&parsed.request, &rules)
+                .map_err(|e| input_err(e.to_string()))?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&det)?),
+                Format::Table => print!("{}", wire::render_text(&det)),
+            }
+            Ok(())
+        }
+        Command::Classify {
+            chip,
+            tpp,
+            die_area,
+            datacenter,
+            json,
+        } => classify(&rules, chip, tpp, die_area, datacenter, json),
+        Command::Chips { json } => chips(&rules, json),
+        Command::Rules { date, json } => {
+            let d = match date {
+                Some(d) => parse_date(&d, "--date")?,
+                None => today(),
+            };
+            show_rules(&rules, d, json)
+        }
+    }
+}
+
+fn band_text(band: Result<chipcap_core::classify::Band, Outside>) -> (&'static str, &'static str) {
+    match band {
+        Ok(b) if b.is_a() => ("3A090.a", b.as_str()),
+        Ok(b) => ("3A090.b", b.as_str()),
+        Err(Outside::Note2) => ("none", "Note 2 to 3A090 (non-datacenter, TPP < 4800)"),
+        Err(Outside::BelowThresholds) => ("none", "below the 3A090 thresholds"),
+    }
+}
+
+fn classify(
+    rules: &RuleSet,
+    chip: Option<String>,
+    tpp: Option<String>,
+    die_area: Option<String>,
+    datacenter: Option<bool>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (label, t, area, dc) = match (chip, tpp) {
+        (Some(id), _) => {
+            let c = rules.catalog.get(&id).ok_or_else(|| {
+                input_err(format!(
+                    "chip `{id}` is not in the catalog (see `chipcap chips`)"
+                ))
+            })?;
+            let t = c
+                .tpp()
+                .ok_or_else(|| input_err(format!("chip `{id}` has no throughput figures")))?;
+            (c.id.clone(), t, c.die_area_milli_mm2, c.datacenter)
+        }
+        (None, Some(t)) => {
+            let v =
+                parse_milli(&t).map_err(|e| input_err(format!("option `--tpp` {e}, got `{t}`")))?;
+            let a = die_area
+                .map(|a| {
+                    parse_milli(&a)
+                        .map_err(|e| input_err(format!("option `--die-area` {e}, got `{a}`")))
+                        .and_then(|v| {
+                            if v == 0 {
+                                Err(input_err(
+                                    "option `--die-area` must be greater than zero, got `0`",
+                                ))
+                            } else {
+                                Ok(v)
+                            }
+                        })
+                })
+                .transpose()?;
+            let dc = datacenter.ok_or_else(|| {
+                input_err("option `--datacenter true|false` is required with `--tpp`")
+            })?;
+            ("(specification)".to_string(), Tpp::from_milli(v), a, dc)
+        }
+        (None, None) => {
+            return Err(input_err(
+                "give a chip id or `--tpp` with `--die-area` and `--datacenter`",
+            ))
+        }
+    };
+    let c = classify_chip(t, area, dc, &rules.eccn_3a090).map_err(|e| input_err(e.to_string()))?;
+    let (eccn, para) = band_text(c.band);
+    if json {
+        let v = serde_json::json!({
+            "chip": label,
+            "tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(t.milli().into())).unwrap_or_default(),
+            "performance_density": c.pd_milli.map(|p| serde_json::from_str::<serde_json::Value>(&chipcap_plain(p.into())).unwrap_or_default()),
+            "datacenter": dc,
+            "eccn": eccn,
+            "paragraph": para,
+            "citation": "ECCN 3A090 (Supp. No. 1 to part 774)",
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("chip:                {label}");
+        println!("tpp:                 {t}");
+        println!(
+            "performance density: {}",
+            c.pd_milli
+                .map(|p| milli_text(p.into()))
+                .unwrap_or_else(|| "unknown (no die area)".into())
+        );
+        println!("datacenter:          {dc}");
+        println!("eccn:                {eccn} ({para})");
+    }
+    Ok(())
+}
+
+fn chipcap_plain(m: i128) -> String {
+    let mut s = String::new();
+    let _ = chipcap_core::units::write_milli_plain(&mut s, m);
+    s
+}
+
+fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
+    let h100 = *rules.params.h100_tpp.at(today()).value;
+    let mut rows = Vec::new();
+    for c in rules.catalog.chips() {
+        let t = c.tpp().unwrap_or(Tpp::ZERO);
+        let class = classify_chip(t, c.die_area_milli_mm2, c.datacenter, &rules.eccn_3a090);
+        let (eccn, para) = class.map(|k| band_text(k.band)).unwrap_or(("?", "?"));
+        let pd = class.ok().and_then(|k| k.pd_milli);
+        let h = ratio_milli(t.milli().into(), h100.milli().max(1).into()).unwrap_or(0);
+        rows.push((c, t, pd, eccn, para, h));
+    }
+    if json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, t, pd, eccn, para, h)| {
+                serde_json::json!({
+                    "id": c.id, "aliases": c.aliases, "vendor": c.vendor, "model": c.model,
+                    "form_factor": c.form_factor, "year": c.year, "datacenter": c.datacenter,
+                    "die_area_mm2": c.die_area_milli_mm2.map(|a| serde_json::from_str::<serde_json::Value>(&chipcap_plain(a.into())).unwrap_or_default()),
+                    "tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(t.milli().into())).unwrap_or_default(),
+                    "tpp_precision": c.tpp_precision().map(|p| p.key()),
+                    "performance_density": pd.map(|p| serde_json::from_str::<serde_json::Value>(&chipcap_plain(p.into())).unwrap_or_default()),
+                    "eccn": eccn, "paragraph": para,
+                    "h100_equivalents": serde_json::from_str::<serde_json::Value>(&chipcap_plain((*h).try_into().unwrap_or(0))).unwrap_or_default(),
+                    "sources": c.sources,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "{:<22} {:<8} {:<34} {:>10} {:>8} {:<10} {:>7}",
+        "id", "vendor", "model", "TPP", "PD", "ECCN", "H100e"
+    );
+    for (c, t, pd, eccn, para, h) in rows {
+        let e = if eccn == "none" {
+            "none".to_string()
+        } else {
+            para.to_string()
+        };
+        let dc = if c.datacenter { "" } else { " (non-DC)" };
+        println!(
+            "{:<22} {:<8} {:<34} {:>10} {:>8} {:<10} {:>7}",
+            c.id,
+            c.vendor,
+            format!("{}{dc}", c.model),
+            t.to_string(),
+            pd.map(|p| milli_text(p.into()))
+                .unwrap_or_else(|| "-".into()),
+            e,
+            milli_text(h.try_into().unwrap_or(0))
+        );
+    }
+    println!("\nTPP = max over precisions of dense rate x bit length; PD = TPP / applicable die area (ECCN 3A090 Technical Notes).\nH100e = TPP / {h100} (display only, reading D11).");
+    Ok(())
+}
+
+fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
+    let p = &rules.params;
+    let mut rows: Vec<(&str, String, String, &str, bool)> = Vec::new();
+    macro_rules! row {
+        ($name:expr, $tl:expr, $fmt:expr) => {{
+            let r = $tl.at(date);
+            rows.push((
+                $name,
+                $fmt(r.value),
+                r.source.reference.clone(),
+                r.source.evidence.as_str(),
+                r.outside,
+            ));
+        }};
+    }
+    let tppf = |t: &Tpp| format!("{t} TPP");
+    let pctf = |v: &u32| format!("{v}%");
+    row!("country_allocation_tpp", p.country_allocation, tppf);
+    row!(
+        "assurance_uplift_max_percent",
+        p.assurance_uplift_max_percent,
+        pctf
+    );
+    row!(
+        "assurance_uplift_default_percent",
+        p.assurance_uplift_default_percent,
+        pctf
+    );
+    row!("lpp_limit_tpp", p.lpp_limit, tppf);
+    row!("aia_certification_tpp", p.aia_certification, tppf);
+    row!(
+        "uveu_max_tier2_country_percent",
+        p.uveu_max_tier2_country_percent,
+        pctf
+    );
+    row!(
+        "uveu_max_outside_tier1_percent",
+        p.uveu_max_outside_tier1_percent,
+        pctf
+    );
+    row!("uveu_min_us_percent", p.uveu_min_us_percent, pctf);
+    row!(
+        "model_weights_threshold_operations",
+        p.model_weights_threshold_operations,
+        |v: &u128| format!("{v} operations")
+    );
+    row!("h100_tpp", p.h100_tpp, tppf);
+    row!(
+        "nac_notification_days",
+        p.nac_notification_days,
+        |v: &u32| format!("{v} days")
+    );
+    let nveu = rules.nveu_cap(date);
+    let g = &rules.groups;
+    let list =
+        |s: &chipcap_core::country::CountrySet| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let groups = [
+        ("tier1", g.tier1.at(date)),
+        ("supp5b", g.supp5b.at(date)),
+        ("d5", g.d5.at(date)),
+        ("macau", g.macau.at(date)),
+        ("d1", g.d1.at(date)),
+        ("d4", g.d4.at(date)),
+        ("a5", g.a5.at(date)),
+        ("a6", g.a6.at(date)),
+    ];
+    if json {
+        let v = serde_json::json!({
+            "rule_set": rules.name, "title": rules.title, "citation": rules.citation, "date": date.to_string(),
+            "effective_from": rules.effective_from.to_string(), "compliance_from": rules.compliance_from.to_string(),
+            "security_compliance_from": rules.security_compliance_from.to_string(),
+            "not_enforced_from": rules.not_enforced_from.map(|d| d.to_string()),
+            "parameters": rows.iter().map(|(n, v, r, e, o)| serde_json::json!({"name": n, "value": v, "reference": r, "evidence": e, "outside_window": o})).collect::<Vec<_>>(),
+            "nveu_quarter": nveu.map(|(q, o)| serde_json::json!({"quarter": q.quarter.to_string(), "cap_tpp": chipcap_plain(q.cap.milli().into()), "reference": q.source.reference, "outside_window": o})),
+            "nveu_schedule": rules.nveu.iter().map(|q| serde_json::json!({"quarter": q.quarter.to_string(), "cap_tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(q.cap.milli().into())).unwrap_or_default()})).collect::<Vec<_>>(),
+            "country_groups": groups.iter().map(|(n, r)| serde_json::json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
+            "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "rule set {} — {} ({})",
+        rules.name, rules.title, rules.citation
+    );
+    println!(
+        "effective {}, compliance {}, security compliance {}, not enforced from {}",
+        rules.effective_from,
+        rules.compliance_from,
+        rules.security_compliance_from,
+        rules
+            .not_enforced_from
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into())
+    );
+    println!("parameters in force on {date}:");
+    for (n, v, r, e, o) in &rows {
+        println!(
+            "  {n:<36} {v:<36} [{r}] ({e}){}",
+            if *o {
+                " (outside its dates: nearest value)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some((q, o)) = nveu {
+        println!(
+            "  {:<36} {:<36} [{}] ({}){}",
+            format!("nveu_cap ({})", date.quarter()),
+            format!("{} TPP", q.cap),
+            q.source.reference,
+            q.source.evidence.as_str(),
+            if o {
+                " (outside the schedule: nearest quarter)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!("country groups:");
+    for (n, r) in groups {
+        println!(
+            "  {n:<7} [{}] ({}): {}",
+            r.source.reference,
+            r.source.evidence.as_str(),
+            list(r.value).join(" ")
+        );
+    }
+    Ok(())
+}
