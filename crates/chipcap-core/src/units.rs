@@ -72,7 +72,7 @@ pub fn write_milli_grouped(f: &mut impl fmt::Write, milli: i128) -> fmt::Result 
     let digits = whole.to_string();
     let n = digits.len();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             f.write_char(',')?;
         }
         f.write_char(c)?;
@@ -169,7 +169,7 @@ pub fn parse_decimal(text: &str, scale: u32) -> Result<u128, DecimalError> {
         let divisor = 10u128
             .checked_pow(p)
             .ok_or(DecimalError::TooPrecise(scale))?;
-        if digits % divisor == 0 {
+        if digits.is_multiple_of(divisor) {
             Ok(digits / divisor)
         } else {
             Err(DecimalError::TooPrecise(scale))
