@@ -111,13 +111,7 @@ fn today() -> Date {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    Date::from_days_since_epoch(days)
-        .unwrap_or_else(|| Date::new(1970, 1, 1).unwrap_or_else(|| unreachable_date()))
-}
-
-#[allow(clippy::panic)]
-fn unreachable_date() -> Date {
-    panic!("1970-01-01 is a valid date")
+    Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH)
 }
 
 fn parse_date(s: &str, flag: &str) -> anyhow::Result<Date> {
