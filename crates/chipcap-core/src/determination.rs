@@ -462,7 +462,15 @@ impl fmt::Display for Text {
                     write!(f, "> {cap} TPP; the allocation would be exceeded.")
                 }
             }
-            Text::Policy { policy, why } => write!(f, "Licence applications are reviewed under {}: {why}.", policy.as_str().replace('_', " ")),
+            Text::Policy { policy, why } => {
+                let p = match policy {
+                    ReviewPolicy::PresumptionOfApproval => "a presumption of approval",
+                    ReviewPolicy::CaseByCase => "case-by-case review",
+                    ReviewPolicy::PresumptionOfDenial => "a presumption of denial",
+                    ReviewPolicy::PolicyOfDenial => "a policy of denial",
+                };
+                write!(f, "Licence applications are reviewed under {p}: {why}.")
+            }
             Text::Weights { operations, threshold, published, raised } => {
                 f.write_str("Model weights trained with ")?;
                 write_ops(f, *operations)?;

@@ -67,17 +67,48 @@ pub fn write_milli_grouped(f: &mut impl fmt::Write, milli: i128) -> fmt::Result 
         f.write_char('-')?;
     }
     let abs = milli.unsigned_abs();
-    let whole = abs / 1000;
-    let frac = abs % 1000;
-    let digits = whole.to_string();
-    let n = digits.len();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i).is_multiple_of(3) {
-            f.write_char(',')?;
+    // Digits of the whole part into a stack buffer, separators every three (no allocation);
+    // 64-bit arithmetic when the value fits, as it always does for TPP.
+    if let Ok(small) = u64::try_from(abs) {
+        let mut whole = small / 1000;
+        let mut buf = [0u8; 32];
+        let mut i = buf.len();
+        let mut n = 0;
+        loop {
+            if n > 0 && n % 3 == 0 {
+                i -= 1;
+                buf[i] = b',';
+            }
+            i -= 1;
+            buf[i] = b'0' + (whole % 10) as u8;
+            whole /= 10;
+            n += 1;
+            if whole == 0 {
+                break;
+            }
         }
-        f.write_char(c)?;
+        f.write_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"))?;
+        return write_frac(f, u128::from(small % 1000));
     }
-    write_frac(f, frac)
+    let mut whole = abs / 1000;
+    let mut buf = [0u8; 64];
+    let mut i = buf.len();
+    let mut n = 0;
+    loop {
+        if n > 0 && n % 3 == 0 {
+            i -= 1;
+            buf[i] = b',';
+        }
+        i -= 1;
+        buf[i] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        n += 1;
+        if whole == 0 {
+            break;
+        }
+    }
+    f.write_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"))?;
+    write_frac(f, abs % 1000)
 }
 
 /// Writes a signed number of thousandths plainly (`-1234.5`), as JSON wants it.
@@ -86,7 +117,10 @@ pub fn write_milli_plain(f: &mut impl fmt::Write, milli: i128) -> fmt::Result {
         f.write_char('-')?;
     }
     let abs = milli.unsigned_abs();
-    write!(f, "{}", abs / 1000)?;
+    match u64::try_from(abs) {
+        Ok(small) => write!(f, "{}", small / 1000)?,
+        Err(_) => write!(f, "{}", abs / 1000)?,
+    }
     write_frac(f, abs % 1000)
 }
 
@@ -94,11 +128,23 @@ fn write_frac(f: &mut impl fmt::Write, frac: u128) -> fmt::Result {
     if frac == 0 {
         return Ok(());
     }
-    let mut s = format!("{frac:03}");
-    while s.ends_with('0') {
-        s.pop();
+    let d = [
+        (frac / 100) as u8,
+        (frac / 10 % 10) as u8,
+        (frac % 10) as u8,
+    ];
+    let len = if d[2] != 0 {
+        3
+    } else if d[1] != 0 {
+        2
+    } else {
+        1
+    };
+    f.write_char('.')?;
+    for x in &d[..len] {
+        f.write_char(char::from(b'0' + x))?;
     }
-    write!(f, ".{s}")
+    Ok(())
 }
 
 /// Why a decimal could not be read exactly.

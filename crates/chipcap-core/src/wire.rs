@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -137,20 +136,37 @@ pub struct ParsedRequest {
 }
 
 /// Reads the raw text of a JSON number or a string holding a number.
-fn number_text<'a>(
-    raw: &'a RawValue,
-    field: &str,
+/// A field path, built only when an error names it (no allocation on the happy path).
+trait FieldName: Copy {
+    fn name(self) -> String;
+}
+
+impl FieldName for &str {
+    fn name(self) -> String {
+        self.to_string()
+    }
+}
+
+impl<F: Fn() -> String + Copy> FieldName for F {
+    fn name(self) -> String {
+        self()
+    }
+}
+
+fn number_text(
+    raw: &RawValue,
+    field: impl FieldName,
     allow_string: bool,
-) -> Result<&'a str, WireError> {
+) -> Result<&str, WireError> {
     let t = raw.get().trim();
     if let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         if allow_string {
             return Ok(inner);
         }
-        return Err(err(field, format!("must be a number, got `{t}`")));
+        return Err(err(field.name(), format!("must be a number, got `{t}`")));
     }
     if t.starts_with(['{', '[']) || t == "null" || t == "true" || t == "false" {
-        return Err(err(field, format!("must be a number, got `{t}`")));
+        return Err(err(field.name(), format!("must be a number, got `{t}`")));
     }
     Ok(t)
 }
@@ -163,28 +179,33 @@ fn decimal_message(e: DecimalError, what: &str, shown: &str) -> String {
     }
 }
 
-fn tpp_field(raw: &RawValue, field: &str) -> Result<Tpp, WireError> {
+fn tpp_field(raw: &RawValue, field: impl FieldName) -> Result<Tpp, WireError> {
     let t = number_text(raw, field, true)?;
     parse_milli(t)
         .map(Tpp::from_milli)
-        .map_err(|e| err(field, decimal_message(e, "TPP", t)))
+        .map_err(|e| err(field.name(), decimal_message(e, "TPP", t)))
 }
 
-fn ops_field(raw: &RawValue, field: &str) -> Result<u128, WireError> {
+fn ops_field(raw: &RawValue, field: impl FieldName) -> Result<u128, WireError> {
     let t = number_text(raw, field, true)?;
-    parse_decimal(t, 0).map_err(|e| err(field, decimal_message(e, "operations", t)))
+    parse_decimal(t, 0).map_err(|e| err(field.name(), decimal_message(e, "operations", t)))
 }
 
-fn quantity_field(raw: &RawValue, field: &str) -> Result<u64, WireError> {
+fn quantity_field(raw: &RawValue, field: impl FieldName) -> Result<u64, WireError> {
     let t = number_text(raw, field, false)?;
-    let bad = || err(field, format!("must be a positive whole number, got `{t}`"));
+    let bad = || {
+        err(
+            field.name(),
+            format!("must be a positive whole number, got `{t}`"),
+        )
+    };
     if t.starts_with('-') || t.contains(['.', 'e', 'E']) {
         // Exponent or fraction forms are not whole-number literals; reject rather than guess.
         return Err(bad());
     }
     let q: u64 = t.parse().map_err(|_| {
         if t.bytes().all(|b| b.is_ascii_digit()) {
-            err(field, format!("is too large, got `{t}`"))
+            err(field.name(), format!("is too large, got `{t}`"))
         } else {
             bad()
         }
@@ -209,25 +230,35 @@ fn country_field(s: &str, field: &str, rules: &RuleSet) -> Result<CountryCode, W
 
 /// Reads one request document. `today` fills an absent `date` (read at the edge, never in the core).
 pub fn parse_request(json: &str, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
+    // Fast path: plain serde. Only when it fails is the document read again, tracking the path, to
+    // name the field at fault.
+    match serde_json::from_str::<RequestDto<'_>>(json) {
+        Ok(dto) => convert(dto, rules, today),
+        Err(_) => Err(locate_error(json)),
+    }
+}
+
+fn locate_error(json: &str) -> WireError {
     let mut de = serde_json::Deserializer::from_str(json);
-    let dto: RequestDto<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let mut msg = inner.to_string();
-        // serde_json appends " at line L column C"; keep it, it helps find the spot.
-        if path == "." {
-            msg = format!("(the document) {msg}");
-            return err("", msg);
+    let res: Result<RequestDto<'_>, _> = serde_path_to_error::deserialize(&mut de);
+    match res {
+        Err(e) => {
+            let path = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            if path == "." {
+                err("", format!("(the document) {msg}"))
+            } else {
+                err(path, msg)
+            }
         }
-        err(path, msg)
-    })?;
-    de.end().map_err(|e| {
-        err(
-            "",
-            format!("has trailing characters after the document: {e}"),
-        )
-    })?;
-    convert(dto, rules, today)
+        Ok(_) => match de.end() {
+            Err(e) => err(
+                "",
+                format!("has trailing characters after the document: {e}"),
+            ),
+            Ok(()) => err("", "cannot be read"),
+        },
+    }
 }
 
 fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
@@ -307,14 +338,17 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
     };
     let mut context = Context::default();
     if let Some(c) = dto.context {
-        let t = |raw: Option<&RawValue>, name: &str| -> Result<Tpp, WireError> {
-            raw.map_or(Ok(Tpp::ZERO), |r| tpp_field(r, &format!("context.{name}")))
+        let t = |raw: Option<&RawValue>, name: &'static str| -> Result<Tpp, WireError> {
+            raw.map_or(Ok(Tpp::ZERO), |r| {
+                tpp_field(r, move || format!("context.{name}"))
+            })
         };
         context.country_allocation_used =
             t(c.country_allocation_used_tpp, "country_allocation_used_tpp")?;
         context.government_assurances = c.government_assurances;
         if let Some(r) = c.assurance_uplift_percent {
-            let f = "context.assurance_uplift_percent";
+            const F: &str = "context.assurance_uplift_percent";
+            let f = F;
             let txt = number_text(r, f, false)?;
             let v: u32 = txt.parse().map_err(|_| {
                 err(
@@ -338,11 +372,18 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
         )?;
         if let Some(m) = c.uveu_installed_tpp_by_country {
             for (k, v) in m {
-                let f = format!("context.uveu_installed_tpp_by_country.{k}");
-                let cc = country_field(&k, &f, rules)?;
+                let f = || format!("context.uveu_installed_tpp_by_country.{k}");
+                let cc = CountryCode::parse(&k)
+                    .filter(|c| rules.known.contains(*c))
+                    .ok_or_else(|| {
+                        err(
+                            f(),
+                            format!("is not an ISO 3166-1 alpha-2 country code, got `{k}`"),
+                        )
+                    })?;
                 context
                     .uveu_installed_by_country
-                    .push((cc, tpp_field(v, &f)?));
+                    .push((cc, tpp_field(v, f)?));
             }
         }
         if let Some(r) = c.most_capable_published_model_operations {
@@ -399,7 +440,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
 }
 
 fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, WireError> {
-    let quantity = quantity_field(it.quantity, &format!("items[{i}].quantity"))?;
+    let quantity = quantity_field(it.quantity, || format!("items[{i}].quantity"))?;
     match (it.chip, it.tpp) {
         (Some(_), Some(_)) => Err(err(
             format!("items[{i}].chip"),
@@ -435,15 +476,15 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
             })
         }
         (None, Some(tpp)) => {
-            let unit_tpp = tpp_field(tpp, &format!("items[{i}].tpp"))?;
+            let unit_tpp = tpp_field(tpp, || format!("items[{i}].tpp"))?;
             let die_area_milli_mm2 = match it.die_area_mm2 {
                 None => None,
                 Some(r) => {
-                    let f = format!("items[{i}].die_area_mm2");
-                    let t = number_text(r, &f, true)?;
-                    let v = parse_milli(t).map_err(|e| err(&f, decimal_message(e, "mm2", t)))?;
+                    let f = || format!("items[{i}].die_area_mm2");
+                    let t = number_text(r, f, true)?;
+                    let v = parse_milli(t).map_err(|e| err(f(), decimal_message(e, "mm2", t)))?;
                     if v == 0 {
-                        return Err(err(f, format!("must be greater than zero, got `{t}`")));
+                        return Err(err(f(), format!("must be greater than zero, got `{t}`")));
                     }
                     Some(v)
                 }
@@ -460,175 +501,286 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
     }
 }
 
-/// A number of thousandths written as an exact JSON number (`31664000`, `5792.8`).
-struct Milli(i128);
+/// JSON text writer for determinations: the one implementation of the output document.
+///
+/// Hand-written because it is the hot path of `POST /v1/determinations` (see docs/benchmarks.md):
+/// texts are rendered straight into the output, and escaping checks a whole fragment at once.
+struct Json {
+    out: String,
+    first: bool,
+}
 
-impl Serialize for Milli {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 1000 == 0 {
-            let whole = self.0 / 1000;
-            if let Ok(v) = i64::try_from(whole) {
-                return s.serialize_i64(v);
+/// Writes Display output into the JSON buffer, escaping as it goes.
+struct Escaper<'a>(&'a mut String);
+
+impl std::fmt::Write for Escaper<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
+}
+
+/// Whether a fragment needs no escaping; branch-free over 32-byte chunks so it vectorises.
+fn clean(s: &str) -> bool {
+    s.as_bytes().chunks(32).all(|c| {
+        !c.iter().fold(false, |acc, &b| {
+            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+        })
+    })
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    if clean(s) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
+            c => out.push(c),
         }
-        let mut text = String::with_capacity(24);
-        let _ = write_milli_plain(&mut text, self.0);
-        let raw = RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
-        raw.serialize(s)
     }
 }
 
-struct Display<'a, T: std::fmt::Display>(&'a T);
-
-impl<T: std::fmt::Display> Serialize for Display<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self.0)
-    }
-}
-
-struct Seq<'a, T>(&'a [T]);
-
-impl Serialize for Seq<'_, Reason> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for r in self.0 {
-            seq.serialize_element(&ReasonOut(r))?;
+impl Json {
+    fn new(capacity: usize) -> Json {
+        Json {
+            out: String::with_capacity(capacity),
+            first: true,
         }
-        seq.end()
     }
-}
-
-struct ReasonOut<'a>(&'a Reason);
-
-impl Serialize for ReasonOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("citation", self.0.citation)?;
-        m.serialize_entry("text", &Display(&self.0.text))?;
-        m.end()
+    fn open(&mut self, c: char) {
+        self.out.push(c);
+        self.first = true;
     }
-}
-
-impl Serialize for Seq<'_, Notice> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for n in self.0 {
-            seq.serialize_element(&NoticeOut(n))?;
+    fn close(&mut self, c: char) {
+        self.out.push(c);
+        self.first = false;
+    }
+    fn comma(&mut self) {
+        if !self.first {
+            self.out.push(',');
         }
-        seq.end()
+        self.first = false;
     }
-}
-
-struct NoticeOut<'a>(&'a Notice);
-
-impl Serialize for NoticeOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("code", self.0.code)?;
-        m.serialize_entry("citation", &self.0.citation)?;
-        m.serialize_entry("text", &Display(&self.0.text))?;
-        m.end()
+    fn key(&mut self, k: &str) {
+        self.comma();
+        self.out.push('"');
+        self.out.push_str(k);
+        self.out.push_str("\":");
+        self.first = true;
     }
-}
-
-impl Serialize for Seq<'_, Allowance> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for a in self.0 {
-            seq.serialize_element(&AllowanceOut(a))?;
+    fn elem(&mut self) {
+        self.comma();
+        self.first = true;
+    }
+    fn str(&mut self, v: &str) {
+        self.out.push('"');
+        escape_into(&mut self.out, v);
+        self.out.push('"');
+        self.first = false;
+    }
+    fn display(&mut self, v: &dyn std::fmt::Display) {
+        self.out.push('"');
+        let _ = write!(Escaper(&mut self.out), "{v}");
+        self.out.push('"');
+        self.first = false;
+    }
+    fn raw(&mut self, v: &str) {
+        self.out.push_str(v);
+        self.first = false;
+    }
+    fn null(&mut self) {
+        self.raw("null");
+    }
+    fn bool(&mut self, b: bool) {
+        self.raw(if b { "true" } else { "false" });
+    }
+    fn uint(&mut self, v: u64) {
+        let _ = write!(self.out, "{v}");
+        self.first = false;
+    }
+    /// A number of thousandths as an exact JSON number (`31664000`, `5792.8`).
+    fn milli(&mut self, v: i128) {
+        let _ = write_milli_plain(&mut self.out, v);
+        self.first = false;
+    }
+    fn opt_str(&mut self, v: Option<&str>) {
+        match v {
+            Some(s) => self.str(s),
+            None => self.null(),
         }
-        seq.end()
     }
 }
 
-struct AllowanceOut<'a>(&'a Allowance);
+fn write_reasons(j: &mut Json, reasons: &[Reason]) {
+    j.open('[');
+    for r in reasons {
+        j.elem();
+        j.open('{');
+        j.key("citation");
+        j.str(r.citation);
+        j.key("text");
+        j.display(&r.text);
+        j.close('}');
+    }
+    j.close(']');
+}
 
-impl Serialize for AllowanceOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let a = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("allowance", a.kind.as_str())?;
-        m.serialize_entry("scope", &a.scope)?;
+fn write_notices(j: &mut Json, notices: &[Notice]) {
+    j.open('[');
+    for n in notices {
+        j.elem();
+        j.open('{');
+        j.key("code");
+        j.str(n.code);
+        j.key("citation");
+        j.opt_str(n.citation);
+        j.key("text");
+        j.display(&n.text);
+        j.close('}');
+    }
+    j.close(']');
+}
+
+fn write_allowances(j: &mut Json, allowances: &[Allowance]) {
+    j.open('[');
+    for a in allowances {
+        j.elem();
+        j.open('{');
+        j.key("allowance");
+        j.str(a.kind.as_str());
+        j.key("scope");
+        j.str(&a.scope);
         if let Some(p) = &a.period {
-            m.serialize_entry("period", p)?;
+            j.key("period");
+            j.str(p);
         }
-        m.serialize_entry("cap_tpp", &Milli(i128::from(a.cap.milli())))?;
-        m.serialize_entry("used_before_tpp", &Milli(i128::from(a.used_before.milli())))?;
-        m.serialize_entry("draw_tpp", &Milli(i128::from(a.draw.milli())))?;
-        m.serialize_entry("remaining_after_tpp", &Milli(a.remaining_after_milli))?;
-        m.serialize_entry("within_limit", &a.within_limit)?;
-        m.serialize_entry("drawn", &a.drawn)?;
+        j.key("cap_tpp");
+        j.milli(i128::from(a.cap.milli()));
+        j.key("used_before_tpp");
+        j.milli(i128::from(a.used_before.milli()));
+        j.key("draw_tpp");
+        j.milli(i128::from(a.draw.milli()));
+        j.key("remaining_after_tpp");
+        j.milli(a.remaining_after_milli);
+        j.key("within_limit");
+        j.bool(a.within_limit);
+        j.key("drawn");
+        j.bool(a.drawn);
         if let Some(sh) = &a.share {
-            m.serialize_entry("limit_percent", &sh.percent)?;
-            m.serialize_entry("limit_kind", if sh.minimum { "minimum" } else { "maximum" })?;
-            m.serialize_entry(
-                "total_after_tpp",
-                &Milli(i128::from(sh.total_after.milli())),
-            )?;
+            j.key("limit_percent");
+            j.uint(u64::from(sh.percent));
+            j.key("limit_kind");
+            j.str(if sh.minimum { "minimum" } else { "maximum" });
+            j.key("total_after_tpp");
+            j.milli(i128::from(sh.total_after.milli()));
         }
-        m.end()
+        j.close('}');
     }
+    j.close(']');
 }
 
-impl Serialize for Seq<'_, ItemResult> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for it in self.0 {
-            seq.serialize_element(&ItemOut(it))?;
-        }
-        seq.end()
-    }
-}
-
-struct ItemOut<'a>(&'a ItemResult);
-
-impl Serialize for ItemOut<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let it = self.0;
-        let mut m = s.serialize_map(None)?;
+fn write_items(j: &mut Json, items: &[ItemResult]) {
+    j.open('[');
+    for it in items {
+        j.elem();
+        j.open('{');
         if let Some(c) = &it.chip {
-            m.serialize_entry("chip", c)?;
+            j.key("chip");
+            j.str(c);
         }
-        m.serialize_entry("quantity", &it.quantity)?;
-        m.serialize_entry("unit_tpp", &Milli(i128::from(it.unit_tpp.milli())))?;
-        m.serialize_entry("tpp", &Milli(i128::from(it.tpp.milli())))?;
-        m.serialize_entry(
-            "performance_density",
-            &it.pd_milli.map(|p| Milli(i128::from(p))),
-        )?;
-        m.serialize_entry("datacenter", &it.datacenter)?;
+        j.key("quantity");
+        j.uint(it.quantity);
+        j.key("unit_tpp");
+        j.milli(i128::from(it.unit_tpp.milli()));
+        j.key("tpp");
+        j.milli(i128::from(it.tpp.milli()));
+        j.key("performance_density");
+        match it.pd_milli {
+            Some(p) => j.milli(i128::from(p)),
+            None => j.null(),
+        }
+        j.key("datacenter");
+        j.bool(it.datacenter);
         let (eccn, band) = match it.band {
             Ok(b) if b.is_a() => ("3A090.a", Some(b.as_str())),
             Ok(b) => ("3A090.b", Some(b.as_str())),
             Err(_) => ("none", None),
         };
-        m.serialize_entry("eccn", eccn)?;
-        m.serialize_entry("paragraph", &band)?;
-        m.end()
+        j.key("eccn");
+        j.str(eccn);
+        j.key("paragraph");
+        j.opt_str(band);
+        j.close('}');
+    }
+    j.close(']');
+}
+
+fn decision_str(d: Decision) -> &'static str {
+    match d {
+        Decision::NotControlled => "not_controlled",
+        Decision::Authorized => "authorized",
+        Decision::LicenseRequired => "license_required",
     }
 }
 
+/// The determination as compact JSON text (the contract of shared/spec/decisions.md).
+pub fn to_json(d: &Determination) -> String {
+    let mut j = Json::new(4096);
+    j.open('{');
+    j.key("decision");
+    j.str(decision_str(d.decision));
+    j.key("authorization");
+    j.opt_str(d.authorization.map(Authorization::as_str));
+    j.key("review_policy");
+    j.opt_str(d.review_policy.map(ReviewPolicy::as_str));
+    j.key("tier");
+    j.uint(u64::from(d.tier));
+    j.key("eccn");
+    j.str(d.eccn.as_str());
+    j.key("tpp");
+    j.milli(i128::from(d.tpp.milli()));
+    j.key("h100_equivalents");
+    j.milli(i128::try_from(d.h100_equivalents_milli()).unwrap_or(i128::MAX));
+    j.key("allowances");
+    write_allowances(&mut j, &d.allowances);
+    j.key("reasons");
+    write_reasons(&mut j, &d.reasons);
+    j.key("notices");
+    write_notices(&mut j, &d.notices);
+    j.key("items");
+    write_items(&mut j, &d.items);
+    j.key("rule_set");
+    j.str(&d.rule_set);
+    j.key("date");
+    j.display(&d.date);
+    j.key("h100_tpp");
+    j.milli(i128::from(d.h100_tpp.milli()));
+    j.close('}');
+    j.out
+}
+
 impl Serialize for Determination {
+    /// Serialises through [`to_json`], the single writer of the document.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("decision", &self.decision)?;
-        m.serialize_entry("authorization", &self.authorization)?;
-        m.serialize_entry("review_policy", &self.review_policy)?;
-        m.serialize_entry("tier", &self.tier)?;
-        m.serialize_entry("eccn", &self.eccn)?;
-        m.serialize_entry("tpp", &Milli(i128::from(self.tpp.milli())))?;
-        m.serialize_entry(
-            "h100_equivalents",
-            &Milli(i128::try_from(self.h100_equivalents_milli()).unwrap_or(i128::MAX)),
-        )?;
-        m.serialize_entry("allowances", &Seq(&self.allowances))?;
-        m.serialize_entry("reasons", &Seq(&self.reasons))?;
-        m.serialize_entry("notices", &Seq(&self.notices))?;
-        m.serialize_entry("items", &Seq(&self.items))?;
-        m.serialize_entry("rule_set", &self.rule_set)?;
-        m.serialize_entry("date", &Display(&self.date))?;
-        m.serialize_entry("h100_tpp", &Milli(i128::from(self.h100_tpp.milli())))?;
-        m.end()
+        let raw = RawValue::from_string(to_json(self)).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+/// The determination as indented JSON, for people.
+pub fn to_json_pretty(d: &Determination) -> String {
+    match serde_json::from_str::<serde_json::Value>(&to_json(d)) {
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| to_json(d)),
+        Err(_) => to_json(d),
     }
 }
 

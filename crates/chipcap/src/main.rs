@@ -175,7 +175,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let det = chipcap_core::determine(&parsed.request, &rules)
                 .map_err(|e| input_err(e.to_string()))?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&det)?),
+                Format::Json => println!("{}", wire::to_json_pretty(&det)),
                 Format::Table => print!("{}", wire::render_text(&det)),
             }
             Ok(())
