@@ -1,0 +1,281 @@
+//! The `chipcap` binary as a user runs it: examples, output formats, and every kind of bad input
+//! (exit code 2, one message naming the field and the value, nothing on standard output).
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+use std::path::PathBuf;
+
+fn chipcap() -> Command {
+    Command::cargo_bin("chipcap").unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn check_json(input: &str) -> (i32, String, String) {
+    let out = chipcap()
+        .args(["check", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn every_example_decides() {
+    let dir = root().join("examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let out = chipcap().arg("check").arg(&p).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                p.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(
+                v["decision"].is_string() && !v["reasons"].as_array().unwrap().is_empty(),
+                "{}",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "examples/ should hold the common cases");
+}
+
+#[test]
+fn contract_example_is_a_tier2_licence() {
+    let out = chipcap()
+        .arg("check")
+        .arg(root().join("examples/tier2-licence.json"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "license_required");
+    assert_eq!(v["review_policy"], "presumption_of_approval");
+    assert_eq!(v["tpp"], 31664000);
+    assert_eq!(v["h100_equivalents"], 2000);
+    assert_eq!(v["allowances"][1]["allowance"], "country_allocation");
+    assert_eq!(v["allowances"][1]["remaining_after_tpp"], 758336000);
+}
+
+#[test]
+fn table_format_reads_like_a_summary() {
+    let out = chipcap()
+        .args(["check", "--format", "table"])
+        .arg(root().join("examples/lpp-small-order.json"))
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        s.contains("decision:       authorized") && s.contains("authorization:  LPP"),
+        "{s}"
+    );
+    assert!(
+        s.contains("reasons:") && s.contains("[15 CFR 740.29(a)]"),
+        "{s}"
+    );
+}
+
+#[test]
+fn default_date_comes_from_the_option() {
+    let (code, out, _) = {
+        let o = chipcap()
+            .args(["check", "--date", "2026-02-01", "-"])
+            .write_stdin(
+                r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#,
+            )
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            (),
+        )
+    };
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["date"], "2026-02-01");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_field() {
+    let base = |items: &str| {
+        format!(
+            r#"{{"date":"2025-06-15","destination":"IN","items":[{items}],"consignee":{{"headquarters":"IN"}}}}"#
+        )
+    };
+    let cases: Vec<(String, &str, &str)> = vec![
+        (base(r#"{"chip":"nvidia-h999","quantity":1}"#), "items[0].chip", "nvidia-h999"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":0}"#), "items[0].quantity", "`0`"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":-3}"#), "items[0].quantity", "`-3`"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":2.5}"#), "items[0].quantity", "`2.5`"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":"7"}"#), "items[0].quantity", "must be a number"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":99999999999999999999999}"#), "items[0].quantity", "too large"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":4000000000000000000}"#), "", "too large"),
+        (base(r#"{"tpp":-5,"die_area_mm2":100,"datacenter":true,"quantity":1}"#), "items[0].tpp", "negative"),
+        (base(r#"{"tpp":"abc","die_area_mm2":100,"datacenter":true,"quantity":1}"#), "items[0].tpp", "`abc`"),
+        (base(r#"{"tpp":1.0001,"die_area_mm2":100,"datacenter":true,"quantity":1}"#), "items[0].tpp", "0.001"),
+        (base(r#"{"tpp":3000,"die_area_mm2":0,"datacenter":true,"quantity":1}"#), "items[0].die_area_mm2", "greater than zero"),
+        (base(r#"{"tpp":3000,"datacenter":true,"quantity":1}"#), "item 0", "die area"),
+        (base(r#"{"chip":"nvidia-h100-sxm","tpp":5,"quantity":1}"#), "items[0].chip", "both"),
+        (base(r#"{"chip":"nvidia-h100-sxm","quantity":1,"colour":"red"}"#), "items[0]", "colour"),
+        (r#"{"date":"2025-02-30","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#.into(), "date", "2025-02-30"),
+        (r#"{"date":"2025-06-15","destination":"XX","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#.into(), "destination", "`XX`"),
+        (r#"{"date":"2025-06-15","destination":"USA","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#.into(), "destination", "`USA`"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"consignee":{"headquarters":"ZZ"}}"#.into(), "consignee.headquarters", "`ZZ`"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"consignee":{"authorization":"veu"}}"#.into(), "consignee.authorization", "`veu`"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"model_weights":{"training_operations":"1e26"}}"#.into(), "items", "both"),
+        (r#"{"destination":"IN"}"#.into(), "items", "model_weights"),
+        (r#"{"destination":"IN","items":[]}"#.into(), "items", "at least one"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"extra":1}"#.into(), "", "extra"),
+        (r#"{"destination":"IN","model_weights":{"training_operations":"1.5"}}"#.into(), "model_weights.training_operations", "whole number"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"context":{"consignee_lpp_used_tpp":-1}}"#.into(), "context.consignee_lpp_used_tpp", "negative"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"context":{"uveu_installed_tpp_by_country":{"QQ":1}}}"#.into(), "context.uveu_installed_tpp_by_country.QQ", "`QQ`"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"context":{"assurance_uplift_percent":150}}"#.into(), "context.assurance_uplift_percent", "at most 100"),
+        (r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"options":{"rule_set":"ai-2099"}}"#.into(), "options.rule_set", "ai-2099"),
+        (r#"{"destination": "IN", "items": [{"chip": "nvidia-h100-sxm", "quantity": 1}"#.into(), "", "EOF"),
+        ("not json".into(), "", "expected"),
+    ];
+    for (input, field, needle) in cases {
+        let (code, out, err) = check_json(&input);
+        assert_eq!(code, 2, "{input}\nstderr: {err}\nstdout: {out}");
+        assert!(out.is_empty(), "no partial answer on bad input: {out}");
+        assert!(
+            err.contains(field) && err.contains(needle),
+            "{input}\nexpected `{field}` and `{needle}` in: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one clear message: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn missing_file_is_an_input_error() {
+    let out = chipcap()
+        .args(["check", "/nonexistent/request.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn classify_catalog_and_specification() {
+    let out = chipcap()
+        .args(["classify", "nvidia-l40", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["paragraph"], "3A090.b.1");
+    let out = chipcap()
+        .args([
+            "classify",
+            "--tpp",
+            "4750.4",
+            "--die-area",
+            "750",
+            "--datacenter",
+            "false",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["eccn"], "none");
+    let out = chipcap()
+        .args(["classify", "--tpp", "-1", "--datacenter", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = chipcap()
+        .args(["classify", "no-such-chip"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn chips_lists_required_ids_with_computed_figures() {
+    let out = chipcap().args(["chips", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "nvidia-h100-sxm",
+        "nvidia-h100-pcie",
+        "nvidia-h200-sxm",
+        "nvidia-h20",
+        "nvidia-a100-sxm",
+        "nvidia-b200",
+        "nvidia-l40",
+        "nvidia-l4",
+        "nvidia-rtx-4090",
+        "amd-mi300x",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from the catalog");
+    }
+    let h100 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "nvidia-h100-sxm")
+        .unwrap();
+    assert_eq!(h100["tpp"], 15832);
+    assert_eq!(h100["performance_density"], 19.45);
+    assert_eq!(h100["eccn"], "3A090.a");
+    let table = chipcap().arg("chips").output().unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("nvidia-rtx-4090d"));
+}
+
+#[test]
+fn rules_shows_parameters_with_citations() {
+    let out = chipcap()
+        .args(["rules", "--date", "2026-05-01", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nveu_quarter"]["quarter"], "2026Q2");
+    let params = v["parameters"].as_array().unwrap();
+    let lpp = params
+        .iter()
+        .find(|p| p["name"] == "lpp_limit_tpp")
+        .unwrap();
+    assert_eq!(lpp["reference"], "15 CFR 740.29(a)");
+    let out = chipcap()
+        .args(["rules", "--date", "2026-13-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_everywhere_with_examples() {
+    for args in [
+        vec!["--help"],
+        vec!["check", "--help"],
+        vec!["classify", "--help"],
+        vec!["chips", "--help"],
+        vec!["rules", "--help"],
+    ] {
+        let out = chipcap().args(&args).output().unwrap();
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Examples:"),
+            "{args:?}"
+        );
+    }
+}
