@@ -87,7 +87,8 @@ pub fn write_milli_grouped(f: &mut impl fmt::Write, milli: i128) -> fmt::Result 
                 break;
             }
         }
-        f.write_str(std::str::from_utf8(&buf[i..]).unwrap_or("?"))?;
+        // Only ASCII digits and commas were written.
+        f.write_str(std::str::from_utf8(&buf[i..]).map_err(|_| fmt::Error)?)?;
         return write_frac(f, u128::from(small % 1000));
     }
     let mut whole = abs / 1000;

@@ -3,6 +3,7 @@
 //! Wire types are separate from core types and converted with validation ("parse, don't validate").
 //! Every error names the field path and the bad value.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -38,17 +39,18 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
 struct RequestDto<'a> {
     #[serde(default, borrow)]
     id: Option<&'a RawValue>,
-    #[serde(default)]
-    date: Option<String>,
-    destination: String,
+    #[serde(default, borrow)]
+    date: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    destination: Cow<'a, str>,
     #[serde(default, borrow)]
     items: Option<Vec<ItemDto<'a>>>,
     #[serde(default, borrow)]
     model_weights: Option<WeightsDto<'a>>,
-    #[serde(default)]
-    consignee: Option<ConsigneeDto>,
-    #[serde(default)]
-    end_use: Option<String>,
+    #[serde(default, borrow)]
+    consignee: Option<ConsigneeDto<'a>>,
+    #[serde(default, borrow)]
+    end_use: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     context: Option<ContextDto<'a>>,
     #[serde(default, borrow)]
@@ -58,8 +60,8 @@ struct RequestDto<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ItemDto<'a> {
-    #[serde(default)]
-    chip: Option<String>,
+    #[serde(default, borrow)]
+    chip: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     tpp: Option<&'a RawValue>,
     #[serde(default, borrow)]
@@ -81,13 +83,13 @@ struct WeightsDto<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConsigneeDto {
+struct ConsigneeDto<'a> {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
-    headquarters: Option<String>,
-    #[serde(default)]
-    authorization: Option<String>,
+    #[serde(default, borrow)]
+    headquarters: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    authorization: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -508,25 +510,48 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
 struct Json {
     out: String,
     first: bool,
+    scratch: String,
 }
 
-/// Writes Display output into the JSON buffer, escaping as it goes.
-struct Escaper<'a>(&'a mut String);
-
-impl std::fmt::Write for Escaper<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        escape_into(self.0, s);
-        Ok(())
+/// Appends a decimal integer without going through `core::fmt`.
+fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
     }
 }
 
-/// Whether a fragment needs no escaping; branch-free over 32-byte chunks so it vectorises.
+/// Whether a fragment needs no JSON escaping (no control byte, quote or backslash), eight bytes at a
+/// time (SWAR: the classic "has zero byte" test on `x ^ pattern` and "has byte less than n").
 fn clean(s: &str) -> bool {
-    s.as_bytes().chunks(32).all(|c| {
-        !c.iter().fold(false, |acc, &b| {
-            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-        })
-    })
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let b = s.as_bytes();
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // Bytes >= 0x80 (UTF-8) are never special; mask them out of the "less than 0x20" test.
+        let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
+        if lt | has_zero(x ^ (LO * u64::from(b'"'))) | has_zero(x ^ (LO * u64::from(b'\\'))) != 0 {
+            return false;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .all(|&c| c >= 0x20 && c != b'"' && c != b'\\')
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -554,6 +579,7 @@ impl Json {
         Json {
             out: String::with_capacity(capacity),
             first: true,
+            scratch: String::with_capacity(256),
         }
     }
     fn open(&mut self, c: char) {
@@ -587,9 +613,27 @@ impl Json {
         self.out.push('"');
         self.first = false;
     }
-    fn display(&mut self, v: &dyn std::fmt::Display) {
+    /// A string literal of this crate's code (citations, codes, fixed sentences): never user input,
+    /// so it is checked to need no escaping in debug builds (every scenario test runs them) and copied.
+    fn lit(&mut self, v: &'static str) {
+        debug_assert!(clean(v), "literal needs escaping: {v}");
         self.out.push('"');
-        let _ = write!(Escaper(&mut self.out), "{v}");
+        self.out.push_str(v);
+        self.out.push('"');
+        self.first = false;
+    }
+    fn text(&mut self, t: &Text) {
+        match t {
+            Text::Static(s) => self.lit(s),
+            other => self.display(other),
+        }
+    }
+    fn display(&mut self, v: &dyn std::fmt::Display) {
+        // Render into the scratch buffer, then escape the whole text in one pass.
+        self.scratch.clear();
+        let _ = write!(self.scratch, "{v}");
+        self.out.push('"');
+        escape_into(&mut self.out, &self.scratch);
         self.out.push('"');
         self.first = false;
     }
@@ -604,17 +648,42 @@ impl Json {
         self.raw(if b { "true" } else { "false" });
     }
     fn uint(&mut self, v: u64) {
-        let _ = write!(self.out, "{v}");
+        push_u64(&mut self.out, v);
         self.first = false;
     }
     /// A number of thousandths as an exact JSON number (`31664000`, `5792.8`).
     fn milli(&mut self, v: i128) {
-        let _ = write_milli_plain(&mut self.out, v);
+        match u64::try_from(v.unsigned_abs()) {
+            Ok(abs) => {
+                if v < 0 {
+                    self.out.push('-');
+                }
+                push_u64(&mut self.out, abs / 1000);
+                let frac = abs % 1000;
+                if frac != 0 {
+                    let d = [frac / 100, frac / 10 % 10, frac % 10];
+                    let len = if d[2] != 0 {
+                        3
+                    } else if d[1] != 0 {
+                        2
+                    } else {
+                        1
+                    };
+                    self.out.push('.');
+                    for x in &d[..len] {
+                        self.out.push(char::from(b'0' + *x as u8));
+                    }
+                }
+            }
+            Err(_) => {
+                let _ = write_milli_plain(&mut self.out, v);
+            }
+        }
         self.first = false;
     }
-    fn opt_str(&mut self, v: Option<&str>) {
+    fn opt_lit(&mut self, v: Option<&'static str>) {
         match v {
-            Some(s) => self.str(s),
+            Some(s) => self.lit(s),
             None => self.null(),
         }
     }
@@ -626,9 +695,9 @@ fn write_reasons(j: &mut Json, reasons: &[Reason]) {
         j.elem();
         j.open('{');
         j.key("citation");
-        j.str(r.citation);
+        j.lit(r.citation);
         j.key("text");
-        j.display(&r.text);
+        j.text(&r.text);
         j.close('}');
     }
     j.close(']');
@@ -640,11 +709,11 @@ fn write_notices(j: &mut Json, notices: &[Notice]) {
         j.elem();
         j.open('{');
         j.key("code");
-        j.str(n.code);
+        j.lit(n.code);
         j.key("citation");
-        j.opt_str(n.citation);
+        j.opt_lit(n.citation);
         j.key("text");
-        j.display(&n.text);
+        j.text(&n.text);
         j.close('}');
     }
     j.close(']');
@@ -656,7 +725,7 @@ fn write_allowances(j: &mut Json, allowances: &[Allowance]) {
         j.elem();
         j.open('{');
         j.key("allowance");
-        j.str(a.kind.as_str());
+        j.lit(a.kind.as_str());
         j.key("scope");
         j.str(&a.scope);
         if let Some(p) = &a.period {
@@ -679,7 +748,7 @@ fn write_allowances(j: &mut Json, allowances: &[Allowance]) {
             j.key("limit_percent");
             j.uint(u64::from(sh.percent));
             j.key("limit_kind");
-            j.str(if sh.minimum { "minimum" } else { "maximum" });
+            j.lit(if sh.minimum { "minimum" } else { "maximum" });
             j.key("total_after_tpp");
             j.milli(i128::from(sh.total_after.milli()));
         }
@@ -716,9 +785,9 @@ fn write_items(j: &mut Json, items: &[ItemResult]) {
             Err(_) => ("none", None),
         };
         j.key("eccn");
-        j.str(eccn);
+        j.lit(eccn);
         j.key("paragraph");
-        j.opt_str(band);
+        j.opt_lit(band);
         j.close('}');
     }
     j.close(']');
@@ -737,15 +806,15 @@ pub fn to_json(d: &Determination) -> String {
     let mut j = Json::new(4096);
     j.open('{');
     j.key("decision");
-    j.str(decision_str(d.decision));
+    j.lit(decision_str(d.decision));
     j.key("authorization");
-    j.opt_str(d.authorization.map(Authorization::as_str));
+    j.opt_lit(d.authorization.map(Authorization::as_str));
     j.key("review_policy");
-    j.opt_str(d.review_policy.map(ReviewPolicy::as_str));
+    j.opt_lit(d.review_policy.map(ReviewPolicy::as_str));
     j.key("tier");
     j.uint(u64::from(d.tier));
     j.key("eccn");
-    j.str(d.eccn.as_str());
+    j.lit(d.eccn.as_str());
     j.key("tpp");
     j.milli(i128::from(d.tpp.milli()));
     j.key("h100_equivalents");
@@ -856,4 +925,21 @@ pub fn render_text(d: &Determination) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn clean_matches_the_naive_test(s in "\\PC{0,40}|[\"\\\\\\x00-\\x1f a-z\u{80}-\u{10ffff}]{0,40}") {
+            let naive = !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+            proptest::prop_assert_eq!(clean(&s), naive);
+            let mut out = String::new();
+            escape_into(&mut out, &s);
+            let back: String = serde_json::from_str(&format!("\"{out}\"")).unwrap_or_default();
+            proptest::prop_assert_eq!(back, s);
+        }
+    }
 }
