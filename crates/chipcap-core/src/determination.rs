@@ -324,6 +324,44 @@ pub enum Text {
     NacNotification { days: u32 },
     /// Part of a Tier 2 licence within the remaining allocation.
     AllocationRemaining { remaining: i128 },
+    /// A party matches a restricted-party list entry.
+    Listed {
+        hit: Box<crate::request::ScreeningHit>,
+        effect: &'static str,
+    },
+    /// A possible match a person must review.
+    ScreeningReview {
+        hit: Box<crate::request::ScreeningHit>,
+    },
+    /// Screening ran against these lists with no match.
+    ScreeningClear { lists: String, parties: usize },
+}
+
+fn write_hit(f: &mut fmt::Formatter<'_>, h: &crate::request::ScreeningHit) -> fmt::Result {
+    write!(
+        f,
+        "{} `{}` matches `{}` on the {}",
+        h.role.as_str().replace('_', " "),
+        h.party,
+        h.matched_name,
+        h.source
+    )?;
+    if h.matched_name != h.entry_name {
+        write!(f, " (alias of `{}`)", h.entry_name)?;
+    }
+    if let Some(n) = &h.entity_number {
+        write!(f, ", entity number {n}")?;
+    }
+    write!(
+        f,
+        ", score {}.{:03}",
+        h.score_milli / 1000,
+        h.score_milli % 1000
+    )?;
+    if let Some(fr) = &h.federal_register_notice {
+        write!(f, ", {fr}")?;
+    }
+    Ok(())
 }
 
 fn tier_word(t: u8) -> &'static str {
@@ -497,6 +535,27 @@ impl fmt::Display for Text {
                 f,
                 "Submit a NAC notification in SNAP-R with TPP, performance density and a datasheet at least {days} calendar days before the export; BIS may answer that a licence is required."
             ),
+            Text::Listed { hit, effect } => {
+                write_hit(f, hit)?;
+                if let Some(r) = &hit.license_requirement {
+                    write!(f, "; licence requirement: {r}")?;
+                }
+                if let Some(p) = &hit.license_policy {
+                    write!(f, "; licence policy: {p}")?;
+                }
+                if hit.disposition == Some(crate::request::Disposition::TrueMatch) {
+                    f.write_str("; confirmed as a true match by a reviewer")?;
+                }
+                write!(f, ". {effect}")
+            }
+            Text::ScreeningReview { hit } => {
+                f.write_str("Possible match for review: ")?;
+                write_hit(f, hit)?;
+                f.write_str(". A person must review it before the export; record the disposition so later screenings apply it.")
+            }
+            Text::ScreeningClear { lists, parties } => {
+                write!(f, "{parties} party name(s) screened against {lists}: no match at or above the review threshold.")
+            }
             Text::AllocationRemaining { remaining } => {
                 f.write_str("Of this request, ")?;
                 crate::units::write_milli_grouped(f, (*remaining).max(0))?;
@@ -552,6 +611,8 @@ pub struct Determination {
     pub notices: Vec<Notice>,
     /// Rule set name.
     pub rule_set: String,
+    /// The screening the determination was made with (none when it ran without a context).
+    pub screening: Option<crate::request::Screening>,
     /// Decision date.
     pub date: Date,
 }

@@ -227,11 +227,16 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
         notices: Vec::new(),
         rule_set: rules.name.clone(),
         date,
+        screening: None,
     };
 
     match &req.subject {
         Subject::ModelWeights(w) => decide_weights(req, rules, &groups, w, &mut det, &mut out),
         Subject::Items(items) => decide_chips(req, rules, &groups, items, &mut det, &mut out)?,
+    }
+    apply_screening(req, &mut det, &mut out);
+    if req.context.screening.status != crate::request::ScreeningStatus::NotPerformed {
+        det.screening = Some(req.context.screening.clone());
     }
     det.reasons = out.reasons;
     det.notices = out.notices;
@@ -1053,9 +1058,139 @@ fn decide_weights(
     }
 }
 
+/// The licence review policy an entry's `license_policy` text names (Supp. No. 4 to part 744 column).
+fn policy_from_text(text: Option<&str>, default: ReviewPolicy) -> ReviewPolicy {
+    let Some(t) = text.map(str::to_ascii_lowercase) else {
+        return default;
+    };
+    if t.contains("policy of denial") {
+        ReviewPolicy::PolicyOfDenial
+    } else if t.contains("presumption of denial") {
+        ReviewPolicy::PresumptionOfDenial
+    } else if t.contains("case-by-case") || t.contains("case by case") {
+        ReviewPolicy::CaseByCase
+    } else if t.contains("approval") {
+        ReviewPolicy::PresumptionOfApproval
+    } else {
+        default
+    }
+}
+
+/// Restricted-party screening (gathered at the edge): a listed party changes the answer, citing the
+/// list entry (15 CFR 744.11 Entity List, 744.21 Military End-User List, 744.15 Unverified List,
+/// 764.2(k) denial orders); possible matches become notices for a person to review.
+fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
+    use crate::request::{Disposition, ListClass, ScreeningStatus};
+    let sc = &req.context.screening;
+    match &sc.status {
+        ScreeningStatus::Skipped => {
+            out.notice("screening_skipped", Some("15 CFR 744.11; Supp. No. 3 to part 732"), Text::Static("Restricted-party screening was skipped at the user's request (options.skip_screening): this determination does not account for the Entity List, Denied Persons List or other lists; screen the parties before exporting."));
+            return;
+        }
+        ScreeningStatus::NotPerformed => {
+            out.notice("screening_not_performed", Some("15 CFR 744.11; Supp. No. 3 to part 732"), Text::Static("No restricted-party lists were available, so the parties were not screened: import the Consolidated Screening List (chipcap lists import) or screen them yourself before exporting."));
+            return;
+        }
+        ScreeningStatus::Performed { .. } => {}
+    }
+    let mut listed = false;
+    for h in &sc.hits {
+        let effective = match h.disposition {
+            Some(Disposition::FalsePositive) => {
+                out.notice(
+                    "screening_false_positive",
+                    None,
+                    Text::ScreeningReview {
+                        hit: Box::new(h.clone()),
+                    },
+                );
+                continue;
+            }
+            Some(Disposition::TrueMatch) => true,
+            None => h.is_match,
+        };
+        if !effective {
+            out.notice(
+                "screening_review_required",
+                Some("Supp. No. 3 to part 732"),
+                Text::ScreeningReview {
+                    hit: Box::new(h.clone()),
+                },
+            );
+            continue;
+        }
+        let (citation, policy, effect, blocks): (&'static str, ReviewPolicy, &'static str, bool) = match h.class {
+            ListClass::EntityList => ("15 CFR 744.11; Supp. No. 4 to part 744", policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Entity List parties need a licence and no licence exception may be used unless the entry says so.", true),
+            ListClass::MilitaryEndUser => ("15 CFR 744.21; Supp. No. 7 to part 744", policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Military end users need a licence; applications are reviewed under a presumption of denial.", true),
+            ListClass::DeniedPersons => ("15 CFR 764.2(k); Denied Persons List", ReviewPolicy::PolicyOfDenial, "A denial order bars participation in any transaction subject to the EAR: do not proceed.", true),
+            ListClass::Unverified => ("15 CFR 744.15", ReviewPolicy::CaseByCase, "License exceptions may not be used for Unverified List parties, and a UVL statement is required.", det.decision == Decision::Authorized),
+            ListClass::Sdn | ListClass::Other => {
+                out.notice(if h.class == ListClass::Sdn { "ofac_sdn_match" } else { "other_list_match" }, Some("31 CFR chapter V"), Text::Listed { hit: Box::new(h.clone()), effect: "This list is administered outside the EAR (OFAC or State): stop and escalate; dealings may be prohibited whatever this determination says." });
+                continue;
+            }
+        };
+        out.reason(
+            citation,
+            Text::Listed {
+                hit: Box::new(h.clone()),
+                effect,
+            },
+        );
+        if blocks {
+            listed = true;
+            det.decision = Decision::LicenseRequired;
+            det.authorization = None;
+            det.review_policy = Some(det.review_policy.map_or(policy, |p| p.max(policy)));
+            for a in out.allowances.iter_mut() {
+                a.drawn = a.kind == AllowanceKind::CountryAllocation && a.drawn;
+            }
+        }
+    }
+    if !listed
+        && sc
+            .hits
+            .iter()
+            .all(|h| h.disposition == Some(Disposition::FalsePositive) || !h.is_match)
+    {
+        if let ScreeningStatus::Performed { lists, parties, .. } = &sc.status {
+            let parties = *parties;
+            out.reason(
+                "15 CFR 744.11; Supp. No. 3 to part 732",
+                Text::ScreeningClear {
+                    lists: lists.join(", "),
+                    parties,
+                },
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policies_from_entry_text() {
+        assert_eq!(
+            policy_from_text(Some("Presumption of denial."), ReviewPolicy::CaseByCase),
+            ReviewPolicy::PresumptionOfDenial
+        );
+        assert_eq!(
+            policy_from_text(
+                Some("Case-by-case review for ECCNs 1A004 ..."),
+                ReviewPolicy::PresumptionOfDenial
+            ),
+            ReviewPolicy::CaseByCase
+        );
+        assert_eq!(
+            policy_from_text(Some("Policy of denial"), ReviewPolicy::CaseByCase),
+            ReviewPolicy::PolicyOfDenial
+        );
+        assert_eq!(
+            policy_from_text(None, ReviewPolicy::PresumptionOfDenial),
+            ReviewPolicy::PresumptionOfDenial
+        );
+    }
 
     #[test]
     fn shares_are_exact() {

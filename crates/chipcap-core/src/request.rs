@@ -17,6 +17,8 @@ pub struct Request {
     pub consignee: Consignee,
     /// A declared end use that can open License Exception ACM.
     pub end_use: Option<EndUse>,
+    /// Other parties to screen: the end user and intermediate consignees (name, country).
+    pub other_parties: Vec<Party>,
     /// What has already been drawn.
     pub context: Context,
     /// Switches for open readings.
@@ -82,6 +84,17 @@ pub struct Consignee {
     pub authorization: ClaimedAuthorization,
 }
 
+/// A party named in the request other than the ultimate consignee.
+#[derive(Clone, Debug)]
+pub struct Party {
+    /// Its role.
+    pub role: PartyRole,
+    /// Name.
+    pub name: String,
+    /// Country, if given.
+    pub country: Option<CountryCode>,
+}
+
 /// End uses License Exception ACM covers (15 CFR 740.28).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum EndUse {
@@ -114,6 +127,117 @@ pub struct Context {
     pub consignee_aia_cumulative: Tpp,
     /// Operations needed to train a model as capable as the most capable published one (Note 2 to 4E091).
     pub most_capable_published_model_operations: Option<u128>,
+    /// Restricted-party screening of the parties, gathered at the edge.
+    pub screening: Screening,
+}
+
+/// Restricted-party screening as gathered by the edge (the core never runs the matcher).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Screening {
+    /// Whether the parties were screened, and against what.
+    pub status: ScreeningStatus,
+    /// Hits at or above the review threshold.
+    pub hits: Vec<ScreeningHit>,
+}
+
+/// Whether screening ran.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ScreeningStatus {
+    /// No screening was done (no lists available to the edge).
+    #[default]
+    NotPerformed,
+    /// The user chose to skip screening (`options.skip_screening`).
+    Skipped,
+    /// Screened against the named list versions.
+    Performed {
+        /// The list versions, for the record (e.g. `csl 2026-11-20`).
+        lists: Vec<String>,
+        /// Match threshold in thousandths.
+        match_threshold_milli: u32,
+        /// Review threshold in thousandths.
+        review_threshold_milli: u32,
+        /// How many party names were screened.
+        parties: usize,
+    },
+}
+
+/// Which party a hit is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PartyRole {
+    /// The ultimate consignee.
+    Consignee,
+    /// The end user.
+    EndUser,
+    /// An intermediate consignee.
+    IntermediateConsignee,
+}
+
+impl PartyRole {
+    /// As written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyRole::Consignee => "consignee",
+            PartyRole::EndUser => "end_user",
+            PartyRole::IntermediateConsignee => "intermediate_consignee",
+        }
+    }
+}
+
+/// The kind of restricted-party list an entry is on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ListClass {
+    /// BIS Entity List (Supp. No. 4 to part 744).
+    EntityList,
+    /// BIS Military End-User List (Supp. No. 7 to part 744).
+    MilitaryEndUser,
+    /// BIS Unverified List (Supp. No. 6 to part 744).
+    Unverified,
+    /// BIS Denied Persons List (denial orders).
+    DeniedPersons,
+    /// OFAC SDN list.
+    Sdn,
+    /// Any other list (OFAC non-SDN, State lists).
+    Other,
+}
+
+/// A reviewer's decision on a hit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Confirmed: the party is the listed entity.
+    TrueMatch,
+    /// Cleared: the party is not the listed entity.
+    FalsePositive,
+}
+
+/// One screening hit with the list entry it points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreeningHit {
+    /// Which party.
+    pub role: PartyRole,
+    /// The party's name as screened.
+    pub party: String,
+    /// The list source as published.
+    pub source: String,
+    /// Its kind.
+    pub class: ListClass,
+    /// Entity number or id on the list.
+    pub entity_number: Option<String>,
+    /// The entry's primary name.
+    pub entry_name: String,
+    /// The name or alias that matched.
+    pub matched_name: String,
+    /// Score in thousandths.
+    pub score_milli: u32,
+    /// At or above the match threshold.
+    pub is_match: bool,
+    /// The entry's licence requirement.
+    pub license_requirement: Option<String>,
+    /// The entry's licence review policy.
+    pub license_policy: Option<String>,
+    /// Federal Register notice of the entry.
+    pub federal_register_notice: Option<String>,
+    /// A reviewer's disposition that still applies, if any.
+    pub disposition: Option<Disposition>,
 }
 
 /// Switches for readings of open questions.
@@ -125,4 +249,6 @@ pub struct Options {
     pub model_threshold_operations: Option<u128>,
     /// TPP of one H100 for display (reading D11).
     pub h100_tpp: Option<Tpp>,
+    /// Skip restricted-party screening (the determination says so).
+    pub skip_screening: bool,
 }

@@ -52,6 +52,10 @@ struct RequestDto<'a> {
     #[serde(default, borrow)]
     end_use: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
+    end_user: Option<PartyDto<'a>>,
+    #[serde(default, borrow)]
+    intermediate_consignees: Option<Vec<PartyDto<'a>>>,
+    #[serde(default, borrow)]
     context: Option<ContextDto<'a>>,
     #[serde(default, borrow)]
     options: Option<OptionsDto<'a>>,
@@ -94,6 +98,52 @@ struct ConsigneeDto<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PartyDto<'a> {
+    name: String,
+    #[serde(default, borrow)]
+    country: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScreeningDto<'a> {
+    status: Cow<'a, str>,
+    #[serde(default)]
+    lists: Vec<String>,
+    #[serde(default, borrow)]
+    match_threshold: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    review_threshold: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    hits: Vec<HitDto<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HitDto<'a> {
+    role: Cow<'a, str>,
+    party: String,
+    source: String,
+    list: Cow<'a, str>,
+    #[serde(default)]
+    entity_number: Option<String>,
+    entry_name: String,
+    matched_name: String,
+    #[serde(borrow)]
+    score: &'a RawValue,
+    is_match: bool,
+    #[serde(default)]
+    license_requirement: Option<String>,
+    #[serde(default)]
+    license_policy: Option<String>,
+    #[serde(default)]
+    federal_register_notice: Option<String>,
+    #[serde(default, borrow)]
+    disposition: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ContextDto<'a> {
     #[serde(default, borrow)]
     country_allocation_used_tpp: Option<&'a RawValue>,
@@ -111,6 +161,8 @@ struct ContextDto<'a> {
     consignee_aia_cumulative_tpp: Option<&'a RawValue>,
     #[serde(default, borrow)]
     most_capable_published_model_operations: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    screening: Option<ScreeningDto<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +176,8 @@ struct OptionsDto<'a> {
     h100_tpp: Option<&'a RawValue>,
     #[serde(default)]
     rule_set: Option<String>,
+    #[serde(default)]
+    skip_screening: bool,
 }
 
 /// A request read from JSON, plus wire-only fields.
@@ -135,6 +189,26 @@ pub struct ParsedRequest {
     pub id: Option<String>,
     /// The rule set the request pins, if any.
     pub rule_set: Option<String>,
+    /// Whether the request carried `context.screening` itself (the edge then does not screen).
+    pub screening_given: bool,
+}
+
+impl ParsedRequest {
+    /// The parties the edge must screen: the consignee (when named), the end user and the
+    /// intermediate consignees, with their countries where known.
+    pub fn parties_to_screen(&self) -> Vec<Party> {
+        let r = &self.request;
+        let mut v = Vec::with_capacity(1 + r.other_parties.len());
+        if !r.consignee.name.trim().is_empty() {
+            v.push(Party {
+                role: PartyRole::Consignee,
+                name: r.consignee.name.clone(),
+                country: Some(r.destination),
+            });
+        }
+        v.extend(r.other_parties.iter().cloned());
+        v
+    }
 }
 
 /// Reads the raw text of a JSON number or a string holding a number.
@@ -338,8 +412,35 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             ))
         }
     };
+    let mut other_parties = Vec::new();
+    if let Some(p) = dto.end_user {
+        other_parties.push(convert_party(
+            p,
+            PartyRole::EndUser,
+            "end_user".into(),
+            rules,
+        )?);
+    }
+    for (i, p) in dto
+        .intermediate_consignees
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        other_parties.push(convert_party(
+            p,
+            PartyRole::IntermediateConsignee,
+            format!("intermediate_consignees[{i}]"),
+            rules,
+        )?);
+    }
+    let mut screening_given = false;
     let mut context = Context::default();
     if let Some(c) = dto.context {
+        if let Some(sc) = c.screening {
+            screening_given = true;
+            context.screening = convert_screening(sc)?;
+        }
         let t = |raw: Option<&RawValue>, name: &'static str| -> Result<Tpp, WireError> {
             raw.map_or(Ok(Tpp::ZERO), |r| {
                 tpp_field(r, move || format!("context.{name}"))
@@ -413,6 +514,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             }
             options.h100_tpp = Some(v);
         }
+        options.skip_screening = o.skip_screening;
         if let Some(name) = o.rule_set {
             if name != rules.name {
                 return Err(err(
@@ -433,12 +535,123 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             subject,
             consignee,
             end_use,
+            other_parties,
             context,
             options,
         },
         id: dto.id.map(|r| r.get().to_string()),
         rule_set,
+        screening_given,
     })
+}
+
+fn convert_party(
+    p: PartyDto<'_>,
+    role: PartyRole,
+    field: String,
+    rules: &RuleSet,
+) -> Result<Party, WireError> {
+    if p.name.trim().is_empty() {
+        return Err(err(format!("{field}.name"), "must not be empty"));
+    }
+    let country = match p.country {
+        Some(c) => Some(country_field(&c, &format!("{field}.country"), rules)?),
+        None => None,
+    };
+    Ok(Party {
+        role,
+        name: p.name,
+        country,
+    })
+}
+
+fn threshold(raw: Option<&RawValue>, field: &str, default: u32) -> Result<u32, WireError> {
+    let Some(r) = raw else { return Ok(default) };
+    let t = number_text(r, field, true)?;
+    let v = parse_decimal(t, 3).map_err(|e| err(field, decimal_message(e, "", t)))?;
+    if v > 1000 {
+        return Err(err(field, format!("must be between 0 and 1, got `{t}`")));
+    }
+    Ok(u32::try_from(v).unwrap_or(1000))
+}
+
+fn convert_screening(sc: ScreeningDto<'_>) -> Result<Screening, WireError> {
+    let status = match sc.status.as_ref() {
+        "performed" => ScreeningStatus::Performed {
+            lists: sc.lists,
+            match_threshold_milli: threshold(
+                sc.match_threshold,
+                "context.screening.match_threshold",
+                880,
+            )?,
+            review_threshold_milli: threshold(
+                sc.review_threshold,
+                "context.screening.review_threshold",
+                750,
+            )?,
+            parties: 1,
+        },
+        "skipped" => ScreeningStatus::Skipped,
+        "not_performed" => ScreeningStatus::NotPerformed,
+        other => {
+            return Err(err(
+                "context.screening.status",
+                format!("must be one of `performed`, `skipped`, `not_performed`, got `{other}`"),
+            ))
+        }
+    };
+    let mut hits = Vec::with_capacity(sc.hits.len());
+    for (i, h) in sc.hits.into_iter().enumerate() {
+        let f = |k: &str| format!("context.screening.hits[{i}].{k}");
+        let role = match h.role.as_ref() {
+            "consignee" => PartyRole::Consignee,
+            "end_user" => PartyRole::EndUser,
+            "intermediate_consignee" => PartyRole::IntermediateConsignee,
+            o => return Err(err(
+                f("role"),
+                format!(
+                    "must be one of `consignee`, `end_user`, `intermediate_consignee`, got `{o}`"
+                ),
+            )),
+        };
+        let class = match h.list.as_ref() {
+            "entity_list" => ListClass::EntityList,
+            "military_end_user" => ListClass::MilitaryEndUser,
+            "unverified" => ListClass::Unverified,
+            "denied_persons" => ListClass::DeniedPersons,
+            "sdn" => ListClass::Sdn,
+            "other" => ListClass::Other,
+            o => return Err(err(f("list"), format!("must be one of `entity_list`, `military_end_user`, `unverified`, `denied_persons`, `sdn`, `other`, got `{o}`"))),
+        };
+        let disposition = match h.disposition.as_deref() {
+            None => None,
+            Some("true_match") => Some(Disposition::TrueMatch),
+            Some("false_positive") => Some(Disposition::FalsePositive),
+            Some(o) => {
+                return Err(err(
+                    f("disposition"),
+                    format!("must be `true_match` or `false_positive`, got `{o}`"),
+                ))
+            }
+        };
+        let score_milli = threshold(Some(h.score), &f("score"), 0)?;
+        hits.push(ScreeningHit {
+            role,
+            party: h.party,
+            source: h.source,
+            class,
+            entity_number: h.entity_number,
+            entry_name: h.entry_name,
+            matched_name: h.matched_name,
+            score_milli,
+            is_match: h.is_match,
+            license_requirement: h.license_requirement,
+            license_policy: h.license_policy,
+            federal_register_notice: h.federal_register_notice,
+            disposition,
+        });
+    }
+    Ok(Screening { status, hits })
 }
 
 fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, WireError> {
@@ -793,6 +1006,89 @@ fn write_items(j: &mut Json, items: &[ItemResult]) {
     j.close(']');
 }
 
+fn write_screening(j: &mut Json, sc: &Screening) {
+    j.open('{');
+    j.key("status");
+    match &sc.status {
+        ScreeningStatus::Performed {
+            lists,
+            match_threshold_milli,
+            review_threshold_milli,
+            parties,
+        } => {
+            j.lit("performed");
+            j.key("lists");
+            j.open('[');
+            for l in lists {
+                j.elem();
+                j.str(l);
+            }
+            j.close(']');
+            j.key("match_threshold");
+            j.milli(i128::from(*match_threshold_milli));
+            j.key("review_threshold");
+            j.milli(i128::from(*review_threshold_milli));
+            j.key("parties_screened");
+            j.uint(*parties as u64);
+        }
+        ScreeningStatus::Skipped => j.lit("skipped"),
+        ScreeningStatus::NotPerformed => j.lit("not_performed"),
+    }
+    j.key("hits");
+    j.open('[');
+    for h in &sc.hits {
+        j.elem();
+        j.open('{');
+        j.key("role");
+        j.lit(h.role.as_str());
+        j.key("party");
+        j.str(&h.party);
+        j.key("source");
+        j.str(&h.source);
+        j.key("list");
+        j.lit(match h.class {
+            ListClass::EntityList => "entity_list",
+            ListClass::MilitaryEndUser => "military_end_user",
+            ListClass::Unverified => "unverified",
+            ListClass::DeniedPersons => "denied_persons",
+            ListClass::Sdn => "sdn",
+            ListClass::Other => "other",
+        });
+        j.key("entity_number");
+        match &h.entity_number {
+            Some(n) => j.str(n),
+            None => j.null(),
+        }
+        j.key("entry_name");
+        j.str(&h.entry_name);
+        j.key("matched_name");
+        j.str(&h.matched_name);
+        j.key("score");
+        j.milli(i128::from(h.score_milli));
+        j.key("is_match");
+        j.bool(h.is_match);
+        for (k, v) in [
+            ("license_requirement", &h.license_requirement),
+            ("license_policy", &h.license_policy),
+            ("federal_register_notice", &h.federal_register_notice),
+        ] {
+            j.key(k);
+            match v {
+                Some(s) => j.str(s),
+                None => j.null(),
+            }
+        }
+        j.key("disposition");
+        j.opt_lit(h.disposition.map(|d| match d {
+            Disposition::TrueMatch => "true_match",
+            Disposition::FalsePositive => "false_positive",
+        }));
+        j.close('}');
+    }
+    j.close(']');
+    j.close('}');
+}
+
 fn decision_str(d: Decision) -> &'static str {
     match d {
         Decision::NotControlled => "not_controlled",
@@ -829,6 +1125,10 @@ pub fn to_json(d: &Determination) -> String {
     write_items(&mut j, &d.items);
     j.key("rule_set");
     j.str(&d.rule_set);
+    if let Some(sc) = &d.screening {
+        j.key("screening");
+        write_screening(&mut j, sc);
+    }
     j.key("date");
     j.display(&d.date);
     j.key("h100_tpp");

@@ -27,6 +27,7 @@ fn request(dest: &str, hq: &str, qty: u64, lpp_used: u64, alloc_used: u64, days:
             authorization: ClaimedAuthorization::None,
         },
         end_use: None,
+        other_parties: Vec::new(),
         context: Context {
             consignee_lpp_used: Tpp::from_milli(lpp_used),
             country_allocation_used: Tpp::from_milli(alloc_used),
