@@ -607,12 +607,14 @@ fn convert_screening(sc: ScreeningDto<'_>) -> Result<Screening, WireError> {
             "consignee" => PartyRole::Consignee,
             "end_user" => PartyRole::EndUser,
             "intermediate_consignee" => PartyRole::IntermediateConsignee,
-            o => return Err(err(
-                f("role"),
-                format!(
+            o => {
+                return Err(err(
+                    f("role"),
+                    format!(
                     "must be one of `consignee`, `end_user`, `intermediate_consignee`, got `{o}`"
                 ),
-            )),
+                ))
+            }
         };
         let class = match h.list.as_ref() {
             "entity_list" => ListClass::EntityList,
@@ -720,6 +722,13 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
 ///
 /// Hand-written because it is the hot path of `POST /v1/determinations` (see docs/benchmarks.md):
 /// texts are rendered straight into the output, and escaping checks a whole fragment at once.
+/// A JSON object key as a literal with its quotes and colon: `key!("tpp")` is `"\"tpp\":"`.
+macro_rules! key {
+    ($k:literal) => {
+        concat!("\"", $k, "\":")
+    };
+}
+
 struct Json {
     out: String,
     first: bool,
@@ -738,9 +747,8 @@ fn push_u64(out: &mut String, mut v: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
 /// Whether a fragment needs no JSON escaping (no control byte, quote or backslash), eight bytes at a
@@ -809,11 +817,10 @@ impl Json {
         }
         self.first = false;
     }
-    fn key(&mut self, k: &str) {
+    /// `k` is a key literal with its quotes and colon, built by the `key!` macro.
+    fn key(&mut self, k: &'static str) {
         self.comma();
-        self.out.push('"');
         self.out.push_str(k);
-        self.out.push_str("\":");
         self.first = true;
     }
     fn elem(&mut self) {
@@ -907,9 +914,9 @@ fn write_reasons(j: &mut Json, reasons: &[Reason]) {
     for r in reasons {
         j.elem();
         j.open('{');
-        j.key("citation");
+        j.key(key!("citation"));
         j.lit(r.citation);
-        j.key("text");
+        j.key(key!("text"));
         j.text(&r.text);
         j.close('}');
     }
@@ -921,11 +928,11 @@ fn write_notices(j: &mut Json, notices: &[Notice]) {
     for n in notices {
         j.elem();
         j.open('{');
-        j.key("code");
+        j.key(key!("code"));
         j.lit(n.code);
-        j.key("citation");
+        j.key(key!("citation"));
         j.opt_lit(n.citation);
-        j.key("text");
+        j.key(key!("text"));
         j.text(&n.text);
         j.close('}');
     }
@@ -937,32 +944,32 @@ fn write_allowances(j: &mut Json, allowances: &[Allowance]) {
     for a in allowances {
         j.elem();
         j.open('{');
-        j.key("allowance");
+        j.key(key!("allowance"));
         j.lit(a.kind.as_str());
-        j.key("scope");
+        j.key(key!("scope"));
         j.str(&a.scope);
         if let Some(p) = &a.period {
-            j.key("period");
+            j.key(key!("period"));
             j.str(p);
         }
-        j.key("cap_tpp");
+        j.key(key!("cap_tpp"));
         j.milli(i128::from(a.cap.milli()));
-        j.key("used_before_tpp");
+        j.key(key!("used_before_tpp"));
         j.milli(i128::from(a.used_before.milli()));
-        j.key("draw_tpp");
+        j.key(key!("draw_tpp"));
         j.milli(i128::from(a.draw.milli()));
-        j.key("remaining_after_tpp");
+        j.key(key!("remaining_after_tpp"));
         j.milli(a.remaining_after_milli);
-        j.key("within_limit");
+        j.key(key!("within_limit"));
         j.bool(a.within_limit);
-        j.key("drawn");
+        j.key(key!("drawn"));
         j.bool(a.drawn);
         if let Some(sh) = &a.share {
-            j.key("limit_percent");
+            j.key(key!("limit_percent"));
             j.uint(u64::from(sh.percent));
-            j.key("limit_kind");
+            j.key(key!("limit_kind"));
             j.lit(if sh.minimum { "minimum" } else { "maximum" });
-            j.key("total_after_tpp");
+            j.key(key!("total_after_tpp"));
             j.milli(i128::from(sh.total_after.milli()));
         }
         j.close('}');
@@ -976,30 +983,30 @@ fn write_items(j: &mut Json, items: &[ItemResult]) {
         j.elem();
         j.open('{');
         if let Some(c) = &it.chip {
-            j.key("chip");
+            j.key(key!("chip"));
             j.str(c);
         }
-        j.key("quantity");
+        j.key(key!("quantity"));
         j.uint(it.quantity);
-        j.key("unit_tpp");
+        j.key(key!("unit_tpp"));
         j.milli(i128::from(it.unit_tpp.milli()));
-        j.key("tpp");
+        j.key(key!("tpp"));
         j.milli(i128::from(it.tpp.milli()));
-        j.key("performance_density");
+        j.key(key!("performance_density"));
         match it.pd_milli {
             Some(p) => j.milli(i128::from(p)),
             None => j.null(),
         }
-        j.key("datacenter");
+        j.key(key!("datacenter"));
         j.bool(it.datacenter);
         let (eccn, band) = match it.band {
             Ok(b) if b.is_a() => ("3A090.a", Some(b.as_str())),
             Ok(b) => ("3A090.b", Some(b.as_str())),
             Err(_) => ("none", None),
         };
-        j.key("eccn");
+        j.key(key!("eccn"));
         j.lit(eccn);
-        j.key("paragraph");
+        j.key(key!("paragraph"));
         j.opt_lit(band);
         j.close('}');
     }
@@ -1008,7 +1015,7 @@ fn write_items(j: &mut Json, items: &[ItemResult]) {
 
 fn write_screening(j: &mut Json, sc: &Screening) {
     j.open('{');
-    j.key("status");
+    j.key(key!("status"));
     match &sc.status {
         ScreeningStatus::Performed {
             lists,
@@ -1017,35 +1024,35 @@ fn write_screening(j: &mut Json, sc: &Screening) {
             parties,
         } => {
             j.lit("performed");
-            j.key("lists");
+            j.key(key!("lists"));
             j.open('[');
             for l in lists {
                 j.elem();
                 j.str(l);
             }
             j.close(']');
-            j.key("match_threshold");
+            j.key(key!("match_threshold"));
             j.milli(i128::from(*match_threshold_milli));
-            j.key("review_threshold");
+            j.key(key!("review_threshold"));
             j.milli(i128::from(*review_threshold_milli));
-            j.key("parties_screened");
+            j.key(key!("parties_screened"));
             j.uint(*parties as u64);
         }
         ScreeningStatus::Skipped => j.lit("skipped"),
         ScreeningStatus::NotPerformed => j.lit("not_performed"),
     }
-    j.key("hits");
+    j.key(key!("hits"));
     j.open('[');
     for h in &sc.hits {
         j.elem();
         j.open('{');
-        j.key("role");
+        j.key(key!("role"));
         j.lit(h.role.as_str());
-        j.key("party");
+        j.key(key!("party"));
         j.str(&h.party);
-        j.key("source");
+        j.key(key!("source"));
         j.str(&h.source);
-        j.key("list");
+        j.key(key!("list"));
         j.lit(match h.class {
             ListClass::EntityList => "entity_list",
             ListClass::MilitaryEndUser => "military_end_user",
@@ -1054,23 +1061,23 @@ fn write_screening(j: &mut Json, sc: &Screening) {
             ListClass::Sdn => "sdn",
             ListClass::Other => "other",
         });
-        j.key("entity_number");
+        j.key(key!("entity_number"));
         match &h.entity_number {
             Some(n) => j.str(n),
             None => j.null(),
         }
-        j.key("entry_name");
+        j.key(key!("entry_name"));
         j.str(&h.entry_name);
-        j.key("matched_name");
+        j.key(key!("matched_name"));
         j.str(&h.matched_name);
-        j.key("score");
+        j.key(key!("score"));
         j.milli(i128::from(h.score_milli));
-        j.key("is_match");
+        j.key(key!("is_match"));
         j.bool(h.is_match);
         for (k, v) in [
-            ("license_requirement", &h.license_requirement),
-            ("license_policy", &h.license_policy),
-            ("federal_register_notice", &h.federal_register_notice),
+            (key!("license_requirement"), &h.license_requirement),
+            (key!("license_policy"), &h.license_policy),
+            (key!("federal_register_notice"), &h.federal_register_notice),
         ] {
             j.key(k);
             match v {
@@ -1078,7 +1085,7 @@ fn write_screening(j: &mut Json, sc: &Screening) {
                 None => j.null(),
             }
         }
-        j.key("disposition");
+        j.key(key!("disposition"));
         j.opt_lit(h.disposition.map(|d| match d {
             Disposition::TrueMatch => "true_match",
             Disposition::FalsePositive => "false_positive",
@@ -1101,37 +1108,37 @@ fn decision_str(d: Decision) -> &'static str {
 pub fn to_json(d: &Determination) -> String {
     let mut j = Json::new(4096);
     j.open('{');
-    j.key("decision");
+    j.key(key!("decision"));
     j.lit(decision_str(d.decision));
-    j.key("authorization");
+    j.key(key!("authorization"));
     j.opt_lit(d.authorization.map(Authorization::as_str));
-    j.key("review_policy");
+    j.key(key!("review_policy"));
     j.opt_lit(d.review_policy.map(ReviewPolicy::as_str));
-    j.key("tier");
+    j.key(key!("tier"));
     j.uint(u64::from(d.tier));
-    j.key("eccn");
+    j.key(key!("eccn"));
     j.lit(d.eccn.as_str());
-    j.key("tpp");
+    j.key(key!("tpp"));
     j.milli(i128::from(d.tpp.milli()));
-    j.key("h100_equivalents");
+    j.key(key!("h100_equivalents"));
     j.milli(i128::try_from(d.h100_equivalents_milli()).unwrap_or(i128::MAX));
-    j.key("allowances");
+    j.key(key!("allowances"));
     write_allowances(&mut j, &d.allowances);
-    j.key("reasons");
+    j.key(key!("reasons"));
     write_reasons(&mut j, &d.reasons);
-    j.key("notices");
+    j.key(key!("notices"));
     write_notices(&mut j, &d.notices);
-    j.key("items");
+    j.key(key!("items"));
     write_items(&mut j, &d.items);
-    j.key("rule_set");
+    j.key(key!("rule_set"));
     j.str(&d.rule_set);
     if let Some(sc) = &d.screening {
-        j.key("screening");
+        j.key(key!("screening"));
         write_screening(&mut j, sc);
     }
-    j.key("date");
+    j.key(key!("date"));
     j.display(&d.date);
-    j.key("h100_tpp");
+    j.key(key!("h100_tpp"));
     j.milli(i128::from(d.h100_tpp.milli()));
     j.close('}');
     j.out
