@@ -1,0 +1,1068 @@
+//! Name normalisation: Unicode NFKC, transliteration of non-Latin scripts to ASCII, case folding,
+//! punctuation, legal forms and abbreviations (from the tables in `data/`), qualifiers such as
+//! branches, ports and former names, numerals, and per-token keys used by the matcher.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
+const WORDS: &str = include_str!("../data/words.tsv");
+
+/// Weight of stopwords (articles, prepositions, conjunctions).
+pub(crate) const W_STOP: f32 = 0.2;
+/// Weight of common business words (`trading`, `services`, ...).
+pub(crate) const W_GENERIC: f32 = 0.6;
+/// Weight of every other word.
+pub(crate) const W_DISTINCT: f32 = 1.0;
+
+/// Where a script's tokens came from; decides how tolerant token comparison is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Written in Latin script.
+    Latin,
+    /// Transliterated from an alphabet (Cyrillic, Greek, Armenian, Georgian, ...).
+    Transliterated,
+    /// Transliterated from an abjad (Hebrew, Arabic): vowels are mostly not written.
+    Abjad,
+    /// One syllable of a CJK or Hangul name.
+    Syllabic,
+}
+
+/// One word of a normalised name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Token {
+    /// The word in lowercase ASCII, as written (after transliteration).
+    pub text: String,
+    /// Canonical form compared for equality: spelling variants folded, abbreviations expanded.
+    pub canon: String,
+    /// Consonant skeleton(s) used to accept transliteration and vowel variants.
+    #[serde(skip)]
+    pub(crate) skels: Vec<String>,
+    /// How much the word counts (stopword, common business word, distinctive word).
+    pub weight: f32,
+    /// Script origin.
+    pub origin: Origin,
+    /// Written as an abbreviation (followed by a period), e.g. `Mfg.`.
+    pub abbrev: bool,
+}
+
+impl Token {
+    pub(crate) fn is_initial(&self) -> bool {
+        self.text.len() == 1 && self.text.bytes().all(|b| b.is_ascii_alphabetic())
+    }
+}
+
+/// Which reading of a name a [`Variant`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VariantKind {
+    /// The whole name (party labels and care-of parts removed).
+    Full,
+    /// The name without qualifiers: branch, port, flag, address after a comma, parenthesised
+    /// remarks.
+    Core,
+    /// A former name given inside the name, e.g. `(ex-Cape Diamond)`.
+    Former,
+}
+
+/// One reading of a name, ready for comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    /// Which reading this is.
+    pub kind: VariantKind,
+    /// Words other than legal forms and numerals, in order.
+    pub tokens: Vec<Token>,
+    /// Canonical ids of legal forms found (`ltd`, `gmbh`, `sp-zoo`, ...).
+    pub legal_forms: Vec<String>,
+    /// Numerals found (digits, roman numerals at the end, number words), as decimal strings.
+    pub numerals: Vec<String>,
+    /// Whether a vessel prefix (`MV`, `M/T`, ...) was removed.
+    pub vessel_prefix: bool,
+    /// All words and numerals concatenated without spaces (detects missing or extra spaces).
+    #[serde(skip)]
+    pub(crate) joined: String,
+    /// Words and numerals in their original order, as printed by [`normalize`].
+    #[serde(skip)]
+    pub(crate) sequence: Vec<String>,
+}
+
+impl Variant {
+    /// The normalised name as one string: tokens, then numerals, then legal forms in brackets.
+    pub fn display(&self) -> String {
+        let mut parts: Vec<String> = self.tokens.iter().map(|t| t.canon.clone()).collect();
+        parts.extend(self.numerals.iter().cloned());
+        parts.extend(self.legal_forms.iter().map(|l| format!("[{l}]")));
+        parts.join(" ")
+    }
+}
+
+/// A name parsed into its readings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameForm {
+    /// The name as given.
+    pub raw: String,
+    /// Readings: always one `Full`, then `Core` if it differs, then any `Former` names.
+    pub variants: Vec<Variant>,
+}
+
+impl NameForm {
+    /// Parse a name (organisation, vessel or person).
+    pub fn new(raw: &str) -> Self {
+        Self::build(raw, false)
+    }
+
+    /// Parse a person's name published as `LAST, First`: the comma is not read as a qualifier.
+    pub fn individual(raw: &str) -> Self {
+        Self::build(raw, true)
+    }
+
+    fn build(raw: &str, individual: bool) -> Self {
+        let tables = tables();
+        let split = split_qualifiers(raw, individual, tables);
+        let mut variants = Vec::with_capacity(3);
+        let full = analyse(&split.full, VariantKind::Full, tables);
+        if let Some(core) = split.core {
+            let core = analyse(&core, VariantKind::Core, tables);
+            if !core.tokens.is_empty() && core.tokens != full.tokens {
+                variants.push(core);
+            }
+        }
+        variants.insert(0, full);
+        for f in split.former {
+            let v = analyse(&f, VariantKind::Former, tables);
+            if !v.tokens.is_empty() {
+                variants.push(v);
+            }
+        }
+        Self {
+            raw: raw.to_string(),
+            variants,
+        }
+    }
+
+    /// The full reading.
+    pub fn full(&self) -> Option<&Variant> {
+        self.variants.first()
+    }
+}
+
+/// Normalise a name to one string: the full reading's canonical tokens, numerals and legal forms.
+///
+/// Idempotent on its own output: `normalize(&normalize(x)) == normalize(x)`.
+pub fn normalize(raw: &str) -> String {
+    let tables = tables();
+    let nfkc: String = raw.nfkc().collect();
+    analyse(&nfkc, VariantKind::Full, tables).sequence.join(" ")
+}
+
+/// A table phrase as lowercase ASCII words.
+fn normalize_phrase(p: &str) -> String {
+    let nfkc: String = p.nfkc().collect();
+    raw_words(&nfkc)
+        .into_iter()
+        .map(|w| w.text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+#[derive(Debug, Clone)]
+pub(crate) struct LegalForm {
+    pub id: String,
+    /// First published spelling, used when printing a normalised name.
+    pub display: String,
+    pub class: String,
+    pub generic: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Phrase {
+    Legal(usize),
+    Word(String),
+    Label,
+    Vessel,
+    Number(String),
+}
+
+pub(crate) struct Tables {
+    /// Token sequence (space-joined folded tokens) -> phrase meaning.
+    phrases: HashMap<String, Phrase>,
+    max_phrase: usize,
+    pub legal: Vec<LegalForm>,
+    stop: HashSet<String>,
+    generic: HashSet<String>,
+    /// Party labels, recognised before a colon at the start of a name.
+    labels: HashSet<String>,
+}
+
+pub(crate) fn tables() -> &'static Tables {
+    static T: OnceLock<Tables> = OnceLock::new();
+    T.get_or_init(load_tables)
+}
+
+fn phrase_key(variant: &str) -> Vec<String> {
+    let nfkc: String = variant.nfkc().collect();
+    raw_words(&nfkc)
+        .into_iter()
+        .map(|w| fold(&w.text))
+        .collect()
+}
+
+fn load_tables() -> Tables {
+    let mut phrases = HashMap::new();
+    let mut max_phrase = 1;
+    let mut legal = Vec::new();
+    let mut stop = HashSet::new();
+    let mut generic = HashSet::new();
+    let mut labels = HashSet::new();
+    let mut add = |phrases: &mut HashMap<String, Phrase>, v: &str, p: Phrase, overwrite: bool| {
+        let key = phrase_key(v);
+        if key.is_empty() {
+            return;
+        }
+        max_phrase = max_phrase.max(key.len());
+        let k = key.join(" ");
+        if overwrite || !phrases.contains_key(&k) {
+            phrases.insert(k, p);
+        }
+    };
+    for line in LEGAL_FORMS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [id, class, scope, variants] = cols[..] else {
+            continue;
+        };
+        let idx = legal.len();
+        legal.push(LegalForm {
+            id: id.to_string(),
+            display: variants.split('|').next().unwrap_or(id).to_string(),
+            class: class.to_string(),
+            generic: scope == "generic",
+        });
+        for v in variants.split('|') {
+            add(&mut phrases, v, Phrase::Legal(idx), false);
+        }
+    }
+    for line in WORDS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [kind, canon, variants] = cols[..] else {
+            continue;
+        };
+        for v in variants.split('|') {
+            match kind {
+                "abbr" => add(&mut phrases, v, Phrase::Word(fold(canon)), false),
+                "stop" => {
+                    stop.insert(fold(v));
+                }
+                "generic" => {
+                    generic.insert(phrase_key(v).join(""));
+                }
+                "label" => {
+                    labels.insert(phrase_key(v).join(" "));
+                }
+                "honorific" => add(&mut phrases, v, Phrase::Label, false),
+                "vessel" => add(&mut phrases, v, Phrase::Vessel, false),
+                "number" => add(&mut phrases, v, Phrase::Number(canon.to_string()), false),
+                _ => {}
+            }
+        }
+    }
+    Tables {
+        phrases,
+        max_phrase,
+        legal,
+        stop,
+        generic,
+        labels,
+    }
+}
+
+impl Tables {
+    pub(crate) fn weight(&self, canon: &str) -> f32 {
+        if self.stop.contains(canon) {
+            W_STOP
+        } else if self.generic.contains(canon) {
+            W_GENERIC
+        } else {
+            W_DISTINCT
+        }
+    }
+
+    /// Whether the words of `text` are all legal forms.
+    fn all_legal(&self, text: &str) -> bool {
+        let words: Vec<String> = raw_words(text).into_iter().map(|w| fold(&w.text)).collect();
+        if words.is_empty() {
+            return false;
+        }
+        let mut i = 0;
+        while i < words.len() {
+            match self.longest(&words, i) {
+                Some((n, Phrase::Legal(_))) => i += n,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn longest(&self, words: &[String], i: usize) -> Option<(usize, &Phrase)> {
+        let max = self.max_phrase.min(words.len() - i);
+        for n in (1..=max).rev() {
+            let key = words[i..i + n].join(" ");
+            if let Some(p) = self.phrases.get(&key) {
+                return Some((n, p));
+            }
+        }
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Qualifiers
+
+struct Split {
+    full: String,
+    core: Option<String>,
+    former: Vec<String>,
+}
+
+const FORMER_MARKERS: &[&str] = &[
+    "ex-",
+    "ex ",
+    "ex.",
+    "formerly ",
+    "f/k/a ",
+    "fka ",
+    "f.k.a. ",
+    "a.k.a. ",
+    "aka ",
+];
+
+fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
+    let s: String = raw.nfkc().collect();
+    // Care-of parts name another party: drop them and everything after.
+    let lower = s.to_lowercase();
+    let mut s = match lower.find("c/o ") {
+        Some(i) if i > 0 && s.is_char_boundary(i) => s[..i].to_string(),
+        _ => s,
+    };
+    // Leading party label `SHIPPER:` / `FIELD 59:`.
+    if let Some(i) = s.find(':') {
+        let head = &s[..i];
+        let words: Vec<String> = raw_words(head).into_iter().map(|w| fold(&w.text)).collect();
+        let key = words.join(" ");
+        if !words.is_empty()
+            && (tables.labels.contains(&key)
+                || matches!(tables.phrases.get(&key), Some(Phrase::Label)))
+        {
+            s = s[i + 1..].to_string();
+        }
+    }
+    // Parenthesised parts.
+    let mut former = Vec::new();
+    let mut full = String::with_capacity(s.len());
+    let mut core = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(open) = rest.find(['(', '[']) {
+        let close_ch = if rest[open..].starts_with('(') {
+            ')'
+        } else {
+            ']'
+        };
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(close_ch) else {
+            break;
+        };
+        let inner = &after[..close];
+        full.push_str(&rest[..open]);
+        core.push_str(&rest[..open]);
+        let inner_l = inner.trim().to_lowercase();
+        if let Some(m) = FORMER_MARKERS.iter().find(|m| inner_l.starts_with(**m)) {
+            let name = inner.trim()[m.len()..].trim();
+            if !name.is_empty() {
+                former.push(name.to_string());
+            }
+        } else {
+            full.push(' ');
+            full.push_str(inner);
+            full.push(' ');
+            let keep = tables.all_legal(inner)
+                || crate::country::country_code(inner).is_some()
+                || (inner.trim().chars().count() <= 3 && !inner.trim().is_empty());
+            if keep {
+                core.push(' ');
+                core.push_str(inner);
+                core.push(' ');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    full.push_str(rest);
+    core.push_str(rest);
+    // Tail after a separator: address, port, branch, registry number, "and any successor".
+    let mut core_cut = core.clone();
+    if !individual {
+        let mut cut: Option<usize> = None;
+        for sep in [",", ";", " - ", " – ", " / "] {
+            let mut from = 0;
+            while let Some(i) = core[from..].find(sep).map(|i| i + from) {
+                let tail = &core[i + sep.len()..];
+                if !tables.all_legal(tail) && !tail.trim().is_empty() {
+                    let head_tail_legal =
+                        tail.split(',').next().is_some_and(|t| tables.all_legal(t));
+                    let cut_at = if head_tail_legal {
+                        // ", Ltd, Sukkur Branch": keep the legal form, cut after it.
+                        tail.find(',').map(|j| i + sep.len() + j)
+                    } else {
+                        Some(i)
+                    };
+                    if let Some(c) = cut_at {
+                        cut = Some(cut.map_or(c, |x: usize| x.min(c)));
+                    }
+                    break;
+                }
+                from = i + sep.len();
+            }
+        }
+        if let Some(c) = cut {
+            core_cut = core[..c].to_string();
+        }
+    }
+    // Voyage numbers such as `V.214W`.
+    let strip_voyage = |t: &str| -> String {
+        t.split_whitespace()
+            .filter(|w| {
+                let l = w.to_ascii_lowercase();
+                let r = l.strip_prefix("v.").or_else(|| l.strip_prefix("voy."));
+                !r.is_some_and(|r| r.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let core_cut = strip_voyage(&core_cut);
+    let core = (core_cut.trim() != full.trim()).then_some(core_cut);
+    Split { full, core, former }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words and transliteration
+
+#[derive(Debug, Clone)]
+pub(crate) struct RawWord {
+    pub text: String,
+    pub origin: Origin,
+    pub abbrev: bool,
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
+        | 0x1100..=0x11FF | 0x3130..=0x318F | 0x20000..=0x2FFFF)
+}
+
+fn is_hebrew(c: char) -> bool {
+    ('\u{05D0}'..='\u{05EA}').contains(&c)
+}
+
+fn is_arabic(c: char) -> bool {
+    ('\u{0620}'..='\u{064A}').contains(&c) || ('\u{0671}'..='\u{06D3}').contains(&c)
+}
+
+/// Hebrew letters to Latin consonants (vowel letters kept as their consonant value; the matcher's
+/// abjad skeleton drops them).
+fn hebrew(c: char, next: Option<char>) -> &'static str {
+    let geresh = matches!(next, Some('\'' | '\u{05F3}' | '’'));
+    match c {
+        'א' | 'ע' => "",
+        'ב' => "v",
+        'ג' if geresh => "j",
+        'ג' => "g",
+        'ד' => "d",
+        'ה' => "h",
+        'ו' => "o",
+        'ז' if geresh => "zh",
+        'ז' => "z",
+        'ח' => "kh",
+        'ט' => "t",
+        'י' => "i",
+        'כ' | 'ך' | 'ק' => "k",
+        'ל' => "l",
+        'מ' | 'ם' => "m",
+        'נ' | 'ן' => "n",
+        'ס' => "s",
+        'פ' | 'ף' => "f",
+        'צ' | 'ץ' if geresh => "ch",
+        'צ' | 'ץ' => "ts",
+        'ר' => "r",
+        'ש' => "sh",
+        'ת' => "t",
+        _ => "",
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '\'' | '’' | 'ʼ' | '`' | '´' | '\u{05F3}' | '"' | '\u{05F4}'
+        )
+        || is_mark(c)
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x0591..=0x05C7 | 0x064B..=0x065F | 0x1000..=0x109F | 0x0E00..=0x0E7F | 0x0900..=0x0DFF)
+}
+
+/// Split text into words, transliterated to lowercase ASCII letters and digits.
+pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_cjk(c) {
+            let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            if !t.is_empty() {
+                out.push(RawWord {
+                    text: t,
+                    origin: Origin::Syllabic,
+                    abbrev: false,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        if c == '&' || c == '+' {
+            out.push(RawWord {
+                text: "and".into(),
+                origin: Origin::Latin,
+                abbrev: false,
+            });
+            i += 1;
+            continue;
+        }
+        if !is_word_char(c) || c == '\'' || c == '"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && is_word_char(chars[i]) && !is_cjk(chars[i]) {
+            i += 1;
+        }
+        let word = &chars[start..i];
+        let abbrev = chars.get(i) == Some(&'.');
+        let mut origin = Origin::Latin;
+        let mut ascii = String::new();
+        if word.iter().any(|&c| is_hebrew(c)) {
+            origin = Origin::Abjad;
+            for (k, &c) in word.iter().enumerate() {
+                if is_hebrew(c) {
+                    ascii.push_str(hebrew(c, word.get(k + 1).copied()));
+                } else if c.is_ascii_alphanumeric() {
+                    ascii.push(c);
+                }
+            }
+        } else {
+            let mut w: String = word.iter().collect();
+            if word.iter().any(|&c| is_arabic(c)) {
+                origin = Origin::Abjad;
+                if let Some(rest) = w.strip_prefix("ال") {
+                    if rest.chars().count() >= 2 {
+                        w = rest.to_string();
+                    }
+                }
+            } else if word
+                .iter()
+                .any(|&c| !c.is_ascii() && c.is_alphabetic() && !is_latin(c))
+            {
+                origin = Origin::Transliterated;
+                // Armenian "ու" is one vowel, u.
+                w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
+            }
+            ascii = any_ascii::any_ascii(&w);
+        }
+        let text: String = ascii
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if !text.is_empty() {
+            out.push(RawWord {
+                text,
+                origin,
+                abbrev,
+            });
+        }
+    }
+    out
+}
+
+fn is_latin(c: char) -> bool {
+    matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF)
+}
+
+/// Fold spelling and transliteration variants of one lowercase ASCII word to one form.
+pub(crate) fn fold(w: &str) -> String {
+    let mut cur = fold_once(w);
+    // The rules can expose new patterns ("kkh"); repeat until stable.
+    for _ in 0..4 {
+        let next = fold_once(&cur);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
+fn fold_once(w: &str) -> String {
+    // Words of up to three letters are mostly acronyms and legal forms: kept as written.
+    if w.len() <= 3 || w.bytes().any(|b| b.is_ascii_digit()) {
+        return w.to_string();
+    }
+    let mut s = dedupe(&w.replace("ee", "i"));
+    for (from, to) in [
+        ("zh", "j"),
+        ("tsch", "ch"),
+        ("tch", "ch"),
+        ("sch", "sh"),
+        ("cz", "ch"),
+        ("kh", "h"),
+        ("ph", "f"),
+        ("ck", "k"),
+        ("q", "k"),
+        ("x", "ks"),
+        ("w", "v"),
+        ("tz", "c"),
+        ("ts", "c"),
+    ] {
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
+    }
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    let mut prev: u8 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let mut c = b;
+        if i > 0 && c == b'j' {
+            c = b'y';
+        }
+        if i > 0 && c == b'y' {
+            c = b'i';
+        }
+        if c == b'e' && prev == b'e' {
+            // "ee" -> "i"
+            out.pop();
+            c = b'i';
+            if out.as_bytes().last() == Some(&b'i') {
+                prev = c;
+                continue;
+            }
+        }
+        if c == prev {
+            continue;
+        }
+        out.push(c as char);
+        prev = c;
+    }
+    if out.len() < 2 && w.len() >= 2 {
+        // "ooo", "ii": too short once folded; keep as written.
+        return w.to_string();
+    }
+    out
+}
+
+/// Merge runs of the same letter.
+fn dedupe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev = None;
+    for c in s.chars() {
+        if Some(c) != prev {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+fn is_vowel(b: u8) -> bool {
+    matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
+}
+
+/// Consonant skeletons of a folded word: first letter kept, then vowels and `h` dropped, `c`/`k`
+/// merged; `ch` read both as `k` and as `h`.
+pub(crate) fn skeletons(folded: &str) -> Vec<String> {
+    let one = |ch_as_h: bool| -> String {
+        let b = folded.as_bytes();
+        let mut out = String::with_capacity(b.len());
+        let mut prev = 0u8;
+        let mut i = 0;
+        while i < b.len() {
+            let mut c = b[i];
+            if ch_as_h && c == b'c' && b.get(i + 1) == Some(&b'h') {
+                i += 2;
+                if i == 2 {
+                    out.push('h');
+                    prev = b'h';
+                }
+                continue;
+            }
+            if c == b'c' {
+                c = b'k';
+            }
+            let keep = i == 0 || !(is_vowel(c) || c == b'h');
+            if keep && c != prev {
+                out.push(c as char);
+                prev = c;
+            }
+            i += 1;
+        }
+        out
+    };
+    let a = one(false);
+    if folded.contains("ch") {
+        let b = one(true);
+        if b != a {
+            return vec![a, b];
+        }
+    }
+    vec![a]
+}
+
+/// Skeleton for comparing with an abjad (Hebrew, Arabic) word, computed from the word as written:
+/// vowels, `h`, `kh`, `w`, `y` dropped; `ts`/`tz`/`ch` -> `c`, `sh` -> `s`, `b` -> `v`, `p` -> `f`,
+/// `q`/`ck` -> `k`; doubled letters merged.
+pub(crate) fn abjad_skeleton(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut prev = 0u8;
+    let mut i = 0;
+    while i < b.len() {
+        let two = (b[i], b.get(i + 1).copied().unwrap_or(0));
+        let (c, step) = match two {
+            (b'k', b'h') => (0, 2),
+            (b't', b's') | (b't', b'z') | (b'c', b'h') => (b'c', 2),
+            (b's', b'h') => (b's', 2),
+            (b'c', b'k') => (b'k', 2),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' | b'w', _) => (0, 1),
+            (b'b', _) => (b'v', 1),
+            (b'p', _) => (b'f', 1),
+            (b'q', _) => (b'k', 1),
+            (other, _) => (other, 1),
+        };
+        if c != 0 && c != prev {
+            out.push(c as char);
+            prev = c;
+        }
+        i += step;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis of one reading
+
+enum Item {
+    Word(RawWord, String),
+    Legal(usize, RawWord),
+    Num(String),
+    Vessel(RawWord),
+    Label(RawWord),
+    Roman(u32, String),
+}
+
+fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
+    let words = raw_words(text);
+    let folded: Vec<String> = words.iter().map(|w| fold(&w.text)).collect();
+    let mut items: Vec<Item> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].text.bytes().any(|b| b.is_ascii_digit()) {
+            let t = words[i].text.trim_start_matches('0');
+            items.push(Item::Num(if t.is_empty() {
+                "0".into()
+            } else {
+                t.to_string()
+            }));
+            i += 1;
+            continue;
+        }
+        match tables.longest(&folded, i) {
+            Some((n, p)) => {
+                let raw = merge(&words[i..i + n]);
+                let item = match p {
+                    Phrase::Legal(idx) => Item::Legal(*idx, raw),
+                    Phrase::Word(c) => Item::Word(raw, c.clone()),
+                    Phrase::Label => Item::Label(raw),
+                    Phrase::Vessel => Item::Vessel(raw),
+                    // Roman numerals are numerals only as the last word (decided below).
+                    Phrase::Number(_) if roman(&raw.text).is_some() => {
+                        let f = fold(&raw.text);
+                        Item::Word(raw, f)
+                    }
+                    Phrase::Number(d) => Item::Num(d.clone()),
+                };
+                items.push(item);
+                i += n;
+            }
+            None => {
+                items.push(Item::Word(words[i].clone(), folded[i].clone()));
+                i += 1;
+            }
+        }
+    }
+    // A roman numeral as the last of three or more words, after any digits, is a numeral
+    // ("Sino Iron II").
+    let word_count = items
+        .iter()
+        .filter(|it| matches!(it, Item::Word(..)))
+        .count();
+    if word_count >= 3 {
+        let last_num = items.iter().rposition(|it| matches!(it, Item::Num(..)));
+        let last_word = items.iter().rposition(|it| matches!(it, Item::Word(..)));
+        if let Some(k) = last_word.filter(|&k| last_num.is_none_or(|n| n < k)) {
+            if let Some(Item::Word(w, _)) = items.get(k) {
+                if let Some(v) = roman(&w.text) {
+                    let text = w.text.clone();
+                    items[k] = Item::Roman(v, text);
+                }
+            }
+        }
+    }
+    // Position rules: labels and vessel prefixes only at the start; short legal forms only at the
+    // start or in the final run of legal forms.
+    let last_word = items.iter().rposition(|it| matches!(it, Item::Word(..)));
+    // A leading legal form needs a name of at least two words (not stopwords) after it ("SARL
+    // Ivoire Negoce");
+    // otherwise it is probably a word of the name ("Chao Le 8").
+    let words_after = |k: usize| {
+        items[k + 1..]
+            .iter()
+            .filter(|it| matches!(it, Item::Word(_, c) if tables.weight(c) > W_STOP))
+            .count()
+    };
+    let weak_lead: Vec<bool> = (0..items.len())
+        .map(|k| {
+            matches!(items[k], Item::Legal(..))
+                && words_after(k) < 2
+                && last_word.is_some_and(|l| l > k)
+        })
+        .collect();
+    let mut seen_word = false;
+    let mut resolved: Vec<Item> = Vec::with_capacity(items.len());
+    for (k, it) in items.into_iter().enumerate() {
+        let at_start = !seen_word;
+        let in_tail = last_word.is_none_or(|l| k > l);
+        let it = match it {
+            Item::Label(w) | Item::Vessel(w) if !at_start => {
+                let f = fold(&w.text);
+                Item::Word(w, f)
+            }
+            Item::Legal(_, w) if at_start && weak_lead.get(k).copied().unwrap_or(false) => {
+                let f = fold(&w.text);
+                Item::Word(w, f)
+            }
+            Item::Legal(idx, w) if !at_start && !in_tail && short_legal(tables, idx, &w) => {
+                let f = fold(&w.text);
+                Item::Word(w, f)
+            }
+            other => other,
+        };
+        if matches!(it, Item::Word(..)) {
+            seen_word = true;
+        }
+        resolved.push(it);
+    }
+    let mut tokens = Vec::new();
+    let mut legal_forms = Vec::new();
+    let mut numerals = Vec::new();
+    let mut vessel_prefix = false;
+    let mut joined = String::new();
+    let mut sequence = Vec::new();
+    for it in resolved {
+        match it {
+            Item::Word(w, canon) => {
+                joined.push_str(&w.text);
+                // A folded word that reads as a roman numeral ("wi" -> "vi") is printed as written.
+                sequence.push(if roman(&canon).is_some() && canon != w.text {
+                    w.text.clone()
+                } else {
+                    canon.clone()
+                });
+                let weight = tables.weight(&canon);
+                let skels = skeletons(&canon);
+                tokens.push(Token {
+                    text: w.text,
+                    canon,
+                    skels,
+                    weight,
+                    origin: w.origin,
+                    abbrev: w.abbrev,
+                });
+            }
+            Item::Legal(idx, _) => {
+                let id = tables.legal[idx].id.clone();
+                if !legal_forms.contains(&id) {
+                    legal_forms.push(id);
+                    sequence.push(normalize_phrase(&tables.legal[idx].display));
+                }
+            }
+            Item::Num(d) => {
+                joined.push_str(&d);
+                sequence.push(d.clone());
+                numerals.push(d);
+            }
+            Item::Roman(v, text) => {
+                joined.push_str(&text);
+                sequence.push(v.to_string());
+                numerals.push(v.to_string());
+            }
+            Item::Vessel(_) => vessel_prefix = true,
+            Item::Label(_) => {}
+        }
+    }
+    numerals.sort();
+    numerals.dedup();
+    // A bare "company" adds nothing beside a more specific form ("Co., Ltd.").
+    if legal_forms.len() > 1 {
+        legal_forms.retain(|id| id != "co");
+    }
+    let joined = dedupe(&joined);
+    Variant {
+        kind,
+        tokens,
+        legal_forms,
+        numerals,
+        vessel_prefix,
+        joined,
+        sequence,
+    }
+}
+
+/// Legal forms too ambiguous to be read as such in the middle of a name (`AS`, `SA`, `Co`).
+fn short_legal(tables: &Tables, idx: usize, w: &RawWord) -> bool {
+    fold(&w.text).len() <= 2 || tables.legal[idx].class == "company"
+}
+
+fn merge(words: &[RawWord]) -> RawWord {
+    RawWord {
+        text: words.iter().map(|w| w.text.as_str()).collect(),
+        origin: words.first().map_or(Origin::Latin, |w| w.origin),
+        abbrev: words.last().is_some_and(|w| w.abbrev),
+    }
+}
+
+/// Value of a roman numeral written in lowercase (`ii` -> 2), up to 39.
+fn roman(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| matches!(b, b'i' | b'v' | b'x')) {
+        return None;
+    }
+    let val = |b: u8| match b {
+        b'i' => 1,
+        b'v' => 5,
+        _ => 10,
+    };
+    let b = s.as_bytes();
+    let mut total = 0u32;
+    for k in 0..b.len() {
+        let v = val(b[k]);
+        if b.get(k + 1).is_some_and(|&n| val(n) > v) {
+            total = total.checked_sub(v)?;
+        } else {
+            total += v;
+        }
+    }
+    // Reject non-canonical spellings such as "iiii" or "vv".
+    const CANON: [&str; 40] = [
+        "", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii",
+        "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx", "xxi", "xxii", "xxiii", "xxiv", "xxv",
+        "xxvi", "xxvii", "xxviii", "xxix", "xxx", "xxxi", "xxxii", "xxxiii", "xxxiv", "xxxv",
+        "xxxvi", "xxxvii", "xxxviii", "xxxix",
+    ];
+    (CANON.get(total as usize) == Some(&s)).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        NameForm::new(s).variants[0]
+            .tokens
+            .iter()
+            .map(|t| t.canon.clone())
+            .collect()
+    }
+
+    #[test]
+    fn folds() {
+        assert_eq!(fold("zhelvinsky"), fold("jelvinskiy"));
+        assert_eq!(fold("khoury"), fold("khouri"));
+        assert_eq!(fold("kipkorrir"), fold("kipkorir"));
+        assert_eq!(fold("shamjee"), fold("shamji"));
+        assert_eq!(fold("rabinowitz"), "rabinovic");
+    }
+
+    #[test]
+    fn legal_forms_and_labels() {
+        let f = NameForm::new("SHIPPER: TRANSPORTES REFRIGERADOS DEL SURESTE SA DE CV");
+        assert_eq!(f.variants[0].legal_forms, vec!["sa-de-cv".to_string()]);
+        let g = NameForm::new("Transportes Refrigerados del Sureste, S.A. de C.V.");
+        assert_eq!(g.variants[0].legal_forms, vec!["sa-de-cv".to_string()]);
+        assert_eq!(
+            toks("Bursztynowa Przystań Sp. z o.o."),
+            vec!["bursztinova", "przistan"]
+        );
+        let h = NameForm::new("BURSZTYNOWA PRZYSTAN SPOLKA Z OGRANICZONA ODPOWIEDZIALNOSCIA");
+        assert_eq!(h.variants[0].legal_forms, vec!["sp-zoo".to_string()]);
+    }
+
+    #[test]
+    fn qualifiers() {
+        let f = NameForm::new("Ocean Pioneer (ex-Cape Diamond)");
+        assert_eq!(f.variants.len(), 2);
+        assert_eq!(f.variants[1].kind, VariantKind::Former);
+        let g = NameForm::new("MV Costa do Marfim, port d'Abidjan");
+        assert_eq!(g.variants[1].kind, VariantKind::Core);
+        assert!(g.variants[0].vessel_prefix);
+        let h = NameForm::new("Marrowby Chemicals (Thailand) Co., Ltd.");
+        assert_eq!(h.variants.len(), 1);
+    }
+
+    #[test]
+    fn numerals() {
+        assert_eq!(
+            NameForm::new("Sino Iron II").variants[0].numerals,
+            vec!["2".to_string()]
+        );
+        assert_eq!(
+            NameForm::new("Kaiyo Maru No. 8").variants[0].numerals,
+            vec!["8".to_string()]
+        );
+        assert_eq!(
+            NameForm::new("Brasskey Shipping Three Inc.").variants[0].numerals,
+            vec!["3".to_string()]
+        );
+        assert_eq!(roman("iiii"), None);
+    }
+
+    #[test]
+    fn scripts() {
+        assert_eq!(toks("«Ծատուրյան Շին» ՍՊԸ"), vec!["caturian", "shin"]);
+        let h = NameForm::new("שאלתיאל הובלות בע\"מ");
+        assert_eq!(h.variants[0].legal_forms, vec!["ltd-il".to_string()]);
+        assert_eq!(h.variants[0].tokens[0].origin, Origin::Abjad);
+    }
+}
