@@ -538,10 +538,10 @@ impl fmt::Display for Text {
             Text::Listed { hit, effect } => {
                 write_hit(f, hit)?;
                 if let Some(r) = &hit.license_requirement {
-                    write!(f, "; licence requirement: {r}")?;
+                    write!(f, "; licence requirement: {}", r.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches('.'))?;
                 }
                 if let Some(p) = &hit.license_policy {
-                    write!(f, "; licence policy: {p}")?;
+                    write!(f, "; licence policy: {}", p.trim().trim_end_matches('.'))?;
                 }
                 if hit.disposition == Some(crate::request::Disposition::TrueMatch) {
                     f.write_str("; confirmed as a true match by a reviewer")?;

@@ -1058,6 +1058,10 @@ fn decide_weights(
     }
 }
 
+fn n_weights_storage(det: &Determination) -> bool {
+    det.eccn == Eccn::E4e091
+}
+
 /// The licence review policy an entry's `license_policy` text names (Supp. No. 4 to part 744 column).
 fn policy_from_text(text: Option<&str>, default: ReviewPolicy) -> ReviewPolicy {
     let Some(t) = text.map(str::to_ascii_lowercase) else {
@@ -1138,6 +1142,27 @@ fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
         );
         if blocks {
             listed = true;
+            if det.decision == Decision::Authorized {
+                // The authorisation found above no longer applies: drop the obligations that came with it.
+                const TIED: [&str; 12] = [
+                    "lpp_certification",
+                    "lpp_limit_reached",
+                    "reading_lpp_country_allocation",
+                    "aia_consignee_certification",
+                    "aia_approved_designer",
+                    "aia_certification_due",
+                    "veu_reporting",
+                    "reading_d4_d5",
+                    "reading_nveu_country_allocation",
+                    "aca_purchase_order",
+                    "nac_notification",
+                    "acm_conditions",
+                ];
+                out.notices.retain(|n| !TIED.contains(&n.code));
+                if n_weights_storage(det) {
+                    out.notices.retain(|n| n.code != "weights_storage");
+                }
+            }
             det.decision = Decision::LicenseRequired;
             det.authorization = None;
             det.review_policy = Some(det.review_policy.map_or(policy, |p| p.max(policy)));

@@ -13,6 +13,8 @@ use chipcap_core::units::{parse_milli, ratio_milli, write_milli_grouped, Tpp};
 use chipcap_core::wire;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod screen_cli;
+
 #[derive(Parser)]
 #[command(
     name = "chipcap",
@@ -49,6 +51,31 @@ enum Command {
         /// Decision date when the request has none (default: today, UTC).
         #[arg(long)]
         date: Option<String>,
+        /// Do not screen the parties against the restricted-party lists (the determination says so).
+        #[arg(long)]
+        skip_screening: bool,
+        #[command(flatten)]
+        store: screen_cli::StoreArgs,
+    },
+    /// Restricted-party lists: import dated versions, show them, diff them.
+    #[command(
+        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists show\n  chipcap lists diff"
+    )]
+    Lists {
+        #[command(subcommand)]
+        cmd: screen_cli::ListsCommand,
+        #[command(flatten)]
+        store: screen_cli::StoreArgs,
+    },
+    /// Screen a name or a file of parties against the imported lists; score two names; record dispositions.
+    #[command(
+        after_help = "Examples:\n  chipcap screen \"Harrowfield Bearings\" --country GB\n  chipcap screen --file parties.csv --csv > results.csv\n  chipcap screen score \"OOO Vektor\" \"Vektor LLC\" --json\n  chipcap screen rescreen"
+    )]
+    Screen {
+        #[command(flatten)]
+        args: screen_cli::ScreenArgs,
+        #[command(flatten)]
+        store: screen_cli::StoreArgs,
     },
     /// Classify a catalog chip, or a chip given by its figures, under ECCN 3A090.
     #[command(
@@ -164,14 +191,30 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let rules = load_rules(&cli.rules)?;
     match cli.command {
-        Command::Check { file, format, date } => {
+        Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store),
+        Command::Screen { args, store } => screen_cli::run_screen(args, &store),
+        Command::Check {
+            file,
+            format,
+            date,
+            skip_screening,
+            store,
+        } => {
             let default_date = match date {
                 Some(d) => parse_date(&d, "--date")?,
                 None => today(),
             };
             let text = read_input(&file)?;
-            let parsed = wire::parse_request(&text, &rules, default_date)
+            let mut parsed = wire::parse_request(&text, &rules, default_date)
                 .map_err(|e| input_err(e.to_string()))?;
+            if skip_screening || parsed.request.options.skip_screening {
+                parsed.request.context.screening.status =
+                    chipcap_core::request::ScreeningStatus::Skipped;
+            } else if !parsed.screening_given {
+                // The edge gathers the screening context; the core decides what a hit means.
+                let parties = parsed.parties_to_screen();
+                parsed.request.context.screening = screen_cli::screen_parties(&store, &parties)?;
+            }
             let det = chipcap_core::determine(&parsed.request, &rules)
                 .map_err(|e| input_err(e.to_string()))?;
             match format {

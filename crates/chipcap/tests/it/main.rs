@@ -279,3 +279,229 @@ fn help_everywhere_with_examples() {
         );
     }
 }
+
+fn shared(rel: &str) -> PathBuf {
+    root().join("../shared/data/screening").join(rel)
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("chipcap-it-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn screening_feeds_the_determination() {
+    let dir = temp_dir("screen");
+    let lists = dir.join("lists");
+    let sample = shared("csl-legacy-sample.csv");
+    assert!(
+        sample.exists(),
+        "the shared screening samples must be beside the repository: {}",
+        sample.display()
+    );
+    let out = chipcap()
+        .args([
+            "lists",
+            "import",
+            "--format",
+            "csl-csv",
+            "--date",
+            "2026-01-01",
+        ])
+        .arg(&sample)
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let out = chipcap()
+        .args(["check", "-"])
+        .env("CHIPCAP_LISTS", &lists)
+        .write_stdin(req)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "license_required", "{v}");
+    assert_eq!(v["review_policy"], "presumption_of_denial");
+    assert!(
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["citation"].as_str().unwrap().contains("744.11")
+                && r["text"].as_str().unwrap().contains("80 FR 69852")),
+        "{v}"
+    );
+    assert_eq!(v["screening"]["status"], "performed");
+    // A clean name is screened and stays authorised under LPP.
+    let clean = req.replace("32 Group China Limited", "Harbour Lights Trading");
+    let out = chipcap()
+        .args(["check", "-"])
+        .env("CHIPCAP_LISTS", &lists)
+        .write_stdin(clean.clone())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["authorization"], "LPP", "{v}");
+    // Skipping is explicit and said.
+    let out = chipcap()
+        .args(["check", "--skip-screening", "-"])
+        .env("CHIPCAP_LISTS", &lists)
+        .write_stdin(req)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["code"] == "screening_skipped"));
+    // A reviewer's false-positive disposition is applied to later screenings.
+    let out = chipcap()
+        .args([
+            "screen",
+            "dispose",
+            "--party",
+            "32 Group China Limited",
+            "--entry",
+            "csl:EL:32 group china ltd.",
+            "--as",
+            "false-positive",
+            "--by",
+            "tester",
+            "--why",
+            "different company",
+        ])
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        let out = chipcap()
+            .args(["check", "-"])
+            .env("CHIPCAP_LISTS", &lists)
+            .write_stdin(req)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["decision"], "authorized", "{v}");
+        assert!(v["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "screening_false_positive"));
+    } else {
+        // The entry key format belongs to the screening crate; find it from a screen and retry.
+        let s = chipcap()
+            .args(["screen", "32 Group China Limited", "--json"])
+            .env("CHIPCAP_LISTS", &lists)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+        panic!(
+            "dispose failed: {} (hits: {})",
+            String::from_utf8_lossy(&out.stderr),
+            v["hits"]
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn malformed_list_imports_nothing() {
+    let dir = temp_dir("badlist");
+    let lists = dir.join("lists");
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "source,entity_number,type,programs,name\n\"Entity List\",1,x,y,\"unterminated\n",
+    )
+    .unwrap();
+    let out = chipcap()
+        .args(["lists", "import", "--format", "csl-csv"])
+        .arg(&bad)
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(!lists.join("index.json").exists(), "no partial import");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn screen_score_explains() {
+    let out = chipcap()
+        .args([
+            "screen",
+            "score",
+            "--json",
+            "Brennock Steel Tubes Ltd",
+            "Brennock Steel Wires Ltd",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["is_match"], false);
+    let out = chipcap()
+        .args([
+            "screen",
+            "score",
+            "--json",
+            "Harrowfield Bearings Limited",
+            "HARROWFIELD BEARINGS LTD.",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["is_match"], true);
+    assert!(v["score"].as_f64().unwrap() > 0.8);
+}
+
+#[test]
+fn lists_diff_reports_changes() {
+    let dir = temp_dir("diff");
+    let lists = dir.join("lists");
+    for (date, file) in [
+        ("2026-01-01", "csl-legacy-sample.csv"),
+        ("2026-02-01", "csl-consolidated-sample.csv"),
+    ] {
+        let out = chipcap()
+            .args(["lists", "import", "--format", "csl-csv", "--date", date])
+            .arg(shared(file))
+            .env("CHIPCAP_LISTS", &lists)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let out = chipcap()
+        .args(["lists", "diff", "--json"])
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !v["added"].as_array().unwrap().is_empty() && !v["removed"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

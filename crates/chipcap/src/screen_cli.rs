@@ -1,0 +1,944 @@
+//! `chipcap lists ...` and `chipcap screen ...`: the restricted-party list store (dated versions kept
+//! side by side), screening of names and files, pairwise scores, reviewer dispositions, and the
+//! screening step of `chipcap check`.
+//!
+//! The store is a folder (`--lists DIR`, `CHIPCAP_LISTS`, default `chipcap-lists`): `index.json` names
+//! every imported version; `v<N>.json` holds one parsed version; `dispositions.json` holds reviewers'
+//! decisions on hits, each tied to a fingerprint of the list entry so that a list update that changes
+//! the entry sends the hit back for review.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use chipcap_core::request::{
+    Disposition, ListClass, Party, PartyRole, Screening, ScreeningHit, ScreeningStatus,
+};
+use chipcap_screen::{
+    normalize, parse_bis_dpl, parse_csl_csv, parse_csl_json, parse_ofac_sdn, Entry, Hit, ListDate,
+    ListFormat, ListVersion, MatchConfig, Query, Screener, SourceClass,
+};
+use clap::{Args, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+use crate::input_err;
+
+/// Where the list store lives.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// The list store folder (created on first import).
+    #[arg(
+        long = "lists",
+        env = "CHIPCAP_LISTS",
+        default_value = "chipcap-lists",
+        global = true
+    )]
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// trade.gov Consolidated Screening List CSV (current or legacy layout).
+    CslCsv,
+    /// trade.gov Consolidated Screening List JSON.
+    CslJson,
+    /// OFAC SDN legacy CSV (`sdn.csv`, with `--alt alt.csv` and `--add add.csv`).
+    OfacSdn,
+    /// BIS Denied Persons List text file.
+    BisDpl,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListsCommand {
+    /// Import a published list as a new dated version (all or nothing; older versions are kept).
+    #[command(
+        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists import --format ofac-sdn --alt alt.csv --add add.csv sdn.csv\n  chipcap lists import --format bis-dpl dpl.txt\n\nDownload the current lists from: trade.gov (Consolidated Screening List, CSV or JSON), the Treasury's OFAC\nSDN page (sdn.csv, alt.csv, add.csv) and bis.gov (Denied Persons List)."
+    )]
+    Import {
+        /// The list file.
+        file: PathBuf,
+        /// Its format (guessed from the name when omitted).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// OFAC `alt.csv` (with `--format ofac-sdn`).
+        #[arg(long)]
+        alt: Option<PathBuf>,
+        /// OFAC `add.csv` (with `--format ofac-sdn`).
+        #[arg(long)]
+        add: Option<PathBuf>,
+        /// Publication date of the list (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<String>,
+        /// A label for the version (default: the file name).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the imported versions.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed between two versions of the same format (default: the two latest).
+    #[command(after_help = "Examples:\n  chipcap lists diff\n  chipcap lists diff 1 3 --json")]
+    Diff {
+        /// Older version number.
+        old: Option<u32>,
+        /// Newer version number.
+        new: Option<u32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScreenArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ScreenCommand>,
+    /// The name to screen.
+    pub name: Option<String>,
+    /// The party's country (ISO code or name): a country on the entry raises the score, another lowers it.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// A CSV of parties to screen in bulk (header `name,country,address`; country and address optional).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// With `--file`: print CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Match threshold (0-1).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Review threshold (0-1).
+    #[arg(long)]
+    pub review_threshold: Option<f64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScreenCommand {
+    /// The similarity of two names, with its explanation.
+    #[command(
+        after_help = "Examples:\n  chipcap screen score \"Harrowfield Bearings Limited\" \"HARROWFIELD BEARINGS LTD.\"\n  chipcap screen score --json \"Brennock Steel Tubes Ltd\" \"Brennock Steel Wires Ltd\""
+    )]
+    Score {
+        /// First name.
+        name1: String,
+        /// Second name.
+        name2: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Match threshold (0-1).
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// Record a reviewer's decision on a hit: applied to later screenings of the same party until a list
+    /// update changes the entry.
+    #[command(
+        after_help = "Examples:\n  chipcap screen dispose --party \"Acme Trading\" --entry 12345 --as false-positive --by j.doe --why \"different company, other city\""
+    )]
+    Dispose {
+        /// The party's name as screened.
+        #[arg(long)]
+        party: String,
+        /// The list entry key (`entry_key` of the hit).
+        #[arg(long)]
+        entry: String,
+        /// The decision.
+        #[arg(long = "as", value_enum)]
+        disposition: DispositionArg,
+        /// Who decided.
+        #[arg(long)]
+        by: String,
+        /// Why.
+        #[arg(long)]
+        why: String,
+    },
+    /// Re-screen every party with a disposition (and those in `--parties FILE`) against the latest
+    /// versions and report what changed since the previous versions.
+    Rescreen {
+        /// A CSV of more parties (`name,country`).
+        #[arg(long)]
+        parties: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispositionArg {
+    /// The party is the listed entity.
+    TrueMatch,
+    /// The party is not the listed entity.
+    FalsePositive,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct VersionMeta {
+    number: u32,
+    format: ListFormat,
+    label: String,
+    date: Option<String>,
+    imported_at: String,
+    entries: usize,
+    names: usize,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Index {
+    versions: Vec<VersionMeta>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct DispositionRecord {
+    party: String,
+    party_normalized: String,
+    entry_key: String,
+    entry_fingerprint: String,
+    disposition: DispositionArg,
+    by: String,
+    why: String,
+    at: String,
+}
+
+/// The list store folder.
+pub struct Store {
+    dir: PathBuf,
+}
+
+fn now_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let date = chipcap_core::date::Date::from_days_since_epoch(days)
+        .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
+    let rem = secs % 86_400;
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A stable fingerprint of an entry's content (FNV-1a over its JSON form).
+fn fingerprint(e: &Entry) -> String {
+    let text = serde_json::to_string(e).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).ok();
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+impl Store {
+    pub fn new(dir: &Path) -> Store {
+        Store {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn index(&self) -> anyhow::Result<Index> {
+        let p = self.dir.join("index.json");
+        if !p.exists() {
+            return Ok(Index::default());
+        }
+        let text =
+            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is damaged", p.display()))
+    }
+
+    fn load(&self, number: u32) -> anyhow::Result<ListVersion> {
+        let p = self.dir.join(format!("v{number}.json"));
+        let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
+        serde_json::from_slice(&text).with_context(|| format!("{} is damaged", p.display()))
+    }
+
+    /// The latest version of each format, with their descriptions (empty when nothing is imported).
+    pub fn latest(&self) -> anyhow::Result<(Vec<ListVersion>, Vec<String>)> {
+        let idx = self.index()?;
+        let mut latest: BTreeMap<String, &VersionMeta> = BTreeMap::new();
+        for v in &idx.versions {
+            latest.insert(format!("{:?}", v.format), v);
+        }
+        let mut versions = Vec::new();
+        let mut names = Vec::new();
+        for v in latest.values() {
+            versions.push(self.load(v.number)?);
+            names.push(describe(v));
+        }
+        Ok((versions, names))
+    }
+
+    fn dispositions(&self) -> anyhow::Result<Vec<DispositionRecord>> {
+        let p = self.dir.join("dispositions.json");
+        if !p.exists() {
+            return Ok(Vec::new());
+        }
+        let text = std::fs::read_to_string(&p)?;
+        serde_json::from_str(&text).with_context(|| format!("{} is damaged", p.display()))
+    }
+}
+
+fn describe(v: &VersionMeta) -> String {
+    format!(
+        "v{} {} {} ({})",
+        v.number,
+        format_name(v.format),
+        v.date.clone().unwrap_or_else(|| "undated".into()),
+        v.label
+    )
+}
+
+fn format_name(f: ListFormat) -> &'static str {
+    match f {
+        ListFormat::CslCsv => "csl-csv",
+        ListFormat::CslJson => "csl-json",
+        ListFormat::OfacSdnCsv => "ofac-sdn",
+        ListFormat::BisDplTxt => "bis-dpl",
+    }
+}
+
+fn guess_format(file: &Path) -> Option<FormatArg> {
+    let name = file.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.contains("sdn") && name.ends_with(".csv") {
+        Some(FormatArg::OfacSdn)
+    } else if name.ends_with(".json") {
+        Some(FormatArg::CslJson)
+    } else if name.ends_with(".csv") {
+        Some(FormatArg::CslCsv)
+    } else if name.ends_with(".txt") {
+        Some(FormatArg::BisDpl)
+    } else {
+        None
+    }
+}
+
+fn read_file(p: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(p).map_err(|e| input_err(format!("cannot read `{}`: {e}", p.display())))
+}
+
+fn config(threshold: Option<f64>, review: Option<f64>) -> anyhow::Result<MatchConfig> {
+    let d = MatchConfig::default();
+    let m = threshold.unwrap_or(d.match_threshold);
+    let r = review.unwrap_or(d.review_threshold.min(m));
+    MatchConfig::new(m, r).map_err(|e| input_err(e.to_string()))
+}
+
+/// Runs `chipcap lists ...`.
+pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
+    let st = Store::new(&store.dir);
+    match cmd {
+        ListsCommand::Import {
+            file,
+            format,
+            alt,
+            add,
+            date,
+            label,
+        } => {
+            let format = format.or_else(|| guess_format(&file)).ok_or_else(|| {
+                input_err("give `--format` (csl-csv, csl-json, ofac-sdn or bis-dpl)")
+            })?;
+            let date = date
+                .map(|d| ListDate::parse(&d).map_err(|e| input_err(format!("option `--date` {e}"))))
+                .transpose()?;
+            let bytes = read_file(&file)?;
+            let parse_err = |e: chipcap_screen::ScreenError| {
+                input_err(format!("`{}`: {e}; nothing was imported", file.display()))
+            };
+            let (lf, entries) = match format {
+                FormatArg::CslCsv => (
+                    ListFormat::CslCsv,
+                    parse_csl_csv(&bytes).map_err(parse_err)?,
+                ),
+                FormatArg::CslJson => (
+                    ListFormat::CslJson,
+                    parse_csl_json(&bytes).map_err(parse_err)?,
+                ),
+                FormatArg::BisDpl => (
+                    ListFormat::BisDplTxt,
+                    parse_bis_dpl(&bytes).map_err(parse_err)?,
+                ),
+                FormatArg::OfacSdn => {
+                    let alt = alt.as_deref().map(read_file).transpose()?;
+                    let add = add.as_deref().map(read_file).transpose()?;
+                    (
+                        ListFormat::OfacSdnCsv,
+                        parse_ofac_sdn(&bytes, alt.as_deref(), add.as_deref())
+                            .map_err(parse_err)?,
+                    )
+                }
+            };
+            let label = label.unwrap_or_else(|| {
+                file.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            });
+            let version = ListVersion::new(lf, label.clone(), date, entries);
+            std::fs::create_dir_all(&st.dir)
+                .with_context(|| format!("creating {}", st.dir.display()))?;
+            let mut idx = st.index()?;
+            let number = idx.versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
+            write_atomic(
+                &st.dir.join(format!("v{number}.json")),
+                &serde_json::to_vec(&version)?,
+            )?;
+            let meta = VersionMeta {
+                number,
+                format: lf,
+                label,
+                date: date.map(|d| d.to_string()),
+                imported_at: now_text(),
+                entries: version.entries.len(),
+                names: version.name_count(),
+            };
+            println!(
+                "imported {}: {} entries, {} names",
+                describe(&meta),
+                meta.entries,
+                meta.names
+            );
+            idx.versions.push(meta);
+            write_atomic(
+                &st.dir.join("index.json"),
+                &serde_json::to_vec_pretty(&idx)?,
+            )?;
+            Ok(())
+        }
+        ListsCommand::Show { json } => {
+            let idx = st.index()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&idx.versions)?);
+            } else if idx.versions.is_empty() {
+                println!(
+                    "no lists imported in {} (see `chipcap lists import --help`)",
+                    st.dir.display()
+                );
+            } else {
+                for v in &idx.versions {
+                    println!(
+                        "{:<50} {:>7} entries {:>7} names  imported {}",
+                        describe(v),
+                        v.entries,
+                        v.names,
+                        v.imported_at
+                    );
+                }
+            }
+            Ok(())
+        }
+        ListsCommand::Diff { old, new, json } => {
+            let idx = st.index()?;
+            let (old_n, new_n) = match (old, new) {
+                (Some(o), Some(n)) => (o, n),
+                _ => {
+                    let last = idx
+                        .versions
+                        .last()
+                        .ok_or_else(|| input_err("no lists imported"))?;
+                    let prev = idx
+                        .versions
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .find(|v| v.format == last.format)
+                        .ok_or_else(|| input_err("only one version of that list is imported; give two version numbers"))?;
+                    (prev.number, last.number)
+                }
+            };
+            let find = |n: u32| {
+                idx.versions
+                    .iter()
+                    .find(|v| v.number == n)
+                    .ok_or_else(|| input_err(format!("no version {n} (see `chipcap lists show`)")))
+            };
+            let (mo, mn) = (find(old_n)?, find(new_n)?);
+            if mo.format != mn.format {
+                return Err(input_err(format!(
+                    "versions {old_n} and {new_n} are different lists ({} and {})",
+                    format_name(mo.format),
+                    format_name(mn.format)
+                )));
+            }
+            let (vo, vn) = (st.load(old_n)?, st.load(new_n)?);
+            let d = vo.diff(&vn);
+            if json {
+                let v = serde_json::json!({
+                    "old": describe(mo), "new": describe(mn),
+                    "added": d.added.iter().map(|e| serde_json::json!({"key": e.key, "name": e.name, "source": e.source})).collect::<Vec<_>>(),
+                    "removed": d.removed.iter().map(|e| serde_json::json!({"key": e.key, "name": e.name, "source": e.source})).collect::<Vec<_>>(),
+                    "changed": d.changed.iter().map(|c| serde_json::json!({"key": c.after.key, "name": c.after.name, "fields": c.fields})).collect::<Vec<_>>(),
+                    "unchanged": d.unchanged,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!(
+                    "{} -> {}: {} added, {} removed, {} changed, {} unchanged",
+                    describe(mo),
+                    describe(mn),
+                    d.added.len(),
+                    d.removed.len(),
+                    d.changed.len(),
+                    d.unchanged
+                );
+                for e in &d.added {
+                    println!("  + {} [{}] {}", e.key, e.source, e.name);
+                }
+                for e in &d.removed {
+                    println!("  - {} [{}] {}", e.key, e.source, e.name);
+                }
+                for c in &d.changed {
+                    println!(
+                        "  ~ {} {} ({})",
+                        c.after.key,
+                        c.after.name,
+                        c.fields.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn class(c: &SourceClass) -> ListClass {
+    match c {
+        SourceClass::EntityList => ListClass::EntityList,
+        SourceClass::MilitaryEndUser => ListClass::MilitaryEndUser,
+        SourceClass::Unverified => ListClass::Unverified,
+        SourceClass::DeniedPersons => ListClass::DeniedPersons,
+        SourceClass::Sdn => ListClass::Sdn,
+        _ => ListClass::Other,
+    }
+}
+
+fn milli(x: f64) -> u32 {
+    // The matcher's score in [0, 1] to thousandths, for the record; the match itself was decided by
+    // the matcher (`is_match`).
+    let v = (x.clamp(0.0, 1.0) * 1000.0).round();
+    if v >= 1000.0 {
+        1000
+    } else if v <= 0.0 {
+        0
+    } else {
+        v as u32
+    }
+}
+
+/// Screens a request's parties for `chipcap check`; `None` when no list is imported.
+pub fn screen_parties(store: &StoreArgs, parties: &[Party]) -> anyhow::Result<Screening> {
+    let st = Store::new(&store.dir);
+    let (versions, names) = st.latest()?;
+    if versions.is_empty() {
+        return Ok(Screening {
+            status: ScreeningStatus::NotPerformed,
+            hits: Vec::new(),
+        });
+    }
+    let cfg = MatchConfig::default();
+    let screener = Screener::new(&versions, cfg);
+    let disps = st.dispositions()?;
+    let mut hits = Vec::new();
+    for p in parties {
+        let mut q = Query::name(p.name.clone());
+        if let Some(c) = p.country {
+            q = q.with_country(c.as_str());
+        }
+        for h in screener.screen(&q) {
+            hits.push(to_core_hit(
+                p.role,
+                &p.name,
+                &h,
+                screener.entries().get(h.entry_index),
+                &disps,
+            ));
+        }
+    }
+    Ok(Screening {
+        status: ScreeningStatus::Performed {
+            lists: names,
+            match_threshold_milli: milli(cfg.match_threshold),
+            review_threshold_milli: milli(cfg.review_threshold),
+            parties: parties.len(),
+        },
+        hits,
+    })
+}
+
+fn to_core_hit(
+    role: PartyRole,
+    party: &str,
+    h: &Hit,
+    entry: Option<&Entry>,
+    disps: &[DispositionRecord],
+) -> ScreeningHit {
+    let pn = normalize(party);
+    let fp = entry.map(fingerprint).unwrap_or_default();
+    let disposition = disps
+        .iter()
+        .rev()
+        .find(|d| {
+            d.party_normalized == pn && d.entry_key == h.entry_key && d.entry_fingerprint == fp
+        })
+        .map(|d| match d.disposition {
+            DispositionArg::TrueMatch => Disposition::TrueMatch,
+            DispositionArg::FalsePositive => Disposition::FalsePositive,
+        });
+    ScreeningHit {
+        role,
+        party: party.to_string(),
+        source: h.source.clone(),
+        class: class(&h.source_class),
+        entity_number: h.entity_number.clone(),
+        entry_name: h.entry_name.clone(),
+        matched_name: h.matched_name.clone(),
+        score_milli: milli(h.score),
+        is_match: h.is_match,
+        license_requirement: h.license_requirement.clone(),
+        license_policy: h.license_policy.clone(),
+        federal_register_notice: h.federal_register_notice.clone(),
+        disposition,
+    }
+}
+
+fn score_text(x: f64) -> String {
+    format!("{:.3}", x)
+}
+
+fn print_hits(name: &str, hits: &[Hit]) {
+    if hits.is_empty() {
+        println!("{name}: no hit at or above the review threshold");
+        return;
+    }
+    println!("{name}: {} hit(s)", hits.len());
+    for h in hits {
+        println!(
+            "  {} {:<5} {} `{}`{} [{}{}]",
+            if h.is_match { "MATCH " } else { "review" },
+            score_text(h.score),
+            h.source,
+            h.matched_name,
+            if h.matched_alias {
+                format!(" (alias of `{}`)", h.entry_name)
+            } else {
+                String::new()
+            },
+            h.entity_number
+                .as_deref()
+                .map(|n| format!("entity {n}, "))
+                .unwrap_or_default(),
+            format_args!("key {}", h.entry_key)
+        );
+        let ex = &h.explanation;
+        let pairs: Vec<String> = ex
+            .matched
+            .iter()
+            .map(|m| format!("{}~{}", m.left, m.right))
+            .collect();
+        println!("         tokens: {}", pairs.join(" "));
+        if let Some(p) = &h.license_policy {
+            println!("         licence policy: {p}");
+        }
+        if let Some(fr) = &h.federal_register_notice {
+            println!("         Federal Register: {fr}");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PartyRow {
+    name: String,
+    #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
+}
+
+fn read_parties(p: &Path) -> anyhow::Result<Vec<Query>> {
+    let bytes = read_file(p)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(bytes.as_slice());
+    let mut out = Vec::new();
+    for (i, row) in rdr.deserialize::<PartyRow>().enumerate() {
+        let r = row.map_err(|e| input_err(format!("`{}` line {}: {e}", p.display(), i + 2)))?;
+        if r.name.trim().is_empty() {
+            return Err(input_err(format!(
+                "`{}` line {}: `name` is empty",
+                p.display(),
+                i + 2
+            )));
+        }
+        out.push(Query {
+            name: r.name,
+            country: r.country.filter(|c| !c.is_empty()),
+            address: r.address.filter(|a| !a.is_empty()),
+        });
+    }
+    Ok(out)
+}
+
+/// Runs `chipcap screen ...`.
+pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
+    let st = Store::new(&store.dir);
+    match args.cmd {
+        Some(ScreenCommand::Score {
+            name1,
+            name2,
+            json,
+            threshold,
+        }) => {
+            let cfg = config(threshold, None)?;
+            let e = chipcap_screen::score(&name1, &name2, &cfg);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&e)?);
+            } else {
+                println!(
+                    "score {} ({} at threshold {})",
+                    score_text(e.score),
+                    if e.is_match { "match" } else { "no match" },
+                    e.threshold
+                );
+                println!("  normalised: `{}` / `{}`", e.normalized1, e.normalized2);
+                for m in &e.matched {
+                    println!("  {} ~ {}", m.left, m.right);
+                }
+                if !e.unmatched1.is_empty() || !e.unmatched2.is_empty() {
+                    println!("  unmatched: {:?} / {:?}", e.unmatched1, e.unmatched2);
+                }
+                if !e.penalties.is_empty() {
+                    println!("  penalties: {}", e.penalties.join("; "));
+                }
+            }
+            Ok(())
+        }
+        Some(ScreenCommand::Dispose {
+            party,
+            entry,
+            disposition,
+            by,
+            why,
+        }) => {
+            let (versions, _) = st.latest()?;
+            let e = versions
+                .iter()
+                .flat_map(|v| v.entries.iter())
+                .find(|e| e.key == entry)
+                .ok_or_else(|| {
+                    input_err(format!(
+                        "no entry `{entry}` in the latest lists (use the hit's `entry_key`)"
+                    ))
+                })?;
+            if why.trim().is_empty() || by.trim().is_empty() {
+                return Err(input_err("`--by` and `--why` must not be empty"));
+            }
+            let mut d = st.dispositions()?;
+            d.push(DispositionRecord {
+                party_normalized: normalize(&party),
+                party,
+                entry_key: entry,
+                entry_fingerprint: fingerprint(e),
+                disposition,
+                by,
+                why,
+                at: now_text(),
+            });
+            std::fs::create_dir_all(&st.dir)?;
+            write_atomic(
+                &st.dir.join("dispositions.json"),
+                &serde_json::to_vec_pretty(&d)?,
+            )?;
+            println!(
+                "recorded: {} is a {:?} for entry {} ({})",
+                d.last().map(|x| x.party.as_str()).unwrap_or(""),
+                disposition,
+                e.key,
+                e.name
+            );
+            Ok(())
+        }
+        Some(ScreenCommand::Rescreen { parties, json }) => rescreen(&st, parties.as_deref(), json),
+        None => {
+            let (versions, names) = st.latest()?;
+            if versions.is_empty() {
+                return Err(input_err(format!(
+                    "no lists imported in `{}`: run `chipcap lists import` first",
+                    st.dir.display()
+                )));
+            }
+            let cfg = config(args.threshold, args.review_threshold)?;
+            let screener = Screener::new(&versions, cfg);
+            match (args.name, args.file) {
+                (Some(name), None) => {
+                    let mut q = Query::name(name.clone());
+                    if let Some(c) = args.country {
+                        q = q.with_country(c);
+                    }
+                    let hits = screener.screen(&q);
+                    if args.json {
+                        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits}))?);
+                    } else {
+                        println!("lists: {}", names.join("; "));
+                        print_hits(&name, &hits);
+                    }
+                    Ok(())
+                }
+                (None, Some(file)) => {
+                    let queries = read_parties(&file)?;
+                    let total = queries.len();
+                    let mut results = Vec::with_capacity(total);
+                    let chunk = 500usize;
+                    for (i, part) in queries.chunks(chunk).enumerate() {
+                        results.extend(screener.screen_bulk(part));
+                        eprint!("\rscreened {}/{}", (i * chunk + part.len()).min(total), total);
+                    }
+                    eprintln!();
+                    if args.csv {
+                        let mut w = csv::Writer::from_writer(std::io::stdout());
+                        w.write_record(["name", "country", "status", "score", "source", "entity_number", "entry_key", "matched_name"])?;
+                        for (q, hits) in queries.iter().zip(&results) {
+                            let c = q.country.clone().unwrap_or_default();
+                            if hits.is_empty() {
+                                w.write_record([q.name.as_str(), &c, "clear", "", "", "", "", ""])?;
+                            }
+                            for h in hits {
+                                w.write_record([q.name.as_str(), &c, if h.is_match { "match" } else { "review" }, &score_text(h.score), &h.source, h.entity_number.as_deref().unwrap_or(""), &h.entry_key, &h.matched_name])?;
+                            }
+                        }
+                        w.flush()?;
+                    } else if args.json {
+                        let v: Vec<_> = queries.iter().zip(&results).map(|(q, h)| serde_json::json!({"query": q, "hits": h})).collect();
+                        println!("{}", serde_json::to_string_pretty(&v)?);
+                    } else {
+                        let matched = results.iter().filter(|h| h.iter().any(|x| x.is_match)).count();
+                        let review = results.iter().filter(|h| !h.is_empty() && !h.iter().any(|x| x.is_match)).count();
+                        println!("{total} parties screened against {}: {matched} match, {review} for review, {} clear", names.join("; "), total - matched - review);
+                        for (q, hits) in queries.iter().zip(&results) {
+                            if !hits.is_empty() {
+                                print_hits(&q.name, hits);
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+                (Some(_), Some(_)) => Err(input_err("give a NAME or `--file`, not both")),
+                (None, None) => Err(input_err("give a NAME to screen, `--file parties.csv`, or a subcommand (see `chipcap screen --help`)")),
+            }
+        }
+    }
+}
+
+fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let idx = st.index()?;
+    let (latest, names) = st.latest()?;
+    if latest.is_empty() {
+        return Err(input_err("no lists imported"));
+    }
+    // The previous version of each format, to compare against.
+    let mut previous = Vec::new();
+    for v in &latest {
+        let prev = idx
+            .versions
+            .iter()
+            .rev()
+            .filter(|m| m.format == v.format)
+            .nth(1);
+        if let Some(p) = prev {
+            previous.push(st.load(p.number)?);
+        }
+    }
+    let disps = st.dispositions()?;
+    let mut queries: Vec<Query> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for d in &disps {
+        if seen.insert(d.party_normalized.clone()) {
+            queries.push(Query::name(d.party.clone()));
+        }
+    }
+    if let Some(p) = parties {
+        for q in read_parties(p)? {
+            if seen.insert(normalize(&q.name)) {
+                queries.push(q);
+            }
+        }
+    }
+    let now = Screener::new(&latest, MatchConfig::default());
+    let before = Screener::new(&previous, MatchConfig::default());
+    let mut report = Vec::new();
+    for q in &queries {
+        let a: BTreeMap<String, Hit> = before
+            .screen(q)
+            .into_iter()
+            .map(|h| (h.entry_key.clone(), h))
+            .collect();
+        let b: BTreeMap<String, Hit> = now
+            .screen(q)
+            .into_iter()
+            .map(|h| (h.entry_key.clone(), h))
+            .collect();
+        let new_hits: Vec<&Hit> = b
+            .iter()
+            .filter(|(k, _)| !a.contains_key(*k))
+            .map(|(_, h)| h)
+            .collect();
+        let gone: Vec<&Hit> = a
+            .iter()
+            .filter(|(k, _)| !b.contains_key(*k))
+            .map(|(_, h)| h)
+            .collect();
+        let pn = normalize(&q.name);
+        let mut back_for_review = Vec::new();
+        for d in disps.iter().filter(|d| d.party_normalized == pn) {
+            let current = now.entries().iter().find(|e| e.key == d.entry_key);
+            if current.map(fingerprint).as_deref() != Some(d.entry_fingerprint.as_str()) {
+                back_for_review.push(d.entry_key.clone());
+            }
+        }
+        if !new_hits.is_empty() || !gone.is_empty() || !back_for_review.is_empty() {
+            report.push(serde_json::json!({
+                "party": q.name,
+                "new_hits": new_hits.iter().map(|h| serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name, "score": h.score, "is_match": h.is_match})).collect::<Vec<_>>(),
+                "hits_gone": gone.iter().map(|h| serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name})).collect::<Vec<_>>(),
+                "dispositions_back_for_review": back_for_review,
+            }));
+        }
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"lists": names, "parties": queries.len(), "changes": report})
+            )?
+        );
+    } else {
+        println!(
+            "{} parties re-screened against {}: {} with changes",
+            queries.len(),
+            names.join("; "),
+            report.len()
+        );
+        for r in &report {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    }
+    Ok(())
+}
