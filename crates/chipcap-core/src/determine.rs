@@ -485,7 +485,7 @@ fn decide_chips(
     }
 
     // 5. ACA/NAC when they cover every item and so draw on nothing (reading D13: least draw first).
-    if only_aca_nac_items && aca_nac(rules, date, groups, dest, hq, tier, hq_t3, det, out) {
+    if only_aca_nac_items && aca_nac(rules, date, groups, dest, tier, hq_t3, det, out) {
         return Ok(());
     }
 
@@ -874,13 +874,11 @@ fn aca_nac(
     date: Date,
     groups: &Groups<'_>,
     dest: CountryCode,
-    hq: CountryCode,
     tier: u8,
     hq_t3: bool,
     det: &mut Determination,
     out: &mut Out,
 ) -> bool {
-    let _ = hq;
     if tier == 3 || hq_t3 {
         out.reason(C_NAC, Text::ExceptionAvailable { exception: "NAC", why: "the items are not 3A090.a items designed or marketed for datacenters, and go to Macau or D:5 or to an entity headquartered there" });
         let days = *rules.params.nac_notification_days.at(date).value;

@@ -332,7 +332,8 @@ fn tpp_arg(s: &str, flag: &str) -> anyhow::Result<i64> {
     };
     let m = chipcap_core::units::parse_milli(digits)
         .map_err(|e| bad(format!("option `{flag}` {e}, got `{s}`")))?;
-    let m = i64::try_from(m).map_err(|_| bad(format!("option `{flag}` is too large, got `{s}`")))?;
+    let m =
+        i64::try_from(m).map_err(|_| bad(format!("option `{flag}` is too large, got `{s}`")))?;
     Ok(if neg { -m } else { m })
 }
 
@@ -509,9 +510,9 @@ pub fn run(
         } => {
             let mut list = Vec::new();
             for it in &items {
-                let (chip, qty) = it
-                    .rsplit_once(':')
-                    .ok_or_else(|| bad(format!("option `--item` must be CHIP:QUANTITY, got `{it}`")))?;
+                let (chip, qty) = it.rsplit_once(':').ok_or_else(|| {
+                    bad(format!("option `--item` must be CHIP:QUANTITY, got `{it}`"))
+                })?;
                 let q: u64 = qty.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
                     bad(format!(
                         "option `--item` quantity must be a positive whole number, got `{it}`"
@@ -545,7 +546,9 @@ pub fn run(
             let mut veu = Vec::new();
             for n in &nveu {
                 let (c, rest) = n.split_once(':').ok_or_else(|| {
-                    bad(format!("option `--nveu` must be COUNTRY:FROM[:TO], got `{n}`"))
+                    bad(format!(
+                        "option `--nveu` must be COUNTRY:FROM[:TO], got `{n}`"
+                    ))
                 })?;
                 let (from, to) = veu_dates(rest, "--nveu")?;
                 veu.push(VeuAuthorization {
@@ -611,7 +614,8 @@ pub fn run(
             by,
         } => {
             let t = tpp_arg(&tpp, "--tpp")?;
-            let t = u64::try_from(t).map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
+            let t = u64::try_from(t)
+                .map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
             let d = date_arg(&date, "--date", today)?;
             let body = Body::Attrition(Attrition {
                 consignee,
