@@ -13,6 +13,31 @@ use chipcap_core::units::{parse_milli, ratio_milli, write_milli_grouped, Tpp};
 use chipcap_core::wire;
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// `println!` that ends the process quietly when the reader has gone (`chipcap chips | head`),
+/// instead of panicking on a broken pipe.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// `print!` with the same broken-pipe handling as `outln!`.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod screen_cli;
 
 #[derive(Parser)]
@@ -218,8 +243,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let det = chipcap_core::determine(&parsed.request, &rules)
                 .map_err(|e| input_err(e.to_string()))?;
             match format {
-                Format::Json => println!("{}", wire::to_json_pretty(&det)),
-                Format::Table => print!("{}", wire::render_text(&det)),
+                Format::Json => outln!("{}", wire::to_json_pretty(&det)),
+                Format::Table => out!("{}", wire::render_text(&det)),
             }
             Ok(())
         }
@@ -311,18 +336,18 @@ fn classify(
             "paragraph": para,
             "citation": "ECCN 3A090 (Supp. No. 1 to part 774)",
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("chip:                {label}");
-        println!("tpp:                 {t}");
-        println!(
+        outln!("chip:                {label}");
+        outln!("tpp:                 {t}");
+        outln!(
             "performance density: {}",
             c.pd_milli
                 .map(|p| milli_text(p.into()))
                 .unwrap_or_else(|| "unknown (no die area)".into())
         );
-        println!("datacenter:          {dc}");
-        println!("eccn:                {eccn} ({para})");
+        outln!("datacenter:          {dc}");
+        outln!("eccn:                {eccn} ({para})");
     }
     Ok(())
 }
@@ -361,12 +386,18 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<22} {:<8} {:<34} {:>10} {:>8} {:<10} {:>7}",
-        "id", "vendor", "model", "TPP", "PD", "ECCN", "H100e"
+        "id",
+        "vendor",
+        "model",
+        "TPP",
+        "PD",
+        "ECCN",
+        "H100e"
     );
     for (c, t, pd, eccn, para, h) in rows {
         let e = if eccn == "none" {
@@ -375,7 +406,7 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
             para.to_string()
         };
         let dc = if c.datacenter { "" } else { " (non-DC)" };
-        println!(
+        outln!(
             "{:<22} {:<8} {:<34} {:>10} {:>8} {:<10} {:>7}",
             c.id,
             c.vendor,
@@ -387,7 +418,7 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
             milli_text(h.try_into().unwrap_or(0))
         );
     }
-    println!("\nTPP = max over precisions of dense rate x bit length; PD = TPP / applicable die area (ECCN 3A090 Technical Notes).\nH100e = TPP / {h100} (display only, reading D11).");
+    outln!("\nTPP = max over precisions of dense rate x bit length; PD = TPP / applicable die area (ECCN 3A090 Technical Notes).\nH100e = TPP / {h100} (display only, reading D11).");
     Ok(())
 }
 
@@ -469,14 +500,16 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
             "country_groups": groups.iter().map(|(n, r)| serde_json::json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
             "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "rule set {} — {} ({})",
-        rules.name, rules.title, rules.citation
+        rules.name,
+        rules.title,
+        rules.citation
     );
-    println!(
+    outln!(
         "effective {}, compliance {}, security compliance {}, not enforced from {}",
         rules.effective_from,
         rules.compliance_from,
@@ -486,9 +519,9 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into())
     );
-    println!("parameters in force on {date}:");
+    outln!("parameters in force on {date}:");
     for (n, v, r, e, o) in &rows {
-        println!(
+        outln!(
             "  {n:<36} {v:<36} [{r}] ({e}){}",
             if *o {
                 " (outside its dates: nearest value)"
@@ -498,7 +531,7 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
         );
     }
     if let Some((q, o)) = nveu {
-        println!(
+        outln!(
             "  {:<36} {:<36} [{}] ({}){}",
             format!("nveu_cap ({})", date.quarter()),
             format!("{} TPP", q.cap),
@@ -511,9 +544,9 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
             }
         );
     }
-    println!("country groups:");
+    outln!("country groups:");
     for (n, r) in groups {
-        println!(
+        outln!(
             "  {n:<7} [{}] ({}): {}",
             r.source.reference,
             r.source.evidence.as_str(),

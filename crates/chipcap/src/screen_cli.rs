@@ -411,7 +411,7 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
                 entries: version.entries.len(),
                 names: version.name_count(),
             };
-            println!(
+            outln!(
                 "imported {}: {} entries, {} names",
                 describe(&meta),
                 meta.entries,
@@ -427,15 +427,15 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
         ListsCommand::Show { json } => {
             let idx = st.index()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&idx.versions)?);
+                outln!("{}", serde_json::to_string_pretty(&idx.versions)?);
             } else if idx.versions.is_empty() {
-                println!(
+                outln!(
                     "no lists imported in {} (see `chipcap lists import --help`)",
                     st.dir.display()
                 );
             } else {
                 for v in &idx.versions {
-                    println!(
+                    outln!(
                         "{:<50} {:>7} entries {:>7} names  imported {}",
                         describe(v),
                         v.entries,
@@ -489,9 +489,9 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
                     "changed": d.changed.iter().map(|c| serde_json::json!({"key": c.after.key, "name": c.after.name, "fields": c.fields})).collect::<Vec<_>>(),
                     "unchanged": d.unchanged,
                 });
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!(
+                outln!(
                     "{} -> {}: {} added, {} removed, {} changed, {} unchanged",
                     describe(mo),
                     describe(mn),
@@ -501,13 +501,13 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
                     d.unchanged
                 );
                 for e in &d.added {
-                    println!("  + {} [{}] {}", e.key, e.source, e.name);
+                    outln!("  + {} [{}] {}", e.key, e.source, e.name);
                 }
                 for e in &d.removed {
-                    println!("  - {} [{}] {}", e.key, e.source, e.name);
+                    outln!("  - {} [{}] {}", e.key, e.source, e.name);
                 }
                 for c in &d.changed {
-                    println!(
+                    outln!(
                         "  ~ {} {} ({})",
                         c.after.key,
                         c.after.name,
@@ -626,12 +626,12 @@ fn score_text(x: f64) -> String {
 
 fn print_hits(name: &str, hits: &[Hit]) {
     if hits.is_empty() {
-        println!("{name}: no hit at or above the review threshold");
+        outln!("{name}: no hit at or above the review threshold");
         return;
     }
-    println!("{name}: {} hit(s)", hits.len());
+    outln!("{name}: {} hit(s)", hits.len());
     for h in hits {
-        println!(
+        outln!(
             "  {} {:<5} {} `{}`{} [{}{}]",
             if h.is_match { "MATCH " } else { "review" },
             score_text(h.score),
@@ -654,12 +654,12 @@ fn print_hits(name: &str, hits: &[Hit]) {
             .iter()
             .map(|m| format!("{}~{}", m.left, m.right))
             .collect();
-        println!("         tokens: {}", pairs.join(" "));
+        outln!("         tokens: {}", pairs.join(" "));
         if let Some(p) = &h.license_policy {
-            println!("         licence policy: {p}");
+            outln!("         licence policy: {p}");
         }
         if let Some(fr) = &h.federal_register_notice {
-            println!("         Federal Register: {fr}");
+            outln!("         Federal Register: {fr}");
         }
     }
 }
@@ -710,23 +710,23 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
             let cfg = config(threshold, None)?;
             let e = chipcap_screen::score(&name1, &name2, &cfg);
             if json {
-                println!("{}", serde_json::to_string_pretty(&e)?);
+                outln!("{}", serde_json::to_string_pretty(&e)?);
             } else {
-                println!(
+                outln!(
                     "score {} ({} at threshold {})",
                     score_text(e.score),
                     if e.is_match { "match" } else { "no match" },
                     e.threshold
                 );
-                println!("  normalised: `{}` / `{}`", e.normalized1, e.normalized2);
+                outln!("  normalised: `{}` / `{}`", e.normalized1, e.normalized2);
                 for m in &e.matched {
-                    println!("  {} ~ {}", m.left, m.right);
+                    outln!("  {} ~ {}", m.left, m.right);
                 }
                 if !e.unmatched1.is_empty() || !e.unmatched2.is_empty() {
-                    println!("  unmatched: {:?} / {:?}", e.unmatched1, e.unmatched2);
+                    outln!("  unmatched: {:?} / {:?}", e.unmatched1, e.unmatched2);
                 }
                 if !e.penalties.is_empty() {
-                    println!("  penalties: {}", e.penalties.join("; "));
+                    outln!("  penalties: {}", e.penalties.join("; "));
                 }
             }
             Ok(())
@@ -767,7 +767,7 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                 &st.dir.join("dispositions.json"),
                 &serde_json::to_vec_pretty(&d)?,
             )?;
-            println!(
+            outln!(
                 "recorded: {} is a {:?} for entry {} ({})",
                 d.last().map(|x| x.party.as_str()).unwrap_or(""),
                 disposition,
@@ -795,9 +795,9 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                     }
                     let hits = screener.screen(&q);
                     if args.json {
-                        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits}))?);
+                        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits}))?);
                     } else {
-                        println!("lists: {}", names.join("; "));
+                        outln!("lists: {}", names.join("; "));
                         print_hits(&name, &hits);
                     }
                     Ok(())
@@ -827,11 +827,11 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                         w.flush()?;
                     } else if args.json {
                         let v: Vec<_> = queries.iter().zip(&results).map(|(q, h)| serde_json::json!({"query": q, "hits": h})).collect();
-                        println!("{}", serde_json::to_string_pretty(&v)?);
+                        outln!("{}", serde_json::to_string_pretty(&v)?);
                     } else {
                         let matched = results.iter().filter(|h| h.iter().any(|x| x.is_match)).count();
                         let review = results.iter().filter(|h| !h.is_empty() && !h.iter().any(|x| x.is_match)).count();
-                        println!("{total} parties screened against {}: {matched} match, {review} for review, {} clear", names.join("; "), total - matched - review);
+                        outln!("{total} parties screened against {}: {matched} match, {review} for review, {} clear", names.join("; "), total - matched - review);
                         for (q, hits) in queries.iter().zip(&results) {
                             if !hits.is_empty() {
                                 print_hits(&q.name, hits);
@@ -923,21 +923,21 @@ fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()
         }
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({"lists": names, "parties": queries.len(), "changes": report})
             )?
         );
     } else {
-        println!(
+        outln!(
             "{} parties re-screened against {}: {} with changes",
             queries.len(),
             names.join("; "),
             report.len()
         );
         for r in &report {
-            println!("{}", serde_json::to_string(r)?);
+            outln!("{}", serde_json::to_string(r)?);
         }
     }
     Ok(())
