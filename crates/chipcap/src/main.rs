@@ -38,7 +38,9 @@ macro_rules! out {
     }};
 }
 
+mod ledger_cli;
 mod screen_cli;
+mod serve_cli;
 
 #[derive(Parser)]
 #[command(
@@ -81,7 +83,18 @@ enum Command {
         skip_screening: bool,
         #[command(flatten)]
         store: screen_cli::StoreArgs,
+        /// Ask a running chipcap server (`chipcap serve`) instead of deciding locally; the server
+        /// fills the date when the request has none. `CHIPCAP_TOKEN` is sent as a bearer token if set.
+        #[arg(long, env = "CHIPCAP_SERVER")]
+        server: Option<String>,
     },
+    /// Serve the HTTP API, its OpenAPI document and the dashboard (SQLite ledger by default).
+    #[command(
+        after_help = "Examples:\n  chipcap serve\n  chipcap serve --listen 0.0.0.0:8080 --db postgres://chipcap@db.internal/chipcap\n\nThe dashboard is at http://127.0.0.1:8080/ , the interactive API page at /docs/ ."
+    )]
+    Serve(serve_cli::ServeArgs),
+    /// Create, list and revoke the API's bearer tokens (roles viewer, officer, admin).
+    Token(serve_cli::TokenArgs),
     /// Restricted-party lists: import dated versions, show them, diff them.
     #[command(
         after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists show\n  chipcap lists diff"
@@ -138,6 +151,14 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// The allowance ledger: parties, licences, shipments, balances, audit log (see docs/ledger.md).
+    Ledger {
+        /// The ledger: an SQLite file (default `chipcap.db`) or `postgres://user@host:port/db`.
+        #[arg(long, env = "CHIPCAP_DB", global = true)]
+        db: Option<String>,
+        #[command(subcommand)]
+        cmd: ledger_cli::LedgerCommand,
     },
 }
 
@@ -202,7 +223,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<InputError>().is_some() {
+            let ledger_input = e
+                .downcast_ref::<chipcap_ledger::Error>()
+                .is_some_and(chipcap_ledger::Error::is_input);
+            if e.downcast_ref::<InputError>().is_some() || ledger_input {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             } else {
@@ -216,6 +240,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let rules = load_rules(&cli.rules)?;
     match cli.command {
+        Command::Serve(args) => serve_cli::run(args, rules),
+        Command::Token(args) => serve_cli::run_token(args),
         Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store),
         Command::Screen { args, store } => screen_cli::run_screen(args, &store),
         Command::Check {
@@ -224,7 +250,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             date,
             skip_screening,
             store,
+            server,
         } => {
+            if let Some(url) = server {
+                if format == Format::Table {
+                    return Err(input_err(
+                        "`--format table` is not available with `--server`",
+                    ));
+                }
+                let text = read_input(&file)?;
+                return match serve_cli::remote_check(&url, &text, date.as_deref())? {
+                    Ok(json) => {
+                        outln!("{json}");
+                        Ok(())
+                    }
+                    Err(msg) => Err(input_err(msg)),
+                };
+            }
             let default_date = match date {
                 Some(d) => parse_date(&d, "--date")?,
                 None => today(),
@@ -256,6 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => classify(&rules, chip, tpp, die_area, datacenter, json),
         Command::Chips { json } => chips(&rules, json),
+        Command::Ledger { db, cmd } => ledger_cli::run(cmd, db, &rules, today()),
         Command::Rules { date, json } => {
             let d = match date {
                 Some(d) => parse_date(&d, "--date")?,

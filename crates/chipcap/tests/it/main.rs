@@ -2,6 +2,9 @@
 //! (exit code 2, one message naming the field and the value, nothing on standard output).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod ledger;
+mod serve;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 

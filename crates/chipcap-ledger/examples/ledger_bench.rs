@@ -1,0 +1,262 @@
+//! Throughput and latency of durable `ledger apply`, with 1 and 8 concurrent clients, against the
+//! naive baseline measured in the same run: one durable transaction per apply (lock, sum the
+//! allowance, insert, commit).
+//!
+//! cargo run --release -p chipcap-ledger --example ledger_bench -- [SECONDS] [POSTGRES_URL]
+//!
+//! SQLite runs in a temporary folder (WAL, synchronous=FULL); PostgreSQL runs when a URL is given
+//! (or CHIPCAP_TEST_DATABASE_URL is set), each case in its own schema.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chipcap_core::date::Date;
+use chipcap_ledger::{GroupCommit, Ledger, Meta, PgStore, SqliteStore, Store};
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(std::path::PathBuf),
+    Pg(String, String),
+}
+
+fn open(db: &Db) -> Result<Box<dyn Store>, String> {
+    match db {
+        Db::Sqlite(p) => Ok(Box::new(SqliteStore::open(p).map_err(|e| e.to_string())?)),
+        Db::Pg(u, s) => Ok(Box::new(
+            PgStore::open_in_schema(u, s).map_err(|e| e.to_string())?,
+        )),
+    }
+}
+
+/// Runs `op(client, i)` from `clients` threads for `secs`; returns (ops/s, p50 µs, p99 µs).
+/// One client's operation, called with a counter.
+type Op = Box<dyn FnMut(usize) -> Result<(), String> + Send>;
+/// Makes client `c`'s operation.
+type MakeOp = dyn Fn(usize) -> Result<Op, String> + Sync;
+
+fn measure(clients: usize, secs: f64, make: &MakeOp) -> Result<(f64, u128, u128), String> {
+    let deadline = Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut lat: Vec<u128> = Vec::new();
+    let results: Vec<Result<Vec<u128>, String>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..clients)
+            .map(|c| {
+                s.spawn(move || -> Result<Vec<u128>, String> {
+                    let mut op = make(c)?;
+                    let mut l = Vec::new();
+                    let mut i = 0;
+                    while start.elapsed() < deadline {
+                        let t = Instant::now();
+                        op(i)?;
+                        l.push(t.elapsed().as_micros());
+                        i += 1;
+                    }
+                    Ok(l)
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+            .collect()
+    });
+    let elapsed = start.elapsed().as_secs_f64();
+    for r in results {
+        lat.extend(r?);
+    }
+    lat.sort_unstable();
+    let n = lat.len();
+    let pct = |p: usize| {
+        lat.get((n * p / 100).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    Ok((n as f64 / elapsed, pct(50), pct(99)))
+}
+
+fn naive(db: &Db, clients: usize, secs: f64) -> Result<(f64, u128, u128), String> {
+    // Schema: one draws table; each apply locks, sums the allowance, inserts, commits.
+    match db {
+        Db::Sqlite(p) => {
+            let c = rusqlite::Connection::open(p).map_err(|e| e.to_string())?;
+            c.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS naive (key TEXT NOT NULL, amount INTEGER NOT NULL); CREATE INDEX IF NOT EXISTS naive_key ON naive(key);").map_err(|e| e.to_string())?;
+            let p = p.clone();
+            measure(clients, secs, &move |c| {
+                let mut conn = rusqlite::Connection::open(&p).map_err(|e| e.to_string())?;
+                conn.busy_timeout(Duration::from_secs(60))
+                    .map_err(|e| e.to_string())?;
+                conn.pragma_update(None, "synchronous", "FULL")
+                    .map_err(|e| e.to_string())?;
+                Ok(Box::new(move |i| {
+                    let key = format!("lpp|C{c}-{}|2025", i % 1000);
+                    let tx = conn
+                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                        .map_err(|e| e.to_string())?;
+                    let used: i64 = tx
+                        .query_row(
+                            "SELECT COALESCE(SUM(amount),0) FROM naive WHERE key = ?1",
+                            [&key],
+                            |r| r.get(0),
+                        )
+                        .map_err(|e| e.to_string())?;
+                    if used + 15_832_000 <= 26_900_000_000 {
+                        tx.execute(
+                            "INSERT INTO naive (key, amount) VALUES (?1, ?2)",
+                            rusqlite::params![key, 15_832_000i64],
+                        )
+                        .map_err(|e| e.to_string())?;
+                    }
+                    tx.commit().map_err(|e| e.to_string())
+                }))
+            })
+        }
+        Db::Pg(u, s) => {
+            let mut c = postgres::Client::connect(u, postgres::NoTls).map_err(|e| e.to_string())?;
+            c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}; CREATE TABLE IF NOT EXISTS naive (key TEXT NOT NULL, amount BIGINT NOT NULL); CREATE INDEX IF NOT EXISTS naive_key ON naive(key);")).map_err(|e| e.to_string())?;
+            let (u, s) = (u.clone(), s.clone());
+            measure(clients, secs, &move |c| {
+                let mut conn =
+                    postgres::Client::connect(&u, postgres::NoTls).map_err(|e| e.to_string())?;
+                conn.batch_execute(&format!("SET search_path TO {s}"))
+                    .map_err(|e| e.to_string())?;
+                Ok(Box::new(move |i| {
+                    let key = format!("lpp|C{c}-{}|2025", i % 1000);
+                    let mut tx = conn.transaction().map_err(|e| e.to_string())?;
+                    tx.execute("SELECT pg_advisory_xact_lock(42)", &[])
+                        .map_err(|e| e.to_string())?;
+                    let used: i64 = tx
+                        .query_one(
+                            "SELECT COALESCE(SUM(amount),0)::BIGINT FROM naive WHERE key = $1",
+                            &[&key],
+                        )
+                        .map_err(|e| e.to_string())?
+                        .get(0);
+                    if used + 15_832_000 <= 26_900_000_000 {
+                        tx.execute(
+                            "INSERT INTO naive (key, amount) VALUES ($1, $2)",
+                            &[&key, &15_832_000i64],
+                        )
+                        .map_err(|e| e.to_string())?;
+                    }
+                    tx.commit().map_err(|e| e.to_string())
+                }))
+            })
+        }
+    }
+}
+
+fn ledger_apply(
+    db: &Db,
+    clients: usize,
+    secs: f64,
+    rules: &'static chipcap_core::params::RuleSet,
+    run: usize,
+) -> Result<(f64, u128, u128), String> {
+    let db = db.clone();
+    let today = Date::new(2025, 6, 1).ok_or("date")?;
+    measure(clients, secs, &move |c| {
+        let mut l = Ledger::new(open(&db)?, rules);
+        let meta = Meta {
+            recorded_by: "bench".into(),
+            recorded_at: "2025-06-01T00:00:00Z".into(),
+        };
+        Ok(Box::new(move |i| {
+            let req = format!(
+                r#"{{"id":"r{run}-c{c}-{i}","date":"2025-06-01","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
+                i % 1000
+            );
+            let o = l.apply(&req, &meta, today).map_err(|e| e.to_string())?;
+            if !o.recorded {
+                return Err("not recorded".into());
+            }
+            Ok(())
+        }))
+    })
+}
+
+fn group_apply(
+    db: &Db,
+    clients: usize,
+    secs: f64,
+    rules: &'static chipcap_core::params::RuleSet,
+    run: usize,
+) -> Result<(f64, u128, u128), String> {
+    let today = Date::new(2025, 6, 1).ok_or("date")?;
+    let g = Arc::new(GroupCommit::start(open(db)?, Arc::new(rules.clone()), 256));
+    measure(clients, secs, &move |c| {
+        let g = Arc::clone(&g);
+        let meta = Meta {
+            recorded_by: "bench".into(),
+            recorded_at: "2025-06-01T00:00:00Z".into(),
+        };
+        Ok(Box::new(move |i| {
+            let req = format!(
+                r#"{{"id":"g{run}-c{c}-{i}","date":"2025-06-01","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
+                i % 1000
+            );
+            let o = g.apply(&req, &meta, today).map_err(|e| e.to_string())?;
+            if !o.recorded {
+                return Err("not recorded".into());
+            }
+            Ok(())
+        }))
+    })
+}
+
+fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let secs: f64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let pg = args
+        .get(1)
+        .cloned()
+        .or_else(|| std::env::var("CHIPCAP_TEST_DATABASE_URL").ok());
+    let rules: &'static _ = Box::leak(Box::new(
+        chipcap_rules::embedded().map_err(|e| e.to_string())?,
+    ));
+    let dir = std::env::temp_dir().join(format!("chipcap-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut dbs = vec![("SQLite", Arc::new(()), Db::Sqlite(dir.join("x.db")))];
+    if let Some(u) = &pg {
+        dbs.push(("PostgreSQL", Arc::new(()), Db::Pg(u.clone(), String::new())));
+    }
+    println!("| backend | clients | naive baseline ops/s (p50/p99 µs) | ledger apply, one transaction each | vs naive | ledger apply, group commit | vs naive |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut run = 0;
+    for (name, _, db) in dbs {
+        for clients in [1usize, 8] {
+            run += 1;
+            let (naive_db, apply_db) = match &db {
+                Db::Sqlite(_) => (
+                    Db::Sqlite(dir.join(format!("naive{run}.db"))),
+                    Db::Sqlite(dir.join(format!("ledger{run}.db"))),
+                ),
+                Db::Pg(u, _) => {
+                    let tag = format!("{}_{}", std::process::id(), run);
+                    let mut c =
+                        postgres::Client::connect(u, postgres::NoTls).map_err(|e| e.to_string())?;
+                    c.batch_execute(&format!("DROP SCHEMA IF EXISTS bench_naive_{tag} CASCADE; DROP SCHEMA IF EXISTS bench_ledger_{tag} CASCADE;")).map_err(|e| e.to_string())?;
+                    (
+                        Db::Pg(u.clone(), format!("bench_naive_{tag}")),
+                        Db::Pg(u.clone(), format!("bench_ledger_{tag}")),
+                    )
+                }
+            };
+            // Create the ledger schema before timing.
+            drop(open(&apply_db)?);
+            let n = naive(&naive_db, clients, secs)?;
+            let a = ledger_apply(&apply_db, clients, secs, rules, run)?;
+            let g = group_apply(&apply_db, clients, secs, rules, run)?;
+            println!(
+                "| {name} | {clients} | {:.0} ({}/{}) | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x |",
+                n.0, n.1, n.2, a.0, a.1, a.2, a.0 / n.0, g.0, g.1, g.2, g.0 / n.0
+            );
+            if let Db::Pg(u, _) = &db {
+                let tag = format!("{}_{}", std::process::id(), run);
+                if let Ok(mut c) = postgres::Client::connect(u, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS bench_naive_{tag} CASCADE; DROP SCHEMA IF EXISTS bench_ledger_{tag} CASCADE;"));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -1,0 +1,474 @@
+//! Balances as a pure function of the entries (shared by every backend), history, and verify.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chipcap_core::country::CountryCode;
+use chipcap_core::date::Date;
+use chipcap_core::params::RuleSet;
+
+use crate::audit;
+use crate::entry::*;
+use crate::error::Error;
+use crate::ledger::{by_seq, country_cap_pure, uplift_pure};
+use crate::store::AuditRecord;
+
+/// One allowance in a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceRow {
+    /// `country_allocation`, `lpp`, `nveu_allocation`, `uveu_country_share`,
+    /// `uveu_outside_tier1_share`, `uveu_us_share`, `aia`, `licence`.
+    pub allowance: &'static str,
+    /// The entity (consignee, VEU) or licence number, if any.
+    pub entity: Option<String>,
+    /// The country, if any (`outside_tier1` for that share).
+    pub country: Option<String>,
+    /// The period (`2025-2027`, `2025`, `2025Q2`), if any.
+    pub period: Option<String>,
+    /// The cap (for a share: the share of the entity's installed base), milli-TPP.
+    pub cap: Option<i64>,
+    /// True for a minimum (the US share), false for a maximum.
+    pub minimum: bool,
+    /// Used, milli-TPP.
+    pub used: i64,
+    /// Cap minus used (for a minimum: used minus the minimum), milli-TPP.
+    pub remaining: Option<i64>,
+    /// Used as a share of the cap, hundredths of a percent.
+    pub percent_bp: Option<i64>,
+    /// Used in H100-equivalents, thousandths (display only, reading D11).
+    pub h100e_milli: i64,
+    /// Thresholds reached among 80, 90, 95, 100 percent (maximums only).
+    pub thresholds: Vec<u32>,
+}
+
+/// Reversals by the id they reverse, with their dates.
+pub(crate) fn reversals(entries: &[Entry]) -> BTreeMap<String, Date> {
+    let mut m = BTreeMap::new();
+    for e in entries {
+        if let Body::Reversal { of, .. } = &e.body {
+            m.insert(of.clone(), e.date);
+        }
+    }
+    m
+}
+
+/// The draws of every entry, derived from the entries alone.
+pub fn derive_draws(entries: &[Entry]) -> Result<Vec<(u64, Draw)>, Error> {
+    let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.client_id.as_str(), e)).collect();
+    let mut out = Vec::new();
+    for e in entries {
+        let orig = match &e.body {
+            Body::Reversal { of, .. } => by_id.get(of.as_str()).copied(),
+            _ => None,
+        };
+        for d in draws_of(e, orig)? {
+            out.push((e.seq, d));
+        }
+    }
+    Ok(out)
+}
+
+fn ratio_bp(used: i64, cap: i64) -> Option<i64> {
+    if cap <= 0 {
+        return None;
+    }
+    i64::try_from(i128::from(used) * 10_000 / i128::from(cap)).ok()
+}
+
+fn thresholds(used: i64, cap: i64) -> Vec<u32> {
+    [80u32, 90, 95, 100]
+        .into_iter()
+        .filter(|t| i128::from(used) * 100 >= i128::from(*t) * i128::from(cap))
+        .collect()
+}
+
+fn pct(total: i64, p: u32) -> i64 {
+    i64::try_from(i128::from(total) * i128::from(p) / 100).unwrap_or(i64::MAX)
+}
+
+fn latest_party<'a>(
+    entries: &'a [Entry],
+    rev: &BTreeMap<String, Date>,
+    name: &str,
+    as_of: Date,
+) -> Option<&'a Party> {
+    entries
+        .iter()
+        .filter(|e| e.date <= as_of && rev.get(&e.client_id).is_none_or(|d| *d > as_of))
+        .filter_map(|e| match &e.body {
+            Body::Party(p) if p.name == name => Some((e.date, e.seq, p)),
+            _ => None,
+        })
+        .max_by_key(|(d, s, _)| (*d, *s))
+        .map(|(_, _, p)| p)
+}
+
+/// Every allowance as of `as_of`: cap, used, remaining, percent, H100-equivalents, thresholds.
+pub fn balances(entries: &[Entry], as_of: Date, rules: &RuleSet) -> Result<Vec<BalanceRow>, Error> {
+    let rev = reversals(entries);
+    let mut sums: BTreeMap<Key, i64> = BTreeMap::new();
+    for (_, d) in derive_draws(entries)? {
+        if d.date <= as_of {
+            let k = Key::parse(&d.key)?;
+            let s = sums.entry(k).or_insert(0);
+            *s = s.saturating_add(d.amount);
+        }
+    }
+    let h100 = rules.params.h100_tpp.at(as_of).value.milli().max(1);
+    let h = |v: i64| i64::try_from(i128::from(v) * 1000 / i128::from(h100)).unwrap_or(i64::MAX);
+    let tier1 = rules.groups.tier1.at(as_of).value;
+    let licences: HashMap<&str, &LicenceGrant> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::LicenceGrant(l) => Some((l.number.as_str(), l)),
+            _ => None,
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let row = |allowance,
+               entity: Option<String>,
+               country: Option<String>,
+               period: Option<String>,
+               cap: Option<i64>,
+               minimum: bool,
+               used: i64| {
+        let remaining = cap.map(|c| if minimum { used - c } else { c - used });
+        BalanceRow {
+            allowance,
+            entity,
+            country,
+            period,
+            cap,
+            minimum,
+            used,
+            remaining,
+            percent_bp: cap.and_then(|c| ratio_bp(used, c)),
+            h100e_milli: h(used),
+            thresholds: match (cap, minimum) {
+                (Some(c), false) => thresholds(used, c),
+                _ => Vec::new(),
+            },
+        }
+    };
+    let mut uveu: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+    for (k, used) in &sums {
+        match k {
+            Key::Country(c) => {
+                let up = uplift_pure(rules, entries, &rev, c, as_of);
+                rows.push(row(
+                    "country_allocation",
+                    None,
+                    Some(c.clone()),
+                    Some("2025-2027".into()),
+                    Some(country_cap_pure(rules, as_of, up)),
+                    false,
+                    *used,
+                ));
+            }
+            Key::Lpp(n, y) => {
+                let cap = rules.params.lpp_limit.at(as_of).value.milli();
+                rows.push(row(
+                    "lpp",
+                    Some(n.clone()),
+                    None,
+                    Some(y.to_string()),
+                    i64::try_from(cap).ok(),
+                    false,
+                    *used,
+                ));
+            }
+            Key::Nveu(n, c) => {
+                let cap = rules
+                    .nveu_cap(as_of)
+                    .and_then(|(q, _)| i64::try_from(q.cap.milli()).ok());
+                rows.push(row(
+                    "nveu_allocation",
+                    Some(n.clone()),
+                    Some(c.clone()),
+                    Some(as_of.quarter().to_string()),
+                    cap,
+                    false,
+                    *used,
+                ));
+            }
+            Key::Uveu(n, c) => uveu.entry(n.clone()).or_default().push((c.clone(), *used)),
+            Key::Aia(n) => rows.push(row("aia", Some(n.clone()), None, None, None, false, *used)),
+            Key::Licence(l) => {
+                let cap = licences
+                    .get(l.as_str())
+                    .and_then(|g| i64::try_from(g.tpp_milli).ok());
+                rows.push(row(
+                    "licence",
+                    Some(l.clone()),
+                    None,
+                    None,
+                    cap,
+                    false,
+                    *used,
+                ));
+            }
+        }
+    }
+    let p = &rules.params;
+    for (n, by_country) in uveu {
+        let total: i64 = by_country.iter().map(|(_, v)| *v).sum();
+        let mut outside = 0i64;
+        let mut us = 0i64;
+        for (c, v) in &by_country {
+            let cc = CountryCode::parse(c);
+            if cc.is_some_and(|cc| !tier1.contains(cc)) {
+                outside += v;
+                let max = *p.uveu_max_tier2_country_percent.at(as_of).value;
+                rows.push(row(
+                    "uveu_country_share",
+                    Some(n.clone()),
+                    Some(c.clone()),
+                    None,
+                    Some(pct(total, max)),
+                    false,
+                    *v,
+                ));
+            }
+            if cc == Some(CountryCode::US) {
+                us += v;
+            }
+        }
+        let max_out = *p.uveu_max_outside_tier1_percent.at(as_of).value;
+        rows.push(row(
+            "uveu_outside_tier1_share",
+            Some(n.clone()),
+            Some("outside_tier1".into()),
+            None,
+            Some(pct(total, max_out)),
+            false,
+            outside,
+        ));
+        let us_hq =
+            latest_party(entries, &rev, &n, as_of).is_some_and(|pt| pt.headquarters == "US");
+        if us_hq {
+            let min = *p.uveu_min_us_percent.at(as_of).value;
+            rows.push(row(
+                "uveu_us_share",
+                Some(n.clone()),
+                Some("US".into()),
+                None,
+                Some(pct(total, min)),
+                true,
+                us,
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// Filters for `history`.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// A party: the consignee, party name, or licence consignee.
+    pub party: Option<String>,
+    /// A country: destination, VEU country, assurance country, headquarters.
+    pub country: Option<String>,
+    /// An allowance name (`lpp`, `country_allocation`, `nveu_allocation`, `uveu_installed`, `aia`,
+    /// `licence`): entries that draw on it.
+    pub allowance: Option<String>,
+    /// First date.
+    pub from: Option<Date>,
+    /// Last date.
+    pub to: Option<Date>,
+}
+
+/// Entries matching the filter, with their draws.
+pub fn history(entries: &[Entry], f: &HistoryFilter) -> Result<Vec<(Entry, Vec<Draw>)>, Error> {
+    let draws = by_seq(&derive_draws(entries)?);
+    let mut out = Vec::new();
+    for e in entries {
+        if f.from.is_some_and(|d| e.date < d) || f.to.is_some_and(|d| e.date > d) {
+            continue;
+        }
+        let (party, countries): (Option<&str>, Vec<&str>) = match &e.body {
+            Body::Party(p) => (
+                Some(&p.name),
+                std::iter::once(p.headquarters.as_str())
+                    .chain(
+                        p.veu
+                            .iter()
+                            .flat_map(|v| v.countries.iter().map(String::as_str)),
+                    )
+                    .collect(),
+            ),
+            Body::Assurance(a) => (None, vec![a.country.as_str()]),
+            Body::LicenceGrant(l) => (Some(&l.consignee), vec![l.destination.as_str()]),
+            Body::Shipment(s) => (Some(&s.consignee), vec![s.destination.as_str()]),
+            Body::Attrition(a) => (Some(&a.consignee), vec![a.country.as_str()]),
+            Body::Adjustment(_) | Body::Reversal { .. } => (None, Vec::new()),
+        };
+        let ds = draws.get(&e.seq).cloned().unwrap_or_default();
+        let keys: Vec<Key> = ds.iter().filter_map(|d| Key::parse(&d.key).ok()).collect();
+        let key_party = |p: &str| {
+            keys.iter().any(|k| match k {
+                Key::Lpp(n, _) | Key::Nveu(n, _) | Key::Uveu(n, _) | Key::Aia(n) => n == p,
+                _ => false,
+            })
+        };
+        let key_country = |c: &str| {
+            keys.iter().any(|k| match k {
+                Key::Country(x) | Key::Nveu(_, x) | Key::Uveu(_, x) => x == c,
+                _ => false,
+            })
+        };
+        if let Some(p) = &f.party {
+            if party != Some(p.as_str()) && !key_party(p) {
+                continue;
+            }
+        }
+        if let Some(c) = &f.country {
+            let c = c.to_ascii_uppercase();
+            if !countries.contains(&c.as_str()) && !key_country(&c) {
+                continue;
+            }
+        }
+        if let Some(a) = &f.allowance {
+            if !keys.iter().any(|k| k.allowance() == a) {
+                continue;
+            }
+        }
+        out.push((e.clone(), ds));
+    }
+    Ok(out)
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries checked.
+    pub entries: usize,
+    /// Audit records checked.
+    pub audit_records: usize,
+    /// Allowances checked.
+    pub allowances: usize,
+    /// One line per discrepancy; empty when the ledger verifies.
+    pub problems: Vec<String>,
+}
+
+/// Re-derives every draw from the entries and compares with the stored ones, checks every balance
+/// against zero and its cap on every date it changed, and checks the audit chain.
+pub fn verify(
+    entries: &[Entry],
+    stored: &[(u64, Draw)],
+    log: &[AuditRecord],
+    rules: &RuleSet,
+) -> VerifyReport {
+    let mut problems = Vec::new();
+    let derived = match derive_draws(entries) {
+        Ok(d) => d,
+        Err(e) => {
+            problems.push(format!("entries cannot be read: {e}"));
+            Vec::new()
+        }
+    };
+    // 1. Stored running sums = draws derived from the entries.
+    let mut a = by_seq(&derived);
+    let mut b = by_seq(stored);
+    let seqs: BTreeSet<u64> = a.keys().chain(b.keys()).copied().collect();
+    for s in seqs {
+        let mut x = a.remove(&s).unwrap_or_default();
+        let mut y = b.remove(&s).unwrap_or_default();
+        x.sort();
+        y.sort();
+        if x != y {
+            problems.push(format!(
+                "entry {s}: stored draws {y:?} differ from the draws derived from the entry {x:?}"
+            ));
+        }
+    }
+    // 2. Every entry was audited; ids are unique.
+    let audited: BTreeSet<&str> = log.iter().map(|r| r.client_id.as_str()).collect();
+    let mut ids = BTreeSet::new();
+    for e in entries {
+        if !ids.insert(e.client_id.as_str()) {
+            problems.push(format!("entry id `{}` is used twice", e.client_id));
+        }
+        if !audited.contains(e.client_id.as_str()) {
+            problems.push(format!(
+                "entry {} (`{}`) has no audit record",
+                e.seq, e.client_id
+            ));
+        }
+    }
+    // 3. Balances over time: never negative, never over the cap (a forced grant is flagged, not an error).
+    let rev = reversals(entries);
+    let licences: HashMap<&str, &LicenceGrant> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::LicenceGrant(l) => Some((l.number.as_str(), l)),
+            _ => None,
+        })
+        .collect();
+    let forced: BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::LicenceGrant(l) if l.forced.is_some() => {
+                Some(Key::Country(l.destination.clone()).text())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut per_key: BTreeMap<&str, Vec<&Draw>> = BTreeMap::new();
+    for (_, d) in &derived {
+        per_key.entry(d.key.as_str()).or_default().push(d);
+    }
+    let allowances = per_key.len();
+    for (k, mut ds) in per_key {
+        ds.sort_by_key(|d| d.date);
+        let key = match Key::parse(k) {
+            Ok(key) => key,
+            Err(e) => {
+                problems.push(e.to_string());
+                continue;
+            }
+        };
+        let mut bal: i64 = 0;
+        let mut i = 0;
+        while i < ds.len() {
+            let date = ds[i].date;
+            while i < ds.len() && ds[i].date == date {
+                bal = bal.saturating_add(ds[i].amount);
+                i += 1;
+            }
+            if bal < 0 {
+                problems.push(format!(
+                    "allowance `{k}` is negative on {date}: {bal} milli-TPP"
+                ));
+            }
+            let cap = match &key {
+                Key::Country(c) => Some(country_cap_pure(
+                    rules,
+                    date,
+                    uplift_pure(rules, entries, &rev, c, date),
+                )),
+                Key::Lpp(..) => i64::try_from(rules.params.lpp_limit.at(date).value.milli()).ok(),
+                Key::Nveu(..) => rules
+                    .nveu_cap(date)
+                    .and_then(|(q, _)| i64::try_from(q.cap.milli()).ok()),
+                Key::Licence(n) => licences
+                    .get(n.as_str())
+                    .and_then(|l| i64::try_from(l.tpp_milli).ok()),
+                Key::Uveu(..) | Key::Aia(_) => None,
+            };
+            if let Some(c) = cap {
+                if bal > c && !forced.contains(k) {
+                    problems.push(format!(
+                        "allowance `{k}` exceeds its cap on {date}: {bal} > {c} milli-TPP"
+                    ));
+                }
+            }
+        }
+    }
+    // 4. The audit chain.
+    problems.extend(audit::check_chain(log));
+    VerifyReport {
+        entries: entries.len(),
+        audit_records: log.len(),
+        allowances,
+        problems,
+    }
+}

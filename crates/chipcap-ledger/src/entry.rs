@@ -1,0 +1,471 @@
+//! Ledger entries (append-only; corrections are reversing entries) and the draws each one makes.
+//!
+//! Draws are a pure function of an entry (and, for a reversal, of the entry it reverses): the stores
+//! keep them as running sums for the hot path, and `verify` derives them again from the entries.
+
+use chipcap_core::date::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{input, Error};
+
+/// Serde for [`Date`] as `YYYY-MM-DD`.
+pub(crate) mod date_text {
+    use chipcap_core::date::Date;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<Date>()
+            .map_err(|e| serde::de::Error::custom(format!("{e}, got `{s}`")))
+    }
+}
+
+/// Serde for an optional [`Date`].
+pub(crate) mod opt_date_text {
+    use chipcap_core::date::Date;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.collect_str(d),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let s = Option::<String>::deserialize(d)?;
+        match s {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<Date>()
+                .map(Some)
+                .map_err(|e| serde::de::Error::custom(format!("{e}, got `{s}`"))),
+        }
+    }
+}
+
+/// A VEU authorisation kind.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VeuKind {
+    /// Universal VEU.
+    Uveu,
+    /// National VEU.
+    Nveu,
+}
+
+impl VeuKind {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VeuKind::Uveu => "uveu",
+            VeuKind::Nveu => "nveu",
+        }
+    }
+}
+
+/// A VEU authorisation held by a party.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VeuAuthorization {
+    /// UVEU or NVEU.
+    pub kind: VeuKind,
+    /// Countries where its data centers may receive items (NVEU: exactly one; UVEU: empty = any
+    /// eligible country).
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// First day in force.
+    #[serde(with = "date_text")]
+    pub from: Date,
+    /// Last day in force, if any.
+    #[serde(
+        default,
+        with = "opt_date_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub to: Option<Date>,
+}
+
+impl VeuAuthorization {
+    /// Whether it covers `country` on `date`.
+    pub fn covers(&self, kind: VeuKind, country: &str, date: Date) -> bool {
+        self.kind == kind
+            && self.from <= date
+            && self.to.is_none_or(|t| date <= t)
+            && (self.countries.iter().any(|c| c == country)
+                || (kind == VeuKind::Uveu && self.countries.is_empty()))
+    }
+}
+
+/// A party (consignee or exporter) and its VEU authorisations; a later entry for the same name
+/// supersedes an earlier one from its date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Name, as requests name the consignee.
+    pub name: String,
+    /// Headquarters of the party or its ultimate parent (ISO 3166-1 alpha-2).
+    pub headquarters: String,
+    /// VEU authorisations.
+    #[serde(default)]
+    pub veu: Vec<VeuAuthorization>,
+}
+
+/// Government-to-government assurances of a country, with the uplift of its allocation
+/// (15 CFR 742.6(b)(10)(iii)(C)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assurance {
+    /// The country.
+    pub country: String,
+    /// The uplift, percent (0 to 100).
+    pub uplift_percent: u32,
+}
+
+/// A line of chips, resolved (TPP per unit and whether it is .a-type, counted toward allocations).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    /// Catalog id, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<String>,
+    /// Units.
+    pub quantity: u64,
+    /// TPP of one unit, milli-TPP.
+    pub unit_tpp_milli: u64,
+    /// 3A090.a / 4A090.a / .a-type .z: counted toward allocations.
+    pub a_type: bool,
+}
+
+/// A licence granted (counts against the destination's Tier 2 allocation when granted: reading D7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceGrant {
+    /// Licence number.
+    pub number: String,
+    /// Ultimate consignee.
+    pub consignee: String,
+    /// Destination.
+    pub destination: String,
+    /// Tier of the destination on the grant date.
+    pub tier: u8,
+    /// Items.
+    pub items: Vec<Line>,
+    /// Total TPP, milli-TPP (what shipments under it may draw).
+    pub tpp_milli: u64,
+    /// TPP of the .a-type items, milli-TPP (what the country allocation counts).
+    pub counted_milli: u64,
+    /// Last day the licence is valid.
+    #[serde(with = "date_text")]
+    pub valid_to: Date,
+    /// Reason for granting past the allocation, when forced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forced: Option<String>,
+}
+
+/// A shipment made under an authorisation or a licence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shipment {
+    /// Ultimate consignee.
+    pub consignee: String,
+    /// Destination.
+    pub destination: String,
+    /// Items.
+    pub items: Vec<Line>,
+    /// Total TPP, milli-TPP.
+    pub tpp_milli: u64,
+    /// TPP of the .a-type items, milli-TPP.
+    pub counted_milli: u64,
+    /// `AIA`, `LPP`, `UVEU`, `NVEU`, `ACA`, `NAC`, `ACM`, or `licence`.
+    pub authorization: String,
+    /// The licence number when shipped under a licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+}
+
+/// Why VEU-installed chips left the installed base (748.15(a)(2)(iii)(B)).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cause {
+    /// Loss.
+    Loss,
+    /// Damage.
+    Damage,
+    /// Failure.
+    Failure,
+    /// Relocation.
+    Relocation,
+    /// Resale.
+    Resale,
+}
+
+/// Attrition of VEU-installed chips.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attrition {
+    /// The VEU.
+    pub consignee: String,
+    /// Where the chips were installed.
+    pub country: String,
+    /// Which installed base.
+    pub veu: VeuKind,
+    /// TPP leaving the installed base, milli-TPP.
+    pub tpp_milli: u64,
+    /// Why.
+    pub cause: Cause,
+}
+
+/// An audited manual adjustment of one allowance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    /// The allowance key (see [`Key`]).
+    pub key: String,
+    /// Signed amount, milli-TPP.
+    pub amount_milli: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// What an entry records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    /// A party and its VEU authorisations.
+    Party(Party),
+    /// Government-to-government assurances.
+    Assurance(Assurance),
+    /// A licence granted.
+    LicenceGrant(LicenceGrant),
+    /// A shipment.
+    Shipment(Shipment),
+    /// Attrition of VEU-installed chips.
+    Attrition(Attrition),
+    /// A manual adjustment.
+    Adjustment(Adjustment),
+    /// Reverses the entry with client id `of`.
+    Reversal {
+        /// The client id of the entry reversed.
+        of: String,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+}
+
+impl Body {
+    /// The kind as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Party(_) => "party",
+            Body::Assurance(_) => "assurance",
+            Body::LicenceGrant(_) => "licence_grant",
+            Body::Shipment(_) => "shipment",
+            Body::Attrition(_) => "attrition",
+            Body::Adjustment(_) => "adjustment",
+            Body::Reversal { .. } => "reversal",
+        }
+    }
+
+    /// What it is looked up by: party name, country, licence number, consignee, or reversed id.
+    pub fn subject(&self) -> &str {
+        match self {
+            Body::Party(p) => &p.name,
+            Body::Assurance(a) => &a.country,
+            Body::LicenceGrant(l) => &l.number,
+            Body::Shipment(s) => &s.consignee,
+            Body::Attrition(a) => &a.consignee,
+            Body::Adjustment(a) => &a.key,
+            Body::Reversal { of, .. } => of,
+        }
+    }
+}
+
+/// One entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Position in the ledger (assigned when recorded; 0 before).
+    #[serde(default)]
+    pub seq: u64,
+    /// Client-supplied idempotency key.
+    pub client_id: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When it was recorded (RFC 3339, supplied by the edge).
+    pub recorded_at: String,
+    /// The date it takes effect.
+    #[serde(with = "date_text")]
+    pub date: Date,
+    /// What it records.
+    pub body: Body,
+}
+
+/// An allowance a draw counts against.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// Tier 2 country allocation, 2025-2027 (742.6(b)(10)(iii)(B)).
+    Country(String),
+    /// LPP per consignee per calendar year (740.29(a)).
+    Lpp(String, i32),
+    /// NVEU installed base per (entity, country) (748.15(a)(2)(iii)(B)).
+    Nveu(String, String),
+    /// UVEU installed base per (entity, country) (Supp. No. 10 to part 748 para 6).
+    Uveu(String, String),
+    /// Cumulative AIA TPP per consignee (740.27(c)).
+    Aia(String),
+    /// TPP shipped under a licence.
+    Licence(String),
+}
+
+/// The separator of key parts (names may not contain it).
+pub const SEP: char = '|';
+
+impl Key {
+    /// The stored form: `country_allocation|AE`, `lpp|Example AI LLC|2025`, `nveu|X|AE`,
+    /// `uveu|X|AE`, `aia|X`, `licence|L-1`.
+    pub fn text(&self) -> String {
+        match self {
+            Key::Country(c) => format!("country_allocation{SEP}{c}"),
+            Key::Lpp(n, y) => format!("lpp{SEP}{n}{SEP}{y}"),
+            Key::Nveu(n, c) => format!("nveu{SEP}{n}{SEP}{c}"),
+            Key::Uveu(n, c) => format!("uveu{SEP}{n}{SEP}{c}"),
+            Key::Aia(n) => format!("aia{SEP}{n}"),
+            Key::Licence(l) => format!("licence{SEP}{l}"),
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Result<Key, Error> {
+        let parts: Vec<&str> = s.split(SEP).collect();
+        let bad = || {
+            input(format!(
+                "allowance key must look like `country_allocation|AE`, `lpp|NAME|YEAR`, `nveu|NAME|CC`, `uveu|NAME|CC`, `aia|NAME` or `licence|NUMBER`, got `{s}`"
+            ))
+        };
+        let nonempty = |p: &str| -> Result<String, Error> {
+            if p.trim().is_empty() {
+                Err(bad())
+            } else {
+                Ok(p.to_string())
+            }
+        };
+        let cc = |p: &str| -> Result<String, Error> {
+            chipcap_core::country::CountryCode::parse(p)
+                .map(|c| c.as_str().to_string())
+                .ok_or_else(bad)
+        };
+        match parts.as_slice() {
+            ["country_allocation", c] => Ok(Key::Country(cc(c)?)),
+            ["lpp", n, y] => Ok(Key::Lpp(nonempty(n)?, y.parse::<i32>().map_err(|_| bad())?)),
+            ["nveu", n, c] => Ok(Key::Nveu(nonempty(n)?, cc(c)?)),
+            ["uveu", n, c] => Ok(Key::Uveu(nonempty(n)?, cc(c)?)),
+            ["aia", n] => Ok(Key::Aia(nonempty(n)?)),
+            ["licence", l] => Ok(Key::Licence(nonempty(l)?)),
+            _ => Err(bad()),
+        }
+    }
+
+    /// The allowance name (`country_allocation`, `lpp`, `nveu_allocation`, `uveu_installed`, `aia`,
+    /// `licence`).
+    pub fn allowance(&self) -> &'static str {
+        match self {
+            Key::Country(_) => "country_allocation",
+            Key::Lpp(..) => "lpp",
+            Key::Nveu(..) => "nveu_allocation",
+            Key::Uveu(..) => "uveu_installed",
+            Key::Aia(_) => "aia",
+            Key::Licence(_) => "licence",
+        }
+    }
+}
+
+/// An amount counted against an allowance, effective on a date.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Draw {
+    /// The allowance key, stored form.
+    pub key: String,
+    /// The effective date.
+    pub date: Date,
+    /// Signed milli-TPP.
+    pub amount: i64,
+}
+
+fn amount(milli: u64) -> Result<i64, Error> {
+    i64::try_from(milli).map_err(|_| input(format!("amount `{milli}` milli-TPP is too large")))
+}
+
+/// The first day the country allocation counts licences from (742.6(b)(10)(iii)(B)(1)).
+pub fn allocation_start() -> Option<Date> {
+    Date::new(2025, 1, 1)
+}
+
+/// The draws of an entry. A reversal needs the entry it reverses (`original`).
+pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Error> {
+    let d = entry.date;
+    let one = |key: Key, amt: i64| {
+        vec![Draw {
+            key: key.text(),
+            date: d,
+            amount: amt,
+        }]
+    };
+    Ok(match &entry.body {
+        Body::Party(_) | Body::Assurance(_) => Vec::new(),
+        Body::LicenceGrant(l) => {
+            let counts =
+                l.tier == 2 && l.counted_milli > 0 && allocation_start().is_some_and(|s| d >= s);
+            if counts {
+                one(
+                    Key::Country(l.destination.clone()),
+                    amount(l.counted_milli)?,
+                )
+            } else {
+                Vec::new()
+            }
+        }
+        Body::Shipment(s) => {
+            let c = amount(s.counted_milli)?;
+            match s.authorization.as_str() {
+                "LPP" => one(Key::Lpp(s.consignee.clone(), d.year()), c),
+                "NVEU" => one(Key::Nveu(s.consignee.clone(), s.destination.clone()), c),
+                "UVEU" => one(Key::Uveu(s.consignee.clone(), s.destination.clone()), c),
+                "AIA" => one(Key::Aia(s.consignee.clone()), c),
+                "licence" => match &s.licence {
+                    Some(l) => one(Key::Licence(l.clone()), amount(s.tpp_milli)?),
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            }
+        }
+        Body::Attrition(a) => {
+            let k = match a.veu {
+                VeuKind::Nveu => Key::Nveu(a.consignee.clone(), a.country.clone()),
+                VeuKind::Uveu => Key::Uveu(a.consignee.clone(), a.country.clone()),
+            };
+            one(k, -amount(a.tpp_milli)?)
+        }
+        Body::Adjustment(a) => vec![Draw {
+            key: Key::parse(&a.key)?.text(),
+            date: d,
+            amount: a.amount_milli,
+        }],
+        Body::Reversal { of, .. } => {
+            let orig = original
+                .ok_or_else(|| Error::NotFound(format!("no entry with id `{of}` to reverse")))?;
+            draws_of(orig, None)?
+                .into_iter()
+                .map(|x| Draw {
+                    key: x.key,
+                    date: d,
+                    amount: -x.amount,
+                })
+                .collect()
+        }
+    })
+}

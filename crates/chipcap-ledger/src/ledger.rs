@@ -1,0 +1,1060 @@
+//! The ledger's operations, written once against [`Tx`] and shared by every backend.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chipcap_core::country::CountryCode;
+use chipcap_core::date::Date;
+use chipcap_core::determination::{Decision, Determination, Notice, Text};
+use chipcap_core::params::RuleSet;
+use chipcap_core::request::ClaimedAuthorization;
+use chipcap_core::units::Tpp;
+use chipcap_core::wire;
+
+use crate::audit;
+use crate::entry::*;
+use crate::error::{input, Error};
+use crate::store::{AuditRecord, Store, SumMode, Tx};
+
+/// Who records, and when (supplied by the edge: the library reads no clock).
+#[derive(Clone, Debug)]
+pub struct Meta {
+    /// Who.
+    pub recorded_by: String,
+    /// When, RFC 3339.
+    pub recorded_at: String,
+}
+
+/// The result of an operation: the JSON document printed to the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The document (compact JSON).
+    pub json: String,
+    /// Whether an entry was recorded by this operation (or by the first one with this id).
+    pub recorded: bool,
+    /// True when the id had been used before and the first result was returned.
+    pub replayed: bool,
+}
+
+/// A ledger over a store and a rule set.
+pub struct Ledger<'r> {
+    store: Box<dyn Store>,
+    rules: &'r RuleSet,
+}
+
+fn notice(code: &'static str, text: &'static str) -> Notice {
+    Notice {
+        code,
+        citation: None,
+        text: Text::Static(text),
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), Error> {
+    if name.trim().is_empty() {
+        return Err(input(format!("{what} must not be empty")));
+    }
+    if name.contains(SEP) {
+        return Err(input(format!(
+            "{what} must not contain `{SEP}`, got `{name}`"
+        )));
+    }
+    Ok(())
+}
+
+fn country(rules: &RuleSet, what: &str, s: &str) -> Result<String, Error> {
+    CountryCode::parse(s)
+        .filter(|c| rules.known.contains(*c))
+        .map(|c| c.as_str().to_string())
+        .ok_or_else(|| {
+            input(format!(
+                "{what} is not an ISO 3166-1 alpha-2 country code, got `{s}`"
+            ))
+        })
+}
+
+/// Whether the entry with `id` is reversed by a reversal dated on or before `date`.
+fn reversed_tx(tx: &mut dyn Tx, id: &str, date: Date) -> Result<bool, Error> {
+    Ok(tx
+        .entries_for("reversal", id)?
+        .iter()
+        .any(|r| r.date <= date))
+}
+
+/// The assurance uplift in force for `c` on `date` given its assurance entries (not reversed).
+fn uplift_from(rules: &RuleSet, c: &str, date: Date, assurances: &[&Entry]) -> u32 {
+    let max = *rules.params.assurance_uplift_max_percent.at(date).value;
+    let mut best: Option<(Date, u64, u32)> = None;
+    for e in assurances {
+        if let Body::Assurance(a) = &e.body {
+            if e.date <= date && best.is_none_or(|(d, s, _)| (e.date, e.seq) > (d, s)) {
+                best = Some((e.date, e.seq, a.uplift_percent));
+            }
+        }
+    }
+    match best {
+        Some((_, _, u)) => u.min(max),
+        None => {
+            let supp5b = CountryCode::parse(c)
+                .is_some_and(|cc| rules.groups.supp5b.at(date).value.contains(cc));
+            if supp5b {
+                (*rules.params.assurance_uplift_default_percent.at(date).value).min(max)
+            } else {
+                0
+            }
+        }
+    }
+}
+
+fn assurance_entries(tx: &mut dyn Tx, c: &str, date: Date) -> Result<Vec<Entry>, Error> {
+    let mut out = Vec::new();
+    for e in tx.entries_for("assurance", c)? {
+        if !reversed_tx(tx, &e.client_id, date)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+fn country_cap(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
+    let base = rules.params.country_allocation.at(date).value.milli();
+    let v = u128::from(base) * u128::from(100 + uplift) / 100;
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn tpp_i64(t: Tpp) -> i64 {
+    i64::try_from(t.milli()).unwrap_or(i64::MAX)
+}
+
+fn licence_of(
+    tx: &mut dyn Tx,
+    number: &str,
+    date: Date,
+) -> Result<Option<(Entry, LicenceGrant)>, Error> {
+    for e in tx.entries_for("licence_grant", number)? {
+        if let Body::LicenceGrant(l) = &e.body {
+            if !reversed_tx(tx, &e.client_id, date)? {
+                let l = l.clone();
+                return Ok(Some((e, l)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The cap of an allowance on `date`, milli-TPP; `None` when it has none.
+fn cap_tx(tx: &mut dyn Tx, rules: &RuleSet, key: &Key, date: Date) -> Result<Option<i64>, Error> {
+    Ok(match key {
+        Key::Country(c) => {
+            let a = assurance_entries(tx, c, date)?;
+            let refs: Vec<&Entry> = a.iter().collect();
+            Some(country_cap(rules, date, uplift_from(rules, c, date, &refs)))
+        }
+        Key::Lpp(..) => Some(tpp_i64(*rules.params.lpp_limit.at(date).value)),
+        Key::Nveu(..) => rules.nveu_cap(date).map(|(q, _)| tpp_i64(q.cap)),
+        Key::Licence(n) => {
+            licence_of(tx, n, date)?.map(|(_, l)| i64::try_from(l.tpp_milli).unwrap_or(i64::MAX))
+        }
+        Key::Uveu(..) | Key::Aia(_) => None,
+    })
+}
+
+/// One allowance an operation moved: before and after (milli-TPP).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+struct Moved {
+    key: String,
+    cap: Option<i64>,
+    before: i64,
+    after: i64,
+}
+
+/// Checks every draw against its cap (positive draws) and zero (negative ones), under the lock.
+fn check_draws(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    draws: &[Draw],
+    force_country: bool,
+) -> Result<Vec<Moved>, Error> {
+    let mut moved = Vec::new();
+    for d in draws {
+        let key = Key::parse(&d.key)?;
+        if d.amount >= 0 {
+            let used = tx.sum(&d.key, SumMode::Upper, d.date)?;
+            let cap = cap_tx(tx, rules, &key, d.date)?;
+            let after = used.saturating_add(d.amount);
+            if let Some(c) = cap {
+                let forced = force_country && matches!(key, Key::Country(_));
+                if after > c && !forced {
+                    return Err(Error::CapExceeded {
+                        key: d.key.clone(),
+                        cap: c,
+                        used,
+                        draw: d.amount,
+                    });
+                }
+            }
+            moved.push(Moved {
+                key: d.key.clone(),
+                cap,
+                before: used,
+                after,
+            });
+        } else {
+            let low = tx.sum(&d.key, SumMode::Lower, d.date)?;
+            if low.saturating_add(d.amount) < 0 {
+                return Err(Error::NegativeBalance {
+                    key: d.key.clone(),
+                    used: low,
+                    amount: -d.amount,
+                });
+            }
+            moved.push(Moved {
+                key: d.key.clone(),
+                cap: cap_tx(tx, rules, &key, d.date)?,
+                before: low,
+                after: low.saturating_add(d.amount),
+            });
+        }
+    }
+    Ok(moved)
+}
+
+/// Appends an audit record linked to the last one.
+fn append_audit(
+    tx: &mut dyn Tx,
+    client_id: &str,
+    op: &str,
+    meta: &Meta,
+    request: &str,
+    result: &str,
+    moved: &[Moved],
+) -> Result<(), Error> {
+    let (seq, prev) = match tx.last_audit()? {
+        Some((s, h)) => (s + 1, h),
+        None => (1, audit::GENESIS.to_string()),
+    };
+    let mut r = AuditRecord {
+        seq,
+        client_id: client_id.to_string(),
+        op: op.to_string(),
+        recorded_at: meta.recorded_at.clone(),
+        request: request.to_string(),
+        result: result.to_string(),
+        balances: serde_json::to_string(moved).map_err(|e| Error::Storage(e.to_string()))?,
+        prev_hash: prev,
+        hash: String::new(),
+    };
+    r.hash = audit::hash(&r.prev_hash, &r);
+    tx.insert_audit(&r)
+}
+
+/// Replays a stored result when the id was used before.
+fn replay(tx: &mut dyn Tx, id: &str, op: &str) -> Result<Option<Outcome>, Error> {
+    match tx.audit_by_client_id(id)? {
+        None => Ok(None),
+        Some(a) if a.op != op => Err(Error::Conflict(format!(
+            "id `{id}` was already used for a `{}` operation",
+            a.op
+        ))),
+        Some(a) => {
+            let recorded = serde_json::from_str::<serde_json::Value>(&a.result)
+                .ok()
+                .and_then(|v| v.get("recorded").and_then(|r| r.as_bool()))
+                .unwrap_or(false);
+            Ok(Some(Outcome {
+                json: a.result,
+                recorded,
+                replayed: true,
+            }))
+        }
+    }
+}
+
+fn lines_of(det: &Determination) -> Vec<Line> {
+    det.items
+        .iter()
+        .map(|i| Line {
+            chip: i.chip.clone(),
+            quantity: i.quantity,
+            unit_tpp_milli: i.unit_tpp.milli(),
+            a_type: matches!(i.band, Ok(b) if b.is_a()),
+        })
+        .collect()
+}
+
+fn counted_of(det: &Determination) -> u64 {
+    det.items
+        .iter()
+        .filter(|i| matches!(i.band, Ok(b) if b.is_a()))
+        .map(|i| i.tpp.milli())
+        .fold(0u64, u64::saturating_add)
+}
+
+/// The latest party record for `name` in force on `date`.
+fn party_tx(tx: &mut dyn Tx, name: &str, date: Date) -> Result<Option<Party>, Error> {
+    let mut best: Option<(Date, u64, Party)> = None;
+    for e in tx.entries_for("party", name)? {
+        if let Body::Party(p) = &e.body {
+            if e.date <= date
+                && !reversed_tx(tx, &e.client_id, date)?
+                && best
+                    .as_ref()
+                    .is_none_or(|(d, s, _)| (e.date, e.seq) > (*d, *s))
+            {
+                best = Some((e.date, e.seq, p.clone()));
+            }
+        }
+    }
+    Ok(best.map(|(_, _, p)| p))
+}
+
+/// A request for `ledger apply`: the id and licence taken out, the rest in the contract.
+pub(crate) struct Prepared {
+    id: String,
+    id_json: serde_json::Value,
+    licence: Option<String>,
+    pub(crate) text: String,
+    original: String,
+}
+
+pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
+    let mut v: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::Request(format!("field `` (the document) {e}")))?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| Error::Request("field `` (the document) must be a JSON object".into()))?;
+    let id_json = obj.get("id").cloned().ok_or_else(|| {
+        Error::Request("field `id` is missing: `ledger apply` needs a client id".into())
+    })?;
+    let id = match &id_json {
+        serde_json::Value::String(s) if !s.trim().is_empty() => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => {
+            return Err(Error::Request(format!(
+                "field `id` must be a non-empty string or a number, got `{other}`"
+            )))
+        }
+    };
+    let licence = match obj.remove("licence") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(Error::Request(format!(
+                "field `licence` must be a licence number (string), got `{other}`"
+            )))
+        }
+    };
+    // The ledger fills the context: a caller's figures are not trusted.
+    obj.remove("context");
+    let text = serde_json::to_string(&v).map_err(|e| Error::Request(e.to_string()))?;
+    Ok(Prepared {
+        id,
+        id_json,
+        licence,
+        text,
+        original: json.to_string(),
+    })
+}
+
+pub(crate) fn apply_in(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    pre: &Prepared,
+    parsed: &wire::ParsedRequest,
+    meta: &Meta,
+) -> Result<Outcome, Error> {
+    if let Some(o) = replay(tx, &pre.id, "apply")? {
+        return Ok(o);
+    }
+    let mut req = parsed.request.clone();
+    let date = req.date;
+    let name = req.consignee.name.clone();
+    check_name("field `consignee.name`", &name).map_err(|e| Error::Request(e.to_string()))?;
+    let dest = req.destination.as_str().to_string();
+    let mut extra = Vec::new();
+
+    // The party record: headquarters and VEU authorisations.
+    let party = party_tx(tx, &name, date)?;
+    if let Some(p) = &party {
+        let hq = CountryCode::parse(&p.headquarters)
+            .ok_or_else(|| Error::Corrupt(format!("party `{name}` has a bad headquarters")))?;
+        if req.consignee.headquarters_assumed {
+            req.consignee.headquarters = hq;
+            req.consignee.headquarters_assumed = false;
+        } else if req.consignee.headquarters != hq {
+            return Err(Error::Request(format!(
+                "field `consignee.headquarters` is `{}` but the ledger's party record for `{name}` says `{hq}`",
+                req.consignee.headquarters
+            )));
+        }
+    }
+    let holds = |k: VeuKind| {
+        party
+            .as_ref()
+            .is_some_and(|p| p.veu.iter().any(|v| v.covers(k, &dest, date)))
+    };
+    match req.consignee.authorization {
+        ClaimedAuthorization::Nveu if !holds(VeuKind::Nveu) => {
+            req.consignee.authorization = ClaimedAuthorization::None;
+            extra.push(notice("veu_not_recorded", "The request claims an NVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."));
+        }
+        ClaimedAuthorization::Uveu if !holds(VeuKind::Uveu) => {
+            req.consignee.authorization = ClaimedAuthorization::None;
+            extra.push(notice("veu_not_recorded", "The request claims a UVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."));
+        }
+        ClaimedAuthorization::None => {
+            if holds(VeuKind::Nveu) {
+                req.consignee.authorization = ClaimedAuthorization::Nveu;
+                extra.push(notice("veu_from_ledger", "The consignee's NVEU authorisation for this destination was taken from the ledger's party record."));
+            } else if holds(VeuKind::Uveu) {
+                req.consignee.authorization = ClaimedAuthorization::Uveu;
+                extra.push(notice(
+                    "veu_from_ledger",
+                    "The consignee's UVEU authorisation was taken from the ledger's party record.",
+                ));
+            }
+        }
+        _ => {}
+    }
+
+    // The context, from the ledger (upper bounds: see SumMode::Upper).
+    let ctx = &mut req.context;
+    *ctx = chipcap_core::request::Context {
+        most_capable_published_model_operations: ctx.most_capable_published_model_operations,
+        ..Default::default()
+    };
+    let tpp = |v: i64| Tpp::from_milli(u64::try_from(v).unwrap_or(0));
+    ctx.country_allocation_used =
+        tpp(tx.sum(&Key::Country(dest.clone()).text(), SumMode::Upper, date)?);
+    let assur = assurance_entries(tx, &dest, date)?;
+    if let Some(last) = assur
+        .iter()
+        .filter(|e| e.date <= date)
+        .max_by_key(|e| (e.date, e.seq))
+    {
+        if let Body::Assurance(a) = &last.body {
+            ctx.government_assurances = true;
+            ctx.assurance_uplift_percent = Some(a.uplift_percent);
+        }
+    }
+    ctx.consignee_lpp_used = tpp(tx.sum(
+        &Key::Lpp(name.clone(), date.year()).text(),
+        SumMode::Upper,
+        date,
+    )?);
+    ctx.nveu_installed = tpp(tx.sum(
+        &Key::Nveu(name.clone(), dest.clone()).text(),
+        SumMode::Upper,
+        date,
+    )?);
+    ctx.consignee_aia_cumulative =
+        tpp(tx.sum(&Key::Aia(name.clone()).text(), SumMode::Upper, date)?);
+    let prefix = format!("uveu{SEP}{name}{SEP}");
+    for k in tx.keys_with_prefix(&prefix)? {
+        if let Ok(Key::Uveu(_, c)) = Key::parse(&k) {
+            if let Some(cc) = CountryCode::parse(&c) {
+                let v = tx.sum(&k, SumMode::Upper, date)?;
+                ctx.uveu_installed_by_country.push((cc, tpp(v)));
+            }
+        }
+    }
+
+    let mut det =
+        chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.to_string()))?;
+    det.notices.extend(extra);
+
+    // What to record.
+    let mut shipment: Option<Shipment> = None;
+    let lines = lines_of(&det);
+    let counted = counted_of(&det);
+    match det.decision {
+        Decision::Authorized => {
+            if let Some(a) = det.authorization {
+                shipment = Some(Shipment {
+                    consignee: name.clone(),
+                    destination: dest.clone(),
+                    items: lines,
+                    tpp_milli: det.tpp.milli(),
+                    counted_milli: counted,
+                    authorization: a.as_str().to_string(),
+                    licence: None,
+                });
+            }
+        }
+        Decision::LicenseRequired => {
+            if let Some(num) = &pre.licence {
+                match licence_of(tx, num, date)? {
+                    None => det.notices.push(notice("licence_not_found", "The licence named in the request is not granted in the ledger (or was reversed); nothing was recorded.")),
+                    Some((ge, l)) => {
+                        let used = tx.sum(&Key::Licence(num.clone()).text(), SumMode::Upper, date)?;
+                        let fits = used.saturating_add(tpp_i64(det.tpp)) <= i64::try_from(l.tpp_milli).unwrap_or(i64::MAX);
+                        if l.consignee != name || l.destination != dest {
+                            det.notices.push(notice("licence_not_covering", "The licence named in the request is for another consignee or destination; nothing was recorded."));
+                        } else if date < ge.date || date > l.valid_to {
+                            det.notices.push(notice("licence_not_covering", "The licence named in the request is not valid on the request date; nothing was recorded."));
+                        } else if !fits {
+                            det.notices.push(notice("licence_not_covering", "The licence named in the request has too little TPP left for this shipment; nothing was recorded."));
+                        } else {
+                            shipment = Some(Shipment {
+                                consignee: name.clone(),
+                                destination: dest.clone(),
+                                items: lines,
+                                tpp_milli: det.tpp.milli(),
+                                counted_milli: counted,
+                                authorization: "licence".into(),
+                                licence: Some(num.clone()),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Decision::NotControlled => {}
+    }
+
+    let mut moved = Vec::new();
+    let mut seq = None;
+    if let Some(s) = shipment.clone() {
+        let entry = Entry {
+            seq: tx.next_entry_seq()?,
+            client_id: pre.id.clone(),
+            recorded_by: meta.recorded_by.clone(),
+            recorded_at: meta.recorded_at.clone(),
+            date,
+            body: Body::Shipment(s),
+        };
+        if tx.entry_by_client_id(&pre.id)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "id `{}` was already used for another entry",
+                pre.id
+            )));
+        }
+        let draws = draws_of(&entry, None)?;
+        moved = check_draws(tx, rules, &draws, false)?;
+        tx.insert_entry(&entry, &draws)?;
+        seq = Some(entry.seq);
+    }
+    // The determination document with the ledger's fields spliced in front (no re-parse).
+    let det_json = wire::to_json(&det);
+    let mut json = String::with_capacity(det_json.len() + 96);
+    json.push_str("{\"id\":");
+    json.push_str(&pre.id_json.to_string());
+    json.push_str(if seq.is_some() {
+        ",\"recorded\":true"
+    } else {
+        ",\"recorded\":false"
+    });
+    if let Some(s) = seq {
+        json.push_str(",\"entry_seq\":");
+        json.push_str(&s.to_string());
+    }
+    if let Some(l) = shipment.as_ref().and_then(|s| s.licence.as_ref()) {
+        json.push_str(",\"licence\":");
+        json.push_str(&serde_json::Value::from(l.as_str()).to_string());
+    }
+    match det_json.strip_prefix('{') {
+        Some(rest) if rest != "}" => {
+            json.push(',');
+            json.push_str(rest);
+        }
+        _ => json.push('}'),
+    }
+    append_audit(tx, &pre.id, "apply", meta, &pre.original, &json, &moved)?;
+    Ok(Outcome {
+        json,
+        recorded: seq.is_some(),
+        replayed: false,
+    })
+}
+
+/// A licence to grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantInput {
+    /// Client id.
+    pub client_id: String,
+    /// Licence number.
+    pub number: String,
+    /// Ultimate consignee.
+    pub consignee: String,
+    /// Destination (ISO 3166-1 alpha-2).
+    pub destination: String,
+    /// Items, as in the determination contract (`[{"chip": "nvidia-h100-sxm", "quantity": 8}]`).
+    pub items: serde_json::Value,
+    /// The grant date.
+    pub date: Date,
+    /// Last day valid.
+    pub valid_to: Date,
+    /// Grant past the country allocation, with this reason.
+    pub force: Option<String>,
+}
+
+fn grant_in(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    g: &GrantInput,
+    meta: &Meta,
+) -> Result<Outcome, Error> {
+    if let Some(o) = replay(tx, &g.client_id, "grant")? {
+        return Ok(o);
+    }
+    check_name("licence number", &g.number)?;
+    check_name("consignee", &g.consignee)?;
+    let dest = country(rules, "destination", &g.destination)?;
+    if g.valid_to < g.date {
+        return Err(input(format!(
+            "licence `{}` is valid to {} before its grant date {}",
+            g.number, g.valid_to, g.date
+        )));
+    }
+    if let Some(r) = &g.force {
+        if r.trim().is_empty() {
+            return Err(input("a forced grant needs a reason"));
+        }
+    }
+    if licence_of(tx, &g.number, g.date)?.is_some()
+        || !tx.entries_for("licence_grant", &g.number)?.is_empty()
+    {
+        return Err(Error::Conflict(format!(
+            "licence `{}` is already granted",
+            g.number
+        )));
+    }
+    let req_json = serde_json::json!({
+        "date": g.date.to_string(),
+        "destination": dest,
+        "items": g.items,
+        "consignee": {"name": g.consignee},
+    })
+    .to_string();
+    let parsed =
+        wire::parse_request(&req_json, rules, g.date).map_err(|e| Error::Request(e.to_string()))?;
+    let det = chipcap_core::determine(&parsed.request, rules)
+        .map_err(|e| Error::Request(e.to_string()))?;
+    let grant = LicenceGrant {
+        number: g.number.clone(),
+        consignee: g.consignee.clone(),
+        destination: dest.clone(),
+        tier: det.tier,
+        items: lines_of(&det),
+        tpp_milli: det.tpp.milli(),
+        counted_milli: counted_of(&det),
+        valid_to: g.valid_to,
+        forced: g.force.clone(),
+    };
+    let entry = Entry {
+        seq: tx.next_entry_seq()?,
+        client_id: g.client_id.clone(),
+        recorded_by: meta.recorded_by.clone(),
+        recorded_at: meta.recorded_at.clone(),
+        date: g.date,
+        body: Body::LicenceGrant(grant),
+    };
+    if tx.entry_by_client_id(&g.client_id)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "id `{}` was already used for another entry",
+            g.client_id
+        )));
+    }
+    let draws = draws_of(&entry, None)?;
+    let moved = check_draws(tx, rules, &draws, g.force.is_some())?;
+    let over = moved.iter().any(|m| m.cap.is_some_and(|c| m.after > c));
+    tx.insert_entry(&entry, &draws)?;
+    let json = serde_json::json!({
+        "id": g.client_id,
+        "recorded": true,
+        "entry_seq": entry.seq,
+        "licence": g.number,
+        "tier": det.tier,
+        "tpp": milli_json(tpp_i64(det.tpp)),
+        "counted_tpp": milli_json(i64::try_from(counted_of(&det)).unwrap_or(i64::MAX)),
+        "forced": g.force,
+        "over_allocation": over,
+        "allowances": moved_json(&moved),
+    })
+    .to_string();
+    let request = serde_json::json!({
+        "number": g.number, "consignee": g.consignee, "destination": dest, "items": g.items,
+        "date": g.date.to_string(), "valid_to": g.valid_to.to_string(), "force": g.force,
+    })
+    .to_string();
+    append_audit(tx, &g.client_id, "grant", meta, &request, &json, &moved)?;
+    Ok(Outcome {
+        json,
+        recorded: true,
+        replayed: false,
+    })
+}
+
+/// A milli-TPP amount as an exact JSON number.
+pub fn milli_json(m: i64) -> serde_json::Value {
+    let mut s = String::new();
+    let _ = chipcap_core::units::write_milli_plain(&mut s, i128::from(m));
+    serde_json::from_str(&s).unwrap_or(serde_json::Value::Null)
+}
+
+fn moved_json(moved: &[Moved]) -> serde_json::Value {
+    serde_json::Value::Array(
+        moved
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "key": m.key,
+                    "cap_tpp": m.cap.map(milli_json),
+                    "used_before_tpp": milli_json(m.before),
+                    "used_after_tpp": milli_json(m.after),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
+    check_name("client id", &e.client_id)?;
+    match &mut e.body {
+        Body::Party(p) => {
+            check_name("party name", &p.name)?;
+            p.headquarters = country(rules, "headquarters", &p.headquarters)?;
+            for v in &mut p.veu {
+                for c in &mut v.countries {
+                    *c = country(rules, "VEU country", c)?;
+                }
+                if v.kind == VeuKind::Nveu && v.countries.len() != 1 {
+                    return Err(input("an NVEU authorisation names exactly one country"));
+                }
+                if v.to.is_some_and(|t| t < v.from) {
+                    return Err(input("a VEU authorisation ends before it starts"));
+                }
+            }
+        }
+        Body::Assurance(a) => {
+            a.country = country(rules, "country", &a.country)?;
+            let max = *rules.params.assurance_uplift_max_percent.at(e.date).value;
+            if a.uplift_percent > max {
+                return Err(input(format!(
+                    "uplift must be at most {max}%, got `{}`",
+                    a.uplift_percent
+                )));
+            }
+        }
+        Body::Attrition(a) => {
+            check_name("consignee", &a.consignee)?;
+            a.country = country(rules, "country", &a.country)?;
+            if a.tpp_milli == 0 {
+                return Err(input("attrition TPP must be greater than zero"));
+            }
+        }
+        Body::Adjustment(a) => {
+            a.key = Key::parse(&a.key)?.text();
+            if a.reason.trim().is_empty() {
+                return Err(input("an adjustment needs a reason"));
+            }
+            if a.amount_milli == 0 {
+                return Err(input("an adjustment amount must not be zero"));
+            }
+        }
+        Body::Reversal { .. } => {}
+        Body::LicenceGrant(_) | Body::Shipment(_) => {
+            return Err(input(
+                "licences are recorded with `grant` and shipments with `apply`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome, Error> {
+    let op = entry.body.kind();
+    if let Some(o) = replay(tx, &entry.client_id, op)? {
+        return Ok(o);
+    }
+    if tx.entry_by_client_id(&entry.client_id)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "id `{}` was already used for another entry",
+            entry.client_id
+        )));
+    }
+    let mut e = entry.clone();
+    validate(rules, &mut e)?;
+    e.seq = tx.next_entry_seq()?;
+    let original = match &e.body {
+        Body::Reversal { of, .. } => {
+            let o = tx
+                .entry_by_client_id(of)?
+                .ok_or_else(|| Error::NotFound(format!("no entry with id `{of}` to reverse")))?;
+            if matches!(o.body, Body::Reversal { .. }) {
+                return Err(input(format!(
+                    "entry `{of}` is a reversal; record the entry again instead"
+                )));
+            }
+            if !tx.entries_for("reversal", of)?.is_empty() {
+                return Err(Error::Conflict(format!("entry `{of}` is already reversed")));
+            }
+            if e.date < o.date {
+                return Err(input(format!(
+                    "a reversal cannot be dated before the entry it reverses ({})",
+                    o.date
+                )));
+            }
+            Some(o)
+        }
+        _ => None,
+    };
+    let draws = draws_of(&e, original.as_ref())?;
+    let moved = check_draws(tx, rules, &draws, false)?;
+    tx.insert_entry(&e, &draws)?;
+    let json = serde_json::json!({
+        "id": e.client_id,
+        "recorded": true,
+        "entry_seq": e.seq,
+        "kind": op,
+        "allowances": moved_json(&moved),
+    })
+    .to_string();
+    let request = serde_json::to_string(&e).map_err(|x| Error::Storage(x.to_string()))?;
+    let meta = Meta {
+        recorded_by: e.recorded_by.clone(),
+        recorded_at: e.recorded_at.clone(),
+    };
+    append_audit(tx, &e.client_id, op, &meta, &request, &json, &moved)?;
+    Ok(Outcome {
+        json,
+        recorded: true,
+        replayed: false,
+    })
+}
+
+/// One row of a bulk import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportRow {
+    /// A shipment: a request applied as `ledger apply` would; it must be recorded.
+    Shipment {
+        /// The request document (with `id` and, optionally, `licence`).
+        request: String,
+    },
+    /// A licence grant.
+    Licence(GrantInput),
+}
+
+/// What an import recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Rows in the file.
+    pub rows: usize,
+    /// Rows newly recorded.
+    pub recorded: usize,
+    /// Rows whose id was already in the ledger.
+    pub replayed: usize,
+}
+
+impl<'r> Ledger<'r> {
+    /// A ledger over `store`.
+    pub fn new(store: Box<dyn Store>, rules: &'r RuleSet) -> Ledger<'r> {
+        Ledger { store, rules }
+    }
+
+    /// The backend's name.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Decides a request against the ledger and records it when authorised (or covered by the
+    /// licence it names), in one transaction. Re-applying an id returns the first result.
+    pub fn apply(
+        &mut self,
+        request_json: &str,
+        meta: &Meta,
+        today: Date,
+    ) -> Result<Outcome, Error> {
+        let pre = prepare(request_json)?;
+        let parsed = wire::parse_request(&pre.text, self.rules, today)
+            .map_err(|e| Error::Request(e.to_string()))?;
+        let rules = self.rules;
+        let mut out = None;
+        self.store.write(&mut |tx| {
+            out = Some(apply_in(tx, rules, &pre, &parsed, meta)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
+    }
+
+    /// Grants a licence; refused past the country allocation unless `force` gives a reason.
+    pub fn grant(&mut self, g: &GrantInput, meta: &Meta) -> Result<Outcome, Error> {
+        let rules = self.rules;
+        let mut out = None;
+        self.store.write(&mut |tx| {
+            out = Some(grant_in(tx, rules, g, meta)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
+    }
+
+    /// Records a party, assurance, attrition, adjustment or reversal entry.
+    pub fn record(&mut self, entry: &Entry) -> Result<Outcome, Error> {
+        let rules = self.rules;
+        let mut out = None;
+        self.store.write(&mut |tx| {
+            out = Some(record_in(tx, rules, entry)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
+    }
+
+    /// Records every row in one transaction: all or nothing. `progress` is called after each row.
+    pub fn import(
+        &mut self,
+        rows: &[(usize, ImportRow)],
+        meta: &Meta,
+        today: Date,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportSummary, Error> {
+        let rules = self.rules;
+        let mut prepared = Vec::with_capacity(rows.len());
+        for (line, r) in rows {
+            let at = |e: Error| Error::Import {
+                line: *line,
+                message: e.to_string(),
+            };
+            match r {
+                ImportRow::Shipment { request } => {
+                    let pre = prepare(request).map_err(at)?;
+                    let parsed = wire::parse_request(&pre.text, rules, today)
+                        .map_err(|e| at(Error::Request(e.to_string())))?;
+                    prepared.push((*line, Some((pre, parsed)), None));
+                }
+                ImportRow::Licence(g) => prepared.push((*line, None, Some(g.clone()))),
+            }
+        }
+        let mut summary = ImportSummary {
+            rows: rows.len(),
+            recorded: 0,
+            replayed: 0,
+        };
+        self.store.write(&mut |tx| {
+            summary.recorded = 0;
+            summary.replayed = 0;
+            for (i, (line, ship, lic)) in prepared.iter().enumerate() {
+                let at = |e: Error| Error::Import {
+                    line: *line,
+                    message: e.to_string(),
+                };
+                let o = if let Some((pre, parsed)) = ship {
+                    let o = apply_in(tx, rules, pre, parsed, meta).map_err(at)?;
+                    if !o.recorded {
+                        let v: serde_json::Value = serde_json::from_str(&o.json).unwrap_or_default();
+                        return Err(Error::Import {
+                            line: *line,
+                            message: format!(
+                                "shipment `{}` was not recorded: the determination is `{}` ({}); nothing from the file was recorded",
+                                pre.id,
+                                v.get("decision").and_then(|d| d.as_str()).unwrap_or("?"),
+                                v.get("review_policy").and_then(|d| d.as_str()).or_else(|| v.get("authorization").and_then(|d| d.as_str())).unwrap_or("no authorisation")
+                            ),
+                        });
+                    }
+                    o
+                } else if let Some(g) = lic {
+                    grant_in(tx, rules, g, meta).map_err(at)?
+                } else {
+                    continue;
+                };
+                if o.replayed {
+                    summary.replayed += 1;
+                } else {
+                    summary.recorded += 1;
+                }
+                progress(i + 1);
+            }
+            Ok(())
+        })?;
+        Ok(summary)
+    }
+
+    /// Every entry, in ledger order.
+    pub fn entries(&mut self) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        self.store.read(&mut |tx| {
+            out = tx.all_entries()?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The audit log, in chain order.
+    pub fn audit_log(&mut self) -> Result<Vec<AuditRecord>, Error> {
+        let mut out = Vec::new();
+        self.store.read(&mut |tx| {
+            out = tx.all_audit()?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Balances of every allowance as of `as_of`, derived from the entries.
+    pub fn balances(&mut self, as_of: Date) -> Result<Vec<crate::balances::BalanceRow>, Error> {
+        let entries = self.entries()?;
+        crate::balances::balances(&entries, as_of, self.rules)
+    }
+
+    /// The running sum the store keeps for `key` as of `as_of` (what the hot path reads).
+    pub fn stored_sum(&mut self, key: &Key, as_of: Date) -> Result<i64, Error> {
+        let mut out = 0;
+        let k = key.text();
+        self.store.read(&mut |tx| {
+            out = tx.sum(&k, SumMode::AsOf, as_of)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Entries matching the filter, with their draws.
+    pub fn history(
+        &mut self,
+        f: &crate::balances::HistoryFilter,
+    ) -> Result<Vec<(Entry, Vec<Draw>)>, Error> {
+        let entries = self.entries()?;
+        crate::balances::history(&entries, f)
+    }
+
+    /// Re-derives every balance from the entries, compares with the stored running sums, checks
+    /// every cap over time and the audit chain.
+    pub fn verify(&mut self) -> Result<crate::balances::VerifyReport, Error> {
+        let mut entries = Vec::new();
+        let mut draws = Vec::new();
+        let mut log = Vec::new();
+        self.store.read(&mut |tx| {
+            entries = tx.all_entries()?;
+            draws = tx.all_draws()?;
+            log = tx.all_audit()?;
+            Ok(())
+        })?;
+        Ok(crate::balances::verify(&entries, &draws, &log, self.rules))
+    }
+}
+
+/// Groups draws by entry sequence number.
+pub(crate) fn by_seq(draws: &[(u64, Draw)]) -> HashMap<u64, Vec<Draw>> {
+    let mut m: HashMap<u64, Vec<Draw>> = HashMap::new();
+    for (s, d) in draws {
+        m.entry(*s).or_default().push(d.clone());
+    }
+    m
+}
+
+/// The uplift in force for `c` on `date` from a slice of entries (pure; used by reports and verify).
+pub(crate) fn uplift_pure(
+    rules: &RuleSet,
+    entries: &[Entry],
+    reversed: &BTreeMap<String, Date>,
+    c: &str,
+    date: Date,
+) -> u32 {
+    let a: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| matches!(&e.body, Body::Assurance(a) if a.country == c))
+        .filter(|e| reversed.get(&e.client_id).is_none_or(|d| *d > date))
+        .collect();
+    uplift_from(rules, c, date, &a)
+}
+
+pub(crate) fn country_cap_pure(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
+    country_cap(rules, date, uplift)
+}

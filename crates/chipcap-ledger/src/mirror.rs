@@ -1,0 +1,198 @@
+//! An in-memory mirror of the ledger's indexes for the group-commit writer: balances by key,
+//! parties, assurances, licences and ids, so that deciding a request reads no row from the
+//! database. It is checked against the database at the start of every transaction (the last
+//! audit record's sequence number and hash change with every write, from any process) and catches
+//! up from the rows added since; writes go to the database and to the mirror.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chipcap_core::date::Date;
+
+use crate::entry::{Body, Draw, Entry};
+use crate::error::Error;
+use crate::store::{AuditRecord, SumMode, Tx};
+
+/// The mirror. `loaded == false` forces a full reload at the next transaction.
+#[derive(Default)]
+pub(crate) struct Mirror {
+    pub(crate) loaded: bool,
+    last_entry_seq: u64,
+    last_audit: Option<(u64, String)>,
+    audit_ids: HashSet<String>,
+    entry_ids: HashSet<String>,
+    by_subject: HashMap<(String, String), Vec<Entry>>,
+    draws: BTreeMap<String, Vec<(Date, i64)>>,
+}
+
+impl Mirror {
+    fn add_entry(&mut self, e: &Entry) {
+        self.last_entry_seq = self.last_entry_seq.max(e.seq);
+        self.entry_ids.insert(e.client_id.clone());
+        if !matches!(
+            e.body,
+            Body::Shipment(_) | Body::Attrition(_) | Body::Adjustment(_)
+        ) {
+            self.by_subject
+                .entry((e.body.kind().to_string(), e.body.subject().to_string()))
+                .or_default()
+                .push(e.clone());
+        }
+    }
+
+    fn add_draw(&mut self, d: &Draw) {
+        self.draws
+            .entry(d.key.clone())
+            .or_default()
+            .push((d.date, d.amount));
+    }
+
+    fn add_audit(&mut self, a: &AuditRecord) {
+        self.audit_ids.insert(a.client_id.clone());
+        self.last_audit = Some((a.seq, a.hash.clone()));
+    }
+
+    /// Brings the mirror up to date inside the transaction `tx` (which holds the write lock).
+    pub(crate) fn sync(&mut self, tx: &mut dyn Tx) -> Result<(), Error> {
+        let db_last = tx.last_audit()?;
+        if self.loaded && db_last == self.last_audit {
+            return Ok(());
+        }
+        if !self.loaded {
+            *self = Mirror::default();
+        }
+        let from_entry = self.last_entry_seq;
+        let from_audit = self.last_audit.as_ref().map_or(0, |(s, _)| *s);
+        for e in tx.entries_after(from_entry)? {
+            self.add_entry(&e);
+        }
+        for (_, d) in tx.draws_after(from_entry)? {
+            self.add_draw(&d);
+        }
+        for a in tx.audit_after(from_audit)? {
+            self.add_audit(&a);
+        }
+        if self.last_audit != db_last {
+            self.loaded = false;
+            return Err(Error::Corrupt(
+                "the audit log changed while it was being read".into(),
+            ));
+        }
+        self.loaded = true;
+        Ok(())
+    }
+}
+
+/// A transaction that reads from the mirror and writes to the mirror at once and to the database
+/// in one go at [`MirrorTx::flush`] (before the commit).
+pub(crate) struct MirrorTx<'a> {
+    inner: &'a mut dyn Tx,
+    m: &'a mut Mirror,
+    entries: Vec<(Entry, Vec<Draw>)>,
+    audit: Vec<AuditRecord>,
+}
+
+impl<'a> MirrorTx<'a> {
+    pub(crate) fn new(inner: &'a mut dyn Tx, m: &'a mut Mirror) -> MirrorTx<'a> {
+        MirrorTx {
+            inner,
+            m,
+            entries: Vec::new(),
+            audit: Vec::new(),
+        }
+    }
+
+    /// Writes the buffered rows to the database.
+    pub(crate) fn flush(&mut self) -> Result<(), Error> {
+        self.inner.insert_many(&self.entries, &self.audit)?;
+        self.entries.clear();
+        self.audit.clear();
+        Ok(())
+    }
+}
+
+impl Tx for MirrorTx<'_> {
+    fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
+        if let Some(a) = self.audit.iter().find(|a| a.client_id == id) {
+            return Ok(Some(a.clone()));
+        }
+        if self.m.audit_ids.contains(id) {
+            self.inner.audit_by_client_id(id)
+        } else {
+            Ok(None)
+        }
+    }
+    fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
+        if let Some((e, _)) = self.entries.iter().find(|(e, _)| e.client_id == id) {
+            return Ok(Some(e.clone()));
+        }
+        if self.m.entry_ids.contains(id) {
+            self.inner.entry_by_client_id(id)
+        } else {
+            Ok(None)
+        }
+    }
+    fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
+        match kind {
+            "shipment" | "attrition" | "adjustment" => self.inner.entries_for(kind, subject),
+            _ => Ok(self
+                .m
+                .by_subject
+                .get(&(kind.to_string(), subject.to_string()))
+                .cloned()
+                .unwrap_or_default()),
+        }
+    }
+    fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
+        let mut s: i64 = 0;
+        for (d, a) in self.m.draws.get(key).map(Vec::as_slice).unwrap_or(&[]) {
+            let counts = match mode {
+                SumMode::AsOf => *d <= date,
+                SumMode::Upper => *a > 0 || *d <= date,
+                SumMode::Lower => *a < 0 || *d <= date,
+            };
+            if counts {
+                s = s
+                    .checked_add(*a)
+                    .ok_or_else(|| Error::Corrupt(format!("sum of `{key}` overflows")))?;
+            }
+        }
+        Ok(s)
+    }
+    fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
+        Ok(self
+            .m
+            .draws
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+    fn next_entry_seq(&mut self) -> Result<u64, Error> {
+        Ok(self.m.last_entry_seq + 1)
+    }
+    fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+        self.entries.push((entry.clone(), draws.to_vec()));
+        self.m.add_entry(entry);
+        for d in draws {
+            self.m.add_draw(d);
+        }
+        Ok(())
+    }
+    fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+        Ok(self.m.last_audit.clone())
+    }
+    fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), Error> {
+        self.audit.push(record.clone());
+        self.m.add_audit(record);
+        Ok(())
+    }
+    fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {
+        self.inner.all_entries()
+    }
+    fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error> {
+        self.inner.all_draws()
+    }
+    fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
+        self.inner.all_audit()
+    }
+}

@@ -1,0 +1,468 @@
+//! PostgreSQL backend for teams on a shared server. Writers serialise on a transaction-scoped
+//! advisory lock taken as the first statement of every write transaction; commits are durable
+//! (the server's default `synchronous_commit = on`).
+
+use chipcap_core::date::Date;
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement, Transaction};
+
+use crate::entry::{Draw, Entry};
+use crate::error::Error;
+use crate::store::{AuditRecord, Store, SumMode, Tx, TxFn};
+
+/// Schema migrations, applied in order; `ledger_meta.schema_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE entries (
+    seq BIGINT PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX entries_by_subject ON entries(kind, subject, seq);
+CREATE TABLE draws (
+    id BIGSERIAL PRIMARY KEY,
+    entry_seq BIGINT NOT NULL REFERENCES entries(seq),
+    key TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount BIGINT NOT NULL
+);
+CREATE INDEX draws_by_key ON draws(key COLLATE "C", date);
+CREATE TABLE audit (
+    seq BIGINT PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    op TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    request TEXT NOT NULL,
+    result TEXT NOT NULL,
+    balances TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#];
+
+/// A ledger in a PostgreSQL database (optionally in its own schema).
+pub struct PgStore {
+    client: Client,
+    lock_id: i64,
+    // Prepared once per connection: one round trip per statement afterwards.
+    statements: HashMap<String, Statement>,
+}
+
+fn lock_id(schema: &str) -> i64 {
+    // FNV-1a of the schema name: one advisory lock per ledger.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in schema.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+fn valid_schema(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and applies pending migrations in the
+    /// `public` schema.
+    pub fn open(url: &str) -> Result<PgStore, Error> {
+        PgStore::open_in_schema(url, "public")
+    }
+
+    /// Connects and uses (creating it if needed) the schema `schema` (lowercase letters, digits and
+    /// `_`): several ledgers in one database, as the tests use.
+    pub fn open_in_schema(url: &str, schema: &str) -> Result<PgStore, Error> {
+        if !valid_schema(schema) {
+            return Err(Error::Input(format!(
+                "schema name must be lowercase letters, digits and `_`, got `{schema}`"
+            )));
+        }
+        let mut client = Client::connect(url, NoTls)?;
+        let id = lock_id(schema);
+        {
+            let mut t = client.transaction()?;
+            t.execute("SELECT pg_advisory_xact_lock($1)", &[&id])?;
+            t.batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}; \
+                 CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);"
+            ))?;
+            let have: i64 = t
+                .query_opt(
+                    "SELECT value FROM ledger_meta WHERE name = 'schema_version'",
+                    &[],
+                )?
+                .map(|r| r.get(0))
+                .unwrap_or(0);
+            let have = usize::try_from(have).unwrap_or(0);
+            for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
+                t.batch_execute(m)?;
+                let v = i64::try_from(i + 1).unwrap_or(i64::MAX);
+                t.execute(
+                    "INSERT INTO ledger_meta (name, value) VALUES ('schema_version', $1) \
+                     ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                    &[&v],
+                )?;
+            }
+            t.commit()?;
+        }
+        client.batch_execute(&format!("SET search_path TO {schema}"))?;
+        Ok(PgStore {
+            client,
+            lock_id: id,
+            statements: HashMap::new(),
+        })
+    }
+}
+
+struct PgTx<'a, 'b> {
+    t: &'a mut Transaction<'b>,
+    statements: &'a mut HashMap<String, Statement>,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl PgTx<'_, '_> {
+    fn st(&mut self, sql: &str) -> Result<Statement, Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.t.prepare(sql)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+    fn q(&mut self, sql: &str, p: Params<'_>) -> Result<Vec<Row>, Error> {
+        let s = self.st(sql)?;
+        Ok(self.t.query(&s, p)?)
+    }
+    fn q_opt(&mut self, sql: &str, p: Params<'_>) -> Result<Option<Row>, Error> {
+        let s = self.st(sql)?;
+        Ok(self.t.query_opt(&s, p)?)
+    }
+    fn q_one(&mut self, sql: &str, p: Params<'_>) -> Result<Row, Error> {
+        let s = self.st(sql)?;
+        Ok(self.t.query_one(&s, p)?)
+    }
+    fn exec(&mut self, sql: &str, p: Params<'_>) -> Result<u64, Error> {
+        let s = self.st(sql)?;
+        Ok(self.t.execute(&s, p)?)
+    }
+}
+
+fn parse_entry(body: &str) -> Result<Entry, Error> {
+    serde_json::from_str(body).map_err(|e| Error::Corrupt(format!("entry cannot be read: {e}")))
+}
+
+fn to_u64(v: i64) -> Result<u64, Error> {
+    u64::try_from(v).map_err(|_| Error::Corrupt(format!("negative sequence number {v}")))
+}
+
+fn to_i64(v: u64) -> Result<i64, Error> {
+    i64::try_from(v).map_err(|_| Error::Corrupt(format!("sequence number {v} too large")))
+}
+
+const AUDIT_COLS: &str =
+    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash";
+
+fn to_audit(r: &Row) -> Result<AuditRecord, Error> {
+    Ok(AuditRecord {
+        seq: to_u64(r.try_get(0)?)?,
+        client_id: r.try_get(1)?,
+        op: r.try_get(2)?,
+        recorded_at: r.try_get(3)?,
+        request: r.try_get(4)?,
+        result: r.try_get(5)?,
+        balances: r.try_get(6)?,
+        prev_hash: r.try_get(7)?,
+        hash: r.try_get(8)?,
+    })
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
+        let r = self.q_opt(
+            &format!("SELECT {AUDIT_COLS} FROM audit WHERE client_id = $1"),
+            &[&id],
+        )?;
+        r.as_ref().map(to_audit).transpose()
+    }
+    fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
+        let r = self.q_opt("SELECT body FROM entries WHERE client_id = $1", &[&id])?;
+        r.map(|r| parse_entry(&r.try_get::<_, String>(0)?))
+            .transpose()
+    }
+    fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
+        let rows = self.q(
+            "SELECT body FROM entries WHERE kind = $1 AND subject = $2 ORDER BY seq",
+            &[&kind, &subject],
+        )?;
+        rows.iter()
+            .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
+            .collect()
+    }
+    fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
+        let sql = match mode {
+            SumMode::AsOf => {
+                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND date <= $2"
+            }
+            SumMode::Upper => {
+                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND (amount > 0 OR date <= $2)"
+            }
+            SumMode::Lower => {
+                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND (amount < 0 OR date <= $2)"
+            }
+        };
+        let d = date.to_string();
+        let r = self.q_one(sql, &[&key, &d])?;
+        Ok(r.try_get(0)?)
+    }
+    fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
+        let rows = self.q(
+            "SELECT DISTINCT key COLLATE \"C\" FROM draws WHERE starts_with(key, $1) ORDER BY 1",
+            &[&prefix],
+        )?;
+        rows.iter()
+            .map(|r| r.try_get::<_, String>(0).map_err(Error::from))
+            .collect()
+    }
+    fn next_entry_seq(&mut self) -> Result<u64, Error> {
+        let r = self.q_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM entries", &[])?;
+        to_u64(r.try_get(0)?)
+    }
+    fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+        let body = serde_json::to_string(entry)
+            .map_err(|e| Error::Storage(format!("entry cannot be written: {e}")))?;
+        let seq = to_i64(entry.seq)?;
+        let date = entry.date.to_string();
+        self.exec(
+            "INSERT INTO entries (seq, client_id, kind, subject, date, body) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&seq, &entry.client_id, &entry.body.kind(), &entry.body.subject(), &date, &body],
+        )?;
+        for d in draws {
+            let dd = d.date.to_string();
+            self.exec(
+                "INSERT INTO draws (entry_seq, key, date, amount) VALUES ($1, $2, $3, $4)",
+                &[&seq, &d.key, &dd, &d.amount],
+            )?;
+        }
+        Ok(())
+    }
+    fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+        let r = self.q_opt("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+        match r {
+            None => Ok(None),
+            Some(r) => Ok(Some((to_u64(r.try_get(0)?)?, r.try_get(1)?))),
+        }
+    }
+    fn insert_audit(&mut self, a: &AuditRecord) -> Result<(), Error> {
+        let seq = to_i64(a.seq)?;
+        self.exec(
+            &format!(
+                "INSERT INTO audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            &[
+                &seq,
+                &a.client_id,
+                &a.op,
+                &a.recorded_at,
+                &a.request,
+                &a.result,
+                &a.balances,
+                &a.prev_hash,
+                &a.hash,
+            ],
+        )?;
+        Ok(())
+    }
+    fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {
+        let rows = self.q("SELECT body FROM entries ORDER BY seq", &[])?;
+        rows.iter()
+            .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
+            .collect()
+    }
+    fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error> {
+        let rows = self.q(
+            "SELECT entry_seq, key, date, amount FROM draws ORDER BY entry_seq, id",
+            &[],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let date: String = r.try_get(2)?;
+            out.push((
+                to_u64(r.try_get(0)?)?,
+                Draw {
+                    key: r.try_get(1)?,
+                    date: date
+                        .parse()
+                        .map_err(|_| Error::Corrupt(format!("bad date `{date}`")))?,
+                    amount: r.try_get(3)?,
+                },
+            ));
+        }
+        Ok(out)
+    }
+    fn insert_many(
+        &mut self,
+        entries: &[(Entry, Vec<Draw>)],
+        audit: &[AuditRecord],
+    ) -> Result<(), Error> {
+        // Three statements for the whole batch (arrays unnested server-side).
+        let (mut seq, mut id, mut kind, mut subject, mut date, mut body) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let (mut dseq, mut dkey, mut ddate, mut damount) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (e, draws) in entries {
+            let s = to_i64(e.seq)?;
+            seq.push(s);
+            id.push(e.client_id.clone());
+            kind.push(e.body.kind().to_string());
+            subject.push(e.body.subject().to_string());
+            date.push(e.date.to_string());
+            body.push(
+                serde_json::to_string(e)
+                    .map_err(|x| Error::Storage(format!("entry cannot be written: {x}")))?,
+            );
+            for d in draws {
+                dseq.push(s);
+                dkey.push(d.key.clone());
+                ddate.push(d.date.to_string());
+                damount.push(d.amount);
+            }
+        }
+        if !seq.is_empty() {
+            self.exec(
+                "INSERT INTO entries (seq, client_id, kind, subject, date, body) \
+                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])",
+                &[&seq, &id, &kind, &subject, &date, &body],
+            )?;
+        }
+        if !dseq.is_empty() {
+            self.exec(
+                "INSERT INTO draws (entry_seq, key, date, amount) \
+                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[])",
+                &[&dseq, &dkey, &ddate, &damount],
+            )?;
+        }
+        if !audit.is_empty() {
+            let mut cols: [Vec<String>; 8] = Default::default();
+            let mut aseq = Vec::new();
+            for a in audit {
+                aseq.push(to_i64(a.seq)?);
+                for (c, v) in cols.iter_mut().zip([
+                    &a.client_id,
+                    &a.op,
+                    &a.recorded_at,
+                    &a.request,
+                    &a.result,
+                    &a.balances,
+                    &a.prev_hash,
+                    &a.hash,
+                ]) {
+                    c.push(v.clone());
+                }
+            }
+            let [c1, c2, c3, c4, c5, c6, c7, c8] = &cols;
+            self.exec(
+                &format!(
+                    "INSERT INTO audit ({AUDIT_COLS}) SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], \
+                     $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])"
+                ),
+                &[&aseq, c1, c2, c3, c4, c5, c6, c7, c8],
+            )?;
+        }
+        Ok(())
+    }
+    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
+        let s = to_i64(seq)?;
+        let rows = self.q(
+            "SELECT body FROM entries WHERE seq > $1 ORDER BY seq",
+            &[&s],
+        )?;
+        rows.iter()
+            .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
+            .collect()
+    }
+    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
+        let s = to_i64(seq)?;
+        let rows = self.q(
+            "SELECT entry_seq, key, date, amount FROM draws WHERE entry_seq > $1 ORDER BY entry_seq, id",
+            &[&s],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let date: String = r.try_get(2)?;
+            out.push((
+                to_u64(r.try_get(0)?)?,
+                Draw {
+                    key: r.try_get(1)?,
+                    date: date
+                        .parse()
+                        .map_err(|_| Error::Corrupt(format!("bad date `{date}`")))?,
+                    amount: r.try_get(3)?,
+                },
+            ));
+        }
+        Ok(out)
+    }
+    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
+        let s = to_i64(seq)?;
+        let rows = self.q(
+            &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq"),
+            &[&s],
+        )?;
+        rows.iter().map(to_audit).collect()
+    }
+    fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
+        let rows = self.q(&format!("SELECT {AUDIT_COLS} FROM audit ORDER BY seq"), &[])?;
+        rows.iter().map(to_audit).collect()
+    }
+}
+
+impl Store for PgStore {
+    fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let mut t = self.client.transaction()?;
+        {
+            let mut x = PgTx {
+                t: &mut t,
+                statements: &mut self.statements,
+            };
+            x.exec("SELECT pg_advisory_xact_lock($1)", &[&self.lock_id])?;
+            f(&mut x)?;
+        }
+        t.commit()?;
+        Ok(())
+    }
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let mut t = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        {
+            let mut x = PgTx {
+                t: &mut t,
+                statements: &mut self.statements,
+            };
+            f(&mut x)?;
+        }
+        t.rollback()?;
+        Ok(())
+    }
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}

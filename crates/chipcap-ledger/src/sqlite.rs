@@ -1,0 +1,389 @@
+//! Embedded SQLite backend: one file, WAL journal, `synchronous=FULL` (a commit is on disk before it
+//! is acknowledged), writers serialised by `BEGIN IMMEDIATE`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chipcap_core::date::Date;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::entry::{Draw, Entry};
+use crate::error::Error;
+use crate::store::{AuditRecord, Store, SumMode, Tx, TxFn};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX entries_by_subject ON entries(kind, subject, seq);
+CREATE TABLE draws (
+    entry_seq INTEGER NOT NULL REFERENCES entries(seq),
+    key TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount INTEGER NOT NULL
+);
+CREATE INDEX draws_by_key ON draws(key, date);
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    op TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    request TEXT NOT NULL,
+    result TEXT NOT NULL,
+    balances TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"#];
+
+/// A ledger in an SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating on first use) the ledger at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore, Error> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(120))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut s = SqliteStore { conn };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn migrate(&mut self) -> Result<(), Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let have = usize::try_from(version).unwrap_or(0);
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
+            tx.execute_batch(m)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(i + 1).unwrap_or(i64::MAX),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+}
+
+fn parse_entry(body: &str) -> Result<Entry, Error> {
+    serde_json::from_str(body).map_err(|e| Error::Corrupt(format!("entry cannot be read: {e}")))
+}
+
+fn parse_date(s: &str) -> Result<Date, Error> {
+    s.parse::<Date>()
+        .map_err(|_| Error::Corrupt(format!("bad date `{s}`")))
+}
+
+fn to_u64(v: i64) -> Result<u64, Error> {
+    u64::try_from(v).map_err(|_| Error::Corrupt(format!("negative sequence number {v}")))
+}
+
+fn to_i64(v: u64) -> Result<i64, Error> {
+    i64::try_from(v).map_err(|_| Error::Corrupt(format!("sequence number {v} too large")))
+}
+
+type AuditRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn to_audit(a: AuditRow) -> Result<AuditRecord, Error> {
+    Ok(AuditRecord {
+        seq: to_u64(a.0)?,
+        client_id: a.1,
+        op: a.2,
+        recorded_at: a.3,
+        request: a.4,
+        result: a.5,
+        balances: a.6,
+        prev_hash: a.7,
+        hash: a.8,
+    })
+}
+
+const AUDIT_COLS: &str =
+    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash";
+
+impl Tx for SqliteTx<'_> {
+    fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {AUDIT_COLS} FROM audit WHERE client_id = ?1"
+        ))?;
+        let row = st.query_row(params![id], audit_row).optional()?;
+        row.map(to_audit).transpose()
+    }
+    fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM entries WHERE client_id = ?1")?;
+        let body: Option<String> = st.query_row(params![id], |r| r.get(0)).optional()?;
+        body.map(|b| parse_entry(&b)).transpose()
+    }
+    fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT body FROM entries WHERE kind = ?1 AND subject = ?2 ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![kind, subject], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(parse_entry(&r?)?);
+        }
+        Ok(out)
+    }
+    fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
+        let sql = match mode {
+            SumMode::AsOf => {
+                "SELECT COALESCE(SUM(amount), 0) FROM draws WHERE key = ?1 AND date <= ?2"
+            }
+            SumMode::Upper => {
+                "SELECT COALESCE(SUM(amount), 0) FROM draws WHERE key = ?1 AND (amount > 0 OR date <= ?2)"
+            }
+            SumMode::Lower => {
+                "SELECT COALESCE(SUM(amount), 0) FROM draws WHERE key = ?1 AND (amount < 0 OR date <= ?2)"
+            }
+        };
+        let mut st = self.tx.prepare_cached(sql)?;
+        Ok(st.query_row(params![key, date.to_string()], |r| r.get(0))?)
+    }
+    fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
+        // Range scan on the key index: prefix <= key < prefix + U+10FFFF.
+        let mut st = self.tx.prepare_cached(
+            "SELECT DISTINCT key FROM draws WHERE key >= ?1 AND key < ?2 ORDER BY key",
+        )?;
+        let hi = format!("{prefix}\u{10FFFF}");
+        let rows = st.query_map(params![prefix, hi], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        Ok(out)
+    }
+    fn next_entry_seq(&mut self) -> Result<u64, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM entries")?;
+        let v: i64 = st.query_row([], |r| r.get(0))?;
+        to_u64(v)
+    }
+    fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+        let body = serde_json::to_string(entry)
+            .map_err(|e| Error::Storage(format!("entry cannot be written: {e}")))?;
+        let seq = to_i64(entry.seq)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO entries (seq, client_id, kind, subject, date, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                seq,
+                entry.client_id,
+                entry.body.kind(),
+                entry.body.subject(),
+                entry.date.to_string(),
+                body
+            ])?;
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO draws (entry_seq, key, date, amount) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for d in draws {
+            st.execute(params![seq, d.key, d.date.to_string(), d.amount])?;
+        }
+        Ok(())
+    }
+    fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?;
+        let r: Option<(i64, String)> = st
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        r.map(|(s, h)| Ok((to_u64(s)?, h))).transpose()
+    }
+    fn insert_audit(&mut self, a: &AuditRecord) -> Result<(), Error> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))?
+            .execute(params![
+                to_i64(a.seq)?,
+                a.client_id,
+                a.op,
+                a.recorded_at,
+                a.request,
+                a.result,
+                a.balances,
+                a.prev_hash,
+                a.hash
+            ])?;
+        Ok(())
+    }
+    fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM entries ORDER BY seq")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(parse_entry(&r?)?);
+        }
+        Ok(out)
+    }
+    fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT entry_seq, key, date, amount FROM draws ORDER BY entry_seq, rowid",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (s, key, date, amount) = r?;
+            out.push((
+                to_u64(s)?,
+                Draw {
+                    key,
+                    date: parse_date(&date)?,
+                    amount,
+                },
+            ));
+        }
+        Ok(out)
+    }
+    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
+        self.bodies(
+            "SELECT body FROM entries WHERE seq > ?1 ORDER BY seq",
+            to_i64(seq)?,
+        )
+    }
+    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT entry_seq, key, date, amount FROM draws WHERE entry_seq > ?1 ORDER BY entry_seq, rowid",
+        )?;
+        let rows = st.query_map(params![to_i64(seq)?], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (s, key, date, amount) = r?;
+            out.push((
+                to_u64(s)?,
+                Draw {
+                    key,
+                    date: parse_date(&date)?,
+                    amount,
+                },
+            ));
+        }
+        Ok(out)
+    }
+    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {AUDIT_COLS} FROM audit WHERE seq > ?1 ORDER BY seq"
+        ))?;
+        let rows = st.query_map(params![to_i64(seq)?], audit_row)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(to_audit(r?)?);
+        }
+        Ok(out)
+    }
+    fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!("SELECT {AUDIT_COLS} FROM audit ORDER BY seq"))?;
+        let rows = st.query_map([], audit_row)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(to_audit(r?)?);
+        }
+        Ok(out)
+    }
+}
+
+impl SqliteTx<'_> {
+    fn bodies(&mut self, sql: &str, p: i64) -> Result<Vec<Entry>, Error> {
+        let mut st = self.tx.prepare_cached(sql)?;
+        let rows = st.query_map(params![p], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(parse_entry(&r?)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Store for SqliteStore {
+    fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut t = SqliteTx { tx: &tx };
+            f(&mut t)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        {
+            let mut t = SqliteTx { tx: &tx };
+            f(&mut t)?;
+        }
+        tx.rollback()?;
+        Ok(())
+    }
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

@@ -1,0 +1,259 @@
+//! The storage interface every backend implements, and the in-memory model.
+//!
+//! The ledger logic (in `ledger.rs`) is written once against [`Tx`]; a backend only stores rows and
+//! sums draws. A write transaction holds the ledger's write lock from its first statement to its
+//! commit, so every check and the insert it guards happen under one lock.
+
+use std::sync::{Arc, Mutex};
+
+use chipcap_core::date::Date;
+
+use crate::entry::{Draw, Entry};
+use crate::error::Error;
+
+/// One stored audit record: every determination or entry made against the ledger, hash-chained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the chain, from 1.
+    pub seq: u64,
+    /// The client id of the operation.
+    pub client_id: String,
+    /// `apply`, `grant`, `party`, ...
+    pub op: String,
+    /// When (RFC 3339, from the edge).
+    pub recorded_at: String,
+    /// The request, JSON.
+    pub request: String,
+    /// The result printed to the client, JSON.
+    pub result: String,
+    /// The balances the operation drew on, before and after, JSON.
+    pub balances: String,
+    /// Hash of the previous record (hex; 64 zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 of `prev_hash` and the canonical record (hex).
+    pub hash: String,
+}
+
+/// Which draws a sum counts.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SumMode {
+    /// Every draw dated on or before the date.
+    AsOf,
+    /// Every positive draw whatever its date, plus negative draws dated on or before the date: the
+    /// most the balance can be on any day from the date on (what caps are checked against, so a
+    /// back-dated entry can never push a later balance past its cap).
+    Upper,
+    /// Positive draws dated on or before the date, plus every negative draw: the least the balance
+    /// can be on any day from the date on (checked against zero).
+    Lower,
+}
+
+/// Operations inside one transaction.
+pub trait Tx {
+    /// The audit record of a client id.
+    fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error>;
+    /// The entry of a client id.
+    fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error>;
+    /// Entries of one kind about one subject, in ledger order.
+    fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error>;
+    /// The sum of the draws on `key`, milli-TPP.
+    fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error>;
+    /// The keys that start with `prefix`, sorted.
+    fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error>;
+    /// The next entry sequence number.
+    fn next_entry_seq(&mut self) -> Result<u64, Error>;
+    /// Stores an entry (with its `seq` set) and its draws.
+    fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error>;
+    /// The last audit record's sequence number and hash.
+    fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error>;
+    /// Stores an audit record.
+    fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), Error>;
+    /// Every entry, in ledger order.
+    fn all_entries(&mut self) -> Result<Vec<Entry>, Error>;
+    /// Every stored draw with the sequence number of its entry.
+    fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error>;
+    /// Every audit record, in chain order.
+    fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error>;
+    /// Stores several entries (with their draws) and audit records; a backend may send them in a
+    /// few statements.
+    fn insert_many(
+        &mut self,
+        entries: &[(Entry, Vec<Draw>)],
+        audit: &[AuditRecord],
+    ) -> Result<(), Error> {
+        for (e, d) in entries {
+            self.insert_entry(e, d)?;
+        }
+        for a in audit {
+            self.insert_audit(a)?;
+        }
+        Ok(())
+    }
+    /// Entries with a sequence number above `seq`, in order (for caches catching up).
+    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
+        Ok(self
+            .all_entries()?
+            .into_iter()
+            .filter(|e| e.seq > seq)
+            .collect())
+    }
+    /// Draws of entries with a sequence number above `seq`.
+    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
+        Ok(self
+            .all_draws()?
+            .into_iter()
+            .filter(|(s, _)| *s > seq)
+            .collect())
+    }
+    /// Audit records with a sequence number above `seq`, in order.
+    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
+        Ok(self
+            .all_audit()?
+            .into_iter()
+            .filter(|a| a.seq > seq)
+            .collect())
+    }
+}
+
+/// A closure run inside a transaction.
+pub type TxFn<'a> = dyn FnMut(&mut dyn Tx) -> Result<(), Error> + 'a;
+
+/// A ledger backend.
+pub trait Store: Send {
+    /// Runs `f` in a write transaction holding the ledger's write lock; commits (durably) when it
+    /// returns `Ok`, rolls back otherwise.
+    fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error>;
+    /// Runs `f` on a consistent snapshot.
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error>;
+    /// The backend's name (`memory`, `sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+}
+
+/// The rows of a ledger.
+#[derive(Clone, Debug, Default)]
+pub struct Rows {
+    entries: Vec<Entry>,
+    draws: Vec<(u64, Draw)>,
+    audit: Vec<AuditRecord>,
+}
+
+impl Tx for Rows {
+    fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
+        Ok(self.audit.iter().find(|a| a.client_id == id).cloned())
+    }
+    fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
+        Ok(self.entries.iter().find(|e| e.client_id == id).cloned())
+    }
+    fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| e.body.kind() == kind && e.body.subject() == subject)
+            .cloned()
+            .collect())
+    }
+    fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
+        let mut s: i64 = 0;
+        for (_, d) in self.draws.iter().filter(|(_, d)| d.key == key) {
+            let counts = match mode {
+                SumMode::AsOf => d.date <= date,
+                SumMode::Upper => d.amount > 0 || d.date <= date,
+                SumMode::Lower => d.amount < 0 || d.date <= date,
+            };
+            if counts {
+                s = s
+                    .checked_add(d.amount)
+                    .ok_or_else(|| Error::Corrupt(format!("sum of `{key}` overflows")))?;
+            }
+        }
+        Ok(s)
+    }
+    fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
+        let mut k: Vec<String> = self
+            .draws
+            .iter()
+            .filter(|(_, d)| d.key.starts_with(prefix))
+            .map(|(_, d)| d.key.clone())
+            .collect();
+        k.sort();
+        k.dedup();
+        Ok(k)
+    }
+    fn next_entry_seq(&mut self) -> Result<u64, Error> {
+        Ok(self.entries.last().map_or(1, |e| e.seq + 1))
+    }
+    fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+        if self.entries.iter().any(|e| e.client_id == entry.client_id) {
+            return Err(Error::Storage(format!(
+                "duplicate entry id `{}`",
+                entry.client_id
+            )));
+        }
+        self.entries.push(entry.clone());
+        self.draws
+            .extend(draws.iter().map(|d| (entry.seq, d.clone())));
+        Ok(())
+    }
+    fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+        Ok(self.audit.last().map(|a| (a.seq, a.hash.clone())))
+    }
+    fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), Error> {
+        if self.audit.iter().any(|a| a.client_id == record.client_id) {
+            return Err(Error::Storage(format!(
+                "duplicate audit id `{}`",
+                record.client_id
+            )));
+        }
+        self.audit.push(record.clone());
+        Ok(())
+    }
+    fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {
+        Ok(self.entries.clone())
+    }
+    fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error> {
+        Ok(self.draws.clone())
+    }
+    fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
+        Ok(self.audit.clone())
+    }
+}
+
+/// The in-memory model: the reference the other backends are tested against. Clones share rows,
+/// so several handles (threads) can write to one ledger.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    rows: Arc<Mutex<Rows>>,
+}
+
+impl MemoryStore {
+    /// An empty ledger.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let mut guard = self
+            .rows
+            .lock()
+            .map_err(|_| Error::Storage("the in-memory ledger lock is poisoned".into()))?;
+        // Work on a copy: a failed transaction leaves nothing behind.
+        let mut staged = guard.clone();
+        f(&mut staged)?;
+        *guard = staged;
+        Ok(())
+    }
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+        let guard = self
+            .rows
+            .lock()
+            .map_err(|_| Error::Storage("the in-memory ledger lock is poisoned".into()))?;
+        let mut snapshot = guard.clone();
+        drop(guard);
+        f(&mut snapshot)
+    }
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+}

@@ -1,0 +1,767 @@
+//! The conformance suite: every scenario runs on the in-memory model, SQLite and PostgreSQL.
+
+use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
+use chipcap_ledger::entry::{Attrition, Body, Cause, Entry, Key, Party, VeuAuthorization, VeuKind};
+use chipcap_ledger::{import, Error, GrantInput, Ledger};
+
+use crate::common::*;
+use crate::on_every_backend;
+
+on_every_backend!(
+    lpp_is_drawn_to_the_last_milli_tpp,
+    reapplying_an_id_returns_the_first_result,
+    nveu_quarter_cap_and_attrition,
+    veu_claims_need_a_party_record,
+    grants_are_refused_past_the_allocation_unless_forced,
+    shipments_under_a_licence,
+    reversals_restore_balances_once,
+    as_of_answers_past_dates,
+    import_is_all_or_nothing_and_names_the_line,
+    history_filters,
+    tampering_is_detected,
+);
+
+/// An explicit .a-type chip: `tpp` whole TPP per unit.
+pub fn spec_req(
+    id: &str,
+    date: &str,
+    dest: &str,
+    consignee: &str,
+    tpp: u64,
+    qty: u64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "date": date,
+        "destination": dest,
+        "items": [{"tpp": tpp, "die_area_mm2": 800, "datacenter": true, "quantity": qty}],
+        "consignee": {"name": consignee},
+    })
+}
+
+fn entry(id: &str, date: &str, body: Body) -> Entry {
+    Entry {
+        seq: 0,
+        client_id: id.into(),
+        recorded_by: "test".into(),
+        recorded_at: "2025-06-01T12:00:00Z".into(),
+        date: d(date),
+        body,
+    }
+}
+
+fn row<'a>(
+    rows: &'a [BalanceRow],
+    allowance: &str,
+    entity: Option<&str>,
+    country: Option<&str>,
+) -> &'a BalanceRow {
+    rows.iter()
+        .find(|r| {
+            r.allowance == allowance
+                && r.entity.as_deref() == entity
+                && r.country.as_deref() == country
+        })
+        .unwrap_or_else(|| panic!("no {allowance} row for {entity:?} {country:?} in {rows:?}"))
+}
+
+fn clean(l: &mut Ledger<'_>) {
+    let v = l.verify().unwrap();
+    assert!(v.problems.is_empty(), "verify: {:?}", v.problems);
+}
+
+fn lpp_is_drawn_to_the_last_milli_tpp(b: Backend) {
+    let Some(f) = Fixture::new(b, "lpp") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let (det, rec) = apply(
+        &mut l,
+        &req("a1", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 1000),
+    );
+    assert_eq!(det["authorization"], "LPP");
+    assert!(rec);
+    assert_eq!(det["recorded"], true);
+    // 1000 + 700 H100 = 26,914,400 TPP > 26,900,000: LPP no longer covers it, nothing is recorded.
+    let (det, rec) = apply(
+        &mut l,
+        &req("a2", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 700),
+    );
+    assert_eq!(det["decision"], "license_required");
+    assert!(!rec);
+    assert_eq!(det["recorded"], false);
+    let lpp = det["allowances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["allowance"] == "lpp")
+        .unwrap()
+        .clone();
+    assert_eq!(lpp["used_before_tpp"], serde_json::json!(15832000));
+    // 1699 H100 = 26,898,568 TPP fits.
+    let (_, rec) = apply(
+        &mut l,
+        &req("a3", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 699),
+    );
+    assert!(rec);
+    let (_, rec) = apply(
+        &mut l,
+        &req("a4", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 1),
+    );
+    assert!(!rec);
+    // A new calendar year starts a new allowance.
+    let (det, rec) = apply(
+        &mut l,
+        &req("a5", "2026-01-02", "IN", "Acme", "nvidia-h100-sxm", 1),
+    );
+    assert!(rec, "{det}");
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    let r = row(&rows, "lpp", Some("Acme"), None);
+    assert_eq!(r.used, 1699 * h100());
+    assert_eq!(r.cap, Some(26_900_000_000));
+    assert_eq!(r.thresholds, vec![80, 90, 95]);
+    assert_eq!(
+        l.stored_sum(&Key::Lpp("Acme".into(), 2025), d("2025-12-31"))
+            .unwrap(),
+        1699 * h100()
+    );
+    clean(&mut l);
+}
+
+fn reapplying_an_id_returns_the_first_result(b: Backend) {
+    let Some(f) = Fixture::new(b, "idem") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let r = req("same", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 10);
+    let first = l.apply(&r.to_string(), &meta(), d("2025-06-01")).unwrap();
+    assert!(first.recorded && !first.replayed);
+    let again = l.apply(&r.to_string(), &meta(), d("2025-06-01")).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.json, first.json);
+    // Even with a different body, the first result comes back and nothing new is recorded.
+    let other = req("same", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 20);
+    let o = l
+        .apply(&other.to_string(), &meta(), d("2025-06-01"))
+        .unwrap();
+    assert_eq!(o.json, first.json);
+    assert_eq!(l.entries().unwrap().len(), 1);
+    assert_eq!(l.audit_log().unwrap().len(), 1);
+    // The same id for another kind of operation is a conflict.
+    let e = l.record(&entry(
+        "same",
+        "2025-06-01",
+        Body::Adjustment(chipcap_ledger::entry::Adjustment {
+            key: "lpp|Acme|2025".into(),
+            amount_milli: 1,
+            reason: "x".into(),
+        }),
+    ));
+    assert!(matches!(e, Err(Error::Conflict(_))), "{e:?}");
+    clean(&mut l);
+}
+
+fn dc_party(l: &mut Ledger<'_>, id: &str) {
+    l.record(&entry(
+        id,
+        "2025-01-15",
+        Body::Party(Party {
+            name: "DC Corp".into(),
+            headquarters: "AE".into(),
+            veu: vec![VeuAuthorization {
+                kind: VeuKind::Nveu,
+                countries: vec!["AE".into()],
+                from: d("2025-01-15"),
+                to: None,
+            }],
+        }),
+    ))
+    .unwrap();
+}
+
+fn nveu_quarter_cap_and_attrition(b: Backend) {
+    let Some(f) = Fixture::new(b, "nveu") else {
+        return;
+    };
+    let mut l = f.ledger();
+    // Use up DC Corp's LPP for 2025 first (269 x 100,000 = 26,900,000 TPP), so that what NVEU refuses
+    // is refused outright.
+    assert!(
+        apply(
+            &mut l,
+            &spec_req("lpp", "2025-01-02", "AE", "DC Corp", 100_000, 269)
+        )
+        .1
+    );
+    dc_party(&mut l, "p1");
+    // 2025Q2 cap 949,500,000 TPP = 9,495 units of 100,000 TPP.
+    let (det, rec) = apply(
+        &mut l,
+        &spec_req("n1", "2025-06-01", "AE", "DC Corp", 100_000, 9_000),
+    );
+    assert_eq!(det["authorization"], "NVEU", "{det}");
+    assert!(rec);
+    let (det, rec) = apply(
+        &mut l,
+        &spec_req("n2", "2025-06-01", "AE", "DC Corp", 100_000, 496),
+    );
+    assert!(!rec, "{det}");
+    let (_, rec) = apply(
+        &mut l,
+        &spec_req("n3", "2025-06-01", "AE", "DC Corp", 100_000, 495),
+    );
+    assert!(rec);
+    let rows = l.balances(d("2025-06-30")).unwrap();
+    let r = row(&rows, "nveu_allocation", Some("DC Corp"), Some("AE"));
+    assert_eq!(
+        (r.used, r.cap, r.remaining),
+        (949_500_000_000, Some(949_500_000_000), Some(0))
+    );
+    assert_eq!(r.thresholds, vec![80, 90, 95, 100]);
+    // Attrition takes chips out of the installed base: room for exactly 10 more units.
+    l.record(&entry(
+        "att1",
+        "2025-06-02",
+        Body::Attrition(Attrition {
+            consignee: "DC Corp".into(),
+            country: "AE".into(),
+            veu: VeuKind::Nveu,
+            tpp_milli: 1_000_000_000,
+            cause: Cause::Failure,
+        }),
+    ))
+    .unwrap();
+    let (_, rec) = apply(
+        &mut l,
+        &spec_req("n4", "2025-06-03", "AE", "DC Corp", 100_000, 11),
+    );
+    assert!(!rec);
+    let (_, rec) = apply(
+        &mut l,
+        &spec_req("n5", "2025-06-03", "AE", "DC Corp", 100_000, 10),
+    );
+    assert!(rec);
+    // Attrition cannot take out more than is installed.
+    let e = l.record(&entry(
+        "att2",
+        "2025-06-04",
+        Body::Attrition(Attrition {
+            consignee: "DC Corp".into(),
+            country: "AE".into(),
+            veu: VeuKind::Nveu,
+            tpp_milli: 949_500_000_001,
+            cause: Cause::Loss,
+        }),
+    ));
+    assert!(matches!(e, Err(Error::NegativeBalance { .. })), "{e:?}");
+    // Reversing the attrition would put the base over the cap: refused.
+    let e = l.record(&entry(
+        "rev-att1",
+        "2025-06-05",
+        Body::Reversal {
+            of: "att1".into(),
+            reason: "found".into(),
+        },
+    ));
+    assert!(matches!(e, Err(Error::CapExceeded { .. })), "{e:?}");
+    clean(&mut l);
+}
+
+fn veu_claims_need_a_party_record(b: Backend) {
+    let Some(f) = Fixture::new(b, "veu") else {
+        return;
+    };
+    let mut l = f.ledger();
+    // 300 units = 30,000,000 TPP: more than LPP covers.
+    let mut r = spec_req("v1", "2025-06-01", "AE", "DC Corp", 100_000, 300);
+    r["consignee"]["authorization"] = "nveu".into();
+    let (det, rec) = apply(&mut l, &r);
+    assert_ne!(det["authorization"], "NVEU");
+    assert!(
+        det["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "veu_not_recorded"),
+        "{det}"
+    );
+    assert!(!rec, "{det}");
+    dc_party(&mut l, "p1");
+    r["id"] = "v2".into();
+    let (det, rec) = apply(&mut l, &r);
+    assert_eq!(det["authorization"], "NVEU");
+    assert!(rec);
+    // A request whose headquarters contradicts the party record is refused as bad input.
+    let mut r = spec_req("v3", "2025-06-01", "AE", "DC Corp", 100_000, 300);
+    r["consignee"]["headquarters"] = "US".into();
+    let e = l.apply(&r.to_string(), &meta(), d("2025-06-01"));
+    assert!(
+        matches!(&e, Err(Error::Request(m)) if m.contains("headquarters")),
+        "{e:?}"
+    );
+    // Before the authorisation's date it is not held.
+    let (det, _) = apply(
+        &mut l,
+        &spec_req("v4", "2025-01-14", "AE", "DC Corp", 100_000, 300),
+    );
+    assert_ne!(det["authorization"], "NVEU");
+    clean(&mut l);
+}
+
+fn grant(
+    id: &str,
+    number: &str,
+    consignee: &str,
+    dest: &str,
+    tpp: u64,
+    qty: u64,
+    force: Option<&str>,
+) -> GrantInput {
+    GrantInput {
+        client_id: id.into(),
+        number: number.into(),
+        consignee: consignee.into(),
+        destination: dest.into(),
+        items: serde_json::json!([{"tpp": tpp, "die_area_mm2": 800, "datacenter": true, "quantity": qty}]),
+        date: d("2025-03-01"),
+        valid_to: d("2026-03-01"),
+        force: force.map(String::from),
+    }
+}
+
+fn grants_are_refused_past_the_allocation_unless_forced(b: Backend) {
+    let Some(f) = Fixture::new(b, "grant") else {
+        return;
+    };
+    let mut l = f.ledger();
+    // 790,000,000 TPP = 7,900 units of 100,000 TPP.
+    let o = l
+        .grant(
+            &grant("g1", "L-1", "Acme", "IN", 100_000, 7_000, None),
+            &meta(),
+        )
+        .unwrap();
+    assert!(o.recorded);
+    let e = l.grant(
+        &grant("g2", "L-2", "Acme", "IN", 100_000, 901, None),
+        &meta(),
+    );
+    assert!(matches!(e, Err(Error::CapExceeded { .. })), "{e:?}");
+    l.grant(
+        &grant("g3", "L-3", "Acme", "IN", 100_000, 900, None),
+        &meta(),
+    )
+    .unwrap();
+    let e = l.grant(
+        &grant("g4", "L-4", "Acme", "IN", 100_000, 1, Some("  ")),
+        &meta(),
+    );
+    assert!(matches!(e, Err(Error::Input(_))), "{e:?}");
+    let o = l
+        .grant(
+            &grant(
+                "g5",
+                "L-5",
+                "Acme",
+                "IN",
+                100_000,
+                100,
+                Some("approved by the licensing office"),
+            ),
+            &meta(),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.json).unwrap();
+    assert_eq!(v["over_allocation"], true);
+    let log = l.audit_log().unwrap();
+    assert!(log
+        .last()
+        .unwrap()
+        .request
+        .contains("approved by the licensing office"));
+    // A licence number is granted once.
+    let e = l.grant(&grant("g6", "L-1", "Acme", "IN", 100_000, 1, None), &meta());
+    assert!(matches!(e, Err(Error::Conflict(_))), "{e:?}");
+    // Tier 1 destinations have no allocation to draw.
+    l.grant(
+        &grant("g7", "L-7", "Acme", "FR", 100_000, 100_000, None),
+        &meta(),
+    )
+    .unwrap();
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    let r = row(&rows, "country_allocation", None, Some("IN"));
+    assert_eq!(r.used, 800_000_000_000);
+    assert_eq!(r.percent_bp, Some(10_126));
+    assert!(!rows.iter().any(|r| r.country.as_deref() == Some("FR")));
+    // The apply path sees the allocation used.
+    let (det, _) = apply(
+        &mut l,
+        &spec_req("s1", "2025-06-01", "IN", "Other", 100_000, 1_000),
+    );
+    assert_eq!(det["review_policy"], "policy_of_denial", "{det}");
+    clean(&mut l);
+}
+
+fn shipments_under_a_licence(b: Backend) {
+    let Some(f) = Fixture::new(b, "lic") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let mut g = grant("g1", "L-1", "Acme", "IN", 0, 0, None);
+    g.items = serde_json::json!([{"chip": "nvidia-h100-sxm", "quantity": 3000}]);
+    l.grant(&g, &meta()).unwrap();
+    let mut r = req("s1", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 2000);
+    let (det, rec) = apply(&mut l, &r);
+    assert!(!rec, "no licence named: {det}");
+    r["id"] = "s2".into();
+    r["licence"] = "L-1".into();
+    let (det, rec) = apply(&mut l, &r);
+    assert!(rec, "{det}");
+    assert_eq!(det["licence"], "L-1");
+    // 1700 H100: more than LPP covers, and more than the licence has left.
+    let mut r = req("s3", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 1700);
+    r["licence"] = "L-1".into();
+    let (det, rec) = apply(&mut l, &r);
+    assert!(!rec);
+    assert!(det["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["code"] == "licence_not_covering"));
+    let mut r = req("s4", "2025-06-01", "IN", "Other", "nvidia-h100-sxm", 2000);
+    r["licence"] = "L-1".into();
+    assert!(!apply(&mut l, &r).1, "another consignee");
+    let mut r = req("s5", "2026-03-02", "IN", "Acme", "nvidia-h100-sxm", 2000);
+    r["licence"] = "L-1".into();
+    assert!(!apply(&mut l, &r).1, "after the licence expired");
+    let mut r = req("s6", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 2000);
+    r["licence"] = "L-9".into();
+    assert!(!apply(&mut l, &r).1, "unknown licence");
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    assert_eq!(row(&rows, "licence", Some("L-1"), None).used, 2000 * h100());
+    assert_eq!(
+        row(&rows, "country_allocation", None, Some("IN")).used,
+        3000 * h100()
+    );
+    clean(&mut l);
+}
+
+fn reversals_restore_balances_once(b: Backend) {
+    let Some(f) = Fixture::new(b, "rev") else {
+        return;
+    };
+    let mut l = f.ledger();
+    assert!(
+        apply(
+            &mut l,
+            &req("a1", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 1600)
+        )
+        .1
+    );
+    assert!(
+        !apply(
+            &mut l,
+            &req("a2", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 200)
+        )
+        .1
+    );
+    l.record(&entry(
+        "r1",
+        "2025-06-02",
+        Body::Reversal {
+            of: "a1".into(),
+            reason: "cancelled".into(),
+        },
+    ))
+    .unwrap();
+    assert!(
+        apply(
+            &mut l,
+            &req("a3", "2025-06-03", "IN", "Acme", "nvidia-h100-sxm", 200)
+        )
+        .1
+    );
+    let e = l.record(&entry(
+        "r2",
+        "2025-06-02",
+        Body::Reversal {
+            of: "a1".into(),
+            reason: "again".into(),
+        },
+    ));
+    assert!(matches!(e, Err(Error::Conflict(_))), "{e:?}");
+    let e = l.record(&entry(
+        "r3",
+        "2025-06-02",
+        Body::Reversal {
+            of: "r1".into(),
+            reason: "undo".into(),
+        },
+    ));
+    assert!(matches!(e, Err(Error::Input(_))), "{e:?}");
+    let e = l.record(&entry(
+        "r4",
+        "2025-06-02",
+        Body::Reversal {
+            of: "nope".into(),
+            reason: String::new(),
+        },
+    ));
+    assert!(matches!(e, Err(Error::NotFound(_))), "{e:?}");
+    let e = l.record(&entry(
+        "r5",
+        "2025-05-01",
+        Body::Reversal {
+            of: "a3".into(),
+            reason: String::new(),
+        },
+    ));
+    assert!(
+        matches!(e, Err(Error::Input(_))),
+        "dated before the entry: {e:?}"
+    );
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    assert_eq!(row(&rows, "lpp", Some("Acme"), None).used, 200 * h100());
+    clean(&mut l);
+}
+
+fn as_of_answers_past_dates(b: Backend) {
+    let Some(f) = Fixture::new(b, "asof") else {
+        return;
+    };
+    let mut l = f.ledger();
+    assert!(
+        apply(
+            &mut l,
+            &req("a1", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    assert!(
+        apply(
+            &mut l,
+            &req("a2", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 200)
+        )
+        .1
+    );
+    l.record(&entry(
+        "r1",
+        "2025-07-01",
+        Body::Reversal {
+            of: "a2".into(),
+            reason: String::new(),
+        },
+    ))
+    .unwrap();
+    let used = |l: &mut Ledger<'_>, date: &str| {
+        l.balances(d(date))
+            .unwrap()
+            .iter()
+            .find(|r| r.allowance == "lpp")
+            .map_or(0, |r| r.used)
+    };
+    assert_eq!(used(&mut l, "2025-02-28"), 0);
+    assert_eq!(used(&mut l, "2025-03-01"), 100 * h100());
+    assert_eq!(used(&mut l, "2025-06-15"), 300 * h100());
+    assert_eq!(used(&mut l, "2025-07-01"), 100 * h100());
+    assert_eq!(
+        l.stored_sum(&Key::Lpp("Acme".into(), 2025), d("2025-06-15"))
+            .unwrap(),
+        300 * h100()
+    );
+    // A back-dated shipment is checked against everything drawn later in the same allowance.
+    assert!(
+        apply(
+            &mut l,
+            &req("a3", "2025-08-01", "IN", "Acme", "nvidia-h100-sxm", 1500)
+        )
+        .1
+    );
+    assert!(
+        !apply(
+            &mut l,
+            &req("a4", "2025-02-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    clean(&mut l);
+}
+
+fn import_is_all_or_nothing_and_names_the_line(b: Backend) {
+    let Some(f) = Fixture::new(b, "import") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let bad = "kind,id,date,consignee,destination,chip,quantity,licence,valid_to\n\
+               licence,g1,2025-03-01,Acme,IN,nvidia-h100-sxm,3000,L-1,2026-03-01\n\
+               shipment,s1,2025-06-01,Acme,IN,nvidia-h100-sxm,2000,L-1,\n\
+               shipment,s2,2025-06-01,Beta,IN,nvidia-h100-sxm,2000,,\n";
+    let rows = import::parse_csv(bad).unwrap();
+    let mut seen = 0;
+    let e = l.import(&rows, &meta(), d("2025-06-01"), &mut |n| seen = n);
+    match e {
+        Err(Error::Import { line, message }) => {
+            assert_eq!(line, 4);
+            assert!(message.contains("s2"), "{message}");
+        }
+        other => panic!("expected an import error, got {other:?}"),
+    }
+    assert_eq!(seen, 2);
+    assert!(l.entries().unwrap().is_empty());
+    assert!(l.audit_log().unwrap().is_empty());
+    let good = bad.replace("Beta,IN,nvidia-h100-sxm,2000", "Beta,IN,nvidia-h100-sxm,20");
+    let s = l
+        .import(
+            &import::parse_csv(&good).unwrap(),
+            &meta(),
+            d("2025-06-01"),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!((s.rows, s.recorded, s.replayed), (3, 3, 0));
+    let s = l
+        .import(
+            &import::parse_csv(&good).unwrap(),
+            &meta(),
+            d("2025-06-01"),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!((s.recorded, s.replayed), (0, 3));
+    assert_eq!(l.entries().unwrap().len(), 3);
+    clean(&mut l);
+}
+
+fn history_filters(b: Backend) {
+    let Some(f) = Fixture::new(b, "hist") else {
+        return;
+    };
+    let mut l = f.ledger();
+    dc_party(&mut l, "p1");
+    assert!(
+        apply(
+            &mut l,
+            &req("a1", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    assert!(
+        apply(
+            &mut l,
+            &spec_req("n1", "2025-06-01", "AE", "DC Corp", 100_000, 10)
+        )
+        .1
+    );
+    l.grant(
+        &grant("g1", "L-1", "Beta", "BR", 100_000, 10, None),
+        &meta(),
+    )
+    .unwrap();
+    let ids = |l: &mut Ledger<'_>, f: HistoryFilter| -> Vec<String> {
+        l.history(&f)
+            .unwrap()
+            .into_iter()
+            .map(|(e, _)| e.client_id)
+            .collect()
+    };
+    assert_eq!(
+        ids(
+            &mut l,
+            HistoryFilter {
+                party: Some("Acme".into()),
+                ..Default::default()
+            }
+        ),
+        vec!["a1"]
+    );
+    assert_eq!(
+        ids(
+            &mut l,
+            HistoryFilter {
+                country: Some("ae".into()),
+                ..Default::default()
+            }
+        ),
+        vec!["p1", "n1"]
+    );
+    assert_eq!(
+        ids(
+            &mut l,
+            HistoryFilter {
+                allowance: Some("country_allocation".into()),
+                ..Default::default()
+            }
+        ),
+        vec!["g1"]
+    );
+    assert_eq!(
+        ids(
+            &mut l,
+            HistoryFilter {
+                from: Some(d("2025-03-01")),
+                to: Some(d("2025-05-31")),
+                ..Default::default()
+            }
+        ),
+        vec!["a1", "g1"]
+    );
+}
+
+fn tampering_is_detected(b: Backend) {
+    let Some(f) = Fixture::new(b, "tamper") else {
+        return;
+    };
+    let mut l = f.ledger();
+    assert!(
+        apply(
+            &mut l,
+            &req("a1", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    assert!(
+        apply(
+            &mut l,
+            &req("a2", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    clean(&mut l);
+    let edits = [
+        "UPDATE draws SET amount = amount - 1 WHERE entry_seq = 1",
+        "UPDATE audit SET result = replace(result, '\"recorded\":true', '\"recorded\":false') WHERE seq = 2",
+    ];
+    match b {
+        Backend::Memory => return, // the model has no rows to edit behind its back
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(f.db_path()).unwrap();
+            for e in edits {
+                c.execute_batch(e).unwrap();
+            }
+        }
+        Backend::Postgres => {
+            let mut c =
+                postgres::Client::connect(f.url.as_ref().unwrap(), postgres::NoTls).unwrap();
+            c.batch_execute(&format!("SET search_path TO {}", f.schema))
+                .unwrap();
+            for e in edits {
+                c.batch_execute(e).unwrap();
+            }
+        }
+    }
+    let v = l.verify().unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("entry 1: stored draws")),
+        "{:?}",
+        v.problems
+    );
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("audit record 2") && p.contains("altered")),
+        "{:?}",
+        v.problems
+    );
+}

@@ -1,0 +1,1064 @@
+//! The handlers of `/v1`, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chipcap_core::date::Date;
+use chipcap_core::determine::DetermineError;
+use chipcap_core::units::{parse_milli, Tpp};
+use chipcap_core::wire;
+use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
+use chipcap_ledger::entry::{Assurance, Body, Entry, Party};
+use chipcap_ledger::ledger::milli_json;
+use chipcap_ledger::{GrantInput, Meta, Outcome};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{Role, TokenRecord};
+use crate::catalog;
+use crate::error::Problem;
+use crate::{now_rfc3339, today, AppState};
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+fn json_text(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut r = (status, body.into()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, JSON);
+    r
+}
+
+fn json_value(status: StatusCode, v: &Value) -> Response {
+    json_text(status, v.to_string())
+}
+
+/// Who is calling: the token's record, or anonymous.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<TokenRecord>);
+
+impl Caller {
+    /// 401 without a token, 403 when the token's role is below `role`.
+    pub fn require(&self, role: Role) -> Result<&TokenRecord, Problem> {
+        match &self.0 {
+            None => Err(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                format!(
+                    "this needs a bearer token with role `{}` or above (`Authorization: Bearer ...`)",
+                    role.as_str()
+                ),
+            )),
+            Some(r) if r.role < role => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "this needs role `{}` or above; the token `{}` has role `{}`",
+                    role.as_str(),
+                    r.id,
+                    r.role.as_str()
+                ),
+            )),
+            Some(r) => Ok(r),
+        }
+    }
+
+    fn meta(&self) -> Meta {
+        Meta {
+            recorded_by: self
+                .0
+                .as_ref()
+                .map(|r| format!("{} (token {})", r.name, r.id))
+                .unwrap_or_else(|| "anonymous".into()),
+            recorded_at: now_rfc3339(),
+        }
+    }
+}
+
+/// Reads the caller from `Authorization: Bearer TOKEN`; an unknown token is 401.
+pub fn caller_of(st: &AppState, headers: &HeaderMap) -> Result<Caller, Problem> {
+    let Some(v) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller(None));
+    };
+    let unauthorized = |m: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+    let text = v
+        .to_str()
+        .map_err(|_| unauthorized("the `Authorization` header is not text"))?;
+    let token = text
+        .strip_prefix("Bearer ")
+        .or_else(|| text.strip_prefix("bearer "))
+        .ok_or_else(|| unauthorized("the `Authorization` header must be `Bearer TOKEN`"))?
+        .trim();
+    st.tokens
+        .authenticate(token)
+        .map(|r| Caller(Some(r)))
+        .ok_or_else(|| unauthorized("the bearer token is not known (revoked or mistyped)"))
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, st: &Arc<AppState>) -> Result<Caller, Problem> {
+        caller_of(st, &parts.headers)
+    }
+}
+
+fn utf8(body: &Bytes) -> Result<&str, Problem> {
+    std::str::from_utf8(body).map_err(|_| Problem::bad("", "the body must be JSON text (UTF-8)"))
+}
+
+fn determine_problem(e: DetermineError) -> Problem {
+    match e {
+        DetermineError::Classify { index, source } => {
+            Problem::invalid(format!("items[{index}]"), source.to_string())
+        }
+        DetermineError::Overflow => Problem::invalid("items", e.to_string()),
+        DetermineError::NoItems => Problem::invalid("items", e.to_string()),
+    }
+}
+
+fn date_param(v: &Option<String>, field: &str) -> Result<Date, Problem> {
+    match v {
+        None => Ok(today()),
+        Some(s) => s
+            .parse::<Date>()
+            .map_err(|e| Problem::bad(field, format!("{e}, got `{s}` (expected YYYY-MM-DD)"))),
+    }
+}
+
+fn opt_date_param(v: &Option<String>, field: &str) -> Result<Option<Date>, Problem> {
+    match v {
+        None => Ok(None),
+        Some(_) => date_param(v, field).map(Some),
+    }
+}
+
+fn count_param(
+    v: &Option<String>,
+    field: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, Problem> {
+    match v {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| {
+                Problem::bad(
+                    field,
+                    format!("must be a whole number from 0 to {max}, got `{s}`"),
+                )
+            }),
+    }
+}
+
+/// Decides one proposed export (stateless): the request document of `chipcap check`, the
+/// determination it prints.
+#[utoipa::path(
+    post, path = "/v1/determinations", tag = "determinations",
+    request_body(content = crate::openapi::RequestDoc, description = "A request document (shared contract)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The determination", body = crate::openapi::DeterminationDoc, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
+    let text = utf8(&body)?;
+    let parsed = wire::parse_request(text, st.rules, today())
+        .map_err(|e| Problem::invalid(e.field, e.message))?;
+    let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
+    st.metrics.decision(det.decision);
+    let out = Bytes::from(wire::to_json(&det));
+    st.remember("check", body, out.clone());
+    Ok(json_text(StatusCode::OK, out))
+}
+
+/// The most recent determinations made by this server (stateless checks and ledger applies),
+/// newest first; kept in memory (at most 50).
+#[utoipa::path(
+    get, path = "/v1/determinations/recent", tag = "determinations",
+    responses((status = 200, description = "Recent determinations", body = Vec<crate::openapi::RecentDoc>))
+)]
+pub async fn recent(State(st): State<Arc<AppState>>) -> Response {
+    let list: Vec<Value> = st
+        .recent()
+        .into_iter()
+        .map(|r| {
+            let req: Value = serde_json::from_slice(&r.request).unwrap_or(Value::Null);
+            let res: Value = serde_json::from_slice(&r.result).unwrap_or(Value::Null);
+            json!({"at": r.at, "source": r.source, "request": req, "determination": res})
+        })
+        .collect();
+    json_value(StatusCode::OK, &Value::Array(list))
+}
+
+/// Query of `/v1/rules`, `/v1/chips`, `/v1/tiers`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DateQuery {
+    /// The date (YYYY-MM-DD; default today, UTC).
+    pub date: Option<String>,
+}
+
+/// The rule parameters, NVEU schedule and country groups in force on a date, with citations.
+#[utoipa::path(
+    get, path = "/v1/rules", tag = "rules", params(DateQuery),
+    responses(
+        (status = 200, description = "Rules in force", body = Object),
+        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn rules(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Problem> {
+    let d = date_param(&q.date, "date")?;
+    Ok(json_value(
+        StatusCode::OK,
+        &catalog::rules_json(st.rules, d),
+    ))
+}
+
+/// The chip catalog with TPP, performance density, ECCN and H100-equivalents.
+#[utoipa::path(
+    get, path = "/v1/chips", tag = "rules", params(DateQuery),
+    responses(
+        (status = 200, description = "The chip catalog", body = Vec<Object>),
+        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn chips(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Problem> {
+    let d = date_param(&q.date, "date")?;
+    Ok(json_value(
+        StatusCode::OK,
+        &catalog::chips_json(st.rules, d),
+    ))
+}
+
+/// The tier (1, 2, 3) of every known country on a date, keyed by ISO 3166-1 alpha-2 code.
+#[utoipa::path(
+    get, path = "/v1/tiers", tag = "rules", params(DateQuery),
+    responses(
+        (status = 200, description = "Tier by country", body = Object),
+        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn tiers(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<DateQuery>,
+) -> Result<Response, Problem> {
+    let d = date_param(&q.date, "date")?;
+    Ok(json_value(
+        StatusCode::OK,
+        &catalog::tiers_json(st.rules, d),
+    ))
+}
+
+/// Body of `POST /v1/classifications`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyBody {
+    chip: Option<String>,
+    tpp: Option<Box<serde_json::value::RawValue>>,
+    die_area_mm2: Option<Box<serde_json::value::RawValue>>,
+    datacenter: Option<bool>,
+}
+
+fn number_field(raw: &serde_json::value::RawValue, field: &str) -> Result<u64, Problem> {
+    let t = raw.get().trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(t);
+    parse_milli(t).map_err(|e| Problem::invalid(field, format!("{e}, got `{t}`")))
+}
+
+/// Classifies a catalog chip, or a chip given by its figures, under ECCN 3A090.
+#[utoipa::path(
+    post, path = "/v1/classifications", tag = "rules",
+    request_body(content = crate::openapi::ClassifyDoc, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The classification", body = crate::openapi::ClassificationDoc, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid figures", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn classify(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
+    let text = utf8(&body)?;
+    let b: ClassifyBody = serde_json::from_str(text).map_err(|e| {
+        Problem::invalid("", format!("the body is not a classification request: {e}"))
+    })?;
+    let v = match (&b.chip, &b.tpp) {
+        (Some(id), None) => {
+            if b.die_area_mm2.is_some() || b.datacenter.is_some() {
+                return Err(Problem::invalid(
+                    "chip",
+                    "give either `chip` or the figures (`tpp`, `die_area_mm2`, `datacenter`), not both",
+                ));
+            }
+            let c = st.rules.catalog.get(id).ok_or_else(|| {
+                Problem::invalid(
+                    "chip",
+                    format!("chip `{id}` is not in the catalog (see /v1/chips)"),
+                )
+            })?;
+            let t = c.tpp().ok_or_else(|| {
+                Problem::invalid("chip", format!("chip `{id}` has no throughput figures"))
+            })?;
+            catalog::classify_json(st.rules, &c.id, t, c.die_area_milli_mm2, c.datacenter)
+                .map_err(|e| Problem::invalid("chip", e.to_string()))?
+        }
+        (None, Some(t)) => {
+            let tpp = number_field(t, "tpp")?;
+            let area = match &b.die_area_mm2 {
+                Some(a) => Some(number_field(a, "die_area_mm2")?),
+                None => None,
+            };
+            let dc = b
+                .datacenter
+                .ok_or_else(|| Problem::invalid("datacenter", "is required with `tpp`"))?;
+            catalog::classify_json(st.rules, "(specification)", Tpp::from_milli(tpp), area, dc)
+                .map_err(|e| Problem::invalid("die_area_mm2", e.to_string()))?
+        }
+        (Some(_), Some(_)) => {
+            return Err(Problem::invalid(
+                "chip",
+                "give either `chip` or the figures (`tpp`, `die_area_mm2`, `datacenter`), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(Problem::invalid(
+                "chip",
+                "give a catalog `chip` id or `tpp` with `die_area_mm2` and `datacenter`",
+            ))
+        }
+    };
+    Ok(json_value(StatusCode::OK, &v))
+}
+
+fn outcome(o: Outcome) -> Response {
+    let status = if o.recorded && !o.replayed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    json_text(status, o.json)
+}
+
+/// Decides a request against the ledger and records it when it is authorised (or covered by the
+/// licence it names), in one transaction. The body is the document of `chipcap ledger apply`: a
+/// request with a client `id` (idempotency key) and optionally `licence`. 201 when recorded now,
+/// 200 when not recorded or replayed. Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/apply", tag = "ledger",
+    request_body(content = crate::openapi::RequestDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Decided (not recorded, or replayed)", body = Object),
+        (status = 201, description = "Decided and recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Cap exceeded or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_apply(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let text = utf8(&body)?.to_string();
+    let meta = caller.meta();
+    let o = st
+        .with_ledger(move |l| l.apply(&text, &meta, today()))
+        .await?;
+    // The outcome document is written by the ledger with `"decision":"..."` (compact JSON): read
+    // the decision for the metric without parsing the whole document. A replay is not counted.
+    if !o.replayed {
+        use chipcap_core::determination::Decision as D;
+        for (text, d) in [
+            ("\"decision\":\"authorized\"", D::Authorized),
+            ("\"decision\":\"license_required\"", D::LicenseRequired),
+            ("\"decision\":\"not_controlled\"", D::NotControlled),
+        ] {
+            if o.json.contains(text) {
+                st.metrics.decision(d);
+                break;
+            }
+        }
+    }
+    if !o.replayed {
+        st.remember("apply", body, Bytes::from(o.json.clone()));
+    }
+    Ok(outcome(o))
+}
+
+/// Body of `POST /v1/ledger/grants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantBody {
+    id: String,
+    licence: String,
+    consignee: String,
+    destination: String,
+    items: Value,
+    date: Option<String>,
+    valid_to: String,
+    force: Option<String>,
+}
+
+fn body_of<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Problem> {
+    let text = utf8(body)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v: T = serde_path_to_error::deserialize(&mut de).map_err(path_problem)?;
+    de.end()
+        .map_err(|e| Problem::invalid("", format!("the body is not one JSON document: {e}")))?;
+    Ok(v)
+}
+
+/// A deserialisation error as a problem naming the field (`veu[0].kind`); a missing or unknown
+/// field is named in serde's message rather than in the path.
+fn path_problem<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Problem {
+    let path = e.path().to_string();
+    let m = e.inner().to_string();
+    let named = m
+        .split('`')
+        .nth(1)
+        .filter(|_| m.starts_with("missing field") || m.starts_with("unknown field"));
+    let field = match (path.as_str(), named) {
+        (".", Some(f)) => f.to_string(),
+        (".", None) => String::new(),
+        (p, Some(f)) => format!("{p}.{f}"),
+        (p, None) => p.to_string(),
+    };
+    Problem::invalid(field, m)
+}
+
+/// Grants a licence (counts against the destination's allocation when granted); refused past the
+/// allocation unless `force` gives a reason, which needs role admin. Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/grants", tag = "ledger",
+    request_body(content = crate::openapi::GrantDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Granted", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Allocation exceeded or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid grant", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_grant(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let g: GrantBody = body_of(&body)?;
+    if g.force.is_some() {
+        caller.require(Role::Admin)?;
+    }
+    let date = date_param(&g.date, "date").map_err(|p| Problem::invalid("date", p.detail))?;
+    let valid_to = g
+        .valid_to
+        .parse::<Date>()
+        .map_err(|e| Problem::invalid("valid_to", format!("{e}, got `{}`", g.valid_to)))?;
+    let input = GrantInput {
+        client_id: g.id,
+        number: g.licence,
+        consignee: g.consignee,
+        destination: g.destination,
+        items: g.items,
+        date,
+        valid_to,
+        force: g.force,
+    };
+    let meta = caller.meta();
+    let o = st.with_ledger(move |l| l.grant(&input, &meta)).await?;
+    Ok(outcome(o))
+}
+
+/// `{"id", "date", ...fields of the entry kind}`.
+fn entry_of<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    caller: &Caller,
+    wrap: impl FnOnce(T) -> Body,
+) -> Result<Entry, Problem> {
+    let mut v: Value = body_of(body)?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| Problem::invalid("", "the body must be a JSON object"))?;
+    let id = match obj.remove("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(Problem::invalid(
+                "id",
+                format!("must be a non-empty string or a number, got `{other}`"),
+            ))
+        }
+        None => {
+            return Err(Problem::invalid(
+                "id",
+                "is missing: every write needs a client id",
+            ))
+        }
+    };
+    let date = match obj.remove("date") {
+        None | Some(Value::Null) => today(),
+        Some(Value::String(s)) => s
+            .parse::<Date>()
+            .map_err(|e| Problem::invalid("date", format!("{e}, got `{s}`")))?,
+        Some(other) => {
+            return Err(Problem::invalid(
+                "date",
+                format!("must be YYYY-MM-DD, got `{other}`"),
+            ))
+        }
+    };
+    let inner: T = serde_path_to_error::deserialize(v).map_err(path_problem)?;
+    let meta = caller.meta();
+    Ok(Entry {
+        seq: 0,
+        client_id: id,
+        recorded_by: meta.recorded_by,
+        recorded_at: meta.recorded_at,
+        date,
+        body: wrap(inner),
+    })
+}
+
+async fn record(st: &AppState, e: Entry) -> Result<Response, Problem> {
+    let o = st.with_ledger(move |l| l.record(&e)).await?;
+    Ok(outcome(o))
+}
+
+/// Body of a reversal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReversalBody {
+    of: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Reverses an entry (corrections are reversing entries). Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/reversals", tag = "ledger",
+    request_body(content = crate::openapi::ReversalDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Already reversed or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_reverse(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let e = entry_of(&body, &caller, |r: ReversalBody| Body::Reversal {
+        of: r.of,
+        reason: r.reason,
+    })?;
+    record(&st, e).await
+}
+
+/// Records attrition of VEU-installed chips (748.15(a)(2)(iii)(B)). Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/attritions", tag = "ledger",
+    request_body(content = crate::openapi::AttritionDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Negative balance or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_attrition(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let e = entry_of(&body, &caller, Body::Attrition)?;
+    record(&st, e).await
+}
+
+/// Records an audited manual adjustment of one allowance. Role: admin.
+#[utoipa::path(
+    post, path = "/v1/ledger/adjustments", tag = "ledger",
+    request_body(content = crate::openapi::AdjustmentDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Cap exceeded, negative balance or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_adjust(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Admin)?;
+    let e = entry_of(&body, &caller, Body::Adjustment)?;
+    record(&st, e).await
+}
+
+/// Records a party (consignee) with its headquarters and VEU authorisations. Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/parties", tag = "ledger",
+    request_body(content = crate::openapi::PartyDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_party(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let e = entry_of(&body, &caller, |p: Party| Body::Party(p))?;
+    record(&st, e).await
+}
+
+/// Records government-to-government assurances of a country (742.6(b)(10)(iii)(C)). Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/assurances", tag = "ledger",
+    request_body(content = crate::openapi::AssuranceDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_assurance(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let e = entry_of(&body, &caller, |a: Assurance| Body::Assurance(a))?;
+    record(&st, e).await
+}
+
+fn entry_json(e: &Entry) -> Value {
+    serde_json::to_value(e).unwrap_or(Value::Null)
+}
+
+async fn entries_of_kind(st: &AppState, kind: &'static str) -> Result<Response, Problem> {
+    let entries = st.with_ledger(|l| l.entries()).await?;
+    let list: Vec<Value> = entries
+        .iter()
+        .filter(|e| e.body.kind() == kind)
+        .map(entry_json)
+        .collect();
+    Ok(json_value(StatusCode::OK, &Value::Array(list)))
+}
+
+/// Every party record (with VEU authorisations), in ledger order; a later record for a name
+/// supersedes an earlier one from its date.
+#[utoipa::path(
+    get, path = "/v1/ledger/parties", tag = "ledger",
+    responses(
+        (status = 200, description = "Party entries", body = Vec<Object>),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ledger_parties(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
+    entries_of_kind(&st, "party").await
+}
+
+/// Every assurance record, in ledger order.
+#[utoipa::path(
+    get, path = "/v1/ledger/assurances", tag = "ledger",
+    responses(
+        (status = 200, description = "Assurance entries", body = Vec<Object>),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ledger_assurances(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
+    entries_of_kind(&st, "assurance").await
+}
+
+/// A balance row as JSON (exact numbers, TPP).
+pub fn balance_json(r: &BalanceRow) -> Value {
+    let n = milli_json;
+    json!({
+        "allowance": r.allowance,
+        "entity": r.entity,
+        "country": r.country,
+        "period": r.period,
+        "limit_kind": r.cap.map(|_| if r.minimum { "minimum" } else { "maximum" }),
+        "cap_tpp": r.cap.map(n),
+        "used_tpp": n(r.used),
+        "remaining_tpp": r.remaining.map(n),
+        "percent": r.percent_bp.map(|b| n(b * 10)),
+        "h100_equivalents": n(r.h100e_milli),
+        "thresholds_reached": r.thresholds,
+    })
+}
+
+/// Query of `/v1/ledger/balances`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// The date (YYYY-MM-DD; default today, UTC).
+    pub as_of: Option<String>,
+}
+
+/// Balances of every allowance as of a date, derived from the entries.
+#[utoipa::path(
+    get, path = "/v1/ledger/balances", tag = "ledger", params(AsOfQuery),
+    responses(
+        (status = 200, description = "Balances", body = crate::openapi::BalancesDoc),
+        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ledger_balances(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, Problem> {
+    let d = date_param(&q.as_of, "as_of")?;
+    let rows = st.with_ledger(move |l| l.balances(d)).await?;
+    let v = json!({"as_of": d.to_string(), "balances": rows.iter().map(balance_json).collect::<Vec<_>>()});
+    Ok(json_value(StatusCode::OK, &v))
+}
+
+/// Query of `/v1/ledger/history`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// A party: consignee, party name or licence consignee.
+    pub party: Option<String>,
+    /// A country (destination, VEU country, assurance country, headquarters).
+    pub country: Option<String>,
+    /// An allowance (`lpp`, `country_allocation`, `nveu_allocation`, `uveu_installed`, `aia`, `licence`).
+    pub allowance: Option<String>,
+    /// First date (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Last date (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<String>,
+    /// Entries to skip (default 0).
+    pub offset: Option<String>,
+}
+
+/// Entries matching the filters, with their draws, paged.
+#[utoipa::path(
+    get, path = "/v1/ledger/history", tag = "ledger", params(HistoryQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = crate::openapi::PageDoc),
+        (status = 400, description = "Bad parameter", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ledger_history(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Response, Problem> {
+    let limit = count_param(&q.limit, "limit", 100, 1000)?;
+    let offset = count_param(&q.offset, "offset", 0, usize::MAX)?;
+    let f = HistoryFilter {
+        party: q.party.clone(),
+        country: q.country.clone(),
+        allowance: q.allowance.clone(),
+        from: opt_date_param(&q.from, "from")?,
+        to: opt_date_param(&q.to, "to")?,
+    };
+    let rows = st.with_ledger(move |l| l.history(&f)).await?;
+    let total = rows.len();
+    let items: Vec<Value> = rows
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(e, draws)| {
+            json!({
+                "entry": entry_json(e),
+                "draws": draws.iter().map(|d| json!({"key": d.key, "date": d.date.to_string(), "amount_tpp": milli_json(d.amount)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(json_value(
+        StatusCode::OK,
+        &json!({"total": total, "offset": offset, "limit": limit, "items": items}),
+    ))
+}
+
+/// Query of `/v1/ledger/audit`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this operation (`apply`, `grant`, `party`, ...).
+    pub op: Option<String>,
+    /// Only this client id.
+    pub id: Option<String>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<String>,
+    /// Records to skip (default 0).
+    pub offset: Option<String>,
+}
+
+/// The audit log (hash-chained), paged and filtered.
+#[utoipa::path(
+    get, path = "/v1/ledger/audit", tag = "ledger", params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of audit records", body = crate::openapi::PageDoc),
+        (status = 400, description = "Bad parameter", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ledger_audit(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, Problem> {
+    let limit = count_param(&q.limit, "limit", 100, 1000)?;
+    let offset = count_param(&q.offset, "offset", 0, usize::MAX)?;
+    let log = st.with_ledger(|l| l.audit_log()).await?;
+    let sel: Vec<_> = log
+        .iter()
+        .filter(|r| q.op.as_ref().is_none_or(|o| &r.op == o))
+        .filter(|r| q.id.as_ref().is_none_or(|i| &r.client_id == i))
+        .collect();
+    let raw = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::String(s.to_string()));
+    let items: Vec<Value> = sel
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| {
+            json!({
+                "seq": r.seq, "client_id": r.client_id, "op": r.op, "recorded_at": r.recorded_at,
+                "request": raw(&r.request), "result": raw(&r.result), "balances": raw(&r.balances),
+                "prev_hash": r.prev_hash, "hash": r.hash,
+            })
+        })
+        .collect();
+    Ok(json_value(
+        StatusCode::OK,
+        &json!({"total": sel.len(), "offset": offset, "limit": limit, "items": items}),
+    ))
+}
+
+fn token_json(r: &TokenRecord) -> Value {
+    json!({"id": r.id, "name": r.name, "role": r.role.as_str(), "created_at": r.created_at})
+}
+
+/// The tokens (never the secrets). Role: admin.
+#[utoipa::path(
+    get, path = "/v1/tokens", tag = "tokens",
+    responses(
+        (status = 200, description = "Tokens", body = Vec<crate::openapi::TokenDoc>),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn tokens_list(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Response, Problem> {
+    caller.require(Role::Admin)?;
+    let v: Vec<Value> = st.tokens.list().iter().map(token_json).collect();
+    Ok(json_value(StatusCode::OK, &Value::Array(v)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    role: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// Creates a token; the response carries it once. Role: admin.
+#[utoipa::path(
+    post, path = "/v1/tokens", tag = "tokens",
+    request_body(content = crate::openapi::TokenCreateDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Created; `token` is shown only now", body = crate::openapi::TokenDoc),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn tokens_create(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Admin)?;
+    let b: TokenBody = body_of(&body)?;
+    let role = Role::parse(&b.role).ok_or_else(|| {
+        Problem::invalid(
+            "role",
+            format!("must be `viewer`, `officer` or `admin`, got `{}`", b.role),
+        )
+    })?;
+    let name = b.name.unwrap_or_else(|| role.as_str().to_string());
+    let (token, rec) = st.tokens.create(role, &name, &now_rfc3339()).map_err(|e| {
+        tracing::error!(error = %e, "cannot create a token");
+        Problem::internal()
+    })?;
+    let mut v = token_json(&rec);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("token".into(), Value::String(token));
+    }
+    Ok(json_value(StatusCode::CREATED, &v))
+}
+
+/// Revokes a token by id. Role: admin.
+#[utoipa::path(
+    delete, path = "/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn tokens_revoke(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(Role::Admin)?;
+    let gone = st.tokens.revoke(&id).map_err(|e| {
+        tracing::error!(error = %e, "cannot revoke a token");
+        Problem::internal()
+    })?;
+    if gone {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no token with id `{id}`"),
+        ))
+    }
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = crate::openapi::HealthDoc)))]
+pub async fn healthz() -> Response {
+    json_value(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+/// Readiness: the rules are loaded and the ledger (if any) answers a read.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = crate::openapi::HealthDoc),
+        (status = 503, description = "Not ready", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
+    if st.backend() != "none" {
+        st.with_ledger(|l| l.stored_sum(&chipcap_ledger::entry::Key::Aia("-".into()), today()))
+            .await
+            .map_err(|_| Problem::from_status(StatusCode::SERVICE_UNAVAILABLE))?;
+    }
+    Ok(json_value(
+        StatusCode::OK,
+        &json!({"status": "ready", "rule_set": st.rules.name, "ledger": st.backend()}),
+    ))
+}
+
+/// Prometheus metrics (text exposition format 0.0.4).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+    let mut util = Vec::new();
+    if st.backend() != "none" {
+        if let Ok(rows) = st.with_ledger(|l| l.balances(today())).await {
+            for r in rows {
+                if let (Some(cap), false) = (r.cap, r.minimum) {
+                    if cap > 0 {
+                        #[allow(clippy::cast_precision_loss)]
+                        let ratio = r.used as f64 / cap as f64;
+                        util.push((
+                            r.allowance.to_string(),
+                            r.entity.unwrap_or_default(),
+                            r.country.unwrap_or_default(),
+                            r.period.unwrap_or_default(),
+                            ratio,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let mut r = st.metrics.render(&util).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
+/// The OpenAPI 3.1 document.
+pub async fn openapi_json() -> Response {
+    json_text(StatusCode::OK, crate::openapi::document())
+}

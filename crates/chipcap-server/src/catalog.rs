@@ -1,0 +1,173 @@
+//! The chip catalog, the rules in force and a classification as JSON: one writer shared by the API
+//! and the CLI (`chipcap chips --json`, `rules --json`, `classify --json` can call these).
+
+use chipcap_core::classify::{classify_chip, Band, ChipClass, ClassifyError, Outside};
+use chipcap_core::country::CountrySet;
+use chipcap_core::date::Date;
+use chipcap_core::params::RuleSet;
+use chipcap_core::units::{ratio_milli, write_milli_plain, Tpp};
+use serde_json::{json, Value};
+
+/// A milli-unit amount as an exact JSON number (`4992.5`).
+pub fn milli_number(m: i128) -> Value {
+    let mut s = String::new();
+    let _ = write_milli_plain(&mut s, m);
+    serde_json::from_str::<Value>(&s).unwrap_or(Value::Null)
+}
+
+/// The ECCN and the paragraph of a classification.
+pub fn band_text(band: Result<Band, Outside>) -> (&'static str, &'static str) {
+    match band {
+        Ok(b) if b.is_a() => ("3A090.a", b.as_str()),
+        Ok(b) => ("3A090.b", b.as_str()),
+        Err(Outside::Note2) => ("none", "Note 2 to 3A090 (non-datacenter, TPP < 4800)"),
+        Err(Outside::BelowThresholds) => ("none", "below the 3A090 thresholds"),
+    }
+}
+
+/// The chip catalog, with TPP, performance density, ECCN and H100-equivalents (the H100 TPP in force
+/// on `date`).
+pub fn chips_json(rules: &RuleSet, date: Date) -> Value {
+    let h100 = *rules.params.h100_tpp.at(date).value;
+    let rows: Vec<Value> = rules
+        .catalog
+        .chips()
+        .iter()
+        .map(|c| {
+            let t = c.tpp().unwrap_or(Tpp::ZERO);
+            let class = classify_chip(t, c.die_area_milli_mm2, c.datacenter, &rules.eccn_3a090);
+            let (eccn, para) = class.map(|k| band_text(k.band)).unwrap_or(("?", "?"));
+            let pd = class.ok().and_then(|k| k.pd_milli);
+            let h = ratio_milli(t.milli().into(), h100.milli().max(1).into()).unwrap_or(0);
+            json!({
+                "id": c.id, "aliases": c.aliases, "vendor": c.vendor, "model": c.model,
+                "form_factor": c.form_factor, "year": c.year, "datacenter": c.datacenter,
+                "die_area_mm2": c.die_area_milli_mm2.map(|a| milli_number(a.into())),
+                "tpp": milli_number(t.milli().into()),
+                "tpp_precision": c.tpp_precision().map(|p| p.key()),
+                "performance_density": pd.map(|p| milli_number(p.into())),
+                "eccn": eccn, "paragraph": para,
+                "h100_equivalents": milli_number(i128::try_from(h).unwrap_or(0)),
+                "sources": c.sources,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+/// The rule parameters, NVEU schedule and country groups in force on `date`, with their citations.
+pub fn rules_json(rules: &RuleSet, date: Date) -> Value {
+    let p = &rules.params;
+    let mut rows: Vec<Value> = Vec::new();
+    macro_rules! row {
+        ($name:expr, $tl:expr, $fmt:expr) => {{
+            let r = $tl.at(date);
+            rows.push(json!({
+                "name": $name, "value": $fmt(r.value), "reference": r.source.reference,
+                "evidence": r.source.evidence.as_str(), "outside_window": r.outside,
+            }));
+        }};
+    }
+    let tppf = |t: &Tpp| format!("{t} TPP");
+    let pctf = |v: &u32| format!("{v}%");
+    row!("country_allocation_tpp", p.country_allocation, tppf);
+    row!(
+        "assurance_uplift_max_percent",
+        p.assurance_uplift_max_percent,
+        pctf
+    );
+    row!(
+        "assurance_uplift_default_percent",
+        p.assurance_uplift_default_percent,
+        pctf
+    );
+    row!("lpp_limit_tpp", p.lpp_limit, tppf);
+    row!("aia_certification_tpp", p.aia_certification, tppf);
+    row!(
+        "uveu_max_tier2_country_percent",
+        p.uveu_max_tier2_country_percent,
+        pctf
+    );
+    row!(
+        "uveu_max_outside_tier1_percent",
+        p.uveu_max_outside_tier1_percent,
+        pctf
+    );
+    row!("uveu_min_us_percent", p.uveu_min_us_percent, pctf);
+    row!(
+        "model_weights_threshold_operations",
+        p.model_weights_threshold_operations,
+        |v: &u128| format!("{v} operations")
+    );
+    row!("h100_tpp", p.h100_tpp, tppf);
+    row!(
+        "nac_notification_days",
+        p.nac_notification_days,
+        |v: &u32| format!("{v} days")
+    );
+    let g = &rules.groups;
+    let list = |s: &CountrySet| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let groups = [
+        ("tier1", g.tier1.at(date)),
+        ("supp5b", g.supp5b.at(date)),
+        ("d5", g.d5.at(date)),
+        ("macau", g.macau.at(date)),
+        ("d1", g.d1.at(date)),
+        ("d4", g.d4.at(date)),
+        ("a5", g.a5.at(date)),
+        ("a6", g.a6.at(date)),
+    ];
+    let nveu = rules.nveu_cap(date);
+    json!({
+        "rule_set": rules.name, "title": rules.title, "citation": rules.citation, "date": date.to_string(),
+        "effective_from": rules.effective_from.to_string(), "compliance_from": rules.compliance_from.to_string(),
+        "security_compliance_from": rules.security_compliance_from.to_string(),
+        "not_enforced_from": rules.not_enforced_from.map(|d| d.to_string()),
+        "parameters": rows,
+        "nveu_quarter": nveu.map(|(q, o)| json!({"quarter": q.quarter.to_string(), "cap_tpp": milli_number(q.cap.milli().into()), "reference": q.source.reference, "outside_window": o})),
+        "nveu_schedule": rules.nveu.iter().map(|q| json!({"quarter": q.quarter.to_string(), "cap_tpp": milli_number(q.cap.milli().into())})).collect::<Vec<_>>(),
+        "country_groups": groups.iter().map(|(n, r)| json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
+        "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
+    })
+}
+
+/// Classifies a chip given by its figures (or looked up by the caller in the catalog).
+pub fn classify_json(
+    rules: &RuleSet,
+    label: &str,
+    tpp: Tpp,
+    die_area_milli_mm2: Option<u64>,
+    datacenter: bool,
+) -> Result<Value, ClassifyError> {
+    let c: ChipClass = classify_chip(tpp, die_area_milli_mm2, datacenter, &rules.eccn_3a090)?;
+    let (eccn, para) = band_text(c.band);
+    Ok(json!({
+        "chip": label,
+        "tpp": milli_number(tpp.milli().into()),
+        "performance_density": c.pd_milli.map(|p| milli_number(p.into())),
+        "datacenter": datacenter,
+        "eccn": eccn,
+        "paragraph": para,
+        "citation": "ECCN 3A090 (Supp. No. 1 to part 774)",
+    }))
+}
+
+/// The tier of every known country on `date` (1, 2 or 3), for the dashboard's map.
+pub fn tiers_json(rules: &RuleSet, date: Date) -> Value {
+    let g = &rules.groups;
+    let t1 = g.tier1.at(date).value;
+    let d5 = g.d5.at(date).value;
+    let mo = g.macau.at(date).value;
+    let mut m = serde_json::Map::new();
+    for c in rules.known.iter() {
+        let tier = if d5.contains(c) || mo.contains(c) {
+            3
+        } else if t1.contains(c) {
+            1
+        } else {
+            2
+        };
+        m.insert(c.to_string(), json!(tier));
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,485 @@
+//! chipcap-server: the HTTP edge of chipcap (axum).
+//!
+//! Stateless determinations (the contract of `shared/spec/decisions.md`, the same document
+//! `chipcap check` prints), the ledger (apply, grant, reverse, attrition, adjustments, parties,
+//! assurances, balances, history, audit), rules in force, chip catalog and classification, under
+//! `/v1`; the OpenAPI 3.1 document at `/openapi.json` with an interactive page at `/docs`;
+//! `/healthz`, `/readyz`, Prometheus `/metrics`; the dashboard at `/`. Every error is one problem
+//! document ([`error::Problem`]). Writes need a bearer token ([`auth`]). The ledger's synchronous
+//! API runs on the blocking pool, one operation at a time.
+
+pub mod api;
+pub mod auth;
+pub mod catalog;
+pub mod dashboard;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use chipcap_core::date::Date;
+use chipcap_core::params::RuleSet;
+use chipcap_ledger::Ledger;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
+
+pub use auth::{Role, TokenRecord, TokenStore};
+/// The ledger crate, re-exported for the CLI's `serve`.
+pub use chipcap_ledger as ledger;
+pub use error::{Problem, ServerError};
+
+/// How the server behaves (limits, CORS, read access).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest request body accepted, bytes (413 above).
+    pub body_limit: usize,
+    /// Longest time a request may take (408 after).
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty means no CORS headers at all.
+    pub cors_origins: Vec<String>,
+    /// When true, every `/v1` request needs at least a viewer token (reads too).
+    pub private_reads: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(10),
+            cors_origins: Vec::new(),
+            private_reads: false,
+        }
+    }
+}
+
+/// One recent determination, kept in memory for the dashboard.
+#[derive(Clone, Debug)]
+pub struct Recent {
+    /// When (RFC 3339).
+    pub at: String,
+    /// `check` (stateless) or `apply` (ledger).
+    pub source: &'static str,
+    /// The request document as sent.
+    pub request: Bytes,
+    /// The determination (or ledger outcome) document.
+    pub result: Bytes,
+}
+
+const RECENT_MAX: usize = 50;
+const RECENT_MAX_BYTES: usize = 16 * 1024;
+
+type Job = Box<dyn FnOnce(&mut Ledger<'static>) + Send>;
+
+/// The one thread that owns the ledger: operations run there one at a time, in arrival order, so
+/// requests never contend for a lock and no blocking-pool thread waits on one.
+struct LedgerThread {
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for LedgerThread {
+    /// Closes the queue and waits for the jobs already queued: the state is dropped only after every
+    /// ledger write it accepted is committed.
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl LedgerThread {
+    fn start(mut ledger: Ledger<'static>) -> LedgerThread {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new()
+            .name("chipcap-ledger".into())
+            .spawn(move || {
+                // Runs every job sent, including those whose client went away: a write that
+                // started is always completed. Ends when the state (the last sender) is dropped.
+                while let Ok(job) = rx.recv() {
+                    job(&mut ledger);
+                }
+            });
+        let thread = match spawned {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the ledger thread");
+                None
+            }
+        };
+        LedgerThread {
+            jobs: Some(tx),
+            thread,
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    /// The rule set in force (leaked once per server: it lives as long as the process).
+    pub rules: &'static RuleSet,
+    ledger: Option<LedgerThread>,
+    backend: &'static str,
+    /// Bearer tokens.
+    pub tokens: TokenStore,
+    /// Metrics.
+    pub metrics: metrics::Metrics,
+    recent: Mutex<VecDeque<Recent>>,
+    /// Limits and access.
+    pub config: Config,
+}
+
+impl AppState {
+    /// State over a rule set, an optional ledger store, tokens and a configuration.
+    pub fn new(
+        rules: RuleSet,
+        store: Option<Box<dyn chipcap_ledger::Store>>,
+        tokens: TokenStore,
+        config: Config,
+    ) -> Arc<AppState> {
+        let rules: &'static RuleSet = Box::leak(Box::new(rules));
+        let (ledger, backend) = match store {
+            Some(s) => {
+                let l = Ledger::new(s, rules);
+                let b = l.backend();
+                (Some(LedgerThread::start(l)), b)
+            }
+            None => (None, "none"),
+        };
+        Arc::new(AppState {
+            rules,
+            ledger,
+            backend,
+            tokens,
+            metrics: metrics::Metrics::default(),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_MAX)),
+            config,
+        })
+    }
+
+    /// The ledger backend's name (`sqlite`, `postgres`, `memory`, or `none`).
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Runs `f` on the ledger thread. A write that started completes even if the client goes away.
+    pub async fn with_ledger<T, F>(&self, f: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ledger<'static>) -> Result<T, chipcap_ledger::Error> + Send + 'static,
+    {
+        let Some(l) = &self.ledger else {
+            return Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_ledger",
+                "this server runs without a ledger",
+            ));
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |ledger: &mut Ledger<'static>| {
+            let _ = tx.send(f(ledger));
+        });
+        let sent = l
+            .jobs
+            .as_ref()
+            .map(|j| j.send(job).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            tracing::error!("the ledger thread has stopped");
+            return Err(Problem::internal());
+        }
+        match rx.await {
+            Ok(r) => r.map_err(Problem::from),
+            Err(_) => {
+                tracing::error!("a ledger operation failed without an answer");
+                Err(Problem::internal())
+            }
+        }
+    }
+
+    /// Remembers a determination for the dashboard.
+    pub fn remember(&self, source: &'static str, request: Bytes, result: Bytes) {
+        if request.len() > RECENT_MAX_BYTES || result.len() > RECENT_MAX_BYTES * 4 {
+            return;
+        }
+        if let Ok(mut g) = self.recent.lock() {
+            if g.len() == RECENT_MAX {
+                g.pop_front();
+            }
+            g.push_back(Recent {
+                at: now_rfc3339(),
+                source,
+                request,
+                result,
+            });
+        }
+    }
+
+    /// The recent determinations, newest first.
+    pub fn recent(&self) -> Vec<Recent> {
+        self.recent
+            .lock()
+            .map(|g| g.iter().rev().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Today's date (UTC), read at the edge.
+pub fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH)
+}
+
+/// Now, RFC 3339 UTC to the second.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let date = Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Request ids: a process-unique prefix and a counter (`x-request-id`; a client's own id is kept).
+#[derive(Clone)]
+struct Ids {
+    prefix: Arc<str>,
+    next: Arc<AtomicU64>,
+}
+
+impl MakeRequestId for Ids {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    st.metrics.start();
+    let resp = next.run(req).await;
+    st.metrics
+        .finish(&method, &route, resp.status().as_u16(), start.elapsed());
+    resp
+}
+
+/// In private mode every `/v1` request needs at least a viewer token.
+async fn guard_reads(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if st.config.private_reads && req.uri().path().starts_with("/v1/") {
+        if let Err(p) =
+            api::caller_of(&st, req.headers()).and_then(|c| c.require(Role::Viewer).map(|_| ()))
+        {
+            return p.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Turns every error the framework raises (404, 405, 408, 413, ...) into a problem document.
+async fn problems(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let st = resp.status();
+    if !(st.is_client_error() || st.is_server_error()) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == error::PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return resp;
+    }
+    let mut p = Problem::from_status(st).into_response();
+    if let Some(allow) = resp.headers().get(header::ALLOW) {
+        p.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    p
+}
+
+async fn fallback() -> Problem {
+    Problem::from_status(StatusCode::NOT_FOUND)
+}
+
+/// The application: every route, with limits, timeouts, request ids, tracing and metrics.
+pub fn router(state: Arc<AppState>) -> Router {
+    let v1 = Router::new()
+        .route("/v1/determinations", post(api::determine))
+        .route("/v1/determinations/recent", get(api::recent))
+        .route("/v1/rules", get(api::rules))
+        .route("/v1/chips", get(api::chips))
+        .route("/v1/tiers", get(api::tiers))
+        .route("/v1/classifications", post(api::classify))
+        .route("/v1/ledger/apply", post(api::ledger_apply))
+        .route("/v1/ledger/grants", post(api::ledger_grant))
+        .route("/v1/ledger/reversals", post(api::ledger_reverse))
+        .route("/v1/ledger/attritions", post(api::ledger_attrition))
+        .route("/v1/ledger/adjustments", post(api::ledger_adjust))
+        .route(
+            "/v1/ledger/parties",
+            get(api::ledger_parties).post(api::ledger_party),
+        )
+        .route(
+            "/v1/ledger/assurances",
+            get(api::ledger_assurances).post(api::ledger_assurance),
+        )
+        .route("/v1/ledger/balances", get(api::ledger_balances))
+        .route("/v1/ledger/history", get(api::ledger_history))
+        .route("/v1/ledger/audit", get(api::ledger_audit))
+        .route("/v1/tokens", get(api::tokens_list).post(api::tokens_create))
+        .route("/v1/tokens/{id}", delete(api::tokens_revoke))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .route("/openapi.json", get(api::openapi_json))
+        .merge(dashboard::routes())
+        .merge(openapi::swagger_ui())
+        .fallback(fallback);
+
+    let ids = Ids {
+        prefix: Arc::from(format!("{:x}", std::process::id())),
+        next: Arc::new(AtomicU64::new(1)),
+    };
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &axum::http::Request<Body>| {
+            let id = req
+                .headers()
+                .get(&X_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(LatencyUnit::Micros),
+        );
+    let timeout = state.config.request_timeout;
+    let cors = cors_layer(&state.config.cors_origins);
+    let mut app = v1
+        .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(middleware::from_fn(problems))
+        .layer(middleware::from_fn_with_state(state.clone(), guard_reads))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), ids));
+    if let Some(c) = cors {
+        app = app.layer(c);
+    }
+    app.with_state(state)
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(list))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+    )
+}
+
+/// Whether an address is on the loopback interface.
+pub fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Refuses to listen on a non-loopback address without any token configured.
+pub fn check_exposure(addr: &SocketAddr, tokens: &TokenStore) -> Result<(), ServerError> {
+    if !is_loopback(addr) && tokens.is_empty() {
+        return Err(ServerError::Config(format!(
+            "refusing to listen on `{addr}` (not loopback) with no tokens configured: create one with `chipcap token create --role admin`"
+        )));
+    }
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, finishes the
+/// requests in flight (ledger writes included) and returns.
+pub async fn serve<F>(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}

@@ -1,0 +1,388 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the schema types below
+//! (which describe the wire documents; the documents themselves are written by chipcap-core).
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+/// One item: a catalog chip or an explicit specification.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ItemDoc {
+    /// Catalog chip id (`nvidia-h100-sxm`).
+    chip: Option<String>,
+    /// TPP per unit (exact to 0.001; a number or a decimal string).
+    tpp: Option<f64>,
+    /// Applicable die area, mm^2.
+    die_area_mm2: Option<f64>,
+    /// Designed or marketed for datacenters.
+    datacenter: Option<bool>,
+    /// Units (a positive whole number).
+    quantity: u64,
+}
+
+/// The ultimate consignee.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ConsigneeDoc {
+    /// Name.
+    name: Option<String>,
+    /// Headquarters (ISO 3166-1 alpha-2) of the consignee or its ultimate parent.
+    headquarters: Option<String>,
+    /// `none`, `uveu` or `nveu`.
+    authorization: Option<String>,
+}
+
+/// A request document (shared/spec/decisions.md). For `POST /v1/ledger/apply` it also carries `id`
+/// (idempotency key) and optionally `licence`; the ledger fills `context`.
+#[derive(ToSchema)]
+#[schema(example = json!({
+    "date": "2025-06-15",
+    "destination": "AE",
+    "items": [{"chip": "nvidia-h100-sxm", "quantity": 2000}],
+    "consignee": {"name": "Example AI LLC", "headquarters": "AE", "authorization": "none"}
+}))]
+#[allow(dead_code)]
+pub struct RequestDoc {
+    /// Client id (ledger apply: required).
+    id: Option<String>,
+    /// Decision date (YYYY-MM-DD; default today, UTC).
+    #[schema(format = Date)]
+    date: Option<String>,
+    /// Destination (ISO 3166-1 alpha-2).
+    #[schema(example = "AE")]
+    destination: String,
+    /// Items (or `model_weights`).
+    items: Option<Vec<ItemDoc>>,
+    /// ECCN 4E091: `{"training_operations": "1.2e26", "published": false}`.
+    model_weights: Option<Object>,
+    /// The ultimate consignee.
+    consignee: Option<ConsigneeDoc>,
+    /// What has already been drawn (when the caller supplies it).
+    context: Option<Object>,
+    /// Options (`strict_740_2`, `model_threshold_operations`).
+    options: Option<Object>,
+    /// The licence a ledger shipment is made under.
+    licence: Option<String>,
+}
+
+/// The outcome.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DecisionDoc {
+    /// These controls do not reach the items.
+    NotControlled,
+    /// A licence exception or VEU authorisation covers it.
+    Authorized,
+    /// An individual licence is required.
+    LicenseRequired,
+}
+
+/// A reason, with its citation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReasonDoc {
+    /// The paragraph (`15 CFR 742.6(b)(10)(iii)(B)(1)`).
+    citation: String,
+    /// What it says about this request.
+    text: String,
+}
+
+/// A determination (shared/spec/decisions.md), exactly as `chipcap check` prints it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DeterminationDoc {
+    decision: DecisionDoc,
+    /// `AIA`, `LPP`, `ACA`, `NAC`, `ACM`, `UVEU`, `NVEU`, or null.
+    authorization: Option<String>,
+    /// With `license_required` only.
+    review_policy: Option<String>,
+    /// Tier of the destination (1, 2, 3).
+    tier: u8,
+    /// `3A090.a`, `3A090.b`, `4E091`, or `none`.
+    eccn: String,
+    /// Total TPP (exact to 0.001).
+    tpp: f64,
+    /// TPP / H100 TPP (display only).
+    h100_equivalents: f64,
+    /// Every cap drawn on or tested against, before and after.
+    allowances: Vec<Object>,
+    /// The rules applied, in order; never empty.
+    reasons: Vec<ReasonDoc>,
+    /// What the user must still do or know.
+    notices: Vec<Object>,
+    /// Per-item classification.
+    items: Vec<Object>,
+    /// The rule set applied.
+    rule_set: String,
+    /// Decision date.
+    date: String,
+    /// The H100 TPP used for display.
+    h100_tpp: f64,
+    /// Screening results, when screened.
+    screening: Option<Object>,
+}
+
+/// A problem (RFC 9457). `code` is stable; `field` names the field at fault.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemDoc {
+    /// `/problems/{code}`.
+    #[schema(rename = "type")]
+    kind: String,
+    /// Summary.
+    title: String,
+    /// HTTP status.
+    status: u16,
+    /// Stable code: `invalid_request`, `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `timeout`, `payload_too_large`, `conflict`, `cap_exceeded`,
+    /// `negative_balance`, `no_ledger`, `unavailable`, `internal`.
+    code: String,
+    /// JSON path of the field at fault (`items[0].quantity`) or the query parameter.
+    field: Option<String>,
+    /// What is wrong, naming the bad value.
+    detail: String,
+}
+
+/// A classification request: a catalog `chip`, or `tpp`, `die_area_mm2` and `datacenter`.
+#[derive(ToSchema)]
+#[schema(example = json!({"tpp": 4992, "die_area_mm2": 826, "datacenter": true}))]
+#[allow(dead_code)]
+pub struct ClassifyDoc {
+    chip: Option<String>,
+    tpp: Option<f64>,
+    die_area_mm2: Option<f64>,
+    datacenter: Option<bool>,
+}
+
+/// A classification under ECCN 3A090.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ClassificationDoc {
+    chip: String,
+    tpp: f64,
+    performance_density: Option<f64>,
+    datacenter: bool,
+    /// `3A090.a`, `3A090.b` or `none`.
+    eccn: String,
+    paragraph: String,
+    citation: String,
+}
+
+/// A recent determination.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RecentDoc {
+    /// When (RFC 3339).
+    at: String,
+    /// `check` or `apply`.
+    source: String,
+    /// The request as sent.
+    request: Object,
+    /// The determination (or ledger outcome).
+    determination: Object,
+}
+
+/// A licence grant.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GrantDoc {
+    /// Client id (idempotency key).
+    id: String,
+    /// Licence number.
+    licence: String,
+    consignee: String,
+    destination: String,
+    /// Items as in the determination contract.
+    items: Vec<ItemDoc>,
+    #[schema(format = Date)]
+    date: Option<String>,
+    #[schema(format = Date)]
+    valid_to: String,
+    /// Grant past the allocation with this reason (role admin).
+    force: Option<String>,
+}
+
+/// A reversal.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReversalDoc {
+    id: String,
+    #[schema(format = Date)]
+    date: Option<String>,
+    /// The client id of the entry reversed.
+    of: String,
+    reason: Option<String>,
+}
+
+/// Attrition of VEU-installed chips.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AttritionDoc {
+    id: String,
+    #[schema(format = Date)]
+    date: Option<String>,
+    consignee: String,
+    country: String,
+    /// `uveu` or `nveu`.
+    veu: String,
+    /// milli-TPP.
+    tpp_milli: u64,
+    /// `loss`, `damage`, `failure`, `relocation`, `resale`.
+    cause: String,
+}
+
+/// A manual adjustment.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AdjustmentDoc {
+    id: String,
+    #[schema(format = Date)]
+    date: Option<String>,
+    /// The allowance key (`lpp|Example AI LLC|2025`).
+    key: String,
+    /// Signed milli-TPP.
+    amount_milli: i64,
+    reason: String,
+}
+
+/// A party and its VEU authorisations.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PartyDoc {
+    id: String,
+    #[schema(format = Date)]
+    date: Option<String>,
+    name: String,
+    headquarters: String,
+    /// `[{"kind": "nveu", "countries": ["AE"], "from": "2025-01-15", "to": null}]`.
+    veu: Option<Vec<Object>>,
+}
+
+/// Government-to-government assurances.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AssuranceDoc {
+    id: String,
+    #[schema(format = Date)]
+    date: Option<String>,
+    country: String,
+    /// 0 to 100.
+    uplift_percent: u32,
+}
+
+/// Balances as of a date.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BalancesDoc {
+    as_of: String,
+    balances: Vec<Object>,
+}
+
+/// A page.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PageDoc {
+    total: u64,
+    offset: u64,
+    limit: u64,
+    items: Vec<Object>,
+}
+
+/// A token (the secret only in the answer to its creation).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenDoc {
+    id: String,
+    name: String,
+    /// `viewer`, `officer` or `admin`.
+    role: String,
+    created_at: String,
+    token: Option<String>,
+}
+
+/// A token to create.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenCreateDoc {
+    /// `viewer`, `officer` or `admin`.
+    role: String,
+    name: Option<String>,
+}
+
+/// Health.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct HealthDoc {
+    status: String,
+}
+
+/// A free-form JSON object.
+pub type Object = serde_json::Map<String, serde_json::Value>;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "A token from `chipcap token create --role viewer|officer|admin`",
+                        ))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "chipcap",
+        description = "Export-control determinations for advanced AI chips and model weights under the AI Diffusion framework (90 FR 4544), and the allowance ledger. Every error is an RFC 9457 problem document with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        crate::api::determine, crate::api::recent, crate::api::rules, crate::api::chips,
+        crate::api::tiers, crate::api::classify, crate::api::ledger_apply, crate::api::ledger_grant,
+        crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
+        crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
+        crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,
+        crate::api::ledger_audit, crate::api::tokens_list, crate::api::tokens_create,
+        crate::api::tokens_revoke, crate::api::healthz, crate::api::readyz, crate::api::metrics,
+    ),
+    modifiers(&Bearer),
+    tags(
+        (name = "determinations", description = "Stateless determinations (the shared contract)"),
+        (name = "rules", description = "Rules in force, chip catalog, classification"),
+        (name = "ledger", description = "The allowance ledger"),
+        (name = "tokens", description = "Bearer tokens (admin)"),
+        (name = "operations", description = "Health, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document as JSON text (built once).
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut d = ApiDoc::openapi();
+        d.info.version = env!("CARGO_PKG_VERSION").to_string();
+        d.to_pretty_json().unwrap_or_else(|_| String::from("{}"))
+    })
+}
+
+/// The interactive page at `/docs` (Swagger UI, vendored: no network), reading `/openapi.json`.
+pub fn swagger_ui<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+    SwaggerUi::new("/docs")
+        .config(Config::from("/openapi.json"))
+        .into()
+}

@@ -1,0 +1,381 @@
+//! The stateless API, operations endpoints, the OpenAPI document and the ledger routes.
+
+use axum::http::{Method, StatusCode};
+use chipcap_core::wire;
+use serde_json::{json, Value};
+
+use crate::*;
+
+#[tokio::test]
+async fn every_example_gets_exactly_the_cli_determination() {
+    let (app, st, _) = app();
+    let mut n = 0;
+    for e in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let r = post(&app, "/v1/determinations", None, &text).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", path.display(), r.text);
+        assert_eq!(r.content_type, "application/json");
+        let parsed = wire::parse_request(&text, st.rules, chipcap_server::today()).unwrap();
+        let det = chipcap_core::determine(&parsed.request, st.rules).unwrap();
+        assert_eq!(r.text, wire::to_json(&det), "{}", path.display());
+        n += 1;
+    }
+    assert!(n >= 10, "examples found: {n}");
+    let recent = get(&app, "/v1/determinations/recent").await.json();
+    assert_eq!(recent.as_array().unwrap().len(), n);
+    assert!(recent[0]["determination"]["reasons"].is_array());
+}
+
+#[tokio::test]
+async fn bad_requests_are_problems_naming_the_field() {
+    let (app, _, _) = app();
+    let r = post(
+        &app,
+        "/v1/determinations",
+        None,
+        r#"{"destination":"AE","items":[{"chip":"nvidia-h100-sxm","quantity":0}]}"#,
+    )
+    .await;
+    let v = r.problem(422, "invalid_request");
+    assert_eq!(v["field"], "items[0].quantity");
+    assert!(v["detail"].as_str().unwrap().contains("`0`"));
+
+    let r = post(
+        &app,
+        "/v1/determinations",
+        None,
+        r#"{"destination":"XX","items":[]}"#,
+    )
+    .await;
+    assert_eq!(r.problem(422, "invalid_request")["field"], "destination");
+
+    let r = post(&app, "/v1/determinations", None, "not json").await;
+    r.problem(422, "invalid_request");
+
+    let r = call(
+        &app,
+        Method::POST,
+        "/v1/determinations",
+        None,
+        vec![0xff_u8, 0xfe],
+    )
+    .await;
+    r.problem(400, "bad_request");
+
+    let big = format!(
+        r#"{{"destination":"AE","pad":"{}"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = post(&app, "/v1/determinations", None, &big).await;
+    r.problem(413, "payload_too_large");
+
+    get(&app, "/v1/nothing-here")
+        .await
+        .problem(404, "not_found");
+    let r = call(&app, Method::DELETE, "/v1/determinations", None, "").await;
+    r.problem(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn rules_chips_tiers_and_classification() {
+    let (app, _, _) = app();
+    let r = get(&app, "/v1/rules?date=2026-03-01").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["date"], "2026-03-01");
+    assert!(v["parameters"].as_array().unwrap().len() >= 10);
+    let r = get(&app, "/v1/rules?date=2026-13-01").await;
+    assert_eq!(r.problem(400, "bad_request")["field"], "date");
+
+    let v = get(&app, "/v1/chips").await.json();
+    let h100 = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "nvidia-h100-sxm")
+        .unwrap();
+    assert_eq!(h100["eccn"], "3A090.a");
+
+    let t = get(&app, "/v1/tiers?date=2025-06-15").await.json();
+    assert_eq!(t["US"], 1);
+    assert_eq!(t["AE"], 2);
+    assert_eq!(t["CN"], 3);
+    assert_eq!(t["MO"], 3);
+
+    let r = post(
+        &app,
+        "/v1/classifications",
+        None,
+        r#"{"chip":"nvidia-h20"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["chip"], "nvidia-h20");
+    let r = post(
+        &app,
+        "/v1/classifications",
+        None,
+        r#"{"tpp":4992,"die_area_mm2":"826","datacenter":true}"#,
+    )
+    .await;
+    assert_eq!(r.json()["eccn"], "3A090.a", "{}", r.text);
+    let r = post(
+        &app,
+        "/v1/classifications",
+        None,
+        r#"{"tpp":"4992.0001","datacenter":true}"#,
+    )
+    .await;
+    assert_eq!(r.problem(422, "invalid_request")["field"], "tpp");
+    let r = post(
+        &app,
+        "/v1/classifications",
+        None,
+        r#"{"chip":"nvidia-nope"}"#,
+    )
+    .await;
+    assert_eq!(r.problem(422, "invalid_request")["field"], "chip");
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_request_ids() {
+    let (app, _, _) = app();
+    assert_eq!(get(&app, "/healthz").await.json()["status"], "ok");
+    let r = get(&app, "/readyz").await.json();
+    assert_eq!(r["status"], "ready");
+    assert_eq!(r["ledger"], "memory");
+    let text = std::fs::read_to_string(root().join("examples/tier2-licence.json")).unwrap();
+    let d = post(&app, "/v1/determinations", None, &text).await;
+    assert!(d.headers.get("x-request-id").is_some());
+    let m = get(&app, "/metrics").await;
+    assert!(m.content_type.starts_with("text/plain"));
+    assert!(
+        m.text
+            .contains("chipcap_determinations_total{decision=\"license_required\"} 1"),
+        "{}",
+        m.text
+    );
+    assert!(m
+        .text
+        .contains("chipcap_http_requests_total{method=\"POST\",route=\"/v1/determinations\",status=\"200\"} 1"));
+    assert!(m.text.contains("chipcap_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/determinations\",le=\"+Inf\"} 1"));
+}
+
+#[tokio::test]
+async fn openapi_document_is_snapshotted_and_served() {
+    let (app, _, _) = app();
+    let r = get(&app, "/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["openapi"], "3.1.0");
+    for p in [
+        "/v1/determinations",
+        "/v1/rules",
+        "/v1/chips",
+        "/v1/classifications",
+        "/v1/ledger/apply",
+        "/v1/ledger/balances",
+        "/v1/tokens",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(v["paths"][p].is_object(), "{p} missing");
+    }
+    let snap = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/openapi.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snap, &r.text).unwrap();
+    }
+    let want = std::fs::read_to_string(&snap)
+        .expect("snapshot missing: run with UPDATE_SNAPSHOTS=1 and review the diff");
+    assert_eq!(
+        r.text, want,
+        "the OpenAPI document changed: run with UPDATE_SNAPSHOTS=1 and review the diff"
+    );
+    let ui = get(&app, "/docs/").await;
+    assert_eq!(ui.status, StatusCode::OK);
+    assert!(ui.text.contains("swagger"), "{}", ui.text);
+}
+
+#[tokio::test]
+async fn dashboard_is_served_from_the_binary() {
+    let (app, _, _) = app();
+    let r = get(&app, "/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.content_type.starts_with("text/html"));
+    assert!(
+        !r.text.contains("http://") && !r.text.contains("https://"),
+        "no external URL"
+    );
+    for a in ["/assets/app.css", "/assets/app.js", "/assets/map.js"] {
+        let r = get(&app, a).await;
+        assert_eq!(r.status, StatusCode::OK, "{a}");
+        assert!(
+            !r.text.contains("https://"),
+            "{a} must load nothing from outside"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ledger_round_trip() {
+    let (app, _, t) = app();
+    let off = Some(t.officer.as_str());
+    let r = post(
+        &app,
+        "/v1/ledger/parties",
+        off,
+        r#"{"id":"p1","date":"2025-01-15","name":"Gulf Compute","headquarters":"AE","veu":[]}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let req = json!({"id": "s1", "date": "2025-06-15", "destination": "IN",
+        "items": [{"chip": "nvidia-h100-sxm", "quantity": 50}],
+        "consignee": {"name": "Gulf Compute", "headquarters": "AE", "authorization": "none"}});
+    let r = post(&app, "/v1/ledger/apply", off, &req.to_string()).await;
+    assert!(
+        r.status == StatusCode::CREATED || r.status == StatusCode::OK,
+        "{}",
+        r.text
+    );
+    let first = r.text.clone();
+    let again = post(&app, "/v1/ledger/apply", off, &req.to_string()).await;
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "a replay is not recorded twice"
+    );
+    assert_eq!(again.text, first);
+    let mut other = req.clone();
+    other["items"][0]["quantity"] = json!(51);
+    let clash = post(&app, "/v1/ledger/apply", off, &other.to_string()).await;
+    assert_eq!(
+        clash.status,
+        StatusCode::OK,
+        "an id is applied once: {}",
+        clash.text
+    );
+    assert_eq!(
+        clash.text, first,
+        "the first answer is returned for a reused id"
+    );
+    let m = get(&app, "/metrics").await.text;
+    assert!(
+        m.contains("chipcap_determinations_total{decision=\"authorized\"} 1"),
+        "{m}"
+    );
+
+    let b = get(&app, "/v1/ledger/balances?as_of=2025-06-30").await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    assert_eq!(b.json()["as_of"], "2025-06-30");
+    let h = get(&app, "/v1/ledger/history?limit=1").await.json();
+    assert_eq!(h["limit"], 1);
+    assert_eq!(h["items"].as_array().unwrap().len(), 1);
+    assert!(h["total"].as_u64().unwrap() >= 1);
+    let a = get(&app, "/v1/ledger/audit?op=party").await.json();
+    assert_eq!(a["total"], 1, "{a}");
+    let parties = get(&app, "/v1/ledger/parties").await.json();
+    assert_eq!(parties.as_array().unwrap().len(), 1);
+    let bad = get(&app, "/v1/ledger/history?limit=abc").await;
+    assert_eq!(bad.problem(400, "bad_request")["field"], "limit");
+
+    let bad = post(
+        &app,
+        "/v1/ledger/apply",
+        off,
+        r#"{"destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#,
+    )
+    .await;
+    assert_eq!(bad.problem(422, "invalid_request")["field"], "id");
+    let bad = post(&app, "/v1/ledger/parties", off, r#"{"id":"p2","name":"X"}"#).await;
+    assert_eq!(bad.problem(422, "invalid_request")["field"], "headquarters");
+    let bad = post(
+        &app,
+        "/v1/ledger/parties",
+        off,
+        r#"{"id":"p3","name":"X","headquarters":"AE","veu":[{"kind":"gveu","from":"2025-01-01"}]}"#,
+    )
+    .await;
+    assert_eq!(bad.problem(422, "invalid_request")["field"], "veu[0].kind");
+    let bad = post(
+        &app,
+        "/v1/ledger/grants",
+        off,
+        r#"{"id":"g","licence":"L"}"#,
+    )
+    .await;
+    assert_eq!(bad.problem(422, "invalid_request")["field"], "consignee");
+}
+
+#[tokio::test]
+async fn without_a_ledger_ledger_routes_say_so() {
+    let (st, t) = state_with(Config::default(), false);
+    let app = chipcap_server::router(st);
+    get(&app, "/v1/ledger/balances")
+        .await
+        .problem(503, "no_ledger");
+    post(
+        &app,
+        "/v1/ledger/apply",
+        Some(&t.officer),
+        r#"{"id":"x","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#,
+    )
+    .await
+    .problem(503, "no_ledger");
+    let v: Value = get(&app, "/readyz").await.json();
+    assert_eq!(v["ledger"], "none");
+}
+
+/// The same round trip on PostgreSQL when `CHIPCAP_TEST_DATABASE_URL` is set (CI starts one with
+/// `.ci/postgres.sh`; with `CHIPCAP_REQUIRE_POSTGRES=1` a missing URL is a failure, not a skip).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_routes_on_postgresql() {
+    let Ok(url) = std::env::var("CHIPCAP_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("CHIPCAP_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "CHIPCAP_REQUIRE_POSTGRES=1 but CHIPCAP_TEST_DATABASE_URL is not set"
+        );
+        return;
+    };
+    let schema = format!(
+        "chipcap_server_it_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let store = tokio::task::spawn_blocking(move || {
+        chipcap_ledger::open(&format!("{url}#{schema}")).unwrap()
+    })
+    .await
+    .unwrap();
+    let tokens = chipcap_server::TokenStore::in_memory(Vec::new());
+    let (officer, _) = tokens
+        .create(Role::Officer, "o", "2026-01-01T00:00:00Z")
+        .unwrap();
+    let rules = chipcap_rules::embedded().unwrap();
+    let st = chipcap_server::AppState::new(rules, Some(store), tokens, Config::default());
+    assert_eq!(st.backend(), "postgres");
+    let app = chipcap_server::router(st);
+    let req = json!({"id": "pg-1", "date": "2025-06-15", "destination": "IN",
+        "items": [{"chip": "nvidia-h100-sxm", "quantity": 8}],
+        "consignee": {"name": "PG Labs", "headquarters": "IN", "authorization": "none"}});
+    let r = post(&app, "/v1/ledger/apply", Some(&officer), &req.to_string()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let b = get(&app, "/v1/ledger/balances?as_of=2025-12-31")
+        .await
+        .json();
+    let lpp = b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["allowance"] == "lpp" && r["entity"] == "PG Labs")
+        .cloned()
+        .unwrap();
+    assert_eq!(lpp["used_tpp"], 126656);
+    assert_eq!(get(&app, "/readyz").await.json()["ledger"], "postgres");
+}

@@ -1,0 +1,113 @@
+//! Over a real socket on 127.0.0.1 (port 0): a determination, and a graceful shutdown that
+//! finishes a ledger write in flight.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use crate::*;
+
+async fn start() -> (
+    SocketAddr,
+    std::sync::Arc<chipcap_server::AppState>,
+    Tokens,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (st, t) = state_with(Config::default(), true);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = chipcap_server::router(st.clone());
+    let h = tokio::spawn(async move {
+        chipcap_server::serve(listener, app, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, st, t, tx, h)
+}
+
+fn status_and_body(raw: &str) -> (u16, String) {
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+async fn roundtrip(addr: SocketAddr, raw: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(raw.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    status_and_body(&String::from_utf8_lossy(&out))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_determinations_over_tcp() {
+    let (addr, _, _, tx, h) = start().await;
+    let body = std::fs::read_to_string(root().join("examples/tier2-licence.json")).unwrap();
+    let req = format!(
+        "POST /v1/determinations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, text) = roundtrip(addr, &req).await;
+    assert_eq!(status, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["decision"], "license_required");
+    let (status, _) = roundtrip(
+        addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status, 200);
+    tx.send(()).unwrap();
+    h.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_finishes_a_write_in_flight() {
+    let (addr, st, t, tx, h) = start().await;
+    let body =
+        r#"{"id":"p-inflight","date":"2025-01-15","name":"Gulf Compute","headquarters":"AE"}"#;
+    let (head, tail) = body.split_at(20);
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST /v1/ledger/parties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        t.officer,
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    // Wait (on the server's own gauge, no sleep) until the request is being served.
+    let wait = async {
+        while st.metrics.in_flight() < 1 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .unwrap();
+    tx.send(()).unwrap();
+    s.write_all(tail.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let (status, text) = status_and_body(&String::from_utf8_lossy(&out));
+    assert_eq!(status, 201, "{text}");
+    tokio::time::timeout(Duration::from_secs(10), h)
+        .await
+        .unwrap()
+        .unwrap();
+    let parties = st.with_ledger(|l| l.entries()).await.unwrap();
+    assert_eq!(parties.len(), 1, "the write was kept");
+    // The listener is closed: new connections are refused.
+    assert!(TcpStream::connect(addr).await.is_err());
+}

@@ -1,0 +1,777 @@
+//! `chipcap ledger ...`: the ledger's command-line edge. Reads the clock (for `recorded_at` and the
+//! default date) and the environment here, never in the library.
+//!
+//! Output goes through `outln!`/`out!` (defined in main.rs before `mod ledger_cli;`), which end
+//! the process quietly on a closed pipe.
+//!
+//! Errors are `anyhow::Error`s wrapping [`chipcap_ledger::Error`]; those for which
+//! [`chipcap_ledger::Error::is_input`] is true (bad input, a refusal such as a grant past the
+//! allocation) should exit with code 2.
+
+use std::fmt::Write as _;
+use std::io::Read;
+
+use chipcap_core::date::Date;
+use chipcap_core::params::RuleSet;
+use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
+use chipcap_ledger::entry::{
+    Adjustment, Assurance, Attrition, Body, Cause, Entry, Party, VeuAuthorization, VeuKind,
+};
+use chipcap_ledger::{import, Error, GrantInput, Ledger, Meta};
+use clap::{Subcommand, ValueEnum};
+
+/// The default ledger file when neither `--db` nor `CHIPCAP_DB` is given.
+pub const DEFAULT_DB: &str = "chipcap.db";
+
+/// Subcommands of `chipcap ledger`.
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Create the ledger (SQLite file or PostgreSQL schema) if it does not exist, and apply migrations.
+    Init,
+    /// Decide a request against the ledger and record it when authorised, in one transaction.
+    #[command(
+        after_help = "The request is the determination contract plus `id` (required) and, optionally, `licence` (a granted licence to ship under). The ledger fills `context`. Prints the determination with `\"recorded\": true|false`; re-applying an id prints the first result.\n\nExample:\n  chipcap ledger apply request.json\n  echo '{\"id\":\"s-1\",\"date\":\"2025-06-15\",\"destination\":\"IN\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":100}],\"consignee\":{\"name\":\"Example AI LLC\"}}' | chipcap ledger apply -"
+    )]
+    Apply {
+        /// The request file, or `-` for standard input.
+        file: String,
+        /// Decision date when the request has none (default: today, UTC).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Grant a licence; refused when it would exceed the destination's country allocation unless
+    /// forced with a reason.
+    Grant {
+        /// Client id (idempotency key).
+        #[arg(long)]
+        id: String,
+        /// Licence number.
+        #[arg(long)]
+        licence: String,
+        /// Ultimate consignee.
+        #[arg(long)]
+        consignee: String,
+        /// Destination (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        destination: String,
+        /// An item, `CHIP:QUANTITY` (repeat for several).
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        /// Grant date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Last day the licence is valid.
+        #[arg(long)]
+        valid_to: String,
+        /// Grant past the allocation; the reason goes into the audit log.
+        #[arg(long)]
+        force: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record a party (consignee) with its headquarters and VEU authorisations; a later record
+    /// supersedes an earlier one.
+    Party {
+        /// Client id.
+        #[arg(long)]
+        id: String,
+        /// Name, as requests name the consignee.
+        #[arg(long)]
+        name: String,
+        /// Headquarters of the party or its ultimate parent.
+        #[arg(long)]
+        headquarters: String,
+        /// An NVEU authorisation, `COUNTRY:FROM[:TO]` (repeatable).
+        #[arg(long)]
+        nveu: Vec<String>,
+        /// A UVEU authorisation, `FROM[:TO]` (repeatable; data centers anywhere eligible).
+        #[arg(long)]
+        uveu: Vec<String>,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record government-to-government assurances for a country, with the allocation uplift.
+    Assurance {
+        /// Client id.
+        #[arg(long)]
+        id: String,
+        /// The country.
+        #[arg(long)]
+        country: String,
+        /// Uplift of the allocation, percent (0 to 100).
+        #[arg(long)]
+        uplift: u32,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record attrition of VEU-installed chips (they no longer count toward the installed base).
+    Attrition {
+        /// Client id.
+        #[arg(long)]
+        id: String,
+        /// The VEU.
+        #[arg(long)]
+        consignee: String,
+        /// Where the chips were installed.
+        #[arg(long)]
+        country: String,
+        /// Which installed base.
+        #[arg(long, value_enum)]
+        veu: VeuArg,
+        /// TPP leaving the installed base (exact to 0.001).
+        #[arg(long)]
+        tpp: String,
+        /// Why.
+        #[arg(long, value_enum)]
+        cause: CauseArg,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Reverse an entry (the correction of an append-only ledger).
+    Reverse {
+        /// Client id of the reversal.
+        #[arg(long)]
+        id: String,
+        /// Client id of the entry to reverse.
+        #[arg(long)]
+        of: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record an audited manual adjustment of one allowance.
+    Adjust {
+        /// Client id.
+        #[arg(long)]
+        id: String,
+        /// The allowance: `country_allocation|AE`, `lpp|NAME|YEAR`, `nveu|NAME|CC`, `uveu|NAME|CC`,
+        /// `aia|NAME`, `licence|NUMBER`.
+        #[arg(long)]
+        key: String,
+        /// Signed TPP (exact to 0.001), e.g. `-1000`.
+        #[arg(long, allow_hyphen_values = true)]
+        tpp: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Every allowance: cap, used, remaining, percent, H100-equivalents, 80/90/95/100% flags.
+    Balances {
+        /// Answer for a past date (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Entries, filtered.
+    History {
+        /// A party (consignee, VEU, licence holder).
+        #[arg(long)]
+        party: Option<String>,
+        /// A country.
+        #[arg(long)]
+        country: Option<String>,
+        /// An allowance: `country_allocation`, `lpp`, `nveu_allocation`, `uveu_installed`, `aia`, `licence`.
+        #[arg(long)]
+        allowance: Option<String>,
+        /// First date.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last date.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-derive every balance from the entries, check every cap and the audit chain; exit
+    /// non-zero on any discrepancy.
+    Verify,
+    /// Import shipments and licences from a CSV or JSON file, all or nothing.
+    Import {
+        /// `FILE.csv` or `FILE.json`.
+        file: String,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+/// Which VEU installed base.
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum VeuArg {
+    /// National VEU.
+    Nveu,
+    /// Universal VEU.
+    Uveu,
+}
+
+/// Why chips left the installed base.
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum CauseArg {
+    /// Loss.
+    Loss,
+    /// Damage.
+    Damage,
+    /// Failure.
+    Failure,
+    /// Relocation.
+    Relocation,
+    /// Resale.
+    Resale,
+}
+
+/// `verify` found discrepancies (exit code 1, after the report is printed).
+#[derive(Debug, thiserror::Error)]
+#[error("the ledger does not verify: {0} problem(s)")]
+pub struct VerifyFailed(pub usize);
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Error::Input(msg.into()))
+}
+
+fn date_arg(s: &Option<String>, flag: &str, today: Date) -> anyhow::Result<Date> {
+    match s {
+        None => Ok(today),
+        Some(s) => s
+            .parse::<Date>()
+            .map_err(|e| bad(format!("option `{flag}` {e}, got `{s}`"))),
+    }
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let date = Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+fn meta(by: &Option<String>) -> Meta {
+    Meta {
+        recorded_by: by
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "chipcap".into()),
+        recorded_at: now_rfc3339(),
+    }
+}
+
+fn entry(id: &str, date: Date, by: &Option<String>, body: Body) -> Entry {
+    let m = meta(by);
+    Entry {
+        seq: 0,
+        client_id: id.to_string(),
+        recorded_by: m.recorded_by,
+        recorded_at: m.recorded_at,
+        date,
+        body,
+    }
+}
+
+fn read_input(file: &str) -> anyhow::Result<String> {
+    let mut s = String::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| bad(format!("cannot read standard input: {e}")))?;
+    } else {
+        s = std::fs::read_to_string(file).map_err(|e| bad(format!("cannot read `{file}`: {e}")))?;
+    }
+    Ok(s)
+}
+
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| json.to_string())
+}
+
+fn tpp_arg(s: &str, flag: &str) -> anyhow::Result<i64> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    let m = chipcap_core::units::parse_milli(digits)
+        .map_err(|e| bad(format!("option `{flag}` {e}, got `{s}`")))?;
+    let m =
+        i64::try_from(m).map_err(|_| bad(format!("option `{flag}` is too large, got `{s}`")))?;
+    Ok(if neg { -m } else { m })
+}
+
+fn veu_dates(spec: &str, flag: &str) -> anyhow::Result<(Date, Option<Date>)> {
+    let mut parts = spec.splitn(2, ':');
+    let from = parts.next().unwrap_or_default();
+    let from = from
+        .parse::<Date>()
+        .map_err(|e| bad(format!("option `{flag}` {e}, got `{spec}`")))?;
+    let to = match parts.next() {
+        None | Some("") => None,
+        Some(t) => Some(
+            t.parse::<Date>()
+                .map_err(|e| bad(format!("option `{flag}` {e}, got `{spec}`")))?,
+        ),
+    };
+    Ok((from, to))
+}
+
+fn milli(m: i64) -> String {
+    let mut s = String::new();
+    let _ = chipcap_core::units::write_milli_plain(&mut s, i128::from(m));
+    s
+}
+
+fn grouped(m: i64) -> String {
+    let mut s = String::new();
+    let _ = chipcap_core::units::write_milli_grouped(&mut s, i128::from(m));
+    s
+}
+
+fn percent(bp: Option<i64>) -> String {
+    bp.map(|b| format!("{}.{:02}", b / 100, (b % 100).abs()))
+        .unwrap_or_default()
+}
+
+fn row_json(r: &BalanceRow) -> serde_json::Value {
+    let n = chipcap_ledger::ledger::milli_json;
+    serde_json::json!({
+        "allowance": r.allowance,
+        "entity": r.entity,
+        "country": r.country,
+        "period": r.period,
+        "limit_kind": r.cap.map(|_| if r.minimum { "minimum" } else { "maximum" }),
+        "cap_tpp": r.cap.map(n),
+        "used_tpp": n(r.used),
+        "remaining_tpp": r.remaining.map(n),
+        "percent": r.percent_bp.map(|b| n(b * 10)),
+        "h100_equivalents": n(r.h100e_milli),
+        "thresholds_reached": r.thresholds,
+    })
+}
+
+fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
+    if json {
+        let v: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
+        let doc = serde_json::json!({"as_of": as_of.to_string(), "balances": v});
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return;
+    }
+    if csv {
+        outln!("allowance,entity,country,period,limit_kind,cap_tpp,used_tpp,remaining_tpp,percent,h100_equivalents,thresholds_reached");
+        for r in rows {
+            let q = |s: &Option<String>| {
+                let s = s.clone().unwrap_or_default();
+                if s.contains([',', '"', '\n']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s
+                }
+            };
+            outln!(
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                r.allowance,
+                q(&r.entity),
+                q(&r.country),
+                q(&r.period),
+                r.cap
+                    .map(|_| if r.minimum { "minimum" } else { "maximum" })
+                    .unwrap_or(""),
+                r.cap.map(milli).unwrap_or_default(),
+                milli(r.used),
+                r.remaining.map(milli).unwrap_or_default(),
+                percent(r.percent_bp),
+                milli(r.h100e_milli),
+                r.thresholds
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            );
+        }
+        return;
+    }
+    outln!("balances as of {as_of}");
+    if rows.is_empty() {
+        outln!("  (no allowance has been drawn)");
+        return;
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  flags",
+        "allowance", "entity", "country", "period", "cap", "used", "remaining", "%", "H100e"
+    );
+    for r in rows {
+        let cap = r
+            .cap
+            .map(|c| format!("{}{}", if r.minimum { ">=" } else { "" }, grouped(c)))
+            .unwrap_or_else(|| "-".into());
+        let flags = r
+            .thresholds
+            .iter()
+            .map(|t| format!("{t}%"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(
+            out,
+            "{:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  {}",
+            r.allowance,
+            r.entity.clone().unwrap_or_else(|| "-".into()),
+            r.country.clone().unwrap_or_else(|| "-".into()),
+            r.period.clone().unwrap_or_else(|| "-".into()),
+            cap,
+            grouped(r.used),
+            r.remaining.map(grouped).unwrap_or_else(|| "-".into()),
+            percent(r.percent_bp),
+            grouped(r.h100e_milli),
+            flags
+        );
+    }
+    out!("{out}");
+}
+
+/// Runs one `chipcap ledger` subcommand. `db` is `--db`/`CHIPCAP_DB` (default `chipcap.db`).
+pub fn run(
+    cmd: LedgerCommand,
+    db: Option<String>,
+    rules: &RuleSet,
+    today: Date,
+) -> anyhow::Result<()> {
+    let db = db
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| DEFAULT_DB.to_string());
+    let store = chipcap_ledger::open(&db)?;
+    let mut l = Ledger::new(store, rules);
+    let record = |l: &mut Ledger<'_>, e: Entry| -> anyhow::Result<()> {
+        let o = l.record(&e)?;
+        outln!("{}", pretty(&o.json));
+        Ok(())
+    };
+    match cmd {
+        LedgerCommand::Init => {
+            outln!("ledger ready: {db} ({})", l.backend());
+            Ok(())
+        }
+        LedgerCommand::Apply { file, date, by } => {
+            let default_date = date_arg(&date, "--date", today)?;
+            let text = read_input(&file)?;
+            let o = l.apply(&text, &meta(&by), default_date)?;
+            outln!("{}", pretty(&o.json));
+            Ok(())
+        }
+        LedgerCommand::Grant {
+            id,
+            licence,
+            consignee,
+            destination,
+            items,
+            date,
+            valid_to,
+            force,
+            by,
+        } => {
+            let mut list = Vec::new();
+            for it in &items {
+                let (chip, qty) = it.rsplit_once(':').ok_or_else(|| {
+                    bad(format!("option `--item` must be CHIP:QUANTITY, got `{it}`"))
+                })?;
+                let q: u64 = qty.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
+                    bad(format!(
+                        "option `--item` quantity must be a positive whole number, got `{it}`"
+                    ))
+                })?;
+                list.push(serde_json::json!({"chip": chip, "quantity": q}));
+            }
+            let g = GrantInput {
+                client_id: id,
+                number: licence,
+                consignee,
+                destination,
+                items: serde_json::Value::Array(list),
+                date: date_arg(&date, "--date", today)?,
+                valid_to: date_arg(&Some(valid_to), "--valid-to", today)?,
+                force,
+            };
+            let o = l.grant(&g, &meta(&by))?;
+            outln!("{}", pretty(&o.json));
+            Ok(())
+        }
+        LedgerCommand::Party {
+            id,
+            name,
+            headquarters,
+            nveu,
+            uveu,
+            date,
+            by,
+        } => {
+            let mut veu = Vec::new();
+            for n in &nveu {
+                let (c, rest) = n.split_once(':').ok_or_else(|| {
+                    bad(format!(
+                        "option `--nveu` must be COUNTRY:FROM[:TO], got `{n}`"
+                    ))
+                })?;
+                let (from, to) = veu_dates(rest, "--nveu")?;
+                veu.push(VeuAuthorization {
+                    kind: VeuKind::Nveu,
+                    countries: vec![c.to_string()],
+                    from,
+                    to,
+                });
+            }
+            for u in &uveu {
+                let (from, to) = veu_dates(u, "--uveu")?;
+                veu.push(VeuAuthorization {
+                    kind: VeuKind::Uveu,
+                    countries: Vec::new(),
+                    from,
+                    to,
+                });
+            }
+            let d = date_arg(&date, "--date", today)?;
+            record(
+                &mut l,
+                entry(
+                    &id,
+                    d,
+                    &by,
+                    Body::Party(Party {
+                        name,
+                        headquarters,
+                        veu,
+                    }),
+                ),
+            )
+        }
+        LedgerCommand::Assurance {
+            id,
+            country,
+            uplift,
+            date,
+            by,
+        } => {
+            let d = date_arg(&date, "--date", today)?;
+            record(
+                &mut l,
+                entry(
+                    &id,
+                    d,
+                    &by,
+                    Body::Assurance(Assurance {
+                        country,
+                        uplift_percent: uplift,
+                    }),
+                ),
+            )
+        }
+        LedgerCommand::Attrition {
+            id,
+            consignee,
+            country,
+            veu,
+            tpp,
+            cause,
+            date,
+            by,
+        } => {
+            let t = tpp_arg(&tpp, "--tpp")?;
+            let t = u64::try_from(t)
+                .map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
+            let d = date_arg(&date, "--date", today)?;
+            let body = Body::Attrition(Attrition {
+                consignee,
+                country,
+                veu: match veu {
+                    VeuArg::Nveu => VeuKind::Nveu,
+                    VeuArg::Uveu => VeuKind::Uveu,
+                },
+                tpp_milli: t,
+                cause: match cause {
+                    CauseArg::Loss => Cause::Loss,
+                    CauseArg::Damage => Cause::Damage,
+                    CauseArg::Failure => Cause::Failure,
+                    CauseArg::Relocation => Cause::Relocation,
+                    CauseArg::Resale => Cause::Resale,
+                },
+            });
+            record(&mut l, entry(&id, d, &by, body))
+        }
+        LedgerCommand::Reverse {
+            id,
+            of,
+            reason,
+            date,
+            by,
+        } => {
+            let d = date_arg(&date, "--date", today)?;
+            record(&mut l, entry(&id, d, &by, Body::Reversal { of, reason }))
+        }
+        LedgerCommand::Adjust {
+            id,
+            key,
+            tpp,
+            reason,
+            date,
+            by,
+        } => {
+            let amount_milli = tpp_arg(&tpp, "--tpp")?;
+            let d = date_arg(&date, "--date", today)?;
+            record(
+                &mut l,
+                entry(
+                    &id,
+                    d,
+                    &by,
+                    Body::Adjustment(Adjustment {
+                        key,
+                        amount_milli,
+                        reason,
+                    }),
+                ),
+            )
+        }
+        LedgerCommand::Balances { as_of, json, csv } => {
+            let d = date_arg(&as_of, "--as-of", today)?;
+            let rows = l.balances(d)?;
+            print_balances(&rows, d, json, csv);
+            Ok(())
+        }
+        LedgerCommand::History {
+            party,
+            country,
+            allowance,
+            from,
+            to,
+            json,
+        } => {
+            let f = HistoryFilter {
+                party,
+                country,
+                allowance,
+                from: from
+                    .as_ref()
+                    .map(|s| date_arg(&Some(s.clone()), "--from", today))
+                    .transpose()?,
+                to: to
+                    .as_ref()
+                    .map(|s| date_arg(&Some(s.clone()), "--to", today))
+                    .transpose()?,
+            };
+            for (e, draws) in l.history(&f)? {
+                if json {
+                    let mut v = serde_json::to_value(&e).unwrap_or_default();
+                    v["draws"] = draws
+                        .iter()
+                        .map(|d| serde_json::json!({"key": d.key, "date": d.date.to_string(), "tpp": chipcap_ledger::ledger::milli_json(d.amount)}))
+                        .collect();
+                    outln!("{v}");
+                } else {
+                    let ds = draws
+                        .iter()
+                        .map(|d| format!("{} {}", d.key, grouped(d.amount)))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    outln!(
+                        "{:>6}  {}  {:<14} {:<24} {:<30} {}",
+                        e.seq,
+                        e.date,
+                        e.body.kind(),
+                        e.client_id,
+                        e.body.subject(),
+                        ds
+                    );
+                }
+            }
+            Ok(())
+        }
+        LedgerCommand::Verify => {
+            let v = l.verify()?;
+            outln!(
+                "checked {} entries, {} allowances, {} audit records",
+                v.entries,
+                v.allowances,
+                v.audit_records
+            );
+            for p in &v.problems {
+                outln!("PROBLEM: {p}");
+            }
+            if v.problems.is_empty() {
+                outln!("ok: every balance re-derives from the entries, every cap holds, the audit chain is intact");
+                Ok(())
+            } else {
+                Err(anyhow::Error::new(VerifyFailed(v.problems.len())))
+            }
+        }
+        LedgerCommand::Import { file, by } => {
+            let text = read_input(&file)?;
+            let rows = if file.ends_with(".json") {
+                import::parse_json(&text)?
+            } else if file.ends_with(".csv") {
+                import::parse_csv(&text)?
+            } else {
+                return Err(bad(format!(
+                    "import file must end in `.csv` or `.json`, got `{file}`"
+                )));
+            };
+            let bar = indicatif::ProgressBar::new(u64::try_from(rows.len()).unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let res = l.import(&rows, &meta(&by), today, &mut |n| {
+                bar.set_position(u64::try_from(n).unwrap_or(0));
+            });
+            bar.finish_and_clear();
+            let s = res?;
+            outln!(
+                "imported {file}: {} rows, {} recorded, {} already in the ledger",
+                s.rows,
+                s.recorded,
+                s.replayed
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! `chipcap serve`, `chipcap token`, and the client side of `--server URL`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chipcap_core::params::RuleSet;
+use chipcap_server::{Config, Role, TokenStore};
+use clap::{Args, Subcommand, ValueEnum};
+
+/// The default ledger when neither `--db` nor `CHIPCAP_DB` is given (as `chipcap ledger`).
+const DEFAULT_DB: &str = "chipcap.db";
+
+/// Log output.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// `chipcap serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on. A non-loopback address needs at least one token (`chipcap token create`).
+    #[arg(long, env = "CHIPCAP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The ledger: an SQLite file (created on first use), `postgres://...`, or `:memory:`.
+    #[arg(long, env = "CHIPCAP_DB")]
+    pub db: Option<String>,
+    /// The token file (default: `<db>.tokens.json` beside an SQLite ledger, else `chipcap-tokens.json`).
+    #[arg(long, env = "CHIPCAP_TOKENS")]
+    pub tokens: Option<PathBuf>,
+    /// Largest request body, bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+    /// Longest time a request may take, seconds.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Allow this origin to call the API from a browser (CORS; repeat for several). None by default.
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// Require a viewer token for reads too (every `/v1` request).
+    #[arg(long)]
+    pub private: bool,
+    /// Log format (the level comes from `RUST_LOG`, e.g. `info`, `warn`, `chipcap_server=debug`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// `chipcap token`.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+    /// The ledger the tokens belong to (locates the default token file).
+    #[arg(long, env = "CHIPCAP_DB", global = true)]
+    db: Option<String>,
+    /// The token file.
+    #[arg(long, env = "CHIPCAP_TOKENS", global = true)]
+    tokens: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create a token and print it (once: only its hash is stored).
+    #[command(
+        after_help = "Examples:\n  chipcap token create --role officer --name order-system\n  TOKEN=$(chipcap token create --role admin)"
+    )]
+    Create {
+        /// `viewer` reads; `officer` applies and grants; `admin` adjusts, forces and manages tokens.
+        #[arg(long, value_parser = ["viewer", "officer", "admin"])]
+        role: String,
+        /// Who holds it (shown in the audit log).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the tokens (ids, names, roles; never the secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (see `chipcap token list`).
+        id: String,
+    },
+}
+
+fn token_path(db: &Option<String>, tokens: &Option<PathBuf>) -> PathBuf {
+    tokens.clone().unwrap_or_else(|| {
+        chipcap_server::auth::default_token_path(db.as_deref().unwrap_or(DEFAULT_DB))
+    })
+}
+
+/// Runs `chipcap token ...`.
+pub fn run_token(args: TokenArgs) -> anyhow::Result<()> {
+    let path = token_path(&args.db, &args.tokens);
+    let store = TokenStore::open(&path)?;
+    match args.command {
+        TokenCommand::Create { role, name } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("option `--role` must be viewer, officer or admin")
+            })?;
+            let name = name.unwrap_or_else(|| role.as_str().to_string());
+            let (token, rec) = store.create(role, &name, &chipcap_server::now_rfc3339())?;
+            println!("{token}");
+            eprintln!(
+                "created token {} ({}, role {}) in {}; it is shown only now",
+                rec.id,
+                rec.name,
+                rec.role.as_str(),
+                path.display()
+            );
+        }
+        TokenCommand::List => {
+            for r in store.list() {
+                println!(
+                    "{}  {:<8} {:<24} {}",
+                    r.id,
+                    r.role.as_str(),
+                    r.name,
+                    r.created_at
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !store.revoke(&id)? {
+                anyhow::bail!("no token with id `{id}` in {}", path.display());
+            }
+            eprintln!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let reg = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Text => reg.with(fmt).try_init(),
+        LogFormat::Json => reg.with(fmt.json().with_current_span(true)).try_init(),
+    };
+}
+
+/// Runs `chipcap serve` until SIGTERM or Ctrl-C; in-flight requests (ledger writes included) finish
+/// before it returns.
+pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
+    init_logs(args.log_format);
+    let db = args.db.clone().unwrap_or_else(|| DEFAULT_DB.to_string());
+    let store =
+        chipcap_server::ledger::open(&db).with_context(|| "opening the ledger".to_string())?;
+    let tokens = TokenStore::open(&token_path(&args.db, &args.tokens))?;
+    chipcap_server::check_exposure(&args.listen, &tokens)?;
+    let config = Config {
+        body_limit: args.body_limit,
+        request_timeout: Duration::from_secs(args.timeout.max(1)),
+        cors_origins: args.cors_origins.clone(),
+        private_reads: args.private,
+    };
+    let state = chipcap_server::AppState::new(rules, Some(store), tokens, config);
+    let backend = state.backend();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on `{}`", args.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, ledger = backend, "chipcap serving: dashboard http://{addr}/ , API http://{addr}/v1 , docs http://{addr}/docs/");
+        chipcap_server::serve(listener, chipcap_server::router(state), chipcap_server::shutdown_signal()).await?;
+        tracing::info!("stopped");
+        anyhow::Ok(())
+    })
+}
+
+/// What a server answered: the JSON text on success, or the problem's message (field and detail)
+/// for a request it cannot read (the CLI exits 2 with it).
+pub type Answer = Result<String, String>;
+
+/// Sends `body` to `server` + `path` (POST, JSON) with the bearer token from `CHIPCAP_TOKEN` if set.
+pub fn remote_post(server: &str, path: &str, body: &str) -> anyhow::Result<Answer> {
+    let url = format!("{}{path}", server.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut req = agent.post(&url).header("Content-Type", "application/json");
+    if let Ok(t) = std::env::var("CHIPCAP_TOKEN") {
+        req = req.header("Authorization", &format!("Bearer {}", t.trim()));
+    }
+    let mut resp = req
+        .send(body)
+        .with_context(|| format!("cannot reach the server at `{url}`"))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .with_context(|| format!("cannot read the answer of `{url}`"))?;
+    if (200..300).contains(&status) {
+        return Ok(Ok(text));
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let detail = v["detail"].as_str().unwrap_or(text.as_str()).to_string();
+    let msg = match v["field"].as_str() {
+        Some(f) if !f.is_empty() => format!("field `{f}` {detail}"),
+        _ => detail,
+    };
+    if (400..500).contains(&status) {
+        Ok(Err(msg))
+    } else {
+        anyhow::bail!("the server answered {status}: {msg}")
+    }
+}
+
+/// `chipcap check --server URL`: the determination from a running server, pretty-printed.
+/// `default_date` (from `--date`) fills an absent `date`, as the local `check` does.
+pub fn remote_check(
+    server: &str,
+    request: &str,
+    default_date: Option<&str>,
+) -> anyhow::Result<Answer> {
+    let mut body = request.to_string();
+    if let Some(d) = default_date {
+        if let Ok(serde_json::Value::Object(mut o)) =
+            serde_json::from_str::<serde_json::Value>(request)
+        {
+            if !o.contains_key("date") {
+                o.insert("date".into(), serde_json::Value::String(d.to_string()));
+                body = serde_json::Value::Object(o).to_string();
+            }
+        }
+    }
+    Ok(remote_post(server, "/v1/determinations", &body)?.map(|t| pretty(&t)))
+}
+
+fn pretty(t: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(t)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| t.to_string())
+}

@@ -1,0 +1,109 @@
+//! `chipcap ledger` as a user runs it (docs/ledger.md): record, apply, grant, report, verify; exit
+//! codes 0 (a result), 2 (bad input or a refusal), 1 (verify found a discrepancy).
+
+use assert_cmd::Command;
+
+fn ledger(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("chipcap")
+        .unwrap()
+        .arg("ledger")
+        .args(args)
+        .env("CHIPCAP_DB", db)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn apply(db: &std::path::Path, req: &str) -> serde_json::Value {
+    let out = Command::cargo_bin("chipcap")
+        .unwrap()
+        .args(["ledger", "apply", "-"])
+        .env("CHIPCAP_DB", db)
+        .write_stdin(req)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_ledger_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    assert_eq!(ledger(&db, &["init"]).0, 0);
+    let req = r#"{"id":"s-1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1000}],"consignee":{"name":"Example AI LLC"}}"#;
+    let v = apply(&db, req);
+    assert_eq!(
+        (v["recorded"].as_bool(), v["authorization"].as_str()),
+        (Some(true), Some("LPP"))
+    );
+    assert_eq!(
+        apply(&db, req),
+        v,
+        "re-applying an id prints the first result"
+    );
+    let v = apply(&db, &req.replace("s-1", "s-2"));
+    assert_eq!(v["recorded"], false);
+    // A grant past the allocation is refused (2), then forced with a reason.
+    let grant = [
+        "grant",
+        "--id",
+        "g-1",
+        "--licence",
+        "L-1",
+        "--consignee",
+        "X",
+        "--destination",
+        "IN",
+        "--item",
+        "nvidia-h100-sxm:60000",
+        "--date",
+        "2025-07-01",
+        "--valid-to",
+        "2026-06-30",
+    ];
+    let (code, out, err) = ledger(&db, &grant);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        out.is_empty() && err.contains("would exceed its cap"),
+        "{err}"
+    );
+    let mut forced = grant.to_vec();
+    forced.extend(["--force", "approved"]);
+    assert_eq!(ledger(&db, &forced).0, 0);
+    let (code, out, _) = ledger(&db, &["balances", "--as-of", "2025-12-31", "--csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("lpp,Example AI LLC,,2025,maximum,26900000,15832000,")),
+        "{out}"
+    );
+    let (code, out, _) = ledger(&db, &["verify"]);
+    assert_eq!(code, 0, "{out}");
+    // Bad input: exit 2, nothing on standard output.
+    let (code, out, err) = ledger(&db, &["reverse", "--id", "r-1", "--of", "nope"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("`nope`"), "{err}");
+    // Tampering: verify exits 1.
+    rusqlite_free_edit(&db);
+    let (code, out, _) = ledger(&db, &["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PROBLEM"), "{out}");
+}
+
+/// Edits the ledger file behind its back (the sqlite3 shell is not needed: chipcap-ledger's own
+/// dependency opens it).
+fn rusqlite_free_edit(db: &std::path::Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch("UPDATE draws SET amount = amount + 1")
+        .unwrap();
+}

@@ -1,0 +1,129 @@
+//! `chipcap serve`, `chipcap token` and `chipcap check --server`, as a user runs them.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command as Std, Stdio};
+
+use assert_cmd::Command;
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("chipcap")
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn token_create_prints_the_token_once_and_stores_its_hash() {
+    let dir = tempfile_dir();
+    let db = dir.join("t.db");
+    let out = Command::new(bin())
+        .args([
+            "token", "create", "--role", "officer", "--name", "ci", "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(
+        token.starts_with("ccp_") && !token.contains('\n'),
+        "{token}"
+    );
+    let file = std::fs::read_to_string(dir.join("t.db.tokens.json")).unwrap();
+    assert!(!file.contains(&token), "only the hash is stored");
+    assert!(file.contains("\"officer\""));
+    let bad = Command::new(bin())
+        .args(["token", "create", "--role", "root", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn serve_refuses_a_public_address_without_tokens() {
+    let dir = tempfile_dir();
+    let out = Command::new(bin())
+        .args(["serve", "--listen", "0.0.0.0:0", "--db"])
+        .arg(dir.join("x.db"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("token create"), "{err}");
+}
+
+#[test]
+fn check_against_a_running_server_prints_the_local_answer() {
+    let dir = tempfile_dir();
+    let mut child = Std::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.join("s.db"))
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The server logs its address once it listens: read until then (no sleep).
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let url = format!("http://{addr}");
+    let example = root().join("examples/tier2-licence.json");
+    let remote = Command::new(bin())
+        .args(["check", "--skip-screening", "--server", &url])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    let remote: serde_json::Value = serde_json::from_slice(&remote.stdout).unwrap();
+    assert_eq!(remote["decision"], "license_required");
+    assert_eq!(remote["review_policy"], "presumption_of_approval");
+
+    let bad = Command::new(bin())
+        .args(["check", "--server", &url, "-"])
+        .write_stdin(r#"{"destination":"AE","items":[{"chip":"nvidia-h100-sxm","quantity":0}]}"#)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("items[0].quantity"), "{err}");
+
+    // SIGTERM: a graceful stop, exit code 0.
+    let st = Std::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(child.wait().unwrap().success());
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "chipcap-serve-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
