@@ -370,15 +370,9 @@ fn classify(
     let c = classify_chip(t, area, dc, &rules.eccn_3a090).map_err(|e| input_err(e.to_string()))?;
     let (eccn, para) = band_text(c.band);
     if json {
-        let v = serde_json::json!({
-            "chip": label,
-            "tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(t.milli().into())).unwrap_or_default(),
-            "performance_density": c.pd_milli.map(|p| serde_json::from_str::<serde_json::Value>(&chipcap_plain(p.into())).unwrap_or_default()),
-            "datacenter": dc,
-            "eccn": eccn,
-            "paragraph": para,
-            "citation": "ECCN 3A090 (Supp. No. 1 to part 774)",
-        });
+        // The same writer as the API's `POST /v1/classifications`.
+        let v = chipcap_server::catalog::classify_json(rules, &label, t, area, dc)
+            .map_err(|e| input_err(e.to_string()))?;
         outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         outln!("chip:                {label}");
@@ -395,12 +389,6 @@ fn classify(
     Ok(())
 }
 
-fn chipcap_plain(m: i128) -> String {
-    let mut s = String::new();
-    let _ = chipcap_core::units::write_milli_plain(&mut s, m);
-    s
-}
-
 fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
     let h100 = *rules.params.h100_tpp.at(today()).value;
     let mut rows = Vec::new();
@@ -413,22 +401,8 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
         rows.push((c, t, pd, eccn, para, h));
     }
     if json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|(c, t, pd, eccn, para, h)| {
-                serde_json::json!({
-                    "id": c.id, "aliases": c.aliases, "vendor": c.vendor, "model": c.model,
-                    "form_factor": c.form_factor, "year": c.year, "datacenter": c.datacenter,
-                    "die_area_mm2": c.die_area_milli_mm2.map(|a| serde_json::from_str::<serde_json::Value>(&chipcap_plain(a.into())).unwrap_or_default()),
-                    "tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(t.milli().into())).unwrap_or_default(),
-                    "tpp_precision": c.tpp_precision().map(|p| p.key()),
-                    "performance_density": pd.map(|p| serde_json::from_str::<serde_json::Value>(&chipcap_plain(p.into())).unwrap_or_default()),
-                    "eccn": eccn, "paragraph": para,
-                    "h100_equivalents": serde_json::from_str::<serde_json::Value>(&chipcap_plain((*h).try_into().unwrap_or(0))).unwrap_or_default(),
-                    "sources": c.sources,
-                })
-            })
-            .collect();
+        // The same writer as the API's `GET /v1/chips`.
+        let v = chipcap_server::catalog::chips_json(rules, today());
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -532,17 +506,8 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
         ("a6", g.a6.at(date)),
     ];
     if json {
-        let v = serde_json::json!({
-            "rule_set": rules.name, "title": rules.title, "citation": rules.citation, "date": date.to_string(),
-            "effective_from": rules.effective_from.to_string(), "compliance_from": rules.compliance_from.to_string(),
-            "security_compliance_from": rules.security_compliance_from.to_string(),
-            "not_enforced_from": rules.not_enforced_from.map(|d| d.to_string()),
-            "parameters": rows.iter().map(|(n, v, r, e, o)| serde_json::json!({"name": n, "value": v, "reference": r, "evidence": e, "outside_window": o})).collect::<Vec<_>>(),
-            "nveu_quarter": nveu.map(|(q, o)| serde_json::json!({"quarter": q.quarter.to_string(), "cap_tpp": chipcap_plain(q.cap.milli().into()), "reference": q.source.reference, "outside_window": o})),
-            "nveu_schedule": rules.nveu.iter().map(|q| serde_json::json!({"quarter": q.quarter.to_string(), "cap_tpp": serde_json::from_str::<serde_json::Value>(&chipcap_plain(q.cap.milli().into())).unwrap_or_default()})).collect::<Vec<_>>(),
-            "country_groups": groups.iter().map(|(n, r)| serde_json::json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
-            "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
-        });
+        // The same writer as the API's `GET /v1/rules`.
+        let v = chipcap_server::catalog::rules_json(rules, date);
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
