@@ -170,8 +170,17 @@ fn count_param(
 )]
 pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let text = utf8(&body)?;
-    let parsed = wire::parse_request(text, st.rules, today())
+    let mut parsed = wire::parse_request(text, st.rules, today())
         .map_err(|e| Problem::invalid(e.field, e.message))?;
+    // Screening, as `chipcap check` does: the edge gathers the hits, the core decides.
+    if parsed.request.options.skip_screening {
+        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
+    } else if !parsed.screening_given {
+        if let Some(l) = st.lists() {
+            let parties = parsed.parties_to_screen();
+            parsed.request.context.screening = l.screen(&parties);
+        }
+    }
     let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
     st.metrics.decision(det.decision);
     let out = Bytes::from(wire::to_json(&det));
@@ -280,6 +289,53 @@ fn number_field(raw: &serde_json::value::RawValue, field: &str) -> Result<u64, P
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(t);
     parse_milli(t).map_err(|e| Problem::invalid(field, format!("{e}, got `{t}`")))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScreenBody {
+    name: String,
+    #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
+}
+
+/// Screens one name against the restricted-party lists the server loaded (`chipcap serve --lists`):
+/// every hit with the list entry, the name or alias that matched, the score and its explanation.
+#[utoipa::path(
+    post, path = "/v1/screenings", tag = "screening",
+    request_body(content = crate::openapi::ScreenDoc, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The hits at or above the review threshold", body = crate::openapi::ScreeningDoc, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No lists loaded", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
+    let text = utf8(&body)?;
+    let b: ScreenBody = serde_json::from_str(text)
+        .map_err(|e| Problem::invalid("", format!("the body is not a screening request: {e}")))?;
+    if b.name.trim().is_empty() {
+        return Err(Problem::invalid("name", "must not be empty"));
+    }
+    let Some(l) = st.lists() else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_lists",
+            "this server has no restricted-party lists loaded (chipcap lists import, then chipcap serve --lists DIR)",
+        ));
+    };
+    let q = chipcap_screen::Query {
+        name: b.name,
+        country: b.country,
+        address: b.address,
+    };
+    let hits = l.screener().screen(&q);
+    let v = serde_json::json!({"query": q, "lists": l.names, "hits": hits});
+    Ok(json_text(StatusCode::OK, Bytes::from(v.to_string())))
 }
 
 /// Classifies a catalog chip, or a chip given by its figures, under ECCN 3A090.

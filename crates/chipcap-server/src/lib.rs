@@ -13,6 +13,7 @@ pub mod auth;
 pub mod catalog;
 pub mod dashboard;
 pub mod error;
+pub mod lists;
 pub mod metrics;
 pub mod openapi;
 
@@ -146,6 +147,8 @@ pub struct AppState {
     recent: Mutex<VecDeque<Recent>>,
     /// Limits and access.
     pub config: Config,
+    /// Restricted-party lists loaded at start (`chipcap serve --lists DIR`), if any were imported.
+    lists: std::sync::RwLock<Option<Arc<lists::LoadedLists>>>,
 }
 
 impl AppState {
@@ -173,7 +176,20 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_MAX)),
             config,
+            lists: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Uses these restricted-party lists for screening from now on.
+    pub fn set_lists(&self, l: Option<lists::LoadedLists>) {
+        if let Ok(mut g) = self.lists.write() {
+            *g = l.map(Arc::new);
+        }
+    }
+
+    /// The lists in use, if any.
+    pub fn lists(&self) -> Option<Arc<lists::LoadedLists>> {
+        self.lists.read().ok().and_then(|g| g.clone())
     }
 
     /// The ledger backend's name (`sqlite`, `postgres`, `memory`, or `none`).
@@ -344,6 +360,7 @@ async fn fallback() -> Problem {
 pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::new()
         .route("/v1/determinations", post(api::determine))
+        .route("/v1/screenings", post(api::screen))
         .route("/v1/determinations/recent", get(api::recent))
         .route("/v1/rules", get(api::rules))
         .route("/v1/chips", get(api::chips))

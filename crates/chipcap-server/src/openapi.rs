@@ -147,6 +147,25 @@ pub struct ProblemDoc {
     detail: String,
 }
 
+/// A screening request: a party's name, with its country and address when known.
+#[derive(ToSchema)]
+#[schema(example = json!({"name": "32 Group China Limited", "country": "HK"}))]
+#[allow(dead_code)]
+pub struct ScreenDoc {
+    name: String,
+    country: Option<String>,
+    address: Option<String>,
+}
+
+/// Screening hits: the list versions used and every hit with its explanation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ScreeningDoc {
+    query: Object,
+    lists: Vec<String>,
+    hits: Vec<Object>,
+}
+
 /// A classification request: a catalog `chip`, or `tpp`, `die_area_mm2` and `datacenter`.
 #[derive(ToSchema)]
 #[schema(example = json!({"tpp": 4992, "die_area_mm2": 826, "datacenter": true}))]
@@ -352,7 +371,7 @@ impl Modify for Bearer {
     ),
     paths(
         crate::api::determine, crate::api::recent, crate::api::rules, crate::api::chips,
-        crate::api::tiers, crate::api::classify, crate::api::ledger_apply, crate::api::ledger_grant,
+        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::ledger_apply, crate::api::ledger_grant,
         crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
         crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,
@@ -363,6 +382,7 @@ impl Modify for Bearer {
     tags(
         (name = "determinations", description = "Stateless determinations (the shared contract)"),
         (name = "rules", description = "Rules in force, chip catalog, classification"),
+        (name = "screening", description = "Restricted-party screening"),
         (name = "ledger", description = "The allowance ledger"),
         (name = "tokens", description = "Bearer tokens (admin)"),
         (name = "operations", description = "Health, readiness, metrics"),

@@ -11,12 +11,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use chipcap_core::request::{
-    Disposition, ListClass, Party, PartyRole, Screening, ScreeningHit, ScreeningStatus,
-};
+use chipcap_core::request::{Party, Screening};
 use chipcap_screen::{
-    normalize, parse_bis_dpl, parse_csl_csv, parse_csl_json, parse_ofac_sdn, Entry, Hit, ListDate,
-    ListFormat, ListVersion, MatchConfig, Query, Screener, SourceClass,
+    normalize, parse_bis_dpl, parse_csl_csv, parse_csl_json, parse_ofac_sdn, Hit, ListDate,
+    ListFormat, ListVersion, MatchConfig, Query, Screener,
+};
+use chipcap_server::lists::{
+    describe, fingerprint, format_name, now_text, write_atomic, DispositionKind, DispositionRecord,
+    Store, VersionMeta,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -178,143 +180,6 @@ pub enum DispositionArg {
     TrueMatch,
     /// The party is not the listed entity.
     FalsePositive,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-struct VersionMeta {
-    number: u32,
-    format: ListFormat,
-    label: String,
-    date: Option<String>,
-    imported_at: String,
-    entries: usize,
-    names: usize,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-struct Index {
-    versions: Vec<VersionMeta>,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-struct DispositionRecord {
-    party: String,
-    party_normalized: String,
-    entry_key: String,
-    entry_fingerprint: String,
-    disposition: DispositionArg,
-    by: String,
-    why: String,
-    at: String,
-}
-
-/// The list store folder.
-pub struct Store {
-    dir: PathBuf,
-}
-
-fn now_text() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let date = chipcap_core::date::Date::from_days_since_epoch(days)
-        .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
-    let rem = secs % 86_400;
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// A stable fingerprint of an entry's content (FNV-1a over its JSON form).
-fn fingerprint(e: &Entry) -> String {
-    let text = serde_json::to_string(e).unwrap_or_default();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).ok();
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
-}
-
-impl Store {
-    pub fn new(dir: &Path) -> Store {
-        Store {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    fn index(&self) -> anyhow::Result<Index> {
-        let p = self.dir.join("index.json");
-        if !p.exists() {
-            return Ok(Index::default());
-        }
-        let text =
-            std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("{} is damaged", p.display()))
-    }
-
-    fn load(&self, number: u32) -> anyhow::Result<ListVersion> {
-        let p = self.dir.join(format!("v{number}.json"));
-        let text = std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?;
-        serde_json::from_slice(&text).with_context(|| format!("{} is damaged", p.display()))
-    }
-
-    /// The latest version of each format, with their descriptions (empty when nothing is imported).
-    pub fn latest(&self) -> anyhow::Result<(Vec<ListVersion>, Vec<String>)> {
-        let idx = self.index()?;
-        let mut latest: BTreeMap<String, &VersionMeta> = BTreeMap::new();
-        for v in &idx.versions {
-            latest.insert(format!("{:?}", v.format), v);
-        }
-        let mut versions = Vec::new();
-        let mut names = Vec::new();
-        for v in latest.values() {
-            versions.push(self.load(v.number)?);
-            names.push(describe(v));
-        }
-        Ok((versions, names))
-    }
-
-    fn dispositions(&self) -> anyhow::Result<Vec<DispositionRecord>> {
-        let p = self.dir.join("dispositions.json");
-        if !p.exists() {
-            return Ok(Vec::new());
-        }
-        let text = std::fs::read_to_string(&p)?;
-        serde_json::from_str(&text).with_context(|| format!("{} is damaged", p.display()))
-    }
-}
-
-fn describe(v: &VersionMeta) -> String {
-    format!(
-        "v{} {} {} ({})",
-        v.number,
-        format_name(v.format),
-        v.date.clone().unwrap_or_else(|| "undated".into()),
-        v.label
-    )
-}
-
-fn format_name(f: ListFormat) -> &'static str {
-    match f {
-        ListFormat::CslCsv => "csl-csv",
-        ListFormat::CslJson => "csl-json",
-        ListFormat::OfacSdnCsv => "ofac-sdn",
-        ListFormat::BisDplTxt => "bis-dpl",
-    }
 }
 
 fn guess_format(file: &Path) -> Option<FormatArg> {
@@ -520,106 +385,6 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
     }
 }
 
-fn class(c: &SourceClass) -> ListClass {
-    match c {
-        SourceClass::EntityList => ListClass::EntityList,
-        SourceClass::MilitaryEndUser => ListClass::MilitaryEndUser,
-        SourceClass::Unverified => ListClass::Unverified,
-        SourceClass::DeniedPersons => ListClass::DeniedPersons,
-        SourceClass::Sdn => ListClass::Sdn,
-        _ => ListClass::Other,
-    }
-}
-
-fn milli(x: f64) -> u32 {
-    // The matcher's score in [0, 1] to thousandths, for the record; the match itself was decided by
-    // the matcher (`is_match`).
-    let v = (x.clamp(0.0, 1.0) * 1000.0).round();
-    if v >= 1000.0 {
-        1000
-    } else if v <= 0.0 {
-        0
-    } else {
-        v as u32
-    }
-}
-
-/// Screens a request's parties for `chipcap check`; `None` when no list is imported.
-pub fn screen_parties(store: &StoreArgs, parties: &[Party]) -> anyhow::Result<Screening> {
-    let st = Store::new(&store.dir);
-    let (versions, names) = st.latest()?;
-    if versions.is_empty() {
-        return Ok(Screening {
-            status: ScreeningStatus::NotPerformed,
-            hits: Vec::new(),
-        });
-    }
-    let cfg = MatchConfig::default();
-    let screener = Screener::new(&versions, cfg);
-    let disps = st.dispositions()?;
-    let mut hits = Vec::new();
-    for p in parties {
-        let mut q = Query::name(p.name.clone());
-        if let Some(c) = p.country {
-            q = q.with_country(c.as_str());
-        }
-        for h in screener.screen(&q) {
-            hits.push(to_core_hit(
-                p.role,
-                &p.name,
-                &h,
-                screener.entries().get(h.entry_index),
-                &disps,
-            ));
-        }
-    }
-    Ok(Screening {
-        status: ScreeningStatus::Performed {
-            lists: names,
-            match_threshold_milli: milli(cfg.match_threshold),
-            review_threshold_milli: milli(cfg.review_threshold),
-            parties: parties.len(),
-        },
-        hits,
-    })
-}
-
-fn to_core_hit(
-    role: PartyRole,
-    party: &str,
-    h: &Hit,
-    entry: Option<&Entry>,
-    disps: &[DispositionRecord],
-) -> ScreeningHit {
-    let pn = normalize(party);
-    let fp = entry.map(fingerprint).unwrap_or_default();
-    let disposition = disps
-        .iter()
-        .rev()
-        .find(|d| {
-            d.party_normalized == pn && d.entry_key == h.entry_key && d.entry_fingerprint == fp
-        })
-        .map(|d| match d.disposition {
-            DispositionArg::TrueMatch => Disposition::TrueMatch,
-            DispositionArg::FalsePositive => Disposition::FalsePositive,
-        });
-    ScreeningHit {
-        role,
-        party: party.to_string(),
-        source: h.source.clone(),
-        class: class(&h.source_class),
-        entity_number: h.entity_number.clone(),
-        entry_name: h.entry_name.clone(),
-        matched_name: h.matched_name.clone(),
-        score_milli: milli(h.score),
-        is_match: h.is_match,
-        license_requirement: h.license_requirement.clone(),
-        license_policy: h.license_policy.clone(),
-        federal_register_notice: h.federal_register_notice.clone(),
-        disposition,
-    }
-}
-
 fn score_text(x: f64) -> String {
     format!("{:.3}", x)
 }
@@ -757,7 +522,10 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                 party,
                 entry_key: entry,
                 entry_fingerprint: fingerprint(e),
-                disposition,
+                disposition: match disposition {
+                    DispositionArg::TrueMatch => DispositionKind::TrueMatch,
+                    DispositionArg::FalsePositive => DispositionKind::FalsePositive,
+                },
                 by,
                 why,
                 at: now_text(),
@@ -941,4 +709,9 @@ fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+/// Screens a request's parties for `chipcap check` (not performed when no list is imported).
+pub fn screen_parties(store: &StoreArgs, parties: &[Party]) -> anyhow::Result<Screening> {
+    Ok(chipcap_server::lists::screen_parties(&store.dir, parties)?)
 }

@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Require a viewer token for reads too (every `/v1` request).
     #[arg(long)]
     pub private: bool,
+    /// The restricted-party list store (`chipcap lists import`) used to screen determinations and for
+    /// `POST /v1/screenings`; read at start.
+    #[arg(long = "lists", env = "CHIPCAP_LISTS", default_value = "chipcap-lists")]
+    pub lists: PathBuf,
     /// Log format (the level comes from `RUST_LOG`, e.g. `info`, `warn`, `chipcap_server=debug`).
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -166,6 +170,15 @@ pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
         private_reads: args.private,
     };
     let state = chipcap_server::AppState::new(rules, Some(store), tokens, config);
+    let lists = chipcap_server::lists::LoadedLists::load(&args.lists)
+        .with_context(|| format!("loading the lists in `{}`", args.lists.display()))?;
+    match &lists {
+        Some(l) => tracing::info!(lists = ?l.names, "screening against the imported lists"),
+        None => {
+            tracing::warn!(dir = %args.lists.display(), "no restricted-party lists imported: determinations will say the parties were not screened")
+        }
+    }
+    state.set_lists(lists);
     let backend = state.backend();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -379,3 +379,84 @@ async fn ledger_routes_on_postgresql() {
     assert_eq!(lpp["used_tpp"], 126656);
     assert_eq!(get(&app, "/readyz").await.json()["ledger"], "postgres");
 }
+
+fn sample_lists() -> chipcap_server::lists::LoadedLists {
+    use chipcap_server::lists::{write_atomic, Index, VersionMeta};
+    let csv = root().join("../shared/data/screening/csl-legacy-sample.csv");
+    let bytes = std::fs::read(&csv).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
+    let entries = chipcap_screen::parse_csl_csv(&bytes).unwrap();
+    let v = chipcap_screen::ListVersion::new(
+        chipcap_screen::ListFormat::CslCsv,
+        "sample",
+        None,
+        entries,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_atomic(
+        &dir.path().join("v1.json"),
+        &serde_json::to_vec(&v).unwrap(),
+    )
+    .unwrap();
+    let idx = Index {
+        versions: vec![VersionMeta {
+            number: 1,
+            format: v.format,
+            label: "sample".into(),
+            date: None,
+            imported_at: "2026-01-01T00:00:00Z".into(),
+            entries: v.entries.len(),
+            names: v.name_count(),
+        }],
+    };
+    write_atomic(
+        &dir.path().join("index.json"),
+        &serde_json::to_vec(&idx).unwrap(),
+    )
+    .unwrap();
+    chipcap_server::lists::LoadedLists::load(dir.path())
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn screening_route_and_screened_determinations() {
+    let (app, st, _) = app();
+    // Without lists: 503 with a stable code, and determinations say the parties were not screened.
+    let r = post(
+        &app,
+        "/v1/screenings",
+        None,
+        r#"{"name":"32 Group China Limited"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(r.text.contains("no_lists"));
+    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let r = post(&app, "/v1/determinations", None, req).await;
+    assert!(r.text.contains("screening_not_performed"), "{}", r.text);
+    st.set_lists(Some(sample_lists()));
+    let r = post(
+        &app,
+        "/v1/screenings",
+        None,
+        r#"{"name":"32 Group China Limited","country":"HK"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["hits"][0]["is_match"], true, "{v}");
+    assert!(v["hits"][0]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("Entity List"));
+    // The listed consignee turns an LPP-size order into a licence, citing the entry.
+    let r = post(&app, "/v1/determinations", None, req).await;
+    let v: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["decision"], "license_required", "{v}");
+    assert_eq!(v["review_policy"], "presumption_of_denial");
+    assert!(r.text.contains("80 FR 69852"));
+    // Bad body: the field is named.
+    let r = post(&app, "/v1/screenings", None, r#"{"name":""}"#).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("\"field\":\"name\""), "{}", r.text);
+}
