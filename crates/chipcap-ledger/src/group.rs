@@ -54,9 +54,21 @@ impl GroupCommit {
 
     /// As [`crate::Ledger::apply`]; returns once the transaction holding the request has committed.
     pub fn apply(&self, request_json: &str, meta: &Meta, today: Date) -> Result<Outcome, Error> {
+        self.apply_screened(request_json, meta, today, &|_| None)
+    }
+
+    /// As [`crate::Ledger::apply_screened`].
+    pub fn apply_screened(
+        &self,
+        request_json: &str,
+        meta: &Meta,
+        today: Date,
+        screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
+    ) -> Result<Outcome, Error> {
         let pre = prepare(request_json)?;
-        let parsed = wire::parse_request(&pre.text, &self.rules, today)
+        let mut parsed = wire::parse_request(&pre.text, &self.rules, today)
             .map_err(|e| Error::Request(e.to_string()))?;
+        crate::ledger::fill_screening(&mut parsed, screen);
         let (reply, answer) = mpsc::channel();
         self.queue
             .as_ref()

@@ -355,6 +355,18 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
     })
 }
 
+/// Puts the edge's screening into the request's context (or marks it skipped).
+pub(crate) fn fill_screening(
+    parsed: &mut wire::ParsedRequest,
+    screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
+) {
+    if parsed.request.options.skip_screening {
+        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
+    } else if let Some(s) = screen(parsed) {
+        parsed.request.context.screening = s;
+    }
+}
+
 pub(crate) fn apply_in(
     tx: &mut dyn Tx,
     rules: &RuleSet,
@@ -420,6 +432,8 @@ pub(crate) fn apply_in(
     let ctx = &mut req.context;
     *ctx = chipcap_core::request::Context {
         most_capable_published_model_operations: ctx.most_capable_published_model_operations,
+        // Screening is gathered by the edge before the transaction (see `apply_screened`).
+        screening: std::mem::take(&mut ctx.screening),
         ..Default::default()
     };
     let tpp = |v: i64| Tpp::from_milli(u64::try_from(v).unwrap_or(0));
@@ -864,9 +878,23 @@ impl<'r> Ledger<'r> {
         meta: &Meta,
         today: Date,
     ) -> Result<Outcome, Error> {
+        self.apply_screened(request_json, meta, today, &|_| None)
+    }
+
+    /// As [`Ledger::apply`], with the parties screened by `screen` (the edge's restricted-party
+    /// lists; `None` leaves the determination saying they were not screened). A request with
+    /// `options.skip_screening` is not screened and says so.
+    pub fn apply_screened(
+        &mut self,
+        request_json: &str,
+        meta: &Meta,
+        today: Date,
+        screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
+    ) -> Result<Outcome, Error> {
         let pre = prepare(request_json)?;
-        let parsed = wire::parse_request(&pre.text, self.rules, today)
+        let mut parsed = wire::parse_request(&pre.text, self.rules, today)
             .map_err(|e| Error::Request(e.to_string()))?;
+        fill_screening(&mut parsed, screen);
         let rules = self.rules;
         let mut out = None;
         self.store.write(&mut |tx| {

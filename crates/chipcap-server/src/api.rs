@@ -439,8 +439,14 @@ pub async fn ledger_apply(
     caller.require(Role::Officer)?;
     let text = utf8(&body)?.to_string();
     let meta = caller.meta();
+    let lists = st.lists();
     let o = st
-        .with_ledger(move |l| l.apply(&text, &meta, today()))
+        .with_ledger(move |l| {
+            let screen = |p: &chipcap_core::wire::ParsedRequest| {
+                lists.as_ref().map(|ls| ls.screen(&p.parties_to_screen()))
+            };
+            l.apply_screened(&text, &meta, today(), &screen)
+        })
         .await?;
     // The outcome document is written by the ledger with `"decision":"..."` (compact JSON): read
     // the decision for the metric without parsing the whole document. A replay is not counted.

@@ -41,6 +41,9 @@ pub enum LedgerCommand {
         /// Who records it (default: $USER).
         #[arg(long)]
         by: Option<String>,
+        /// The restricted-party list store the parties are screened against (`chipcap lists import`).
+        #[arg(long = "lists", env = "CHIPCAP_LISTS", default_value = "chipcap-lists")]
+        lists: std::path::PathBuf,
     },
     /// Grant a licence; refused when it would exceed the destination's country allocation unless
     /// forced with a reason.
@@ -493,10 +496,20 @@ pub fn run(
             outln!("ledger ready: {db} ({})", l.backend());
             Ok(())
         }
-        LedgerCommand::Apply { file, date, by } => {
+        LedgerCommand::Apply {
+            file,
+            date,
+            by,
+            lists,
+        } => {
             let default_date = date_arg(&date, "--date", today)?;
             let text = read_input(&file)?;
-            let o = l.apply(&text, &meta(&by), default_date)?;
+            // Screen the parties against the imported lists, as `chipcap check` does.
+            let loaded = chipcap_server::lists::LoadedLists::load(&lists)?;
+            let screen = |p: &chipcap_core::wire::ParsedRequest| {
+                loaded.as_ref().map(|l| l.screen(&p.parties_to_screen()))
+            };
+            let o = l.apply_screened(&text, &meta(&by), default_date, &screen)?;
             outln!("{}", pretty(&o.json));
             Ok(())
         }

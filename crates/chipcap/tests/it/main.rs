@@ -508,3 +508,55 @@ fn lists_diff_reports_changes() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ledger_apply_screens_the_parties() {
+    let dir = temp_dir("ledger-screen");
+    let lists = dir.join("lists");
+    let out = chipcap()
+        .args(["lists", "import", "--format", "csl-csv"])
+        .arg(shared("csl-legacy-sample.csv"))
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let db = dir.join("l.db");
+    let req = r#"{"id":"so-9","date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let out = chipcap()
+        .args(["ledger", "apply", "-"])
+        .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
+        .write_stdin(req)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"], "license_required", "{v}");
+    assert_eq!(
+        v["recorded"], false,
+        "a listed consignee's LPP-size order is not recorded under LPP"
+    );
+    // Without lists the same order is authorised under LPP and recorded (and says it was not screened).
+    let req2 = req
+        .replace("so-9", "so-10")
+        .replace("32 Group China Limited", "Harbour Lights Trading");
+    let out = chipcap()
+        .args(["ledger", "apply", "-"])
+        .env("CHIPCAP_LISTS", dir.join("none"))
+        .env("CHIPCAP_DB", &db)
+        .write_stdin(req2)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["recorded"], true, "{v}");
+    assert!(v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["code"] == "screening_not_performed"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
