@@ -440,77 +440,13 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
 }
 
 fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
-    let p = &rules.params;
-    let mut rows: Vec<(&str, String, String, &str, bool)> = Vec::new();
-    macro_rules! row {
-        ($name:expr, $tl:expr, $fmt:expr) => {{
-            let r = $tl.at(date);
-            rows.push((
-                $name,
-                $fmt(r.value),
-                r.source.reference.clone(),
-                r.source.evidence.as_str(),
-                r.outside,
-            ));
-        }};
-    }
-    let tppf = |t: &Tpp| format!("{t} TPP");
-    let pctf = |v: &u32| format!("{v}%");
-    row!("country_allocation_tpp", p.country_allocation, tppf);
-    row!(
-        "assurance_uplift_max_percent",
-        p.assurance_uplift_max_percent,
-        pctf
-    );
-    row!(
-        "assurance_uplift_default_percent",
-        p.assurance_uplift_default_percent,
-        pctf
-    );
-    row!("lpp_limit_tpp", p.lpp_limit, tppf);
-    row!("aia_certification_tpp", p.aia_certification, tppf);
-    row!(
-        "uveu_max_tier2_country_percent",
-        p.uveu_max_tier2_country_percent,
-        pctf
-    );
-    row!(
-        "uveu_max_outside_tier1_percent",
-        p.uveu_max_outside_tier1_percent,
-        pctf
-    );
-    row!("uveu_min_us_percent", p.uveu_min_us_percent, pctf);
-    row!(
-        "model_weights_threshold_operations",
-        p.model_weights_threshold_operations,
-        |v: &u128| format!("{v} operations")
-    );
-    row!("h100_tpp", p.h100_tpp, tppf);
-    row!(
-        "nac_notification_days",
-        p.nac_notification_days,
-        |v: &u32| format!("{v} days")
-    );
-    let nveu = rules.nveu_cap(date);
-    let g = &rules.groups;
-    let list =
-        |s: &chipcap_core::country::CountrySet| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-    let groups = [
-        ("tier1", g.tier1.at(date)),
-        ("supp5b", g.supp5b.at(date)),
-        ("d5", g.d5.at(date)),
-        ("macau", g.macau.at(date)),
-        ("d1", g.d1.at(date)),
-        ("d4", g.d4.at(date)),
-        ("a5", g.a5.at(date)),
-        ("a6", g.a6.at(date)),
-    ];
+    // One source for the parameters in force: the API's `GET /v1/rules` writer; the table reads it.
+    let v = chipcap_server::catalog::rules_json(rules, date);
     if json {
-        // The same writer as the API's `GET /v1/rules`.
-        let v = chipcap_server::catalog::rules_json(rules, date);
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
+    let text = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
     outln!(
         "rule set {} — {} ({})",
         rules.name,
@@ -528,17 +464,21 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
             .unwrap_or_else(|| "-".into())
     );
     outln!("parameters in force on {date}:");
-    for (n, v, r, e, o) in &rows {
+    for p in v["parameters"].as_array().into_iter().flatten() {
+        let outside = if p["outside_window"].as_bool() == Some(true) {
+            " (outside its dates: nearest value)"
+        } else {
+            ""
+        };
         outln!(
-            "  {n:<36} {v:<36} [{r}] ({e}){}",
-            if *o {
-                " (outside its dates: nearest value)"
-            } else {
-                ""
-            }
+            "  {:<36} {:<36} [{}] ({}){outside}",
+            text(&p["name"]),
+            text(&p["value"]),
+            text(&p["reference"]),
+            text(&p["evidence"])
         );
     }
-    if let Some((q, o)) = nveu {
+    if let Some((q, o)) = rules.nveu_cap(date) {
         outln!(
             "  {:<36} {:<36} [{}] ({}){}",
             format!("nveu_cap ({})", date.quarter()),
@@ -553,12 +493,19 @@ fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
         );
     }
     outln!("country groups:");
-    for (n, r) in groups {
+    for g in v["country_groups"].as_array().into_iter().flatten() {
+        let members: Vec<String> = g["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
         outln!(
-            "  {n:<7} [{}] ({}): {}",
-            r.source.reference,
-            r.source.evidence.as_str(),
-            list(r.value).join(" ")
+            "  {:<7} [{}] ({}): {}",
+            text(&g["group"]),
+            text(&g["reference"]),
+            text(&g["evidence"]),
+            members.join(" ")
         );
     }
     Ok(())
