@@ -299,6 +299,7 @@ pub fn history(entries: &[Entry], f: &HistoryFilter) -> Result<Vec<(Entry, Vec<D
             Body::LicenceGrant(l) => (Some(&l.consignee), vec![l.destination.as_str()]),
             Body::Shipment(s) => (Some(&s.consignee), vec![s.destination.as_str()]),
             Body::Attrition(a) => (Some(&a.consignee), vec![a.country.as_str()]),
+            Body::Disposition(d) => (Some(&d.party), Vec::new()),
             Body::Adjustment(_) | Body::Reversal { .. } => (None, Vec::new()),
         };
         let ds = draws.get(&e.seq).cloned().unwrap_or_default();

@@ -232,6 +232,51 @@ pub struct Adjustment {
     pub reason: String,
 }
 
+/// A reviewer's decision on a restricted-party screening hit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispositionKind {
+    /// The party is the listed entity.
+    TrueMatch,
+    /// The party is not the listed entity.
+    FalsePositive,
+}
+
+impl DispositionKind {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispositionKind::TrueMatch => "true_match",
+            DispositionKind::FalsePositive => "false_positive",
+        }
+    }
+}
+
+/// A reviewer's disposition of a screening hit: applied to later screenings of the same party
+/// (by its normalised name) against the same list entry, for as long as the entry's fingerprint is
+/// unchanged; a list update that changes the entry sends it back for review. Who and when are the
+/// entry's `recorded_by` and `recorded_at`; a later disposition of the same pair supersedes an
+/// earlier one, and a reversal withdraws it. It draws on no allowance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disposition {
+    /// The party's name as screened.
+    pub party: String,
+    /// Its normalised form (the lookup key, computed by the screening edge).
+    pub party_normalized: String,
+    /// The list entry's key (`entry_key` of the hit).
+    pub entry_key: String,
+    /// The list entry's fingerprint when decided.
+    pub entry_fingerprint: String,
+    /// The list the entry is on (for people reading the ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The decision.
+    pub disposition: DispositionKind,
+    /// Why.
+    pub reason: String,
+}
+
 /// What an entry records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -248,6 +293,8 @@ pub enum Body {
     Attrition(Attrition),
     /// A manual adjustment.
     Adjustment(Adjustment),
+    /// A reviewer's disposition of a screening hit.
+    Disposition(Disposition),
     /// Reverses the entry with client id `of`.
     Reversal {
         /// The client id of the entry reversed.
@@ -268,6 +315,7 @@ impl Body {
             Body::Shipment(_) => "shipment",
             Body::Attrition(_) => "attrition",
             Body::Adjustment(_) => "adjustment",
+            Body::Disposition(_) => "disposition",
             Body::Reversal { .. } => "reversal",
         }
     }
@@ -281,6 +329,7 @@ impl Body {
             Body::Shipment(s) => &s.consignee,
             Body::Attrition(a) => &a.consignee,
             Body::Adjustment(a) => &a.key,
+            Body::Disposition(d) => &d.party_normalized,
             Body::Reversal { of, .. } => of,
         }
     }
@@ -416,7 +465,7 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
         }]
     };
     Ok(match &entry.body {
-        Body::Party(_) | Body::Assurance(_) => Vec::new(),
+        Body::Party(_) | Body::Assurance(_) | Body::Disposition(_) => Vec::new(),
         Body::LicenceGrant(l) => {
             let counts =
                 l.tier == 2 && l.counted_milli > 0 && allocation_start().is_some_and(|s| d >= s);

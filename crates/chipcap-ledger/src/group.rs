@@ -21,14 +21,12 @@ use chipcap_core::params::RuleSet;
 use chipcap_core::wire;
 
 use crate::error::Error;
-use crate::ledger::{apply_in, prepare, Meta, Outcome, Prepared};
-use crate::mirror::{Mirror, MirrorTx};
+use crate::ledger::{run_batch, Meta, Outcome, PreparedApply};
+use crate::mirror::Mirror;
 use crate::store::Store;
 
 struct Job {
-    pre: Prepared,
-    parsed: wire::ParsedRequest,
-    meta: Meta,
+    prepared: PreparedApply,
     reply: mpsc::Sender<Result<Outcome, Error>>,
 }
 
@@ -65,20 +63,12 @@ impl GroupCommit {
         today: Date,
         screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
     ) -> Result<Outcome, Error> {
-        let pre = prepare(request_json)?;
-        let mut parsed = wire::parse_request(&pre.text, &self.rules, today)
-            .map_err(|e| Error::Request(e.to_string()))?;
-        crate::ledger::fill_screening(&mut parsed, screen);
+        let prepared = PreparedApply::new(&self.rules, request_json, meta, today, screen)?;
         let (reply, answer) = mpsc::channel();
         self.queue
             .as_ref()
             .ok_or_else(|| Error::Storage("the group-commit writer has stopped".into()))?
-            .send(Job {
-                pre,
-                parsed,
-                meta: meta.clone(),
-                reply,
-            })
+            .send(Job { prepared, reply })
             .map_err(|_| Error::Storage("the group-commit writer has stopped".into()))?;
         answer.recv().map_err(|_| {
             Error::Storage("the group-commit writer stopped before answering".into())
@@ -105,37 +95,10 @@ fn writer(mut store: Box<dyn Store>, rules: &RuleSet, rx: &mpsc::Receiver<Job>, 
                 Err(_) => break,
             }
         }
-        let mut results: Vec<Option<Result<Outcome, Error>>> = Vec::new();
-        let committed = store.write(&mut |tx| {
-            results.clear();
-            mirror.sync(tx)?;
-            let mut mt = MirrorTx::new(tx, &mut mirror);
-            for job in &batch {
-                // An input error (a refusal, a bad request) is raised before the job writes
-                // anything, so the others go on; a storage error aborts the whole batch.
-                match apply_in(&mut mt, rules, &job.pre, &job.parsed, &job.meta) {
-                    Ok(o) => results.push(Some(Ok(o))),
-                    Err(e) if e.is_input() => results.push(Some(Err(e))),
-                    Err(e) => return Err(e),
-                }
-            }
-            mt.flush()
-        });
-        match committed {
-            Ok(()) => {
-                for (job, r) in batch.into_iter().zip(results) {
-                    let r = r.unwrap_or_else(|| Err(Error::Storage("no result".into())));
-                    let _ = job.reply.send(r);
-                }
-            }
-            Err(e) => {
-                // The mirror may hold rows that were rolled back: reload it next time.
-                mirror.loaded = false;
-                let msg = e.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(Error::Storage(msg.clone())));
-                }
-            }
+        let jobs: Vec<&PreparedApply> = batch.iter().map(|j| &j.prepared).collect();
+        let results = run_batch(store.as_mut(), &mut mirror, rules, &jobs);
+        for (job, r) in batch.iter().zip(results) {
+            let _ = job.reply.send(r);
         }
     }
 }

@@ -39,6 +39,80 @@ pub struct Outcome {
 pub struct Ledger<'r> {
     store: Box<dyn Store>,
     rules: &'r RuleSet,
+    /// The indexes [`Ledger::apply_batch`] decides from (caught up from the database at the start
+    /// of every batch, so writes by the other operations and other processes are seen).
+    mirror: crate::mirror::Mirror,
+}
+
+/// A `ledger apply` request parsed and screened by the caller, ready for [`Ledger::apply_batch`]
+/// (so that the work that needs no lock is done before the writer takes one).
+pub struct PreparedApply {
+    pub(crate) pre: Prepared,
+    pub(crate) parsed: wire::ParsedRequest,
+    pub(crate) meta: Meta,
+}
+
+impl PreparedApply {
+    /// Parses `request_json` (the contract plus `id` and optional `licence`) and screens its
+    /// parties with `screen`, as [`Ledger::apply_screened`] does.
+    pub fn new(
+        rules: &RuleSet,
+        request_json: &str,
+        meta: &Meta,
+        today: Date,
+        screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
+    ) -> Result<PreparedApply, Error> {
+        let pre = prepare(request_json)?;
+        let mut parsed = wire::parse_request(&pre.text, rules, today)
+            .map_err(|e| Error::Request(e.to_string()))?;
+        fill_screening(&mut parsed, screen);
+        Ok(PreparedApply {
+            pre,
+            parsed,
+            meta: meta.clone(),
+        })
+    }
+}
+
+/// Applies `jobs` in one transaction, each decided and checked in order against the running
+/// balances (the earlier ones' inserts are visible to the later ones), reading from `mirror`. An
+/// input error (a refusal, a bad request) fails only its own job; a storage error fails them all
+/// and nothing is written.
+pub(crate) fn run_batch(
+    store: &mut dyn Store,
+    mirror: &mut crate::mirror::Mirror,
+    rules: &RuleSet,
+    jobs: &[&PreparedApply],
+) -> Vec<Result<Outcome, Error>> {
+    let mut results: Vec<Result<Outcome, Error>> = Vec::with_capacity(jobs.len());
+    let committed = store.write(&mut |tx| {
+        results.clear();
+        mirror.sync(tx)?;
+        let mut mt = crate::mirror::MirrorTx::new(tx, mirror);
+        for job in jobs {
+            match apply_in(&mut mt, rules, &job.pre, &job.parsed, &job.meta) {
+                Ok(o) => results.push(Ok(o)),
+                Err(e) if e.is_input() => results.push(Err(e)),
+                Err(e) => return Err(e),
+            }
+        }
+        mt.flush()
+    });
+    match committed {
+        Ok(()) if results.len() == jobs.len() => results,
+        Ok(()) => jobs
+            .iter()
+            .map(|_| Err(Error::Storage("the batch produced no result".into())))
+            .collect(),
+        Err(e) => {
+            // The mirror may hold rows that were rolled back: reload it next time.
+            mirror.loaded = false;
+            let msg = e.to_string();
+            jobs.iter()
+                .map(|_| Err(Error::Storage(msg.clone())))
+                .collect()
+        }
+    }
 }
 
 fn notice(code: &'static str, text: &'static str) -> Notice {
@@ -765,6 +839,24 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
                 return Err(input("an adjustment amount must not be zero"));
             }
         }
+        Body::Disposition(d) => {
+            check_name("party", &d.party)?;
+            for (what, v) in [
+                ("party_normalized", &d.party_normalized),
+                ("entry_key", &d.entry_key),
+                ("entry_fingerprint", &d.entry_fingerprint),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(input(format!("a disposition's `{what}` must not be empty")));
+                }
+            }
+            if d.reason.trim().is_empty() {
+                return Err(input("a disposition needs a reason (`why`)"));
+            }
+            if e.recorded_by.trim().is_empty() {
+                return Err(input("a disposition needs the reviewer (`by`)"));
+            }
+        }
         Body::Reversal { .. } => {}
         Body::LicenceGrant(_) | Body::Shipment(_) => {
             return Err(input(
@@ -862,7 +954,18 @@ pub struct ImportSummary {
 impl<'r> Ledger<'r> {
     /// A ledger over `store`.
     pub fn new(store: Box<dyn Store>, rules: &'r RuleSet) -> Ledger<'r> {
-        Ledger { store, rules }
+        Ledger {
+            store,
+            rules,
+            mirror: crate::mirror::Mirror::default(),
+        }
+    }
+
+    /// Applies prepared requests in one transaction (group commit): each is decided against the
+    /// balances left by the ones before it, and all are committed with one sync. The results are
+    /// in the order of `jobs`; see [`run_batch`] for failures.
+    pub fn apply_batch(&mut self, jobs: &[&PreparedApply]) -> Vec<Result<Outcome, Error>> {
+        run_batch(self.store.as_mut(), &mut self.mirror, self.rules, jobs)
     }
 
     /// The backend's name.
@@ -1001,6 +1104,29 @@ impl<'r> Ledger<'r> {
         let mut out = Vec::new();
         self.store.read(&mut |tx| {
             out = tx.all_entries()?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The screening dispositions in force (recorded and not reversed), in ledger order: a later one
+    /// for the same party and list entry supersedes an earlier one.
+    pub fn dispositions(&mut self) -> Result<Vec<Entry>, Error> {
+        let mut out = Vec::new();
+        self.store.read(&mut |tx| {
+            let reversed: std::collections::HashSet<String> = tx
+                .entries_of_kind("reversal")?
+                .into_iter()
+                .filter_map(|e| match e.body {
+                    Body::Reversal { of, .. } => Some(of),
+                    _ => None,
+                })
+                .collect();
+            out = tx
+                .entries_of_kind("disposition")?
+                .into_iter()
+                .filter(|e| !reversed.contains(&e.client_id))
+                .collect();
             Ok(())
         })?;
         Ok(out)

@@ -20,7 +20,7 @@ pub mod store;
 
 pub use error::Error;
 pub use group::GroupCommit;
-pub use ledger::{GrantInput, ImportRow, ImportSummary, Ledger, Meta, Outcome};
+pub use ledger::{GrantInput, ImportRow, ImportSummary, Ledger, Meta, Outcome, PreparedApply};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 pub use store::{MemoryStore, Store};

@@ -30,7 +30,7 @@ impl Mirror {
         self.entry_ids.insert(e.client_id.clone());
         if !matches!(
             e.body,
-            Body::Shipment(_) | Body::Attrition(_) | Body::Adjustment(_)
+            Body::Shipment(_) | Body::Attrition(_) | Body::Adjustment(_) | Body::Disposition(_)
         ) {
             self.by_subject
                 .entry((e.body.kind().to_string(), e.body.subject().to_string()))
@@ -133,7 +133,9 @@ impl Tx for MirrorTx<'_> {
     }
     fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
         match kind {
-            "shipment" | "attrition" | "adjustment" => self.inner.entries_for(kind, subject),
+            "shipment" | "attrition" | "adjustment" | "disposition" => {
+                self.inner.entries_for(kind, subject)
+            }
             _ => Ok(self
                 .m
                 .by_subject

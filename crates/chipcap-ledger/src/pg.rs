@@ -207,6 +207,15 @@ impl Tx for PgTx<'_, '_> {
             .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
             .collect()
     }
+    fn entries_of_kind(&mut self, kind: &str) -> Result<Vec<Entry>, Error> {
+        let rows = self.q(
+            "SELECT body FROM entries WHERE kind = $1 ORDER BY seq",
+            &[&kind],
+        )?;
+        rows.iter()
+            .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
+            .collect()
+    }
     fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
         let sql = match mode {
             SumMode::AsOf => {

@@ -169,6 +169,17 @@ impl Tx for SqliteTx<'_> {
         }
         Ok(out)
     }
+    fn entries_of_kind(&mut self, kind: &str) -> Result<Vec<Entry>, Error> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT body FROM entries WHERE kind = ?1 ORDER BY seq")?;
+        let rows = st.query_map(params![kind], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(parse_entry(&r?)?);
+        }
+        Ok(out)
+    }
     fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
         let sql = match mode {
             SumMode::AsOf => {

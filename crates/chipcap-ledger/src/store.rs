@@ -60,6 +60,14 @@ pub trait Tx {
     fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error>;
     /// The keys that start with `prefix`, sorted.
     fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error>;
+    /// Entries of one kind, in ledger order.
+    fn entries_of_kind(&mut self, kind: &str) -> Result<Vec<Entry>, Error> {
+        Ok(self
+            .all_entries()?
+            .into_iter()
+            .filter(|e| e.body.kind() == kind)
+            .collect())
+    }
     /// The next entry sequence number.
     fn next_entry_seq(&mut self) -> Result<u64, Error>;
     /// Stores an entry (with its `seq` set) and its draws.

@@ -1,8 +1,11 @@
 //! The conformance suite: every scenario runs on the in-memory model, SQLite and PostgreSQL.
 
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
-use chipcap_ledger::entry::{Attrition, Body, Cause, Entry, Key, Party, VeuAuthorization, VeuKind};
-use chipcap_ledger::{import, Error, GrantInput, Ledger};
+use chipcap_ledger::entry::{
+    Attrition, Body, Cause, Disposition, DispositionKind, Entry, Key, Party, VeuAuthorization,
+    VeuKind,
+};
+use chipcap_ledger::{import, Error, GrantInput, Ledger, PreparedApply};
 
 use crate::common::*;
 use crate::on_every_backend;
@@ -19,6 +22,8 @@ on_every_backend!(
     import_is_all_or_nothing_and_names_the_line,
     history_filters,
     tampering_is_detected,
+    dispositions_are_recorded_superseded_and_reversed,
+    a_batch_is_decided_in_order_and_committed_once,
 );
 
 /// An explicit .a-type chip: `tpp` whole TPP per unit.
@@ -764,4 +769,181 @@ fn tampering_is_detected(b: Backend) {
         "{:?}",
         v.problems
     );
+}
+
+fn disposition(party: &str, key: &str, kind: DispositionKind, reason: &str) -> Body {
+    Body::Disposition(Disposition {
+        party: party.into(),
+        party_normalized: party.to_lowercase(),
+        entry_key: key.into(),
+        entry_fingerprint: format!("fp-{key}"),
+        source: Some("Entity List (EL) - Bureau of Industry and Security".into()),
+        disposition: kind,
+        reason: reason.into(),
+    })
+}
+
+fn dispositions_are_recorded_superseded_and_reversed(b: Backend) {
+    let Some(f) = Fixture::new(b, "disp") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let fp = DispositionKind::FalsePositive;
+    let tm = DispositionKind::TrueMatch;
+    l.record(&entry(
+        "d1",
+        "2025-06-01",
+        disposition("Acme Trading", "EL-1", fp, "other city"),
+    ))
+    .unwrap();
+    l.record(&entry(
+        "d2",
+        "2025-06-01",
+        disposition("Beta Ltd", "EL-2", tm, "same address"),
+    ))
+    .unwrap();
+    // Idempotent: the same id again records nothing new.
+    let again = l
+        .record(&entry(
+            "d1",
+            "2025-06-01",
+            disposition("Acme Trading", "EL-1", fp, "other city"),
+        ))
+        .unwrap();
+    assert!(again.replayed);
+    // Bad input names the field and writes nothing.
+    let e = l.record(&entry(
+        "d3",
+        "2025-06-01",
+        disposition("Acme Trading", "EL-1", fp, " "),
+    ));
+    assert!(
+        matches!(&e, Err(Error::Input(m)) if m.contains("reason")),
+        "{e:?}"
+    );
+    let mut bad = entry("d4", "2025-06-01", disposition("Acme Trading", "", fp, "x"));
+    let e = l.record(&bad);
+    assert!(
+        matches!(&e, Err(Error::Input(m)) if m.contains("entry_key")),
+        "{e:?}"
+    );
+    bad.recorded_by = String::new();
+    let e = l.record(&bad);
+    assert!(e.is_err());
+    let got = l.dispositions().unwrap();
+    assert_eq!(
+        got.iter().map(|e| e.client_id.as_str()).collect::<Vec<_>>(),
+        ["d1", "d2"]
+    );
+    // A later disposition of the same pair comes after the earlier one; a reversal withdraws one.
+    l.record(&entry(
+        "d5",
+        "2025-06-02",
+        disposition("Acme Trading", "EL-1", tm, "new evidence"),
+    ))
+    .unwrap();
+    l.record(&entry(
+        "r-d2",
+        "2025-06-03",
+        Body::Reversal {
+            of: "d2".into(),
+            reason: "recorded in error".into(),
+        },
+    ))
+    .unwrap();
+    let got = l.dispositions().unwrap();
+    assert_eq!(
+        got.iter().map(|e| e.client_id.as_str()).collect::<Vec<_>>(),
+        ["d1", "d5"]
+    );
+    match &got[1].body {
+        Body::Disposition(d) => {
+            assert_eq!(d.disposition, tm);
+            assert_eq!(d.reason, "new evidence");
+        }
+        other => panic!("{other:?}"),
+    }
+    // They draw on nothing, appear in the history of the party and in the audit log.
+    let h = l
+        .history(&HistoryFilter {
+            party: Some("Acme Trading".into()),
+            ..HistoryFilter::default()
+        })
+        .unwrap();
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert!(h.iter().all(|(_, draws)| draws.is_empty()));
+    assert!(l
+        .audit_log()
+        .unwrap()
+        .iter()
+        .any(|a| a.client_id == "d5" && a.op == "disposition"));
+    clean(&mut l);
+}
+
+fn a_batch_is_decided_in_order_and_committed_once(b: Backend) {
+    let Some(f) = Fixture::new(b, "batch") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let prep = |r: serde_json::Value| {
+        PreparedApply::new(rules(), &r.to_string(), &meta(), d("2025-06-01"), &|_| None).unwrap()
+    };
+    // 1,600 + 100 H100 fit the LPP limit (1,699.xx H100-equivalents); the third does not; the
+    // fourth replays the first id; the fifth is for another consignee.
+    let jobs = [
+        prep(req(
+            "b1",
+            "2025-06-01",
+            "IN",
+            "Acme",
+            "nvidia-h100-sxm",
+            1600,
+        )),
+        prep(req("b2", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 99)),
+        prep(req("b3", "2025-06-01", "IN", "Acme", "nvidia-h100-sxm", 1)),
+        prep(req(
+            "b1",
+            "2025-06-01",
+            "IN",
+            "Acme",
+            "nvidia-h100-sxm",
+            1600,
+        )),
+        prep(req(
+            "b5",
+            "2025-06-01",
+            "IN",
+            "Other",
+            "nvidia-h100-sxm",
+            10,
+        )),
+    ];
+    let refs: Vec<&PreparedApply> = jobs.iter().collect();
+    let out = l.apply_batch(&refs);
+    let recorded: Vec<bool> = out.iter().map(|r| r.as_ref().unwrap().recorded).collect();
+    assert_eq!(recorded, [true, true, false, true, true]);
+    assert!(out[3].as_ref().unwrap().replayed);
+    // The batch's writes are visible to the ordinary operations, and theirs to the next batch.
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    assert_eq!(row(&rows, "lpp", Some("Acme"), None).used, 1699 * h100());
+    l.record(&entry(
+        "rb2",
+        "2025-06-01",
+        Body::Reversal {
+            of: "b2".into(),
+            reason: "cancelled".into(),
+        },
+    ))
+    .unwrap();
+    let more = [prep(req(
+        "b6",
+        "2025-06-01",
+        "IN",
+        "Acme",
+        "nvidia-h100-sxm",
+        99,
+    ))];
+    let out = l.apply_batch(&more.iter().collect::<Vec<_>>());
+    assert!(out[0].as_ref().unwrap().recorded, "{out:?}");
+    clean(&mut l);
 }
