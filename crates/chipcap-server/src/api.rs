@@ -178,7 +178,8 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
     } else if !parsed.screening_given {
         if let Some(l) = st.lists() {
             let parties = parsed.parties_to_screen();
-            parsed.request.context.screening = l.screen(&parties);
+            let disps = st.dispositions().await?;
+            parsed.request.context.screening = l.screen(&parties, &disps);
         }
     }
     let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
@@ -333,9 +334,111 @@ pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Resp
         country: b.country,
         address: b.address,
     };
-    let hits = l.screener().screen(&q);
+    let disps = st.dispositions().await?;
+    let hits: Vec<Value> = l
+        .screen_query(&q, &disps)
+        .into_iter()
+        .map(|(h, d)| {
+            let mut v = serde_json::to_value(&h).unwrap_or(Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "disposition".into(),
+                    d.map_or(Value::Null, |d| {
+                        serde_json::to_value(d).unwrap_or(Value::Null)
+                    }),
+                );
+            }
+            v
+        })
+        .collect();
     let v = serde_json::json!({"query": q, "lists": l.names, "hits": hits});
     Ok(json_text(StatusCode::OK, Bytes::from(v.to_string())))
+}
+
+/// Body of `POST /v1/screenings/dispositions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DispositionBody {
+    id: String,
+    party: String,
+    entry_key: String,
+    disposition: chipcap_ledger::entry::DispositionKind,
+    why: String,
+    date: Option<String>,
+}
+
+/// Records a reviewer's disposition of a screening hit in the ledger (who: the caller's token).
+/// It applies to later screenings of the same party (same normalised name) against the same list
+/// entry until a list update changes the entry; reverse it with `POST /v1/ledger/reversals`.
+/// Role: officer.
+#[utoipa::path(
+    post, path = "/v1/screenings/dispositions", tag = "screening",
+    request_body(content = crate::openapi::DispositionDoc, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid (unknown list entry, empty reason)", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger or no lists", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn disposition_create(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let b: DispositionBody = body_of(&body)?;
+    if b.id.trim().is_empty() {
+        return Err(Problem::invalid("id", "must not be empty"));
+    }
+    let date = opt_date_param(&b.date, "date")?.unwrap_or_else(today);
+    let Some(l) = st.lists() else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_lists",
+            "this server has no restricted-party lists loaded (chipcap lists import, then chipcap serve --lists DIR)",
+        ));
+    };
+    let meta = caller.meta();
+    let e = crate::lists::disposition_entry(
+        &l,
+        &b.id,
+        &b.party,
+        &b.entry_key,
+        b.disposition,
+        &meta.recorded_by,
+        &b.why,
+        &meta.recorded_at,
+        date,
+    )
+    .map_err(|(field, msg)| Problem::invalid(field, msg))?;
+    let r = record(&st, e).await;
+    if r.is_ok() {
+        st.refresh_dispositions().await?;
+    }
+    r
+}
+
+/// The reviewers' dispositions in force (recorded in the ledger, not reversed), oldest first.
+#[utoipa::path(
+    get, path = "/v1/screenings/dispositions", tag = "screening",
+    responses(
+        (status = 200, description = "The dispositions", body = Vec<crate::openapi::DispositionRecordDoc>),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn dispositions_list(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
+    let d = st.refresh_dispositions().await?;
+    Ok(json_value(
+        StatusCode::OK,
+        &serde_json::to_value(&*d).unwrap_or(Value::Null),
+    ))
 }
 
 /// Classifies a catalog chip, or a chip given by its figures, under ECCN 3A090.
@@ -440,14 +543,20 @@ pub async fn ledger_apply(
     let text = utf8(&body)?.to_string();
     let meta = caller.meta();
     let lists = st.lists();
-    let o = st
-        .with_ledger(move |l| {
-            let screen = |p: &chipcap_core::wire::ParsedRequest| {
-                lists.as_ref().map(|ls| ls.screen(&p.parties_to_screen()))
-            };
-            l.apply_screened(&text, &meta, today(), &screen)
-        })
-        .await?;
+    let disps = match &lists {
+        Some(_) => st.dispositions().await?,
+        None => Arc::new(Vec::new()),
+    };
+    // Parsed and screened here; decided and recorded on the ledger thread, group-committed with
+    // the other applies waiting there.
+    let screen = |p: &chipcap_core::wire::ParsedRequest| {
+        lists
+            .as_ref()
+            .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
+    };
+    let prepared = chipcap_ledger::PreparedApply::new(st.rules, &text, &meta, today(), &screen)
+        .map_err(Problem::from)?;
+    let o = st.apply(prepared).await?;
     // The outcome document is written by the ledger with `"decision":"..."` (compact JSON): read
     // the decision for the metric without parsing the whole document. A replay is not counted.
     if !o.replayed {
@@ -650,7 +759,12 @@ pub async fn ledger_reverse(
         of: r.of,
         reason: r.reason,
     })?;
-    record(&st, e).await
+    let r = record(&st, e).await;
+    // The reversed entry may be a disposition: screen with the ones in force from now on.
+    if r.is_ok() {
+        st.refresh_dispositions().await?;
+    }
+    r
 }
 
 /// Records attrition of VEU-installed chips (748.15(a)(2)(iii)(B)). Role: officer.

@@ -88,10 +88,25 @@ pub struct Recent {
 const RECENT_MAX: usize = 50;
 const RECENT_MAX_BYTES: usize = 16 * 1024;
 
-type Job = Box<dyn FnOnce(&mut Ledger<'static>) + Send>;
+/// Most `ledger apply` requests committed in one transaction by the ledger thread.
+const MAX_BATCH: usize = 64;
 
-/// The one thread that owns the ledger: operations run there one at a time, in arrival order, so
-/// requests never contend for a lock and no blocking-pool thread waits on one.
+type Reply = tokio::sync::oneshot::Sender<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>;
+
+/// Work for the ledger thread.
+enum Job {
+    /// Any operation, run alone.
+    Op(Box<dyn FnOnce(&mut Ledger<'static>) + Send>),
+    /// A parsed and screened `ledger apply`: consecutive ones are group-committed.
+    Apply(Box<chipcap_ledger::PreparedApply>, Reply),
+}
+
+/// The one thread that owns the ledger: operations run there in arrival order, so requests never
+/// contend for a lock and no blocking-pool thread waits on one. The `ledger apply` requests waiting
+/// in the queue together (up to [`MAX_BATCH`]) are decided in order and committed in one
+/// transaction ([`Ledger::apply_batch`]): each client is answered after the commit that holds its
+/// request, so durability and the cap guarantee are those of one transaction per request, while
+/// the disk sync is shared.
 struct LedgerThread {
     jobs: Option<std::sync::mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -108,6 +123,17 @@ impl Drop for LedgerThread {
     }
 }
 
+fn run_applies(
+    ledger: &mut Ledger<'static>,
+    batch: Vec<(Box<chipcap_ledger::PreparedApply>, Reply)>,
+) {
+    let jobs: Vec<&chipcap_ledger::PreparedApply> = batch.iter().map(|(p, _)| p.as_ref()).collect();
+    let results = ledger.apply_batch(&jobs);
+    for ((_, reply), r) in batch.into_iter().zip(results) {
+        let _ = reply.send(r);
+    }
+}
+
 impl LedgerThread {
     fn start(mut ledger: Ledger<'static>) -> LedgerThread {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
@@ -116,8 +142,32 @@ impl LedgerThread {
             .spawn(move || {
                 // Runs every job sent, including those whose client went away: a write that
                 // started is always completed. Ends when the state (the last sender) is dropped.
-                while let Ok(job) = rx.recv() {
-                    job(&mut ledger);
+                let mut next: Option<Job> = None;
+                loop {
+                    let job = match next.take() {
+                        Some(j) => j,
+                        None => match rx.recv() {
+                            Ok(j) => j,
+                            Err(_) => break,
+                        },
+                    };
+                    match job {
+                        Job::Op(f) => f(&mut ledger),
+                        Job::Apply(p, reply) => {
+                            let mut batch = vec![(p, reply)];
+                            while batch.len() < MAX_BATCH {
+                                match rx.try_recv() {
+                                    Ok(Job::Apply(p, r)) => batch.push((p, r)),
+                                    Ok(other) => {
+                                        next = Some(other);
+                                        break;
+                                    }
+                                    Err(_) => break,
+                                }
+                            }
+                            run_applies(&mut ledger, batch);
+                        }
+                    }
                 }
             });
         let thread = match spawned {
@@ -149,7 +199,16 @@ pub struct AppState {
     pub config: Config,
     /// Restricted-party lists loaded at start (`chipcap serve --lists DIR`), if any were imported.
     lists: std::sync::RwLock<Option<Arc<lists::LoadedLists>>>,
+    /// Reviewers' dispositions read from the ledger, and when (re-read every
+    /// [`DISPOSITIONS_MAX_AGE`], and at once after this server records one).
+    dispositions: std::sync::RwLock<(Option<Instant>, Arc<Vec<lists::DispositionRecord>>)>,
+    refreshing: std::sync::atomic::AtomicBool,
 }
+
+/// How long the dispositions read from the ledger are used before they are read again (the
+/// server's own writes refresh them at once; this bounds how long a disposition recorded by another
+/// process, such as `chipcap screen dispose`, takes to apply).
+pub const DISPOSITIONS_MAX_AGE: Duration = Duration::from_secs(2);
 
 impl AppState {
     /// State over a rule set, an optional ledger store, tokens and a configuration.
@@ -177,6 +236,8 @@ impl AppState {
             recent: Mutex::new(VecDeque::with_capacity(RECENT_MAX)),
             config,
             lists: std::sync::RwLock::new(None),
+            dispositions: std::sync::RwLock::new((None, Arc::new(Vec::new()))),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -192,6 +253,86 @@ impl AppState {
         self.lists.read().ok().and_then(|g| g.clone())
     }
 
+    /// Reads the dispositions from the ledger now.
+    pub async fn refresh_dispositions(
+        &self,
+    ) -> Result<Arc<Vec<lists::DispositionRecord>>, Problem> {
+        if self.ledger.is_none() {
+            return Ok(Arc::new(Vec::new()));
+        }
+        let entries = self.with_ledger(|l| l.dispositions()).await?;
+        let d = Arc::new(lists::dispositions_from_entries(&entries));
+        if let Ok(mut g) = self.dispositions.write() {
+            *g = (Some(Instant::now()), Arc::clone(&d));
+        }
+        Ok(d)
+    }
+
+    /// The dispositions to screen with: read from the ledger on first use, then re-read in the
+    /// background when older than [`DISPOSITIONS_MAX_AGE`].
+    pub async fn dispositions(
+        self: &Arc<Self>,
+    ) -> Result<Arc<Vec<lists::DispositionRecord>>, Problem> {
+        let (at, d) = match self.dispositions.read() {
+            Ok(g) => (g.0, Arc::clone(&g.1)),
+            Err(_) => (None, Arc::new(Vec::new())),
+        };
+        match at {
+            None => self.refresh_dispositions().await,
+            Some(t) => {
+                if t.elapsed() > DISPOSITIONS_MAX_AGE
+                    && !self.refreshing.swap(true, Ordering::AcqRel)
+                {
+                    let st = Arc::clone(self);
+                    tokio::spawn(async move {
+                        if let Err(e) = st.refresh_dispositions().await {
+                            tracing::warn!(error = ?e, "cannot re-read the dispositions");
+                        }
+                        st.refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok(d)
+            }
+        }
+    }
+
+    /// Decides and records a prepared `ledger apply` on the ledger thread, group-committed with the
+    /// other applies waiting there.
+    pub async fn apply(
+        &self,
+        p: chipcap_ledger::PreparedApply,
+    ) -> Result<chipcap_ledger::Outcome, Problem> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(Job::Apply(Box::new(p), tx))?;
+        match rx.await {
+            Ok(r) => r.map_err(Problem::from),
+            Err(_) => {
+                tracing::error!("a ledger apply failed without an answer");
+                Err(Problem::internal())
+            }
+        }
+    }
+
+    fn send(&self, job: Job) -> Result<(), Problem> {
+        let Some(l) = &self.ledger else {
+            return Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_ledger",
+                "this server runs without a ledger",
+            ));
+        };
+        let sent = l
+            .jobs
+            .as_ref()
+            .map(|j| j.send(job).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            tracing::error!("the ledger thread has stopped");
+            return Err(Problem::internal());
+        }
+        Ok(())
+    }
+
     /// The ledger backend's name (`sqlite`, `postgres`, `memory`, or `none`).
     pub fn backend(&self) -> &'static str {
         self.backend
@@ -203,26 +344,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Ledger<'static>) -> Result<T, chipcap_ledger::Error> + Send + 'static,
     {
-        let Some(l) = &self.ledger else {
-            return Err(Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_ledger",
-                "this server runs without a ledger",
-            ));
-        };
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |ledger: &mut Ledger<'static>| {
+        self.send(Job::Op(Box::new(move |ledger: &mut Ledger<'static>| {
             let _ = tx.send(f(ledger));
-        });
-        let sent = l
-            .jobs
-            .as_ref()
-            .map(|j| j.send(job).is_ok())
-            .unwrap_or(false);
-        if !sent {
-            tracing::error!("the ledger thread has stopped");
-            return Err(Problem::internal());
-        }
+        })))?;
         match rx.await {
             Ok(r) => r.map_err(Problem::from),
             Err(_) => {
@@ -361,6 +486,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::new()
         .route("/v1/determinations", post(api::determine))
         .route("/v1/screenings", post(api::screen))
+        .route(
+            "/v1/screenings/dispositions",
+            get(api::dispositions_list).post(api::disposition_create),
+        )
         .route("/v1/determinations/recent", get(api::recent))
         .route("/v1/rules", get(api::rules))
         .route("/v1/chips", get(api::chips))

@@ -1,7 +1,8 @@
 //! The restricted-party list store shared by the CLI and the server: dated versions kept side by side
-//! in a folder (`index.json`, `v<N>.json`), reviewers' dispositions tied to a fingerprint of the entry
-//! (so a changed entry goes back for review), and the screening of a request's parties into the
-//! context the core decides with. IO lives here, at the edge; the matcher is `chipcap-screen`.
+//! in a folder (`index.json`, `v<N>.json`); reviewers' dispositions, recorded in the ledger database
+//! as `disposition` entries and tied to a fingerprint of the list entry (so a changed entry goes back
+//! for review); and the screening of a request's parties into the context the core decides with. IO
+//! lives here, at the edge; the matcher is `chipcap-screen`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,8 +75,11 @@ pub struct Index {
     pub versions: Vec<VersionMeta>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug)]
+/// A reviewer's disposition in force, as read from the ledger's `disposition` entries.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct DispositionRecord {
+    /// The ledger entry's client id (reverse it to withdraw the disposition).
+    pub id: String,
     /// Party name as screened.
     pub party: String,
     /// Its normalised form (the lookup key).
@@ -84,24 +88,113 @@ pub struct DispositionRecord {
     pub entry_key: String,
     /// Fingerprint of the entry when decided.
     pub entry_fingerprint: String,
+    /// The list, when known.
+    pub source: Option<String>,
     /// The decision.
     pub disposition: DispositionKind,
     /// Who.
     pub by: String,
     /// Why.
     pub why: String,
-    /// When.
+    /// When (RFC 3339).
     pub at: String,
 }
 
-/// A reviewer's decision on a hit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DispositionKind {
-    /// The party is the listed entity.
-    TrueMatch,
-    /// The party is not the listed entity.
-    FalsePositive,
+pub use chipcap_ledger::entry::DispositionKind;
+
+/// The dispositions in `entries` (the ledger's `disposition` entries in force, in ledger order).
+pub fn dispositions_from_entries(
+    entries: &[chipcap_ledger::entry::Entry],
+) -> Vec<DispositionRecord> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            chipcap_ledger::entry::Body::Disposition(d) => Some(DispositionRecord {
+                id: e.client_id.clone(),
+                party: d.party.clone(),
+                party_normalized: d.party_normalized.clone(),
+                entry_key: d.entry_key.clone(),
+                entry_fingerprint: d.entry_fingerprint.clone(),
+                source: d.source.clone(),
+                disposition: d.disposition,
+                by: e.recorded_by.clone(),
+                why: d.reason.clone(),
+                at: e.recorded_at.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ledger entry that records a reviewer's disposition of `party`'s hit on list entry
+/// `entry_key` of the loaded lists. Errors name the field: an unknown entry, an empty name, reviewer
+/// or reason.
+#[allow(clippy::too_many_arguments)]
+pub fn disposition_entry(
+    lists: &LoadedLists,
+    id: &str,
+    party: &str,
+    entry_key: &str,
+    disposition: DispositionKind,
+    by: &str,
+    why: &str,
+    at: &str,
+    date: chipcap_core::date::Date,
+) -> Result<chipcap_ledger::entry::Entry, (&'static str, String)> {
+    if party.trim().is_empty() {
+        return Err(("party", "must not be empty".into()));
+    }
+    if by.trim().is_empty() {
+        return Err(("by", "must not be empty: who reviewed the hit".into()));
+    }
+    if why.trim().is_empty() {
+        return Err((
+            "why",
+            "must not be empty: the reason for the disposition".into(),
+        ));
+    }
+    let e = lists
+        .screener
+        .entries()
+        .iter()
+        .find(|e| e.key == entry_key)
+        .ok_or_else(|| {
+            (
+                "entry_key",
+                format!("no entry `{entry_key}` in the lists in use (use the hit's `entry_key`)"),
+            )
+        })?;
+    Ok(chipcap_ledger::entry::Entry {
+        seq: 0,
+        client_id: id.to_string(),
+        recorded_by: by.to_string(),
+        recorded_at: at.to_string(),
+        date,
+        body: chipcap_ledger::entry::Body::Disposition(chipcap_ledger::entry::Disposition {
+            party: party.to_string(),
+            party_normalized: normalize(party),
+            entry_key: e.key.clone(),
+            entry_fingerprint: fingerprint(e),
+            source: Some(e.source.clone()),
+            disposition,
+            reason: why.to_string(),
+        }),
+    })
+}
+
+/// The disposition in force for `party` (any spelling with the same normalised form) and the list
+/// entry, if the entry is unchanged since it was decided (a changed entry goes back for review).
+pub fn disposition_for<'d>(
+    disps: &'d [DispositionRecord],
+    party_normalized: &str,
+    entry: &Entry,
+) -> Option<&'d DispositionRecord> {
+    let fp = fingerprint(entry);
+    disps.iter().rev().find(|d| {
+        d.party_normalized == party_normalized
+            && d.entry_key == entry.key
+            && d.entry_fingerprint == fp
+    })
 }
 
 /// The list store folder.
@@ -190,16 +283,6 @@ impl Store {
         }
         Ok((versions, names))
     }
-
-    /// Reviewers' dispositions, oldest first.
-    pub fn dispositions(&self) -> Result<Vec<DispositionRecord>, ListStoreError> {
-        let p = self.dir.join("dispositions.json");
-        if !p.exists() {
-            return Ok(Vec::new());
-        }
-        let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
-        serde_json::from_str(&text).map_err(|e| damaged(&p, e))
-    }
 }
 
 /// `v3 csl-csv 2026-01-01 (file.csv)`.
@@ -247,12 +330,11 @@ fn milli(x: f64) -> u32 {
     }
 }
 
-/// The latest list versions loaded into a screener, with the dispositions that apply.
+/// The latest list versions loaded into a screener.
 pub struct LoadedLists {
     screener: Screener,
     /// Descriptions of the versions used.
     pub names: Vec<String>,
-    disps: Vec<DispositionRecord>,
     cfg: MatchConfig,
 }
 
@@ -268,7 +350,6 @@ impl LoadedLists {
         Ok(Some(LoadedLists {
             screener: Screener::new(&versions, cfg),
             names,
-            disps: st.dispositions()?,
             cfg,
         }))
     }
@@ -278,22 +359,41 @@ impl LoadedLists {
         &self.screener
     }
 
-    /// Screens a request's parties: the context the core decides with.
-    pub fn screen(&self, parties: &[Party]) -> Screening {
+    /// The list entry a hit is on.
+    pub fn entry_of(&self, h: &Hit) -> Option<&Entry> {
+        self.screener.entries().get(h.entry_index)
+    }
+
+    /// Screens one query: every hit with the reviewer's disposition in force for it, if any.
+    pub fn screen_query<'d>(
+        &self,
+        q: &Query,
+        disps: &'d [DispositionRecord],
+    ) -> Vec<(Hit, Option<&'d DispositionRecord>)> {
+        let pn = normalize(&q.name);
+        self.screener
+            .screen(q)
+            .into_iter()
+            .map(|h| {
+                let d = self
+                    .entry_of(&h)
+                    .and_then(|e| disposition_for(disps, &pn, e));
+                (h, d)
+            })
+            .collect()
+    }
+
+    /// Screens a request's parties: the context the core decides with, with the reviewers'
+    /// dispositions `disps` applied.
+    pub fn screen(&self, parties: &[Party], disps: &[DispositionRecord]) -> Screening {
         let mut hits = Vec::new();
         for p in parties {
             let mut q = Query::name(p.name.clone());
             if let Some(c) = p.country {
                 q = q.with_country(c.as_str());
             }
-            for h in self.screener.screen(&q) {
-                hits.push(to_core_hit(
-                    p.role,
-                    &p.name,
-                    &h,
-                    self.screener.entries().get(h.entry_index),
-                    &self.disps,
-                ));
+            for (h, d) in self.screen_query(&q, disps) {
+                hits.push(to_core_hit(p.role, &p.name, &h, d));
             }
         }
         Screening {
@@ -308,10 +408,15 @@ impl LoadedLists {
     }
 }
 
-/// Screens a request's parties against the store in `dir` (not performed when nothing is imported).
-pub fn screen_parties(dir: &Path, parties: &[Party]) -> Result<Screening, ListStoreError> {
+/// Screens a request's parties against the store in `dir` with the dispositions `disps` (not
+/// performed when nothing is imported).
+pub fn screen_parties(
+    dir: &Path,
+    parties: &[Party],
+    disps: &[DispositionRecord],
+) -> Result<Screening, ListStoreError> {
     Ok(match LoadedLists::load(dir)? {
-        Some(l) => l.screen(parties),
+        Some(l) => l.screen(parties, disps),
         None => Screening {
             status: ScreeningStatus::NotPerformed,
             hits: Vec::new(),
@@ -323,21 +428,12 @@ fn to_core_hit(
     role: PartyRole,
     party: &str,
     h: &Hit,
-    entry: Option<&Entry>,
-    disps: &[DispositionRecord],
+    d: Option<&DispositionRecord>,
 ) -> ScreeningHit {
-    let pn = normalize(party);
-    let fp = entry.map(fingerprint).unwrap_or_default();
-    let disposition = disps
-        .iter()
-        .rev()
-        .find(|d| {
-            d.party_normalized == pn && d.entry_key == h.entry_key && d.entry_fingerprint == fp
-        })
-        .map(|d| match d.disposition {
-            DispositionKind::TrueMatch => Disposition::TrueMatch,
-            DispositionKind::FalsePositive => Disposition::FalsePositive,
-        });
+    let disposition = d.map(|d| match d.disposition {
+        DispositionKind::TrueMatch => Disposition::TrueMatch,
+        DispositionKind::FalsePositive => Disposition::FalsePositive,
+    });
     ScreeningHit {
         role,
         party: party.to_string(),

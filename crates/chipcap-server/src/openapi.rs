@@ -166,6 +166,42 @@ pub struct ScreeningDoc {
     hits: Vec<Object>,
 }
 
+/// A reviewer's disposition of a screening hit.
+#[derive(ToSchema)]
+#[schema(example = json!({"id": "disp-1", "party": "Acme Trading", "entry_key": "12345", "disposition": "false_positive", "why": "different company: other city, other registry number"}))]
+#[allow(dead_code)]
+pub struct DispositionDoc {
+    /// Client id (idempotency key; reverse it to withdraw the disposition).
+    id: String,
+    /// The party's name as screened.
+    party: String,
+    /// The hit's `entry_key`.
+    entry_key: String,
+    /// `true_match` or `false_positive`.
+    disposition: String,
+    /// Why.
+    why: String,
+    /// Effective date (default today).
+    date: Option<String>,
+}
+
+/// A disposition in force.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DispositionRecordDoc {
+    id: String,
+    party: String,
+    party_normalized: String,
+    entry_key: String,
+    entry_fingerprint: String,
+    source: Option<String>,
+    /// `true_match` or `false_positive`.
+    disposition: String,
+    by: String,
+    why: String,
+    at: String,
+}
+
 /// A classification request: a catalog `chip`, or `tpp`, `die_area_mm2` and `datacenter`.
 #[derive(ToSchema)]
 #[schema(example = json!({"tpp": 4992, "die_area_mm2": 826, "datacenter": true}))]
@@ -371,7 +407,7 @@ impl Modify for Bearer {
     ),
     paths(
         crate::api::determine, crate::api::recent, crate::api::rules, crate::api::chips,
-        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::ledger_apply, crate::api::ledger_grant,
+        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_grant,
         crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
         crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,

@@ -506,8 +506,14 @@ pub fn run(
             let text = read_input(&file)?;
             // Screen the parties against the imported lists, as `chipcap check` does.
             let loaded = chipcap_server::lists::LoadedLists::load(&lists)?;
+            let disps = match &loaded {
+                Some(_) => chipcap_server::lists::dispositions_from_entries(&l.dispositions()?),
+                None => Vec::new(),
+            };
             let screen = |p: &chipcap_core::wire::ParsedRequest| {
-                loaded.as_ref().map(|l| l.screen(&p.parties_to_screen()))
+                loaded
+                    .as_ref()
+                    .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
             };
             let o = l.apply_screened(&text, &meta(&by), default_date, &screen)?;
             outln!("{}", pretty(&o.json));

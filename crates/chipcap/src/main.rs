@@ -83,6 +83,8 @@ enum Command {
         skip_screening: bool,
         #[command(flatten)]
         store: screen_cli::StoreArgs,
+        #[command(flatten)]
+        ledger: screen_cli::LedgerDbArg,
         /// Ask a running chipcap server (`chipcap serve`) instead of deciding locally; the server
         /// fills the date when the request has none. `CHIPCAP_TOKEN` is sent as a bearer token if set.
         #[arg(long, env = "CHIPCAP_SERVER")]
@@ -243,13 +245,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve_cli::run(args, rules),
         Command::Token(args) => serve_cli::run_token(args),
         Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store),
-        Command::Screen { args, store } => screen_cli::run_screen(args, &store),
+        Command::Screen { args, store } => screen_cli::run_screen(args, &store, &rules),
         Command::Check {
             file,
             format,
             date,
             skip_screening,
             store,
+            ledger,
             server,
         } => {
             if let Some(url) = server {
@@ -280,7 +283,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else if !parsed.screening_given {
                 // The edge gathers the screening context; the core decides what a hit means.
                 let parties = parsed.parties_to_screen();
-                parsed.request.context.screening = screen_cli::screen_parties(&store, &parties)?;
+                parsed.request.context.screening =
+                    screen_cli::screen_parties(&store, &ledger, &rules, &parties)?;
             }
             let det = chipcap_core::determine(&parsed.request, &rules)
                 .map_err(|e| input_err(e.to_string()))?;

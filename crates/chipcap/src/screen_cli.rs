@@ -3,9 +3,10 @@
 //! screening step of `chipcap check`.
 //!
 //! The store is a folder (`--lists DIR`, `CHIPCAP_LISTS`, default `chipcap-lists`): `index.json` names
-//! every imported version; `v<N>.json` holds one parsed version; `dispositions.json` holds reviewers'
-//! decisions on hits, each tied to a fingerprint of the list entry so that a list update that changes
-//! the entry sends the hit back for review.
+//! every imported version; `v<N>.json` holds one parsed version. Reviewers' decisions on hits are
+//! recorded in the ledger database (`--db`, `CHIPCAP_DB`, default `chipcap.db`) as `disposition`
+//! entries, each tied to a fingerprint of the list entry so that a list update that changes the entry
+//! sends the hit back for review.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,8 @@ use chipcap_screen::{
     ListFormat, ListVersion, MatchConfig, Query, Screener,
 };
 use chipcap_server::lists::{
-    describe, fingerprint, format_name, now_text, write_atomic, DispositionKind, DispositionRecord,
-    Store, VersionMeta,
+    describe, disposition_for, dispositions_from_entries, fingerprint, format_name, now_text,
+    write_atomic, DispositionKind, DispositionRecord, LoadedLists, Store, VersionMeta,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,55 @@ pub struct StoreArgs {
         global = true
     )]
     pub dir: PathBuf,
+}
+
+/// The ledger that holds reviewers' dispositions.
+#[derive(Args, Clone, Debug)]
+pub struct LedgerDbArg {
+    /// The ledger holding reviewers' dispositions: an SQLite file (default `chipcap.db`) or
+    /// `postgres://user@host:port/db`.
+    #[arg(long, env = "CHIPCAP_DB", global = true)]
+    pub db: Option<String>,
+}
+
+impl LedgerDbArg {
+    fn url(&self) -> String {
+        self.db
+            .clone()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| crate::ledger_cli::DEFAULT_DB.to_string())
+    }
+
+    /// Whether the ledger exists (a PostgreSQL URL is taken to; an SQLite file must be there): a
+    /// read does not create an empty ledger.
+    fn exists(&self) -> bool {
+        let u = self.url();
+        u.starts_with("postgres://") || u.starts_with("postgresql://") || Path::new(&u).exists()
+    }
+
+    /// Opens (and creates, on first use) the ledger.
+    pub fn ledger<'r>(
+        &self,
+        rules: &'r chipcap_core::params::RuleSet,
+    ) -> anyhow::Result<chipcap_ledger::Ledger<'r>> {
+        Ok(chipcap_ledger::Ledger::new(
+            chipcap_ledger::open(&self.url())?,
+            rules,
+        ))
+    }
+
+    /// The dispositions in force (none when the ledger does not exist yet).
+    pub fn dispositions(
+        &self,
+        rules: &chipcap_core::params::RuleSet,
+    ) -> anyhow::Result<Vec<DispositionRecord>> {
+        if !self.exists() {
+            return Ok(Vec::new());
+        }
+        Ok(dispositions_from_entries(
+            &self.ledger(rules)?.dispositions()?,
+        ))
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -119,6 +169,8 @@ pub struct ScreenArgs {
     /// Review threshold (0-1).
     #[arg(long)]
     pub review_threshold: Option<f64>,
+    #[command(flatten)]
+    pub ledger: LedgerDbArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,12 +191,15 @@ pub enum ScreenCommand {
         #[arg(long)]
         threshold: Option<f64>,
     },
-    /// Record a reviewer's decision on a hit: applied to later screenings of the same party until a list
-    /// update changes the entry.
+    /// Record a reviewer's decision on a hit in the ledger (`--db`): applied to later screenings of the
+    /// same party until a list update changes the entry. Withdraw it with `chipcap ledger reverse`.
     #[command(
         after_help = "Examples:\n  chipcap screen dispose --party \"Acme Trading\" --entry 12345 --as false-positive --by j.doe --why \"different company, other city\""
     )]
     Dispose {
+        /// Client id of the ledger entry (default: generated).
+        #[arg(long)]
+        id: Option<String>,
         /// The party's name as screened.
         #[arg(long)]
         party: String,
@@ -161,8 +216,15 @@ pub enum ScreenCommand {
         #[arg(long)]
         why: String,
     },
-    /// Re-screen every party with a disposition (and those in `--parties FILE`) against the latest
-    /// versions and report what changed since the previous versions.
+    /// The reviewers' dispositions in force (from the ledger), oldest first.
+    Dispositions {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-screen every party the ledger knows (party records, licence and shipment consignees, parties
+    /// with a disposition) and those in `--parties FILE` against the latest versions, and report what
+    /// changed since the previous versions and which dispositions go back for review.
     Rescreen {
         /// A CSV of more parties (`name,country`).
         #[arg(long)]
@@ -389,7 +451,7 @@ fn score_text(x: f64) -> String {
     format!("{:.3}", x)
 }
 
-fn print_hits(name: &str, hits: &[Hit]) {
+fn print_hits(name: &str, hits: &[Hit], disposed: &dyn Fn(&Hit) -> Option<String>) {
     if hits.is_empty() {
         outln!("{name}: no hit at or above the review threshold");
         return;
@@ -425,6 +487,9 @@ fn print_hits(name: &str, hits: &[Hit]) {
         }
         if let Some(fr) = &h.federal_register_notice {
             outln!("         Federal Register: {fr}");
+        }
+        if let Some(d) = disposed(h) {
+            outln!("         disposition: {d}");
         }
     }
 }
@@ -463,7 +528,11 @@ fn read_parties(p: &Path) -> anyhow::Result<Vec<Query>> {
 }
 
 /// Runs `chipcap screen ...`.
-pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
+pub fn run_screen(
+    args: ScreenArgs,
+    store: &StoreArgs,
+    rules: &chipcap_core::params::RuleSet,
+) -> anyhow::Result<()> {
     let st = Store::new(&store.dir);
     match args.cmd {
         Some(ScreenCommand::Score {
@@ -497,54 +566,86 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Some(ScreenCommand::Dispose {
+            id,
             party,
             entry,
             disposition,
             by,
             why,
         }) => {
-            let (versions, _) = st.latest()?;
-            let e = versions
-                .iter()
-                .flat_map(|v| v.entries.iter())
-                .find(|e| e.key == entry)
-                .ok_or_else(|| {
-                    input_err(format!(
-                        "no entry `{entry}` in the latest lists (use the hit's `entry_key`)"
-                    ))
-                })?;
-            if why.trim().is_empty() || by.trim().is_empty() {
-                return Err(input_err("`--by` and `--why` must not be empty"));
-            }
-            let mut d = st.dispositions()?;
-            d.push(DispositionRecord {
-                party_normalized: normalize(&party),
-                party,
-                entry_key: entry,
-                entry_fingerprint: fingerprint(e),
-                disposition: match disposition {
-                    DispositionArg::TrueMatch => DispositionKind::TrueMatch,
-                    DispositionArg::FalsePositive => DispositionKind::FalsePositive,
-                },
-                by,
-                why,
-                at: now_text(),
-            });
-            std::fs::create_dir_all(&st.dir)?;
-            write_atomic(
-                &st.dir.join("dispositions.json"),
-                &serde_json::to_vec_pretty(&d)?,
-            )?;
+            let lists = LoadedLists::load(&st.dir)?.ok_or_else(|| {
+                input_err(format!(
+                    "no lists imported in `{}`: run `chipcap lists import` first",
+                    st.dir.display()
+                ))
+            })?;
+            let at = now_text();
+            let id = id.unwrap_or_else(|| format!("disposition-{entry}-{at}"));
+            let kind = match disposition {
+                DispositionArg::TrueMatch => DispositionKind::TrueMatch,
+                DispositionArg::FalsePositive => DispositionKind::FalsePositive,
+            };
+            let today = at
+                .get(..10)
+                .and_then(|d| d.parse::<chipcap_core::date::Date>().ok())
+                .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
+            let e = chipcap_server::lists::disposition_entry(
+                &lists, &id, &party, &entry, kind, &by, &why, &at, today,
+            )
+            .map_err(|(field, msg)| {
+                let opt = match field {
+                    "entry_key" => "--entry",
+                    "party" => "--party",
+                    "by" => "--by",
+                    _ => "--why",
+                };
+                input_err(format!("option `{opt}` {msg}"))
+            })?;
+            let mut l = args.ledger.ledger(rules)?;
+            let o = l.record(&e)?;
             outln!(
-                "recorded: {} is a {:?} for entry {} ({})",
-                d.last().map(|x| x.party.as_str()).unwrap_or(""),
-                disposition,
-                e.key,
-                e.name
+                "{}: {party} is a {} for entry {entry} ({}), by {by}: ledger entry `{id}` (withdraw it with `chipcap ledger reverse --of {id}`)",
+                if o.replayed { "already recorded" } else { "recorded" },
+                kind.as_str(),
+                lists
+                    .screener()
+                    .entries()
+                    .iter()
+                    .find(|x| x.key == entry)
+                    .map(|x| x.name.as_str())
+                    .unwrap_or(""),
             );
             Ok(())
         }
-        Some(ScreenCommand::Rescreen { parties, json }) => rescreen(&st, parties.as_deref(), json),
+        Some(ScreenCommand::Dispositions { json }) => {
+            let d = args.ledger.dispositions(rules)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&d)?);
+            } else if d.is_empty() {
+                outln!("no dispositions recorded");
+            } else {
+                for x in &d {
+                    outln!(
+                        "{}  {}  {} ~ entry {}{}  by {}: {}  [{}]",
+                        x.at,
+                        x.disposition.as_str(),
+                        x.party,
+                        x.entry_key,
+                        x.source
+                            .as_deref()
+                            .map(|s| format!(" ({s})"))
+                            .unwrap_or_default(),
+                        x.by,
+                        x.why,
+                        x.id
+                    );
+                }
+            }
+            Ok(())
+        }
+        Some(ScreenCommand::Rescreen { parties, json }) => {
+            rescreen(&st, &args.ledger, rules, parties.as_deref(), json)
+        }
         None => {
             let (versions, names) = st.latest()?;
             if versions.is_empty() {
@@ -555,6 +656,13 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
             }
             let cfg = config(args.threshold, args.review_threshold)?;
             let screener = Screener::new(&versions, cfg);
+            let disps = args.ledger.dispositions(rules)?;
+            let disposition_of = |party: &str, h: &Hit| {
+                screener
+                    .entries()
+                    .get(h.entry_index)
+                    .and_then(|e| disposition_for(&disps, &normalize(party), e))
+            };
             match (args.name, args.file) {
                 (Some(name), None) => {
                     let mut q = Query::name(name.clone());
@@ -563,10 +671,20 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                     }
                     let hits = screener.screen(&q);
                     if args.json {
+                        let hits: Vec<serde_json::Value> = hits
+                            .iter()
+                            .map(|h| {
+                                let mut v = serde_json::to_value(h).unwrap_or_default();
+                                if let Some(o) = v.as_object_mut() {
+                                    o.insert("disposition".into(), serde_json::to_value(disposition_of(&name, h)).unwrap_or_default());
+                                }
+                                v
+                            })
+                            .collect();
                         outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits}))?);
                     } else {
                         outln!("lists: {}", names.join("; "));
-                        print_hits(&name, &hits);
+                        print_hits(&name, &hits, &|h| disposition_of(&name, h).map(describe_disposition));
                     }
                     Ok(())
                 }
@@ -602,7 +720,7 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
                         outln!("{total} parties screened against {}: {matched} match, {review} for review, {} clear", names.join("; "), total - matched - review);
                         for (q, hits) in queries.iter().zip(&results) {
                             if !hits.is_empty() {
-                                print_hits(&q.name, hits);
+                                print_hits(&q.name, hits, &|h| disposition_of(&q.name, h).map(describe_disposition));
                             }
                         }
                     }
@@ -615,7 +733,13 @@ pub fn run_screen(args: ScreenArgs, store: &StoreArgs) -> anyhow::Result<()> {
     }
 }
 
-fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()> {
+fn rescreen(
+    st: &Store,
+    ledger: &LedgerDbArg,
+    rules: &chipcap_core::params::RuleSet,
+    parties: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
     let idx = st.index()?;
     let (latest, names) = st.latest()?;
     if latest.is_empty() {
@@ -634,9 +758,24 @@ fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()
             previous.push(st.load(p.number)?);
         }
     }
-    let disps = st.dispositions()?;
+    // Every party the ledger knows, then those in the file.
+    let (disps, stored) = if ledger.exists() {
+        let mut l = ledger.ledger(rules)?;
+        let entries = l.entries()?;
+        (
+            dispositions_from_entries(&l.dispositions()?),
+            ledger_parties(&entries),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut queries: Vec<Query> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    for q in stored {
+        if seen.insert(normalize(&q.name)) {
+            queries.push(q);
+        }
+    }
     for d in &disps {
         if seen.insert(d.party_normalized.clone()) {
             queries.push(Query::name(d.party.clone()));
@@ -677,14 +816,31 @@ fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()
         let mut back_for_review = Vec::new();
         for d in disps.iter().filter(|d| d.party_normalized == pn) {
             let current = now.entries().iter().find(|e| e.key == d.entry_key);
+            // Only the latest disposition of each (party, entry) pair counts.
+            let latest = disps
+                .iter()
+                .rev()
+                .find(|x| x.party_normalized == pn && x.entry_key == d.entry_key);
+            if latest.map(|x| x.id.as_str()) != Some(d.id.as_str()) {
+                continue;
+            }
             if current.map(fingerprint).as_deref() != Some(d.entry_fingerprint.as_str()) {
-                back_for_review.push(d.entry_key.clone());
+                back_for_review.push(serde_json::json!({
+                    "entry_key": d.entry_key,
+                    "disposition": d.disposition.as_str(),
+                    "id": d.id,
+                    "why": if current.is_some() { "the list entry changed since the disposition" } else { "the list entry is no longer on the list" },
+                }));
             }
         }
+
         if !new_hits.is_empty() || !gone.is_empty() || !back_for_review.is_empty() {
             report.push(serde_json::json!({
                 "party": q.name,
-                "new_hits": new_hits.iter().map(|h| serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name, "score": h.score, "is_match": h.is_match})).collect::<Vec<_>>(),
+                "new_hits": new_hits.iter().map(|h| {
+                    let d = now.entries().get(h.entry_index).and_then(|e| disposition_for(&disps, &pn, e));
+                    serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name, "score": h.score, "is_match": h.is_match, "disposition": d.map(|d| serde_json::json!({"id": d.id, "disposition": d.disposition.as_str()}))})
+                }).collect::<Vec<_>>(),
                 "hits_gone": gone.iter().map(|h| serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name})).collect::<Vec<_>>(),
                 "dispositions_back_for_review": back_for_review,
             }));
@@ -711,7 +867,49 @@ fn rescreen(st: &Store, parties: Option<&Path>, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-/// Screens a request's parties for `chipcap check` (not performed when no list is imported).
-pub fn screen_parties(store: &StoreArgs, parties: &[Party]) -> anyhow::Result<Screening> {
-    Ok(chipcap_server::lists::screen_parties(&store.dir, parties)?)
+fn describe_disposition(d: &DispositionRecord) -> String {
+    format!(
+        "{} by {} at {}: {} (ledger entry `{}`)",
+        d.disposition.as_str(),
+        d.by,
+        d.at,
+        d.why,
+        d.id
+    )
+}
+
+/// The parties the ledger knows: party records (with their headquarters country), and the
+/// consignees of licences and shipments (with the destination).
+pub fn ledger_parties(entries: &[chipcap_ledger::entry::Entry]) -> Vec<Query> {
+    use chipcap_ledger::entry::Body;
+    let mut out = Vec::new();
+    for e in entries {
+        let (name, country) = match &e.body {
+            Body::Party(p) => (&p.name, &p.headquarters),
+            Body::LicenceGrant(l) => (&l.consignee, &l.destination),
+            Body::Shipment(s) => (&s.consignee, &s.destination),
+            _ => continue,
+        };
+        out.push(Query::name(name.clone()).with_country(country.as_str()));
+    }
+    out
+}
+
+/// Screens a request's parties for `chipcap check` with the ledger's dispositions (not performed
+/// when no list is imported).
+pub fn screen_parties(
+    store: &StoreArgs,
+    ledger: &LedgerDbArg,
+    rules: &chipcap_core::params::RuleSet,
+    parties: &[Party],
+) -> anyhow::Result<Screening> {
+    let Some(l) = LoadedLists::load(&store.dir)? else {
+        return Ok(chipcap_server::lists::screen_parties(
+            &store.dir,
+            parties,
+            &[],
+        )?);
+    };
+    let disps = ledger.dispositions(rules)?;
+    Ok(l.screen(parties, &disps))
 }

@@ -380,7 +380,7 @@ async fn ledger_routes_on_postgresql() {
     assert_eq!(get(&app, "/readyz").await.json()["ledger"], "postgres");
 }
 
-fn sample_lists() -> chipcap_server::lists::LoadedLists {
+pub fn sample_lists() -> chipcap_server::lists::LoadedLists {
     use chipcap_server::lists::{write_atomic, Index, VersionMeta};
     let csv = root().join("../shared/data/screening/csl-legacy-sample.csv");
     let bytes = std::fs::read(&csv).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
@@ -459,4 +459,92 @@ async fn screening_route_and_screened_determinations() {
     let r = post(&app, "/v1/screenings", None, r#"{"name":""}"#).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("\"field\":\"name\""), "{}", r.text);
+}
+
+#[tokio::test]
+async fn dispositions_are_recorded_in_the_ledger_and_applied() {
+    let (app, st, t) = app();
+    st.set_lists(Some(sample_lists()));
+    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let decide = || async {
+        let r = post(&app, "/v1/determinations", None, req).await;
+        serde_json::from_str::<Value>(&r.text).unwrap()["decision"].clone()
+    };
+    assert_eq!(decide().await, "license_required");
+    let body = r#"{"id":"d-1","party":"32 GROUP CHINA LIMITED","entry_key":"csl:EL:32 group china ltd.","disposition":"false_positive","why":"different company: other registry number"}"#;
+    let r = post(&app, "/v1/screenings/dispositions", Some(&t.officer), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Same id again: replayed, nothing new.
+    let r = post(&app, "/v1/screenings/dispositions", Some(&t.officer), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Applied to the next screening of the same party (any spelling with the same normal form).
+    assert_eq!(decide().await, "authorized");
+    let l = get(&app, "/v1/screenings/dispositions").await.json();
+    assert_eq!(l.as_array().unwrap().len(), 1, "{l}");
+    assert_eq!(l[0]["disposition"], "false_positive");
+    assert!(
+        l[0]["by"].as_str().unwrap().contains("(token "),
+        "who: the caller's token: {l}"
+    );
+    let s = post(
+        &app,
+        "/v1/screenings",
+        None,
+        r#"{"name":"32 Group China Limited"}"#,
+    )
+    .await
+    .json();
+    assert_eq!(s["hits"][0]["disposition"]["id"], "d-1", "{s}");
+    // Ledger applies are screened with it too.
+    let apply = r#"{"id":"a-1","date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let r = post(&app, "/v1/ledger/apply", Some(&t.officer), apply).await;
+    assert_eq!(r.json()["recorded"], true, "{}", r.text);
+    // It is a ledger entry: the history shows it, and a reversal withdraws it at once.
+    let h = get(
+        &app,
+        "/v1/ledger/history?party=32%20GROUP%20CHINA%20LIMITED",
+    )
+    .await;
+    assert!(h.text.contains("disposition"), "{}", h.text);
+    let r = post(
+        &app,
+        "/v1/ledger/reversals",
+        Some(&t.officer),
+        r#"{"id":"r-1","of":"d-1","reason":"wrong party"}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(decide().await, "license_required");
+    // Bad input names the field; an unknown entry is refused.
+    for (b, field) in [
+        (
+            r#"{"id":"d-2","party":"X","entry_key":"nope","disposition":"true_match","why":"x"}"#,
+            "entry_key",
+        ),
+        (
+            r#"{"id":"d-3","party":"X","entry_key":"csl:EL:32 group china ltd.","disposition":"maybe","why":"x"}"#,
+            "disposition",
+        ),
+        (
+            r#"{"id":"d-4","party":"X","entry_key":"csl:EL:32 group china ltd.","disposition":"true_match","why":" "}"#,
+            "why",
+        ),
+    ] {
+        let r = post(&app, "/v1/screenings/dispositions", Some(&t.officer), b).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text.contains(&format!("\"field\":\"{field}\"")),
+            "{}",
+            r.text
+        );
+    }
+    assert_eq!(
+        get(&app, "/v1/screenings/dispositions")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }

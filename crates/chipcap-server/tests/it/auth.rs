@@ -54,6 +54,12 @@ fn writes() -> Vec<(Method, &'static str, Role, &'static str)> {
         ),
         (
             Method::POST,
+            "/v1/screenings/dispositions",
+            Role::Officer,
+            r#"{"id":"d1","party":"32 Group China Limited","entry_key":"csl:EL:32 group china ltd.","disposition":"false_positive","why":"test"}"#,
+        ),
+        (
+            Method::POST,
             "/v1/tokens",
             Role::Admin,
             r#"{"role":"viewer","name":"x"}"#,
@@ -65,7 +71,8 @@ fn writes() -> Vec<(Method, &'static str, Role, &'static str)> {
 
 #[tokio::test]
 async fn every_write_route_checks_every_role() {
-    let (app, _, t) = app();
+    let (app, st, t) = app();
+    st.set_lists(Some(crate::api::sample_lists()));
     for (m, path, min, body) in writes() {
         let r = call(&app, m.clone(), path, None, body.to_string()).await;
         r.problem(401, "unauthorized");

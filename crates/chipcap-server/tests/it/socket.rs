@@ -111,3 +111,50 @@ async fn graceful_shutdown_finishes_a_write_in_flight() {
     // The listener is closed: new connections are refused.
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+/// 64 clients at once apply LPP orders for one consignee: the ledger thread group-commits them, and
+/// exactly what fits the LPP limit is recorded (never more), each client answered after its commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_applies_are_group_committed_without_overdrawing() {
+    let (addr, st, t, tx, h) = start().await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let token = t.officer.clone();
+        tasks.push(tokio::spawn(async move {
+            // 50 H100 each: 33 fit the 26,900,000 TPP limit (33 x 791,600 = 26,122,800), 34 do not.
+            let body = format!(
+                r#"{{"id":"c-{i}","date":"2025-06-15","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":50}}],"consignee":{{"name":"Crowd AI","headquarters":"IN"}}}}"#
+            );
+            let req = format!(
+                "POST /v1/ledger/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            roundtrip(addr, &req).await
+        }));
+    }
+    let mut recorded = 0;
+    for task in tasks {
+        let (status, text) = task.await.unwrap();
+        assert!(status == 200 || status == 201, "{status} {text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if v["recorded"] == true {
+            recorded += 1;
+        } else {
+            assert_eq!(v["decision"], "license_required", "{v}");
+        }
+    }
+    assert_eq!(recorded, 33);
+    let rows = st
+        .with_ledger(|l| l.balances("2025-12-31".parse().unwrap()))
+        .await
+        .unwrap();
+    let lpp = rows
+        .iter()
+        .find(|r| r.allowance == "lpp" && r.entity.as_deref() == Some("Crowd AI"))
+        .unwrap();
+    assert_eq!(lpp.used, 33 * 50 * 15_832_000);
+    let v = st.with_ledger(|l| l.verify()).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    tx.send(()).unwrap();
+    h.await.unwrap();
+}

@@ -298,6 +298,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 fn screening_feeds_the_determination() {
     let dir = temp_dir("screen");
     let lists = dir.join("lists");
+    let db = dir.join("ledger.db");
     let sample = shared("csl-legacy-sample.csv");
     assert!(
         sample.exists(),
@@ -315,6 +316,7 @@ fn screening_feeds_the_determination() {
         ])
         .arg(&sample)
         .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
         .output()
         .unwrap();
     assert!(
@@ -326,6 +328,7 @@ fn screening_feeds_the_determination() {
     let out = chipcap()
         .args(["check", "-"])
         .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
         .write_stdin(req)
         .output()
         .unwrap();
@@ -347,6 +350,7 @@ fn screening_feeds_the_determination() {
     let out = chipcap()
         .args(["check", "-"])
         .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
         .write_stdin(clean.clone())
         .output()
         .unwrap();
@@ -356,6 +360,7 @@ fn screening_feeds_the_determination() {
     let out = chipcap()
         .args(["check", "--skip-screening", "-"])
         .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
         .write_stdin(req)
         .output()
         .unwrap();
@@ -382,12 +387,14 @@ fn screening_feeds_the_determination() {
             "different company",
         ])
         .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
         .output()
         .unwrap();
     if out.status.success() {
         let out = chipcap()
             .args(["check", "-"])
             .env("CHIPCAP_LISTS", &lists)
+            .env("CHIPCAP_DB", &db)
             .write_stdin(req)
             .output()
             .unwrap();
@@ -403,6 +410,7 @@ fn screening_feeds_the_determination() {
         let s = chipcap()
             .args(["screen", "32 Group China Limited", "--json"])
             .env("CHIPCAP_LISTS", &lists)
+            .env("CHIPCAP_DB", &db)
             .output()
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
@@ -412,6 +420,214 @@ fn screening_feeds_the_determination() {
             v["hits"]
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dispositions_live_in_the_ledger_and_go_back_for_review_when_the_entry_changes() {
+    let dir = temp_dir("dispositions");
+    let lists = dir.join("lists");
+    let db = dir.join("ledger.db");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = chipcap();
+        c.args(args)
+            .env("CHIPCAP_LISTS", &lists)
+            .env("CHIPCAP_DB", &db);
+        if let Some(i) = stdin {
+            c.write_stdin(i.to_string());
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let sample = shared("csl-legacy-sample.csv");
+    run(
+        &[
+            "lists",
+            "import",
+            "--format",
+            "csl-csv",
+            "--date",
+            "2026-01-01",
+            sample.to_str().unwrap(),
+        ],
+        None,
+    );
+    let party = "32 Group China Limited";
+    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let decide =
+        || -> serde_json::Value { serde_json::from_str(&run(&["check", "-"], Some(req))).unwrap() };
+    assert_eq!(decide()["decision"], "license_required");
+    // No ledger file is created by a read.
+    assert!(!db.exists());
+    run(
+        &[
+            "screen",
+            "dispose",
+            "--id",
+            "disp-1",
+            "--party",
+            party,
+            "--entry",
+            "csl:EL:32 group china ltd.",
+            "--as",
+            "false-positive",
+            "--by",
+            "j.doe",
+            "--why",
+            "different company: other registry number",
+        ],
+        None,
+    );
+    assert!(db.exists(), "recorded in the ledger database");
+    assert_eq!(decide()["decision"], "authorized");
+    let d: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "dispositions", "--json"], None)).unwrap();
+    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d[0]["by"], "j.doe");
+    assert_eq!(d[0]["disposition"], "false_positive");
+    assert_eq!(d[0]["id"], "disp-1");
+    // The name screen shows the disposition on the hit.
+    let s: serde_json::Value =
+        serde_json::from_str(&run(&["screen", party, "--json"], None)).unwrap();
+    assert!(
+        s["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["disposition"]["id"] == "disp-1"),
+        "{s}"
+    );
+    // It is an audited ledger entry.
+    let h = run(&["ledger", "history", "--party", party], None);
+    assert!(h.contains("disposition"), "{h}");
+    // A ledger party record is re-screened; nothing changed yet.
+    run(
+        &[
+            "ledger",
+            "party",
+            "--id",
+            "p-1",
+            "--name",
+            "Harbour Lights Trading",
+            "--headquarters",
+            "HK",
+        ],
+        None,
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "rescreen", "--json"], None)).unwrap();
+    assert_eq!(
+        r["parties"], 2,
+        "the ledger party and the disposed party: {r}"
+    );
+    // Against no earlier version every hit is new; the disposition in force is shown with it.
+    let changes = r["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{r}");
+    assert_eq!(
+        changes[0]["new_hits"][0]["disposition"]["id"], "disp-1",
+        "{r}"
+    );
+    // A list update that changes the entry sends the disposition back for review.
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let changed = text.replace("148 Wing Lok Street", "150 Wing Lok Street");
+    assert_ne!(text, changed);
+    let v2 = dir.join("csl-v2.csv");
+    std::fs::write(&v2, changed).unwrap();
+    run(
+        &[
+            "lists",
+            "import",
+            "--format",
+            "csl-csv",
+            "--date",
+            "2026-02-01",
+            v2.to_str().unwrap(),
+        ],
+        None,
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "rescreen", "--json"], None)).unwrap();
+    let changes = r["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{r}");
+    assert_eq!(changes[0]["party"], party);
+    assert_eq!(
+        changes[0]["dispositions_back_for_review"][0]["id"], "disp-1",
+        "{r}"
+    );
+    assert_eq!(
+        decide()["decision"],
+        "license_required",
+        "no longer applied"
+    );
+    // A fresh disposition against the new entry applies; reversing it withdraws it.
+    run(
+        &[
+            "screen",
+            "dispose",
+            "--id",
+            "disp-2",
+            "--party",
+            party,
+            "--entry",
+            "csl:EL:32 group china ltd.",
+            "--as",
+            "false-positive",
+            "--by",
+            "j.doe",
+            "--why",
+            "re-reviewed after the list update",
+        ],
+        None,
+    );
+    assert_eq!(decide()["decision"], "authorized");
+    run(
+        &[
+            "ledger",
+            "reverse",
+            "--id",
+            "r-2",
+            "--of",
+            "disp-2",
+            "--reason",
+            "wrong party",
+        ],
+        None,
+    );
+    assert_eq!(decide()["decision"], "license_required");
+    // Bad input names the option and records nothing.
+    let out = chipcap()
+        .args([
+            "screen",
+            "dispose",
+            "--party",
+            party,
+            "--entry",
+            "no-such-entry",
+            "--as",
+            "true-match",
+            "--by",
+            "j.doe",
+            "--why",
+            "x",
+        ])
+        .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", &db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--entry"));
+    let d: serde_json::Value =
+        serde_json::from_str(&run(&["screen", "dispositions", "--json"], None)).unwrap();
+    assert_eq!(
+        d.as_array().unwrap().len(),
+        1,
+        "only disp-1 remains in force: {d}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
