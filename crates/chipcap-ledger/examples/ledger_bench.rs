@@ -242,8 +242,22 @@ fn main() -> Result<(), String> {
             };
             // Create the ledger schema before timing.
             drop(open(&apply_db)?);
-            let n = naive(&naive_db, clients, secs)?;
-            let a = ledger_apply(&apply_db, clients, secs, rules, run)?;
+            // CHIPCAP_BENCH_ONLY=group (for profiling) runs the group-commit case alone.
+            let only_group = std::env::var("CHIPCAP_BENCH_ONLY").is_ok_and(|v| v == "group");
+            let skip = (f64::NAN, 0, 0);
+            let n = if only_group {
+                skip
+            } else {
+                naive(&naive_db, clients, secs)?
+            };
+            let a = if only_group {
+                skip
+            } else {
+                ledger_apply(&apply_db, clients, secs, rules, run)?
+            };
+            if only_group && clients == 1 {
+                continue;
+            }
             let g = group_apply(&apply_db, clients, secs, rules, run)?;
             println!(
                 "| {name} | {clients} | {:.0} ({}/{}) | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x |",
