@@ -40,6 +40,98 @@ pub struct BalanceRow {
     pub thresholds: Vec<u32>,
 }
 
+/// The allowance names a [`BalanceRow`] can carry.
+pub const ALLOWANCES: [&str; 8] = [
+    "country_allocation",
+    "lpp",
+    "nveu_allocation",
+    "uveu_country_share",
+    "uveu_outside_tier1_share",
+    "uveu_us_share",
+    "aia",
+    "licence",
+];
+
+impl BalanceRow {
+    /// The row as the CLI (`--json`) and the API (`/v1/ledger/balances`) write it: TPP as exact
+    /// JSON numbers, percent with two decimals of precision.
+    pub fn to_json(&self) -> serde_json::Value {
+        let n = crate::ledger::milli_json;
+        serde_json::json!({
+            "allowance": self.allowance,
+            "entity": self.entity,
+            "country": self.country,
+            "period": self.period,
+            "limit_kind": self.cap.map(|_| if self.minimum { "minimum" } else { "maximum" }),
+            "cap_tpp": self.cap.map(n),
+            "used_tpp": n(self.used),
+            "remaining_tpp": self.remaining.map(n),
+            "percent": self.percent_bp.map(|b| n(b * 10)),
+            "h100_equivalents": n(self.h100e_milli),
+            "thresholds_reached": self.thresholds,
+        })
+    }
+
+    /// Reads a row written by [`BalanceRow::to_json`] (a server's answer), naming what is wrong.
+    pub fn from_json(v: &serde_json::Value) -> Result<BalanceRow, Error> {
+        let bad = |what: &str| Error::Input(format!("a balance row has a bad `{what}`: {v}"));
+        let milli = |key: &str| -> Result<Option<i64>, Error> {
+            match v.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::Number(n)) => {
+                    let t = n.to_string();
+                    let (neg, digits) = match t.strip_prefix('-') {
+                        Some(d) => (true, d),
+                        None => (false, t.as_str()),
+                    };
+                    let m = chipcap_core::units::parse_milli(digits).map_err(|_| bad(key))?;
+                    let m = i64::try_from(m).map_err(|_| bad(key))?;
+                    Ok(Some(if neg { -m } else { m }))
+                }
+                Some(_) => Err(bad(key)),
+            }
+        };
+        let text = |key: &str| -> Result<Option<String>, Error> {
+            match v.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(key)),
+            }
+        };
+        let name = text("allowance")?.ok_or_else(|| bad("allowance"))?;
+        let allowance = ALLOWANCES
+            .iter()
+            .find(|a| **a == name)
+            .copied()
+            .ok_or_else(|| bad("allowance"))?;
+        let thresholds = match v.get("thresholds_reached") {
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|t| {
+                    t.as_u64()
+                        .and_then(|t| u32::try_from(t).ok())
+                        .ok_or_else(|| bad("thresholds_reached"))
+                })
+                .collect::<Result<Vec<u32>, Error>>()?,
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(_) => return Err(bad("thresholds_reached")),
+        };
+        Ok(BalanceRow {
+            allowance,
+            entity: text("entity")?,
+            country: text("country")?,
+            period: text("period")?,
+            cap: milli("cap_tpp")?,
+            minimum: text("limit_kind")?.as_deref() == Some("minimum"),
+            used: milli("used_tpp")?.ok_or_else(|| bad("used_tpp"))?,
+            remaining: milli("remaining_tpp")?,
+            percent_bp: milli("percent")?.map(|m| m / 10),
+            h100e_milli: milli("h100_equivalents")?.unwrap_or(0),
+            thresholds,
+        })
+    }
+}
+
 /// Reversals by the id they reverse, with their dates.
 pub(crate) fn reversals(entries: &[Entry]) -> BTreeMap<String, Date> {
     let mut m = BTreeMap::new();
@@ -471,5 +563,48 @@ pub fn verify(
         audit_records: log.len(),
         allowances,
         problems,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_balance_row_reads_back_what_it_writes() {
+        let rows = [
+            BalanceRow {
+                allowance: "lpp",
+                entity: Some("Acme, Inc.".into()),
+                country: None,
+                period: Some("2025".into()),
+                cap: Some(26_900_000_000),
+                minimum: false,
+                used: 26_899_999_999,
+                remaining: Some(1),
+                percent_bp: Some(9_999),
+                h100e_milli: 1_699_191,
+                thresholds: vec![80, 90, 95],
+            },
+            BalanceRow {
+                allowance: "uveu_us_share",
+                entity: Some("X".into()),
+                country: None,
+                period: None,
+                cap: Some(5_000),
+                minimum: true,
+                used: -3,
+                remaining: Some(-5_003),
+                percent_bp: None,
+                h100e_milli: 0,
+                thresholds: Vec::new(),
+            },
+        ];
+        for r in rows {
+            assert_eq!(BalanceRow::from_json(&r.to_json()).unwrap(), r);
+        }
+        assert!(BalanceRow::from_json(&serde_json::json!({"allowance": "nope", "used_tpp": 1})).is_err());
+        assert!(BalanceRow::from_json(&serde_json::json!({"allowance": "lpp", "used_tpp": "1"})).is_err());
     }
 }

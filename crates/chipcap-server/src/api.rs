@@ -916,20 +916,7 @@ pub async fn ledger_assurances(State(st): State<Arc<AppState>>) -> Result<Respon
 
 /// A balance row as JSON (exact numbers, TPP).
 pub fn balance_json(r: &BalanceRow) -> Value {
-    let n = milli_json;
-    json!({
-        "allowance": r.allowance,
-        "entity": r.entity,
-        "country": r.country,
-        "period": r.period,
-        "limit_kind": r.cap.map(|_| if r.minimum { "minimum" } else { "maximum" }),
-        "cap_tpp": r.cap.map(n),
-        "used_tpp": n(r.used),
-        "remaining_tpp": r.remaining.map(n),
-        "percent": r.percent_bp.map(|b| n(b * 10)),
-        "h100_equivalents": n(r.h100e_milli),
-        "thresholds_reached": r.thresholds,
-    })
+    r.to_json()
 }
 
 /// Query of `/v1/ledger/balances`.

@@ -15,7 +15,7 @@ use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
 use chipcap_ledger::entry::{
-    Adjustment, Assurance, Attrition, Body, Cause, Entry, Party, VeuAuthorization, VeuKind,
+    Adjustment, Assurance, Attrition, Body, Cause, Draw, Entry, Party, VeuAuthorization, VeuKind,
 };
 use chipcap_ledger::{import, Error, GrantInput, Ledger, Meta};
 use clap::{Subcommand, ValueEnum};
@@ -376,26 +376,9 @@ fn percent(bp: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-fn row_json(r: &BalanceRow) -> serde_json::Value {
-    let n = chipcap_ledger::ledger::milli_json;
-    serde_json::json!({
-        "allowance": r.allowance,
-        "entity": r.entity,
-        "country": r.country,
-        "period": r.period,
-        "limit_kind": r.cap.map(|_| if r.minimum { "minimum" } else { "maximum" }),
-        "cap_tpp": r.cap.map(n),
-        "used_tpp": n(r.used),
-        "remaining_tpp": r.remaining.map(n),
-        "percent": r.percent_bp.map(|b| n(b * 10)),
-        "h100_equivalents": n(r.h100e_milli),
-        "thresholds_reached": r.thresholds,
-    })
-}
-
 fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
     if json {
-        let v: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
+        let v: Vec<serde_json::Value> = rows.iter().map(BalanceRow::to_json).collect();
         let doc = serde_json::json!({"as_of": as_of.to_string(), "balances": v});
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
@@ -474,13 +457,375 @@ fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
     out!("{out}");
 }
 
-/// Runs one `chipcap ledger` subcommand. `db` is `--db`/`CHIPCAP_DB` (default `chipcap.db`).
+fn print_history(rows: &[(Entry, Vec<Draw>)], json: bool) {
+    for (e, draws) in rows {
+        if json {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["draws"] = draws
+                .iter()
+                .map(|d| serde_json::json!({"key": d.key, "date": d.date.to_string(), "tpp": chipcap_ledger::ledger::milli_json(d.amount)}))
+                .collect();
+            outln!("{v}");
+        } else {
+            let ds = draws
+                .iter()
+                .map(|d| format!("{} {}", d.key, grouped(d.amount)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            outln!(
+                "{:>6}  {}  {:<14} {:<24} {:<30} {}",
+                e.seq,
+                e.date,
+                e.body.kind(),
+                e.client_id,
+                e.body.subject(),
+                ds
+            );
+        }
+    }
+}
+
+/// The entry a recording subcommand (party, assurance, attrition, reverse, adjust) describes, or
+/// `None` for the others.
+fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
+    Ok(Some(match cmd {
+        LedgerCommand::Party {
+            id,
+            name,
+            headquarters,
+            nveu,
+            uveu,
+            date,
+            by,
+        } => {
+            let mut veu = Vec::new();
+            for n in nveu {
+                let (c, rest) = n.split_once(':').ok_or_else(|| {
+                    bad(format!(
+                        "option `--nveu` must be COUNTRY:FROM[:TO], got `{n}`"
+                    ))
+                })?;
+                let (from, to) = veu_dates(rest, "--nveu")?;
+                veu.push(VeuAuthorization {
+                    kind: VeuKind::Nveu,
+                    countries: vec![c.to_string()],
+                    from,
+                    to,
+                });
+            }
+            for u in uveu {
+                let (from, to) = veu_dates(u, "--uveu")?;
+                veu.push(VeuAuthorization {
+                    kind: VeuKind::Uveu,
+                    countries: Vec::new(),
+                    from,
+                    to,
+                });
+            }
+            let d = date_arg(date, "--date", today)?;
+            entry(
+                id,
+                d,
+                by,
+                Body::Party(Party {
+                    name: name.clone(),
+                    headquarters: headquarters.clone(),
+                    veu,
+                }),
+            )
+        }
+        LedgerCommand::Assurance {
+            id,
+            country,
+            uplift,
+            date,
+            by,
+        } => {
+            let d = date_arg(date, "--date", today)?;
+            entry(
+                id,
+                d,
+                by,
+                Body::Assurance(Assurance {
+                    country: country.clone(),
+                    uplift_percent: *uplift,
+                }),
+            )
+        }
+        LedgerCommand::Attrition {
+            id,
+            consignee,
+            country,
+            veu,
+            tpp,
+            cause,
+            date,
+            by,
+        } => {
+            let t = tpp_arg(tpp, "--tpp")?;
+            let t = u64::try_from(t)
+                .map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
+            let d = date_arg(date, "--date", today)?;
+            let body = Body::Attrition(Attrition {
+                consignee: consignee.clone(),
+                country: country.clone(),
+                veu: match veu {
+                    VeuArg::Nveu => VeuKind::Nveu,
+                    VeuArg::Uveu => VeuKind::Uveu,
+                },
+                tpp_milli: t,
+                cause: match cause {
+                    CauseArg::Loss => Cause::Loss,
+                    CauseArg::Damage => Cause::Damage,
+                    CauseArg::Failure => Cause::Failure,
+                    CauseArg::Relocation => Cause::Relocation,
+                    CauseArg::Resale => Cause::Resale,
+                },
+            });
+            entry(id, d, by, body)
+        }
+        LedgerCommand::Reverse {
+            id,
+            of,
+            reason,
+            date,
+            by,
+        } => {
+            let d = date_arg(date, "--date", today)?;
+            entry(
+                id,
+                d,
+                by,
+                Body::Reversal {
+                    of: of.clone(),
+                    reason: reason.clone(),
+                },
+            )
+        }
+        LedgerCommand::Adjust {
+            id,
+            key,
+            tpp,
+            reason,
+            date,
+            by,
+        } => {
+            let amount_milli = tpp_arg(tpp, "--tpp")?;
+            let d = date_arg(date, "--date", today)?;
+            entry(
+                id,
+                d,
+                by,
+                Body::Adjustment(Adjustment {
+                    key: key.clone(),
+                    amount_milli,
+                    reason: reason.clone(),
+                }),
+            )
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn grant_items(items: &[String]) -> anyhow::Result<serde_json::Value> {
+    let mut list = Vec::new();
+    for it in items {
+        let (chip, qty) = it
+            .rsplit_once(':')
+            .ok_or_else(|| bad(format!("option `--item` must be CHIP:QUANTITY, got `{it}`")))?;
+        let q: u64 = qty.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
+            bad(format!(
+                "option `--item` quantity must be a positive whole number, got `{it}`"
+            ))
+        })?;
+        list.push(serde_json::json!({"chip": chip, "quantity": q}));
+    }
+    Ok(serde_json::Value::Array(list))
+}
+
+/// Percent-encodes a query value.
+fn query_value(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn answered(a: crate::serve_cli::Answer) -> anyhow::Result<String> {
+    a.map_err(bad)
+}
+
+fn milli_of(v: &serde_json::Value) -> anyhow::Result<i64> {
+    let t = v.to_string();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.as_str()),
+    };
+    let m = chipcap_core::units::parse_milli(digits)
+        .map_err(|e| anyhow::anyhow!("the server sent a bad amount `{t}`: {e}"))?;
+    let m = i64::try_from(m).map_err(|_| anyhow::anyhow!("the server sent a bad amount `{t}`"))?;
+    Ok(if neg { -m } else { m })
+}
+
+/// `chipcap ledger --server URL ...`: the same subcommands against a running `chipcap serve`, so one
+/// ledger serves a team. Writes are recorded under the bearer token's name (`CHIPCAP_TOKEN`).
+fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> {
+    use crate::serve_cli::{remote_get, remote_post};
+    let by_given = matches!(
+        &cmd,
+        LedgerCommand::Apply { by: Some(_), .. }
+            | LedgerCommand::Grant { by: Some(_), .. }
+            | LedgerCommand::Party { by: Some(_), .. }
+            | LedgerCommand::Assurance { by: Some(_), .. }
+            | LedgerCommand::Attrition { by: Some(_), .. }
+            | LedgerCommand::Reverse { by: Some(_), .. }
+            | LedgerCommand::Adjust { by: Some(_), .. }
+    );
+    if by_given {
+        return Err(bad(
+            "option `--by` is not used with `--server`: the server records the name of the token in `CHIPCAP_TOKEN`",
+        ));
+    }
+    if let Some(e) = entry_of(&cmd, today)? {
+        let path = match e.body.kind() {
+            "party" => "/v1/ledger/parties",
+            "assurance" => "/v1/ledger/assurances",
+            "attrition" => "/v1/ledger/attritions",
+            "adjustment" => "/v1/ledger/adjustments",
+            _ => "/v1/ledger/reversals",
+        };
+        let mut v = serde_json::to_value(&e.body)?;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("kind");
+            o.insert("id".into(), serde_json::Value::String(e.client_id.clone()));
+            o.insert("date".into(), serde_json::Value::String(e.date.to_string()));
+        }
+        outln!(
+            "{}",
+            pretty(&answered(remote_post(url, path, &v.to_string())?)?)
+        );
+        return Ok(());
+    }
+    match cmd {
+        LedgerCommand::Apply { file, date, .. } => {
+            let text = read_input(&file)?;
+            let answer = crate::serve_cli::remote_apply(url, &text, date.as_deref())?;
+            outln!("{}", pretty(&answered(answer)?));
+            Ok(())
+        }
+        LedgerCommand::Grant {
+            id,
+            licence,
+            consignee,
+            destination,
+            items,
+            date,
+            valid_to,
+            force,
+            ..
+        } => {
+            let body = serde_json::json!({
+                "id": id,
+                "licence": licence,
+                "consignee": consignee,
+                "destination": destination,
+                "items": grant_items(&items)?,
+                "date": date_arg(&date, "--date", today)?.to_string(),
+                "valid_to": date_arg(&Some(valid_to), "--valid-to", today)?.to_string(),
+                "force": force,
+            });
+            outln!(
+                "{}",
+                pretty(&answered(remote_post(url, "/v1/ledger/grants", &body.to_string())?)?)
+            );
+            Ok(())
+        }
+        LedgerCommand::Balances { as_of, json, csv } => {
+            let d = date_arg(&as_of, "--as-of", today)?;
+            let text = answered(remote_get(url, &format!("/v1/ledger/balances?as_of={d}"))?)?;
+            let doc: serde_json::Value = serde_json::from_str(&text)?;
+            let rows = doc["balances"]
+                .as_array()
+                .map(|a| a.iter().map(BalanceRow::from_json).collect::<Result<Vec<_>, _>>())
+                .transpose()?
+                .unwrap_or_default();
+            print_balances(&rows, d, json, csv);
+            Ok(())
+        }
+        LedgerCommand::History {
+            party,
+            country,
+            allowance,
+            from,
+            to,
+            json,
+        } => {
+            let mut q = String::new();
+            for (k, v) in [
+                ("party", party),
+                ("country", country),
+                ("allowance", allowance),
+                ("from", from),
+                ("to", to),
+            ] {
+                if let Some(v) = v {
+                    q.push_str(&format!("&{k}={}", query_value(&v)));
+                }
+            }
+            let mut rows = Vec::new();
+            let mut offset = 0usize;
+            loop {
+                let text = answered(remote_get(
+                    url,
+                    &format!("/v1/ledger/history?limit=1000&offset={offset}{q}"),
+                )?)?;
+                let page: serde_json::Value = serde_json::from_str(&text)?;
+                let items = page["items"].as_array().cloned().unwrap_or_default();
+                for it in &items {
+                    let e: Entry = serde_json::from_value(it["entry"].clone())?;
+                    let mut draws = Vec::new();
+                    for d in it["draws"].as_array().cloned().unwrap_or_default() {
+                        draws.push(Draw {
+                            key: d["key"].as_str().unwrap_or_default().to_string(),
+                            date: d["date"].as_str().unwrap_or_default().parse::<Date>().map_err(|e| anyhow::anyhow!("the server sent a bad date: {e}"))?,
+                            amount: milli_of(&d["amount_tpp"])?,
+                        });
+                    }
+                    rows.push((e, draws));
+                }
+                offset += items.len();
+                let total = page["total"].as_u64().unwrap_or(0);
+                if items.is_empty() || u64::try_from(offset).unwrap_or(u64::MAX) >= total {
+                    break;
+                }
+            }
+            print_history(&rows, json);
+            Ok(())
+        }
+        LedgerCommand::Init | LedgerCommand::Verify | LedgerCommand::Import { .. } => Err(bad(
+            "`ledger init`, `verify` and `import` work on a ledger database (`--db`), not with `--server`",
+        )),
+        _ => Err(bad("this subcommand is not available with `--server`")),
+    }
+}
+
+/// Runs one `chipcap ledger` subcommand. `db` is `--db`/`CHIPCAP_DB` (default `chipcap.db`);
+/// `server` (`--server`/`CHIPCAP_SERVER`) sends it to a running `chipcap serve` instead.
 pub fn run(
     cmd: LedgerCommand,
     db: Option<String>,
+    server: Option<String>,
     rules: &RuleSet,
     today: Date,
 ) -> anyhow::Result<()> {
+    if let Some(url) = server.filter(|s| !s.is_empty()) {
+        return run_remote(cmd, &url, today);
+    }
     let db = db
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| DEFAULT_DB.to_string());
@@ -530,24 +875,12 @@ pub fn run(
             force,
             by,
         } => {
-            let mut list = Vec::new();
-            for it in &items {
-                let (chip, qty) = it.rsplit_once(':').ok_or_else(|| {
-                    bad(format!("option `--item` must be CHIP:QUANTITY, got `{it}`"))
-                })?;
-                let q: u64 = qty.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
-                    bad(format!(
-                        "option `--item` quantity must be a positive whole number, got `{it}`"
-                    ))
-                })?;
-                list.push(serde_json::json!({"chip": chip, "quantity": q}));
-            }
             let g = GrantInput {
                 client_id: id,
                 number: licence,
                 consignee,
                 destination,
-                items: serde_json::Value::Array(list),
+                items: grant_items(&items)?,
                 date: date_arg(&date, "--date", today)?,
                 valid_to: date_arg(&Some(valid_to), "--valid-to", today)?,
                 force,
@@ -556,141 +889,14 @@ pub fn run(
             outln!("{}", pretty(&o.json));
             Ok(())
         }
-        LedgerCommand::Party {
-            id,
-            name,
-            headquarters,
-            nveu,
-            uveu,
-            date,
-            by,
-        } => {
-            let mut veu = Vec::new();
-            for n in &nveu {
-                let (c, rest) = n.split_once(':').ok_or_else(|| {
-                    bad(format!(
-                        "option `--nveu` must be COUNTRY:FROM[:TO], got `{n}`"
-                    ))
-                })?;
-                let (from, to) = veu_dates(rest, "--nveu")?;
-                veu.push(VeuAuthorization {
-                    kind: VeuKind::Nveu,
-                    countries: vec![c.to_string()],
-                    from,
-                    to,
-                });
-            }
-            for u in &uveu {
-                let (from, to) = veu_dates(u, "--uveu")?;
-                veu.push(VeuAuthorization {
-                    kind: VeuKind::Uveu,
-                    countries: Vec::new(),
-                    from,
-                    to,
-                });
-            }
-            let d = date_arg(&date, "--date", today)?;
-            record(
-                &mut l,
-                entry(
-                    &id,
-                    d,
-                    &by,
-                    Body::Party(Party {
-                        name,
-                        headquarters,
-                        veu,
-                    }),
-                ),
-            )
-        }
-        LedgerCommand::Assurance {
-            id,
-            country,
-            uplift,
-            date,
-            by,
-        } => {
-            let d = date_arg(&date, "--date", today)?;
-            record(
-                &mut l,
-                entry(
-                    &id,
-                    d,
-                    &by,
-                    Body::Assurance(Assurance {
-                        country,
-                        uplift_percent: uplift,
-                    }),
-                ),
-            )
-        }
-        LedgerCommand::Attrition {
-            id,
-            consignee,
-            country,
-            veu,
-            tpp,
-            cause,
-            date,
-            by,
-        } => {
-            let t = tpp_arg(&tpp, "--tpp")?;
-            let t = u64::try_from(t)
-                .map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
-            let d = date_arg(&date, "--date", today)?;
-            let body = Body::Attrition(Attrition {
-                consignee,
-                country,
-                veu: match veu {
-                    VeuArg::Nveu => VeuKind::Nveu,
-                    VeuArg::Uveu => VeuKind::Uveu,
-                },
-                tpp_milli: t,
-                cause: match cause {
-                    CauseArg::Loss => Cause::Loss,
-                    CauseArg::Damage => Cause::Damage,
-                    CauseArg::Failure => Cause::Failure,
-                    CauseArg::Relocation => Cause::Relocation,
-                    CauseArg::Resale => Cause::Resale,
-                },
-            });
-            record(&mut l, entry(&id, d, &by, body))
-        }
-        LedgerCommand::Reverse {
-            id,
-            of,
-            reason,
-            date,
-            by,
-        } => {
-            let d = date_arg(&date, "--date", today)?;
-            record(&mut l, entry(&id, d, &by, Body::Reversal { of, reason }))
-        }
-        LedgerCommand::Adjust {
-            id,
-            key,
-            tpp,
-            reason,
-            date,
-            by,
-        } => {
-            let amount_milli = tpp_arg(&tpp, "--tpp")?;
-            let d = date_arg(&date, "--date", today)?;
-            record(
-                &mut l,
-                entry(
-                    &id,
-                    d,
-                    &by,
-                    Body::Adjustment(Adjustment {
-                        key,
-                        amount_milli,
-                        reason,
-                    }),
-                ),
-            )
-        }
+        LedgerCommand::Party { .. }
+        | LedgerCommand::Assurance { .. }
+        | LedgerCommand::Attrition { .. }
+        | LedgerCommand::Reverse { .. }
+        | LedgerCommand::Adjust { .. } => match entry_of(&cmd, today)? {
+            Some(e) => record(&mut l, e),
+            None => Err(bad("this subcommand records nothing")),
+        },
         LedgerCommand::Balances { as_of, json, csv } => {
             let d = date_arg(&as_of, "--as-of", today)?;
             let rows = l.balances(d)?;
@@ -718,31 +924,7 @@ pub fn run(
                     .map(|s| date_arg(&Some(s.clone()), "--to", today))
                     .transpose()?,
             };
-            for (e, draws) in l.history(&f)? {
-                if json {
-                    let mut v = serde_json::to_value(&e).unwrap_or_default();
-                    v["draws"] = draws
-                        .iter()
-                        .map(|d| serde_json::json!({"key": d.key, "date": d.date.to_string(), "tpp": chipcap_ledger::ledger::milli_json(d.amount)}))
-                        .collect();
-                    outln!("{v}");
-                } else {
-                    let ds = draws
-                        .iter()
-                        .map(|d| format!("{} {}", d.key, grouped(d.amount)))
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    outln!(
-                        "{:>6}  {}  {:<14} {:<24} {:<30} {}",
-                        e.seq,
-                        e.date,
-                        e.body.kind(),
-                        e.client_id,
-                        e.body.subject(),
-                        ds
-                    );
-                }
-            }
+            print_history(&l.history(&f)?, json);
             Ok(())
         }
         LedgerCommand::Verify => {

@@ -159,6 +159,10 @@ enum Command {
         /// The ledger: an SQLite file (default `chipcap.db`) or `postgres://user@host:port/db`.
         #[arg(long, env = "CHIPCAP_DB", global = true)]
         db: Option<String>,
+        /// Send the subcommand to a running `chipcap serve` instead (one ledger for a team); writes
+        /// are recorded under the name of the token in `CHIPCAP_TOKEN`.
+        #[arg(long, env = "CHIPCAP_SERVER", global = true)]
+        server: Option<String>,
         #[command(subcommand)]
         cmd: ledger_cli::LedgerCommand,
     },
@@ -302,7 +306,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => classify(&rules, chip, tpp, die_area, datacenter, json),
         Command::Chips { json } => chips(&rules, json),
-        Command::Ledger { db, cmd } => ledger_cli::run(cmd, db, &rules, today()),
+        Command::Ledger { db, server, cmd } => ledger_cli::run(cmd, db, server, &rules, today()),
         Command::Rules { date, json } => {
             let d = match date {
                 Some(d) => parse_date(&d, "--date")?,

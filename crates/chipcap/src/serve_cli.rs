@@ -202,19 +202,41 @@ pub type Answer = Result<String, String>;
 
 /// Sends `body` to `server` + `path` (POST, JSON) with the bearer token from `CHIPCAP_TOKEN` if set.
 pub fn remote_post(server: &str, path: &str, body: &str) -> anyhow::Result<Answer> {
+    remote(server, path, Some(body))
+}
+
+/// GETs `server` + `path` (with the query) with the bearer token from `CHIPCAP_TOKEN` if set.
+pub fn remote_get(server: &str, path: &str) -> anyhow::Result<Answer> {
+    remote(server, path, None)
+}
+
+fn remote(server: &str, path: &str, body: Option<&str>) -> anyhow::Result<Answer> {
     let url = format!("{}{path}", server.trim_end_matches('/'));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into();
-    let mut req = agent.post(&url).header("Content-Type", "application/json");
-    if let Ok(t) = std::env::var("CHIPCAP_TOKEN") {
-        req = req.header("Authorization", &format!("Bearer {}", t.trim()));
-    }
-    let mut resp = req
-        .send(body)
-        .with_context(|| format!("cannot reach the server at `{url}`"))?;
+    let token = std::env::var("CHIPCAP_TOKEN")
+        .ok()
+        .map(|t| format!("Bearer {}", t.trim()));
+    let sent = match body {
+        Some(body) => {
+            let mut req = agent.post(&url).header("Content-Type", "application/json");
+            if let Some(t) = &token {
+                req = req.header("Authorization", t);
+            }
+            req.send(body)
+        }
+        None => {
+            let mut req = agent.get(&url);
+            if let Some(t) = &token {
+                req = req.header("Authorization", t);
+            }
+            req.call()
+        }
+    };
+    let mut resp = sent.with_context(|| format!("cannot reach the server at `{url}`"))?;
     let status = resp.status().as_u16();
     let text = resp
         .body_mut()
@@ -243,6 +265,29 @@ pub fn remote_check(
     request: &str,
     default_date: Option<&str>,
 ) -> anyhow::Result<Answer> {
+    Ok(remote_post(
+        server,
+        "/v1/determinations",
+        &with_date(request, default_date),
+    )?
+    .map(|t| pretty(&t)))
+}
+
+/// `chipcap ledger apply --server`: `POST /v1/ledger/apply`, the date filled as for `check`.
+pub fn remote_apply(
+    server: &str,
+    request: &str,
+    default_date: Option<&str>,
+) -> anyhow::Result<Answer> {
+    remote_post(
+        server,
+        "/v1/ledger/apply",
+        &with_date(request, default_date),
+    )
+}
+
+/// The request with `date` set to `default_date` when it has none.
+fn with_date(request: &str, default_date: Option<&str>) -> String {
     let mut body = request.to_string();
     if let Some(d) = default_date {
         if let Ok(serde_json::Value::Object(mut o)) =
@@ -254,7 +299,7 @@ pub fn remote_check(
             }
         }
     }
-    Ok(remote_post(server, "/v1/determinations", &body)?.map(|t| pretty(&t)))
+    body
 }
 
 fn pretty(t: &str) -> String {

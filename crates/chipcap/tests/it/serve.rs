@@ -115,6 +115,203 @@ fn check_against_a_running_server_prints_the_local_answer() {
     assert!(child.wait().unwrap().success());
 }
 
+/// `chipcap ledger --server URL ...` runs the ledger subcommands against a running server and prints
+/// what the same subcommand prints locally on the server's database.
+#[test]
+fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
+    let dir = tempfile_dir();
+    let db = dir.join("team.db");
+    let out = Command::new(bin())
+        .args([
+            "token", "create", "--role", "officer", "--name", "desk", "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut child = Std::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let url = format!("http://{addr}");
+    let remote = |args: &[&str], stdin: Option<&str>| {
+        let mut c = Command::new(bin());
+        c.arg("ledger")
+            .args(["--server", &url])
+            .args(args)
+            .env("CHIPCAP_TOKEN", &token)
+            .env_remove("CHIPCAP_DB");
+        if let Some(i) = stdin {
+            c.write_stdin(i.to_string());
+        }
+        c.output().unwrap()
+    };
+    let ok = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout.clone()).unwrap()
+    };
+    ok(&remote(
+        &[
+            "party",
+            "--id",
+            "p-1",
+            "--name",
+            "Gulf Compute",
+            "--headquarters",
+            "AE",
+            "--nveu",
+            "AE:2025-01-15",
+            "--date",
+            "2025-01-15",
+        ],
+        None,
+    ));
+    ok(&remote(
+        &[
+            "assurance",
+            "--id",
+            "a-1",
+            "--country",
+            "IN",
+            "--uplift",
+            "100",
+            "--date",
+            "2025-02-01",
+        ],
+        None,
+    ));
+    let applied = ok(&remote(
+        &["apply", "-"],
+        Some(
+            r#"{"id":"s-1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":100}],"consignee":{"name":"Example AI LLC"}}"#,
+        ),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&applied).unwrap();
+    assert_eq!(v["recorded"], true, "{v}");
+    assert_eq!(v["authorization"], "LPP");
+    ok(&remote(
+        &[
+            "grant",
+            "--id",
+            "g-1",
+            "--licence",
+            "L-1",
+            "--consignee",
+            "Example AI LLC",
+            "--destination",
+            "IN",
+            "--item",
+            "nvidia-h100-sxm:1000",
+            "--date",
+            "2025-06-20",
+            "--valid-to",
+            "2026-06-20",
+        ],
+        None,
+    ));
+    ok(&remote(
+        &[
+            "reverse",
+            "--id",
+            "r-1",
+            "--of",
+            "s-1",
+            "--reason",
+            "cancelled",
+            "--date",
+            "2025-07-01",
+        ],
+        None,
+    ));
+    // The writes are recorded under the token's name.
+    let hist = ok(&remote(&["history", "--json"], None));
+    assert_eq!(hist.lines().count(), 5, "{hist}");
+    assert!(hist.contains("desk (token"), "{hist}");
+    // The reports print exactly what the local commands print on the server's database.
+    for args in [
+        vec!["balances", "--as-of", "2025-06-30", "--csv"],
+        vec!["balances", "--as-of", "2025-12-31"],
+        vec!["balances", "--as-of", "2025-12-31", "--json"],
+        vec!["history", "--party", "Example AI LLC"],
+        vec!["history", "--country", "IN", "--json"],
+    ] {
+        let r = ok(&remote(&args, None));
+        let local = Command::new(bin())
+            .arg("ledger")
+            .arg("--db")
+            .arg(&db)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(r, ok(&local), "{args:?}");
+        assert!(!r.trim().is_empty(), "{args:?}");
+    }
+    // Bad input: exit 2 naming the field; `--by` is refused (the token says who); verify is local.
+    let bad = remote(
+        &["apply", "-"],
+        Some(r#"{"id":"s-2","destination":"IN","items":[{"chip":"nope","quantity":1}]}"#),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("items[0].chip"));
+    let bad = remote(
+        &[
+            "assurance",
+            "--id",
+            "a-2",
+            "--country",
+            "IN",
+            "--uplift",
+            "1",
+            "--by",
+            "me",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = remote(&["verify"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    // Without a token the server refuses the write.
+    let anon = Command::new(bin())
+        .args([
+            "ledger",
+            "--server",
+            &url,
+            "assurance",
+            "--id",
+            "a-3",
+            "--country",
+            "IN",
+            "--uplift",
+            "1",
+        ])
+        .env_remove("CHIPCAP_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(anon.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&anon.stderr).contains("token"));
+    let st = Std::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(child.wait().unwrap().success());
+}
+
 fn tempfile_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "chipcap-serve-test-{}-{}",
