@@ -37,7 +37,7 @@ check() { # description, extended regex, minimum count
   if [ "$n" -ge "$3" ]; then echo "ok   $1 ($n)"; passed=$((passed + 1)); else echo "FAIL $1 ($n < $3)"; fail=1; failed=$((failed + 1)); fi
 }
 check "page finished loading"            'data-ready="true"' 1
-check "world map with country tiles"     'class="tile tier[123]' 150
+check "world map with country outlines"  'class="country tier[123]" data-code="[A-Z]{2}" data-tier="[123]"><path d="M' 150
 check "Tier 1, 2 and 3 all coloured"     'data-tier="3"' 10
 check "allocation bars"                  'class="bar-row" data-country="[A-Z]{2}"' 5
 check "allocation marks 80/90/95/100"    '<span>95</span>' 5

@@ -10,6 +10,7 @@ const INDEX: &str = include_str!("../assets/index.html");
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const MAP: &str = include_str!("../assets/map.js");
+const WORLD: &str = include_str!("../assets/world.js");
 
 fn asset(body: &'static str, ct: &'static str) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
@@ -26,7 +27,7 @@ fn asset(body: &'static str, ct: &'static str) -> Response {
     r
 }
 
-/// `/`, `/assets/app.css`, `/assets/app.js`, `/assets/map.js`.
+/// `/`, `/assets/app.css`, `/assets/app.js`, `/assets/map.js`, `/assets/world.js` (outlines).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route(
@@ -44,5 +45,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/assets/map.js",
             get(|| async { asset(MAP, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/world.js",
+            get(|| async { asset(WORLD, "text/javascript; charset=utf-8") }),
         )
 }

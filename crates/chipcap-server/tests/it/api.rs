@@ -210,13 +210,27 @@ async fn dashboard_is_served_from_the_binary() {
         !r.text.contains("http://") && !r.text.contains("https://"),
         "no external URL"
     );
-    for a in ["/assets/app.css", "/assets/app.js", "/assets/map.js"] {
+    for a in [
+        "/assets/app.css",
+        "/assets/app.js",
+        "/assets/map.js",
+        "/assets/world.js",
+    ] {
         let r = get(&app, a).await;
         assert_eq!(r.status, StatusCode::OK, "{a}");
         assert!(
             !r.text.contains("https://"),
             "{a} must load nothing from outside"
         );
+    }
+    // The outlines cover every sovereign country the tiers name, small ones included.
+    let world = get(&app, "/assets/world.js").await.text;
+    let json = &world[world.find('{').unwrap()..=world.rfind('}').unwrap()];
+    let w: Value = serde_json::from_str(json).unwrap();
+    let c = w["c"].as_object().unwrap();
+    assert!(c.len() >= 200, "{} countries", c.len());
+    for code in ["US", "CN", "MO", "HK", "SG", "AE", "IN", "TW", "IL", "BH", "MT", "KP", "IR"] {
+        assert!(c.contains_key(code), "{code} has no outline");
     }
 }
 
