@@ -42,10 +42,13 @@ impl GroupCommit {
     pub fn start(store: Box<dyn Store>, rules: Arc<RuleSet>, max_batch: usize) -> GroupCommit {
         let (tx, rx) = mpsc::channel::<Job>();
         let r = Arc::clone(&rules);
-        let writer = std::thread::spawn(move || writer(store, &r, &rx, max_batch.max(1)));
+        let writer = std::thread::Builder::new()
+            .name("chipcap-group".into())
+            .spawn(move || writer(store, &r, &rx, max_batch.max(1)))
+            .ok();
         GroupCommit {
-            queue: Some(tx),
-            writer: Some(writer),
+            queue: writer.as_ref().map(|_| tx),
+            writer,
             rules,
         }
     }
