@@ -41,7 +41,7 @@ impl Query {
 }
 
 /// A list entry whose name or alias matched a query, with what the determination needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Position of the entry in [`Screener::entries`].
     pub entry_index: usize,

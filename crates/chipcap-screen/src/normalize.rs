@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
@@ -57,7 +57,7 @@ impl Token {
 }
 
 /// Which reading of a name a [`Variant`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VariantKind {
     /// The whole name (party labels and care-of parts removed).

@@ -15,7 +15,7 @@
 //! than business words and stopwords), times penalties for every unmatched or mismatched word,
 //! differing numerals, conflicting legal forms and the use of a qualifier-stripped reading.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::ScreenError;
 use crate::normalize::{abjad_skeleton, tables, NameForm, Origin, Token, Variant, VariantKind};
@@ -76,7 +76,7 @@ impl MatchConfig {
 }
 
 /// How two words were found to correspond.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MatchKind {
     /// Same canonical form.
@@ -96,7 +96,7 @@ pub enum MatchKind {
 }
 
 /// One aligned pair of words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenMatch {
     /// Word from the first name (canonical form).
     pub left: String,
@@ -109,7 +109,7 @@ pub struct TokenMatch {
 }
 
 /// How the legal forms of two names relate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LegalFormRelation {
     /// Neither name has a legal form.
@@ -125,7 +125,7 @@ pub enum LegalFormRelation {
 }
 
 /// The score of two names and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreExplanation {
     /// Similarity in [0, 1]; 1.0 only for identical input.
     pub score: f64,

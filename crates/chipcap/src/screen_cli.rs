@@ -145,7 +145,6 @@ pub enum ListsCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct ScreenArgs {
     #[command(subcommand)]
     pub cmd: Option<ScreenCommand>,
@@ -171,6 +170,10 @@ pub struct ScreenArgs {
     pub review_threshold: Option<f64>,
     #[command(flatten)]
     pub ledger: LedgerDbArg,
+    /// Ask a running chipcap server (`chipcap serve`) instead: screening a name, recording and
+    /// listing dispositions (`CHIPCAP_TOKEN` is sent as a bearer token if set).
+    #[arg(long, env = "CHIPCAP_SERVER", global = true)]
+    pub server: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,9 +212,9 @@ pub enum ScreenCommand {
         /// The decision.
         #[arg(long = "as", value_enum)]
         disposition: DispositionArg,
-        /// Who decided.
+        /// Who decided (required locally; with `--server` the token's name is recorded).
         #[arg(long)]
-        by: String,
+        by: Option<String>,
         /// Why.
         #[arg(long)]
         why: String,
@@ -534,6 +537,11 @@ pub fn run_screen(
     rules: &chipcap_core::params::RuleSet,
 ) -> anyhow::Result<()> {
     let st = Store::new(&store.dir);
+    if let Some(url) = args.server.clone().filter(|s| !s.is_empty()) {
+        if !matches!(args.cmd, Some(ScreenCommand::Score { .. })) {
+            return run_screen_remote(args, &url);
+        }
+    }
     match args.cmd {
         Some(ScreenCommand::Score {
             name1,
@@ -579,6 +587,8 @@ pub fn run_screen(
                     st.dir.display()
                 ))
             })?;
+            let by =
+                by.ok_or_else(|| input_err("option `--by` is required: who reviewed the hit"))?;
             let at = now_text();
             let id = id.unwrap_or_else(|| format!("disposition-{entry}-{at}"));
             let kind = match disposition {
@@ -865,6 +875,142 @@ fn rescreen(
         }
     }
     Ok(())
+}
+
+/// `chipcap screen --server URL ...`: a name, `dispose` and `dispositions` against a running server.
+fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
+    use crate::serve_cli::{remote_get, remote_post};
+    let answered = |a: crate::serve_cli::Answer| a.map_err(input_err);
+    match args.cmd {
+        None => {
+            if args.file.is_some() {
+                return Err(input_err(
+                    "`--file` screens against the local lists; it is not available with `--server`",
+                ));
+            }
+            if args.threshold.is_some() || args.review_threshold.is_some() {
+                return Err(input_err(
+                    "the thresholds are the server's with `--server`; drop `--threshold` and `--review-threshold`",
+                ));
+            }
+            let Some(name) = args.name else {
+                return Err(input_err("give a NAME to screen"));
+            };
+            let body = serde_json::json!({"name": name, "country": args.country});
+            let text = answered(remote_post(url, "/v1/screenings", &body.to_string())?)?;
+            let v: serde_json::Value = serde_json::from_str(&text)?;
+            if args.json {
+                outln!("{}", serde_json::to_string_pretty(&v)?);
+                return Ok(());
+            }
+            let raw = v["hits"].as_array().cloned().unwrap_or_default();
+            let hits: Vec<Hit> = raw
+                .iter()
+                .map(|h| serde_json::from_value(h.clone()))
+                .collect::<Result<_, _>>()
+                .context("reading the server's hits")?;
+            let names: Vec<String> = v["lists"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            outln!("lists (server): {}", names.join("; "));
+            let disposed = |h: &Hit| {
+                raw.iter()
+                    .find(|r| r["entry_key"] == h.entry_key.as_str())
+                    .and_then(|r| {
+                        serde_json::from_value::<DispositionView>(r["disposition"].clone()).ok()
+                    })
+                    .map(|d| {
+                        format!(
+                            "{} by {} at {}: {} (ledger entry `{}`)",
+                            d.disposition, d.by, d.at, d.why, d.id
+                        )
+                    })
+            };
+            print_hits(&name, &hits, &disposed);
+            Ok(())
+        }
+        Some(ScreenCommand::Dispose {
+            id,
+            party,
+            entry,
+            disposition,
+            by,
+            why,
+        }) => {
+            if by.is_some() {
+                return Err(input_err(
+                    "option `--by` is not used with `--server`: the server records the name of the token in `CHIPCAP_TOKEN`",
+                ));
+            }
+            let id = id.unwrap_or_else(|| format!("disposition-{entry}-{}", now_text()));
+            let body = serde_json::json!({
+                "id": id,
+                "party": party,
+                "entry_key": entry,
+                "disposition": match disposition {
+                    DispositionArg::TrueMatch => "true_match",
+                    DispositionArg::FalsePositive => "false_positive",
+                },
+                "why": why,
+            });
+            let text = answered(remote_post(
+                url,
+                "/v1/screenings/dispositions",
+                &body.to_string(),
+            )?)?;
+            let v: serde_json::Value = serde_json::from_str(&text)?;
+            outln!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        Some(ScreenCommand::Dispositions { json }) => {
+            let text = answered(remote_get(url, "/v1/screenings/dispositions")?)?;
+            let d: Vec<DispositionView> = serde_json::from_str(&text)?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(
+                        &text
+                    )?)?
+                );
+            } else if d.is_empty() {
+                outln!("no dispositions recorded");
+            } else {
+                for x in &d {
+                    outln!(
+                        "{}  {}  {} ~ entry {}  by {}: {}  [{}]",
+                        x.at,
+                        x.disposition,
+                        x.party,
+                        x.entry_key,
+                        x.by,
+                        x.why,
+                        x.id
+                    );
+                }
+            }
+            Ok(())
+        }
+        Some(ScreenCommand::Score { .. }) | Some(ScreenCommand::Rescreen { .. }) => Err(input_err(
+            "`screen score` and `screen rescreen` run locally; drop `--server`",
+        )),
+    }
+}
+
+/// A disposition as the server lists it.
+#[derive(Deserialize)]
+struct DispositionView {
+    id: String,
+    party: String,
+    entry_key: String,
+    disposition: String,
+    by: String,
+    why: String,
+    at: String,
 }
 
 fn describe_disposition(d: &DispositionRecord) -> String {

@@ -312,6 +312,134 @@ fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
     assert!(child.wait().unwrap().success());
 }
 
+/// `chipcap screen --server URL`: a name, a disposition and the list of dispositions through a running
+/// server, which records the disposition in its ledger (the same one the local commands read).
+#[test]
+fn screening_and_dispositions_through_a_running_server() {
+    let dir = tempfile_dir();
+    let db = dir.join("team.db");
+    let lists = dir.join("lists");
+    let sample = root().join("../shared/data/screening/csl-legacy-sample.csv");
+    let imported = Command::new(bin())
+        .args([
+            "lists",
+            "import",
+            "--format",
+            "csl-csv",
+            "--date",
+            "2026-01-01",
+        ])
+        .arg(&sample)
+        .env("CHIPCAP_LISTS", &lists)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let out = Command::new(bin())
+        .args([
+            "token", "create", "--role", "officer", "--name", "reviewer", "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut child = Std::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .arg("--lists")
+        .arg(&lists)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let url = format!("http://{addr}");
+    let screen = |args: &[&str]| {
+        Command::new(bin())
+            .arg("screen")
+            .args(["--server", &url])
+            .args(args)
+            .env("CHIPCAP_TOKEN", &token)
+            .env("CHIPCAP_LISTS", dir.join("no-lists-here"))
+            .output()
+            .unwrap()
+    };
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let table = ok(screen(&["32 Group China Limited", "--country", "HK"]));
+    assert!(
+        table.contains("MATCH") && table.contains("Entity List"),
+        "{table}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(screen(&["32 Group China Limited", "--json"]))).unwrap();
+    let key = json["hits"][0]["entry_key"].as_str().unwrap().to_string();
+    ok(screen(&[
+        "dispose",
+        "--id",
+        "d-1",
+        "--party",
+        "32 Group China Limited",
+        "--entry",
+        &key,
+        "--as",
+        "false-positive",
+        "--why",
+        "different company",
+    ]));
+    let table = ok(screen(&["32 Group China Limited"]));
+    assert!(
+        table.contains("disposition: false_positive by reviewer"),
+        "{table}"
+    );
+    let listed = ok(screen(&["dispositions"]));
+    assert!(listed.contains("d-1"), "{listed}");
+    // The local command reads the same ledger.
+    let local = Command::new(bin())
+        .args(["screen", "dispositions", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let local: serde_json::Value = serde_json::from_slice(&local.stdout).unwrap();
+    assert_eq!(local[0]["id"], "d-1", "{local}");
+    // `--by` is the token's business with a server; bulk files are local.
+    let bad = screen(&[
+        "dispose",
+        "--party",
+        "X",
+        "--entry",
+        &key,
+        "--as",
+        "true-match",
+        "--by",
+        "me",
+        "--why",
+        "x",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let st = Std::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(child.wait().unwrap().success());
+}
+
 fn tempfile_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "chipcap-serve-test-{}-{}",
