@@ -604,7 +604,13 @@ mod tests {
         for r in rows {
             assert_eq!(BalanceRow::from_json(&r.to_json()).unwrap(), r);
         }
-        assert!(BalanceRow::from_json(&serde_json::json!({"allowance": "nope", "used_tpp": 1})).is_err());
-        assert!(BalanceRow::from_json(&serde_json::json!({"allowance": "lpp", "used_tpp": "1"})).is_err());
+        assert!(
+            BalanceRow::from_json(&serde_json::json!({"allowance": "nope", "used_tpp": 1}))
+                .is_err()
+        );
+        assert!(
+            BalanceRow::from_json(&serde_json::json!({"allowance": "lpp", "used_tpp": "1"}))
+                .is_err()
+        );
     }
 }

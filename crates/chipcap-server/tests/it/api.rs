@@ -229,7 +229,9 @@ async fn dashboard_is_served_from_the_binary() {
     let w: Value = serde_json::from_str(json).unwrap();
     let c = w["c"].as_object().unwrap();
     assert!(c.len() >= 200, "{} countries", c.len());
-    for code in ["US", "CN", "MO", "HK", "SG", "AE", "IN", "TW", "IL", "BH", "MT", "KP", "IR"] {
+    for code in [
+        "US", "CN", "MO", "HK", "SG", "AE", "IN", "TW", "IL", "BH", "MT", "KP", "IR",
+    ] {
         assert!(c.contains_key(code), "{code} has no outline");
     }
 }
