@@ -337,31 +337,121 @@ pub enum Text {
     ScreeningClear { lists: String, parties: usize },
 }
 
-fn write_hit(f: &mut fmt::Formatter<'_>, h: &crate::request::ScreeningHit) -> fmt::Result {
-    write!(
-        f,
-        "{} `{}` matches `{}` on the {}",
-        h.role.as_str().replace('_', " "),
-        h.party,
-        h.matched_name,
-        h.source
-    )?;
+/// Where a [`Text`] is rendered: a formatter (`Display`) or the body of a JSON string (the JSON writer
+/// escapes what needs it). One renderer serves both, so the two can never disagree.
+pub(crate) trait Sink {
+    /// Fixed text of this crate: the sentence templates below and the `&'static str` phrases the
+    /// decision table passes in (like the JSON writer's literals: never in need of escaping, checked
+    /// in debug builds).
+    fn lit(&mut self, s: &'static str);
+    /// Any other text (names, list and rule data, user input): escaped for JSON.
+    fn text(&mut self, s: &str);
+    /// An unsigned integer in decimal.
+    fn uint(&mut self, v: u64);
+    /// A signed number of thousandths with thousands separators (`26,900,000`, `5,792.8`).
+    fn milli(&mut self, v: i128);
+
+    /// A signed integer in decimal.
+    fn int(&mut self, v: i64) {
+        if v < 0 {
+            self.lit("-");
+        }
+        self.uint(v.unsigned_abs());
+    }
+    /// TPP as [`Tpp`]'s `Display` writes it.
+    fn tpp(&mut self, t: Tpp) {
+        self.milli(i128::from(t.milli()));
+    }
+    /// A date as `YYYY-MM-DD` (as [`Date`]'s `Display` writes it).
+    fn date(&mut self, d: Date) {
+        let y = d.year();
+        if (0..1000).contains(&y) {
+            self.lit(["000", "00", "0"][usize::from(y >= 10) + usize::from(y >= 100)]);
+        }
+        self.int(i64::from(y));
+        self.lit("-");
+        self.two_digits(d.month());
+        self.lit("-");
+        self.two_digits(d.day());
+    }
+    /// At least two digits.
+    fn two_digits(&mut self, v: u8) {
+        if v < 10 {
+            self.lit("0");
+        }
+        self.uint(u64::from(v));
+    }
+    /// A country code.
+    fn country(&mut self, c: CountryCode) {
+        self.text(c.as_str());
+    }
+}
+
+/// Renders through a formatter, keeping the first error.
+struct FmtSink<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    res: fmt::Result,
+}
+
+impl FmtSink<'_, '_> {
+    fn put(&mut self, s: &str) {
+        if self.res.is_ok() {
+            self.res = self.f.write_str(s);
+        }
+    }
+}
+
+impl Sink for FmtSink<'_, '_> {
+    fn lit(&mut self, s: &'static str) {
+        self.put(s);
+    }
+    fn text(&mut self, s: &str) {
+        self.put(s);
+    }
+    fn uint(&mut self, v: u64) {
+        self.put(crate::units::Digits::new(v).as_str());
+    }
+    fn milli(&mut self, v: i128) {
+        if self.res.is_ok() {
+            self.res = crate::units::write_milli_grouped(self.f, v);
+        }
+    }
+}
+
+fn render_hit<S: Sink>(s: &mut S, h: &crate::request::ScreeningHit) {
+    for (i, word) in h.role.as_str().split('_').enumerate() {
+        if i > 0 {
+            s.lit(" ");
+        }
+        s.text(word);
+    }
+    s.lit(" `");
+    s.text(&h.party);
+    s.lit("` matches `");
+    s.text(&h.matched_name);
+    s.lit("` on the ");
+    s.text(&h.source);
     if h.matched_name != h.entry_name {
-        write!(f, " (alias of `{}`)", h.entry_name)?;
+        s.lit(" (alias of `");
+        s.text(&h.entry_name);
+        s.lit("`)");
     }
     if let Some(n) = &h.entity_number {
-        write!(f, ", entity number {n}")?;
+        s.lit(", entity number ");
+        s.text(n);
     }
-    write!(
-        f,
-        ", score {}.{:03}",
-        h.score_milli / 1000,
-        h.score_milli % 1000
-    )?;
+    s.lit(", score ");
+    s.uint(u64::from(h.score_milli / 1000));
+    s.lit(".");
+    let frac = h.score_milli % 1000;
+    if frac < 100 {
+        s.lit(if frac < 10 { "00" } else { "0" });
+    }
+    s.uint(u64::from(frac));
     if let Some(fr) = &h.federal_register_notice {
-        write!(f, ", {fr}")?;
+        s.lit(", ");
+        s.text(fr);
     }
-    Ok(())
 }
 
 fn tier_word(t: u8) -> &'static str {
@@ -372,196 +462,316 @@ fn tier_word(t: u8) -> &'static str {
     }
 }
 
-fn write_ops(f: &mut fmt::Formatter<'_>, ops: u128) -> fmt::Result {
+fn render_ops<S: Sink>(s: &mut S, ops: u128) {
     // Scientific form for readability, exact digits when they do not fit.
     if ops == 0 {
-        return f.write_str("0");
+        return s.lit("0");
     }
     let digits = ops.to_string();
     let trimmed = digits.trim_end_matches('0');
     let exp = digits.len() - 1;
-    if trimmed.len() == 1 {
-        write!(f, "{trimmed}e{exp}")
-    } else {
-        write!(f, "{}.{}e{exp}", &trimmed[..1], &trimmed[1..])
+    s.text(&trimmed[..1]);
+    if trimmed.len() > 1 {
+        s.lit(".");
+        s.text(&trimmed[1..]);
+    }
+    s.lit("e");
+    s.uint(exp as u64);
+}
+
+impl Text {
+    /// Renders the text into `s`: fixed fragments as they are, every other part through `s.text`.
+    pub(crate) fn render<S: Sink>(&self, s: &mut S) {
+        match self {
+            Text::Static(t) => s.lit(t),
+            Text::RuleSet { name, citation, date } => {
+                s.lit("Rule set `");
+                s.text(name);
+                s.lit("` (");
+                s.text(citation);
+                s.lit(") applied for the decision date ");
+                s.date(*date);
+                s.lit(".");
+            }
+            Text::BeforeEffective { effective } => {
+                s.lit("The decision date is before the framework took effect on ");
+                s.date(*effective);
+                s.lit("; the determination applies the framework as published (reading D9).");
+            }
+            Text::BeforeCompliance { compliance } => {
+                s.lit("Exporters were not required to comply with the framework's changes until ");
+                s.date(*compliance);
+                s.lit("; the determination applies them as published (reading D9).");
+            }
+            Text::NotEnforced { since } => {
+                s.lit("BIS announced the rescission of the framework and stopped enforcing it on ");
+                s.date(*since);
+                s.lit("; the determination applies the framework as published (reading D9).");
+            }
+            Text::ParameterOutside { what } => {
+                s.lit("The decision date is outside the dates the rule gives for the ");
+                s.lit(what);
+                s.lit("; the nearest value in the rule was applied.");
+            }
+            Text::DestinationTier { country, tier, group } => {
+                s.lit("Destination ");
+                s.country(*country);
+                s.lit(" is in ");
+                s.lit(tier_word(*tier));
+                s.lit(" (");
+                s.lit(group);
+                s.lit(").");
+            }
+            Text::HeadquartersTier { country, tier, assumed } => {
+                s.lit("The consignee's headquarters (or ultimate parent's) ");
+                s.country(*country);
+                s.lit(" is in ");
+                s.lit(tier_word(*tier));
+                if *assumed {
+                    s.lit("; no headquarters was given, so the destination was assumed");
+                }
+                s.lit(".");
+            }
+            Text::Item { index, chip, quantity, unit_tpp, pd_milli, band, datacenter } => {
+                s.lit("Item ");
+                s.uint(*index as u64 + 1);
+                if let Some(c) = chip {
+                    s.lit(" (`");
+                    s.text(c);
+                    s.lit("`)");
+                }
+                s.lit(": ");
+                s.uint(*quantity);
+                s.lit(" unit(s) of TPP ");
+                s.tpp(*unit_tpp);
+                if let Some(pd) = pd_milli {
+                    s.lit(", performance density ");
+                    s.milli(i128::from(*pd));
+                }
+                if !datacenter {
+                    s.lit(", not designed or marketed for datacenters");
+                }
+                match band {
+                    Ok(b) => {
+                        s.lit(": meets ");
+                        s.lit(b.as_str());
+                        s.lit(".");
+                    }
+                    Err(Outside::Note2) => s.lit(": outside 3A090 under Note 2 (non-datacenter and TPP below 4800)."),
+                    Err(Outside::BelowThresholds) => s.lit(": below every 3A090 threshold, not controlled by 3A090."),
+                }
+            }
+            Text::CountedTotal { a, b, total } => {
+                s.lit("Request total TPP ");
+                s.tpp(*total);
+                s.lit(": 3A090.a items ");
+                s.tpp(*a);
+                s.lit(" (counted toward allocations), 3A090.b items ");
+                s.tpp(*b);
+                s.lit(".");
+            }
+            Text::BNoLicence { destination } => {
+                s.lit("3A090.b items need a licence only to Country Groups D:1, D:4 or D:5 (excluding A:5/A:6) or for Macau/D:5-headquartered entities; ");
+                s.country(*destination);
+                s.lit(" is neither, so no licence is required for them.");
+            }
+            Text::ALicence => s.lit(
+                "3A090.a, 4A090.a and .a-type .z items need a licence to or within any destination worldwide unless a licence exception or VEU authorisation applies.",
+            ),
+            Text::BLicenceDestination { destination } => {
+                s.lit("3A090.b items need a licence to ");
+                s.country(*destination);
+                s.lit(": it is in Country Group D:1, D:4 or D:5 and not in A:5 or A:6.");
+            }
+            Text::BLicenceHeadquarters { headquarters } => {
+                s.lit("3A090.b items need a licence for an entity headquartered in Macau or D:5 (");
+                s.country(*headquarters);
+                s.lit(") wherever it is located.");
+            }
+            Text::AiaAvailable => s.lit(
+                "License Exception AIA covers 3A090.a items to an entity located in and headquartered in a Supp. No. 5 para (a) destination; it draws on no cap.",
+            ),
+            Text::AiaUnavailable { why } => {
+                s.lit("License Exception AIA is not available: ");
+                s.lit(why);
+                s.lit(".");
+            }
+            Text::VeuIgnored { veu, why } => {
+                s.lit("The claimed ");
+                s.lit(veu);
+                s.lit(" authorisation cannot be used: ");
+                s.lit(why);
+                s.lit("; it was ignored (reading D13).");
+            }
+            Text::UveuLimits { ok, failures } => {
+                if *ok {
+                    s.lit("UVEU geographic allocations hold after this export (at most 7% in any one Tier 2 country, at most 25% outside Tier 1, at least 50% in the US for US-headquartered UVEUs).");
+                } else {
+                    s.lit("UVEU geographic allocations would be broken: ");
+                    for (i, f) in failures.iter().enumerate() {
+                        if i > 0 {
+                            s.lit("; ");
+                        }
+                        s.lit(f);
+                    }
+                    s.lit("; the UVEU authorisation does not cover this export.");
+                }
+            }
+            Text::NveuCap { quarter, cap, used, draw, ok } => {
+                s.lit("NVEU installed base in ");
+                s.int(i64::from(quarter.year));
+                s.lit("Q");
+                s.uint(u64::from(quarter.q));
+                s.lit(": ");
+                s.tpp(*used);
+                s.lit(" + ");
+                s.tpp(*draw);
+                if *ok {
+                    s.lit(" <= cap ");
+                    s.tpp(*cap);
+                    s.lit("; within the allocation.");
+                } else {
+                    s.lit(" > cap ");
+                    s.tpp(*cap);
+                    s.lit("; the NVEU authorisation does not cover this export.");
+                }
+            }
+            Text::Lpp { year, limit, used, draw, ok } => {
+                s.lit("LPP for this consignee in ");
+                s.int(i64::from(*year));
+                s.lit(": ");
+                s.tpp(*used);
+                s.lit(" + ");
+                s.tpp(*draw);
+                if *ok {
+                    s.lit(" <= ");
+                    s.tpp(*limit);
+                    s.lit(" TPP; License Exception LPP covers the export.");
+                } else {
+                    s.lit(" > ");
+                    s.tpp(*limit);
+                    s.lit(" TPP; License Exception LPP does not cover the export (the limit resets on 1 January).");
+                }
+            }
+            Text::LppUnavailable { why } => {
+                s.lit("License Exception LPP is not available: ");
+                s.lit(why);
+                s.lit(".");
+            }
+            Text::ExceptionAvailable { exception, why } => {
+                s.lit("License Exception ");
+                s.lit(exception);
+                s.lit(" covers the export: ");
+                s.lit(why);
+                s.lit(".");
+            }
+            Text::CountryAllocation { country, cap, used, draw, ok, uplift } => {
+                s.lit("Country allocation of ");
+                s.country(*country);
+                s.lit(" for 2025-2027");
+                if *uplift > 0 {
+                    s.lit(" (raised ");
+                    s.uint(u64::from(*uplift));
+                    s.lit("% under government-to-government assurances)");
+                }
+                s.lit(": ");
+                s.tpp(*used);
+                s.lit(" + ");
+                s.tpp(*draw);
+                if *ok {
+                    s.lit(" <= ");
+                    s.tpp(*cap);
+                    s.lit(" TPP.");
+                } else {
+                    s.lit(" > ");
+                    s.tpp(*cap);
+                    s.lit(" TPP; the allocation would be exceeded.");
+                }
+            }
+            Text::Policy { policy, why } => {
+                s.lit("Licence applications are reviewed under ");
+                s.lit(match policy {
+                    ReviewPolicy::PresumptionOfApproval => "a presumption of approval",
+                    ReviewPolicy::CaseByCase => "case-by-case review",
+                    ReviewPolicy::PresumptionOfDenial => "a presumption of denial",
+                    ReviewPolicy::PolicyOfDenial => "a policy of denial",
+                });
+                s.lit(": ");
+                s.lit(why);
+                s.lit(".");
+            }
+            Text::Weights { operations, threshold, published, raised } => {
+                s.lit("Model weights trained with ");
+                render_ops(s, *operations);
+                s.lit(" operations");
+                if *published {
+                    return s.lit(" are published (15 CFR 734.7(a)); ECCN 4E091 does not control published weights.");
+                }
+                s.lit(" against the 4E091 threshold of ");
+                render_ops(s, *threshold);
+                if *raised {
+                    s.lit(" (raised to the operations of the most capable published model, Note 2 to 4E091)");
+                }
+                if operations >= threshold {
+                    s.lit(": the unpublished weights are ECCN 4E091.");
+                } else {
+                    s.lit(": below the threshold, not ECCN 4E091.");
+                }
+            }
+            Text::AiaCertification { threshold, cumulative_after } => {
+                s.lit("The consignee's cumulative AIA receipts reach ");
+                s.tpp(*cumulative_after);
+                s.lit(" TPP (threshold ");
+                s.tpp(*threshold);
+                s.lit("): submit the AIA certification to BIS (EARReports@bis.doc.gov) before the initial export.");
+            }
+            Text::NacNotification { days } => {
+                s.lit("Submit a NAC notification in SNAP-R with TPP, performance density and a datasheet at least ");
+                s.uint(u64::from(*days));
+                s.lit(" calendar days before the export; BIS may answer that a licence is required.");
+            }
+            Text::Listed { hit, effect } => {
+                render_hit(s, hit);
+                if let Some(r) = &hit.license_requirement {
+                    s.lit("; licence requirement: ");
+                    let words = r.split_whitespace().collect::<Vec<_>>().join(" ");
+                    s.text(words.trim_end_matches('.'));
+                }
+                if let Some(p) = &hit.license_policy {
+                    s.lit("; licence policy: ");
+                    s.text(p.trim().trim_end_matches('.'));
+                }
+                if hit.disposition == Some(crate::request::Disposition::TrueMatch) {
+                    s.lit("; confirmed as a true match by a reviewer");
+                }
+                s.lit(". ");
+                s.lit(effect);
+            }
+            Text::ScreeningReview { hit } => {
+                s.lit("Possible match for review: ");
+                render_hit(s, hit);
+                s.lit(". A person must review it before the export; record the disposition so later screenings apply it.");
+            }
+            Text::ScreeningClear { lists, parties } => {
+                s.uint(*parties as u64);
+                s.lit(" party name(s) screened against ");
+                s.text(lists);
+                s.lit(": no match at or above the review threshold.");
+            }
+            Text::AllocationRemaining { remaining } => {
+                s.lit("Of this request, ");
+                s.milli((*remaining).max(0));
+                s.lit(" TPP fit within the remaining country allocation; a licence for that part would be reviewed under a presumption of approval.");
+            }
+        }
     }
 }
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Text::Static(s) => f.write_str(s),
-            Text::RuleSet { name, citation, date } => {
-                write!(f, "Rule set `{name}` ({citation}) applied for the decision date {date}.")
-            }
-            Text::BeforeEffective { effective } => write!(
-                f,
-                "The decision date is before the framework took effect on {effective}; the determination applies the framework as published (reading D9)."
-            ),
-            Text::BeforeCompliance { compliance } => write!(
-                f,
-                "Exporters were not required to comply with the framework's changes until {compliance}; the determination applies them as published (reading D9)."
-            ),
-            Text::NotEnforced { since } => write!(
-                f,
-                "BIS announced the rescission of the framework and stopped enforcing it on {since}; the determination applies the framework as published (reading D9)."
-            ),
-            Text::ParameterOutside { what } => write!(
-                f,
-                "The decision date is outside the dates the rule gives for the {what}; the nearest value in the rule was applied."
-            ),
-            Text::DestinationTier { country, tier, group } => {
-                write!(f, "Destination {country} is in {} ({group}).", tier_word(*tier))
-            }
-            Text::HeadquartersTier { country, tier, assumed } => {
-                write!(f, "The consignee's headquarters (or ultimate parent's) {country} is in {}", tier_word(*tier))?;
-                if *assumed {
-                    f.write_str("; no headquarters was given, so the destination was assumed")?;
-                }
-                f.write_str(".")
-            }
-            Text::Item { index, chip, quantity, unit_tpp, pd_milli, band, datacenter } => {
-                write!(f, "Item {}", index + 1)?;
-                if let Some(c) = chip {
-                    write!(f, " (`{c}`)")?;
-                }
-                write!(f, ": {quantity} unit(s) of TPP {unit_tpp}")?;
-                if let Some(pd) = pd_milli {
-                    f.write_str(", performance density ")?;
-                    crate::units::write_milli_grouped(f, i128::from(*pd))?;
-                }
-                if !datacenter {
-                    f.write_str(", not designed or marketed for datacenters")?;
-                }
-                match band {
-                    Ok(b) => write!(f, ": meets {}.", b.as_str()),
-                    Err(Outside::Note2) => f.write_str(": outside 3A090 under Note 2 (non-datacenter and TPP below 4800)."),
-                    Err(Outside::BelowThresholds) => f.write_str(": below every 3A090 threshold, not controlled by 3A090."),
-                }
-            }
-            Text::CountedTotal { a, b, total } => write!(
-                f,
-                "Request total TPP {total}: 3A090.a items {a} (counted toward allocations), 3A090.b items {b}."
-            ),
-            Text::BNoLicence { destination } => write!(
-                f,
-                "3A090.b items need a licence only to Country Groups D:1, D:4 or D:5 (excluding A:5/A:6) or for Macau/D:5-headquartered entities; {destination} is neither, so no licence is required for them."
-            ),
-            Text::ALicence => f.write_str(
-                "3A090.a, 4A090.a and .a-type .z items need a licence to or within any destination worldwide unless a licence exception or VEU authorisation applies.",
-            ),
-            Text::BLicenceDestination { destination } => write!(
-                f,
-                "3A090.b items need a licence to {destination}: it is in Country Group D:1, D:4 or D:5 and not in A:5 or A:6."
-            ),
-            Text::BLicenceHeadquarters { headquarters } => write!(
-                f,
-                "3A090.b items need a licence for an entity headquartered in Macau or D:5 ({headquarters}) wherever it is located."
-            ),
-            Text::AiaAvailable => f.write_str(
-                "License Exception AIA covers 3A090.a items to an entity located in and headquartered in a Supp. No. 5 para (a) destination; it draws on no cap.",
-            ),
-            Text::AiaUnavailable { why } => write!(f, "License Exception AIA is not available: {why}."),
-            Text::VeuIgnored { veu, why } => write!(f, "The claimed {veu} authorisation cannot be used: {why}; it was ignored (reading D13)."),
-            Text::UveuLimits { ok, failures } => {
-                if *ok {
-                    f.write_str("UVEU geographic allocations hold after this export (at most 7% in any one Tier 2 country, at most 25% outside Tier 1, at least 50% in the US for US-headquartered UVEUs).")
-                } else {
-                    write!(f, "UVEU geographic allocations would be broken: {}; the UVEU authorisation does not cover this export.", failures.join("; "))
-                }
-            }
-            Text::NveuCap { quarter, cap, used, draw, ok } => {
-                write!(f, "NVEU installed base in {quarter}: {used} + {draw} ")?;
-                if *ok {
-                    write!(f, "<= cap {cap}; within the allocation.")
-                } else {
-                    write!(f, "> cap {cap}; the NVEU authorisation does not cover this export.")
-                }
-            }
-            Text::Lpp { year, limit, used, draw, ok } => {
-                write!(f, "LPP for this consignee in {year}: {used} + {draw} ")?;
-                if *ok {
-                    write!(f, "<= {limit} TPP; License Exception LPP covers the export.")
-                } else {
-                    write!(f, "> {limit} TPP; License Exception LPP does not cover the export (the limit resets on 1 January).")
-                }
-            }
-            Text::LppUnavailable { why } => write!(f, "License Exception LPP is not available: {why}."),
-            Text::ExceptionAvailable { exception, why } => write!(f, "License Exception {exception} covers the export: {why}."),
-            Text::CountryAllocation { country, cap, used, draw, ok, uplift } => {
-                write!(f, "Country allocation of {country} for 2025-2027")?;
-                if *uplift > 0 {
-                    write!(f, " (raised {uplift}% under government-to-government assurances)")?;
-                }
-                write!(f, ": {used} + {draw} ")?;
-                if *ok {
-                    write!(f, "<= {cap} TPP.")
-                } else {
-                    write!(f, "> {cap} TPP; the allocation would be exceeded.")
-                }
-            }
-            Text::Policy { policy, why } => {
-                let p = match policy {
-                    ReviewPolicy::PresumptionOfApproval => "a presumption of approval",
-                    ReviewPolicy::CaseByCase => "case-by-case review",
-                    ReviewPolicy::PresumptionOfDenial => "a presumption of denial",
-                    ReviewPolicy::PolicyOfDenial => "a policy of denial",
-                };
-                write!(f, "Licence applications are reviewed under {p}: {why}.")
-            }
-            Text::Weights { operations, threshold, published, raised } => {
-                f.write_str("Model weights trained with ")?;
-                write_ops(f, *operations)?;
-                f.write_str(" operations")?;
-                if *published {
-                    return f.write_str(" are published (15 CFR 734.7(a)); ECCN 4E091 does not control published weights.");
-                }
-                f.write_str(" against the 4E091 threshold of ")?;
-                write_ops(f, *threshold)?;
-                if *raised {
-                    f.write_str(" (raised to the operations of the most capable published model, Note 2 to 4E091)")?;
-                }
-                if operations >= threshold {
-                    f.write_str(": the unpublished weights are ECCN 4E091.")
-                } else {
-                    f.write_str(": below the threshold, not ECCN 4E091.")
-                }
-            }
-            Text::AiaCertification { threshold, cumulative_after } => write!(
-                f,
-                "The consignee's cumulative AIA receipts reach {cumulative_after} TPP (threshold {threshold}): submit the AIA certification to BIS (EARReports@bis.doc.gov) before the initial export."
-            ),
-            Text::NacNotification { days } => write!(
-                f,
-                "Submit a NAC notification in SNAP-R with TPP, performance density and a datasheet at least {days} calendar days before the export; BIS may answer that a licence is required."
-            ),
-            Text::Listed { hit, effect } => {
-                write_hit(f, hit)?;
-                if let Some(r) = &hit.license_requirement {
-                    write!(f, "; licence requirement: {}", r.split_whitespace().collect::<Vec<_>>().join(" ").trim_end_matches('.'))?;
-                }
-                if let Some(p) = &hit.license_policy {
-                    write!(f, "; licence policy: {}", p.trim().trim_end_matches('.'))?;
-                }
-                if hit.disposition == Some(crate::request::Disposition::TrueMatch) {
-                    f.write_str("; confirmed as a true match by a reviewer")?;
-                }
-                write!(f, ". {effect}")
-            }
-            Text::ScreeningReview { hit } => {
-                f.write_str("Possible match for review: ")?;
-                write_hit(f, hit)?;
-                f.write_str(". A person must review it before the export; record the disposition so later screenings apply it.")
-            }
-            Text::ScreeningClear { lists, parties } => {
-                write!(f, "{parties} party name(s) screened against {lists}: no match at or above the review threshold.")
-            }
-            Text::AllocationRemaining { remaining } => {
-                f.write_str("Of this request, ")?;
-                crate::units::write_milli_grouped(f, (*remaining).max(0))?;
-                f.write_str(" TPP fit within the remaining country allocation; a licence for that part would be reviewed under a presumption of approval.")
-            }
-        }
+        let mut s = FmtSink { f, res: Ok(()) };
+        self.render(&mut s);
+        s.res
     }
 }
 

@@ -60,6 +60,55 @@ impl fmt::Display for Tpp {
     }
 }
 
+/// The decimal digits of a `u64`, formatted two at a time into a stack buffer (no `core::fmt`).
+pub(crate) struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+impl Digits {
+    /// The digits of `v`.
+    pub(crate) fn new(mut v: u64) -> Digits {
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        while v >= 100 {
+            let pair = (v % 100) as usize * 2;
+            v /= 100;
+            i -= 2;
+            buf[i] = PAIRS[pair];
+            buf[i + 1] = PAIRS[pair + 1];
+        }
+        if v >= 10 {
+            let pair = v as usize * 2;
+            i -= 2;
+            buf[i] = PAIRS[pair];
+            buf[i + 1] = PAIRS[pair + 1];
+        } else {
+            i -= 1;
+            buf[i] = b'0' + v as u8;
+        }
+        Digits { buf, start: i }
+    }
+
+    /// The ASCII digits.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// The digits as text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits were written.
+        std::str::from_utf8(self.bytes()).unwrap_or("0")
+    }
+}
+
 /// Writes a signed number of thousandths with thousands separators and no trailing zeros
 /// (`26900000000` -> `26,900,000`; `5792800` -> `5,792.8`).
 pub fn write_milli_grouped(f: &mut impl fmt::Write, milli: i128) -> fmt::Result {

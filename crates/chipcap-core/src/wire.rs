@@ -15,7 +15,7 @@ use crate::date::Date;
 use crate::determination::*;
 use crate::params::RuleSet;
 use crate::request::*;
-use crate::units::{parse_decimal, parse_milli, write_milli_plain, DecimalError, Tpp};
+use crate::units::{parse_decimal, parse_milli, write_milli_plain, DecimalError, Digits, Tpp};
 
 /// A request that cannot be read; `field` is the JSON path (`items[0].quantity`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -732,23 +732,79 @@ macro_rules! key {
 struct Json {
     out: String,
     first: bool,
-    scratch: String,
+}
+
+/// Appends ASCII bytes (digits, separators).
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        out.push(char::from(b));
+    }
 }
 
 /// Appends a decimal integer without going through `core::fmt`.
-fn push_u64(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
+fn push_u64(out: &mut String, v: u64) {
+    push_ascii(out, Digits::new(v).bytes());
+}
+
+/// Appends the fraction of a number of thousandths (`.8`, `.125`), nothing when it is zero.
+fn push_frac(out: &mut String, frac: u64) {
+    if frac != 0 {
+        let d = [frac / 100, frac / 10 % 10, frac % 10];
+        let len = if d[2] != 0 {
+            3
+        } else if d[1] != 0 {
+            2
+        } else {
+            1
+        };
+        out.push('.');
+        for x in &d[..len] {
+            out.push(char::from(b'0' + *x as u8));
         }
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// Appends a signed number of thousandths with thousands separators, as
+/// [`crate::units::write_milli_grouped`] writes it (`26,900,000`, `5,792.8`).
+fn push_milli_grouped(out: &mut String, v: i128) {
+    let Ok(abs) = u64::try_from(v.unsigned_abs()) else {
+        let _ = crate::units::write_milli_grouped(out, v);
+        return;
+    };
+    if v < 0 {
+        out.push('-');
+    }
+    let digits = Digits::new(abs / 1000);
+    let b = digits.bytes();
+    let mut group = b.len() % 3;
+    if group == 0 {
+        group = 3;
+    }
+    push_ascii(out, &b[..group]);
+    for chunk in b[group..].chunks(3) {
+        out.push(',');
+        push_ascii(out, chunk);
+    }
+    push_frac(out, abs % 1000);
+}
+
+/// Renders texts into the body of a JSON string: template fragments copied, the rest escaped.
+struct JsonText<'a>(&'a mut String);
+
+impl Sink for JsonText<'_> {
+    fn lit(&mut self, s: &'static str) {
+        debug_assert!(clean(s), "template fragment needs escaping: {s}");
+        self.0.push_str(s);
+    }
+    fn text(&mut self, s: &str) {
+        escape_into(self.0, s);
+    }
+    fn uint(&mut self, v: u64) {
+        push_u64(self.0, v);
+    }
+    fn milli(&mut self, v: i128) {
+        push_milli_grouped(self.0, v);
+    }
 }
 
 /// Whether a fragment needs no JSON escaping (no control byte, quote or backslash), eight bytes at a
@@ -800,7 +856,6 @@ impl Json {
         Json {
             out: String::with_capacity(capacity),
             first: true,
-            scratch: String::with_capacity(256),
         }
     }
     fn open(&mut self, c: char) {
@@ -843,17 +898,14 @@ impl Json {
         self.first = false;
     }
     fn text(&mut self, t: &Text) {
-        match t {
-            Text::Static(s) => self.lit(s),
-            other => self.display(other),
-        }
-    }
-    fn display(&mut self, v: &dyn std::fmt::Display) {
-        // Render into the scratch buffer, then escape the whole text in one pass.
-        self.scratch.clear();
-        let _ = write!(self.scratch, "{v}");
         self.out.push('"');
-        escape_into(&mut self.out, &self.scratch);
+        t.render(&mut JsonText(&mut self.out));
+        self.out.push('"');
+        self.first = false;
+    }
+    fn date(&mut self, d: Date) {
+        self.out.push('"');
+        JsonText(&mut self.out).date(d);
         self.out.push('"');
         self.first = false;
     }
@@ -879,21 +931,7 @@ impl Json {
                     self.out.push('-');
                 }
                 push_u64(&mut self.out, abs / 1000);
-                let frac = abs % 1000;
-                if frac != 0 {
-                    let d = [frac / 100, frac / 10 % 10, frac % 10];
-                    let len = if d[2] != 0 {
-                        3
-                    } else if d[1] != 0 {
-                        2
-                    } else {
-                        1
-                    };
-                    self.out.push('.');
-                    for x in &d[..len] {
-                        self.out.push(char::from(b'0' + *x as u8));
-                    }
-                }
+                push_frac(&mut self.out, abs % 1000);
             }
             Err(_) => {
                 let _ = write_milli_plain(&mut self.out, v);
@@ -1137,7 +1175,7 @@ pub fn to_json(d: &Determination) -> String {
         write_screening(&mut j, sc);
     }
     j.key(key!("date"));
-    j.display(&d.date);
+    j.date(d.date);
     j.key(key!("h100_tpp"));
     j.milli(i128::from(d.h100_tpp.milli()));
     j.close('}');
