@@ -19,7 +19,7 @@ fi
 
 echo "== server: release build"
 cargo build --release -p chipcap
-BIN=target/release/chipcap
+BIN=${CARGO_TARGET_DIR:-target}/release/chipcap
 
 echo "== server: dashboard browser test"
 timeout 300 scripts/dashboard-browser-test.sh "$BIN"
