@@ -363,24 +363,7 @@ pub(crate) trait Sink {
         self.milli(i128::from(t.milli()));
     }
     /// A date as `YYYY-MM-DD` (as [`Date`]'s `Display` writes it).
-    fn date(&mut self, d: Date) {
-        let y = d.year();
-        if (0..1000).contains(&y) {
-            self.lit(["000", "00", "0"][usize::from(y >= 10) + usize::from(y >= 100)]);
-        }
-        self.int(i64::from(y));
-        self.lit("-");
-        self.two_digits(d.month());
-        self.lit("-");
-        self.two_digits(d.day());
-    }
-    /// At least two digits.
-    fn two_digits(&mut self, v: u8) {
-        if v < 10 {
-            self.lit("0");
-        }
-        self.uint(u64::from(v));
-    }
+    fn date(&mut self, d: Date);
     /// A country code.
     fn country(&mut self, c: CountryCode) {
         self.text(c.as_str());
@@ -409,11 +392,18 @@ impl Sink for FmtSink<'_, '_> {
         self.put(s);
     }
     fn uint(&mut self, v: u64) {
-        self.put(crate::units::Digits::new(v).as_str());
+        if self.res.is_ok() {
+            self.res = write!(self.f, "{v}");
+        }
     }
     fn milli(&mut self, v: i128) {
         if self.res.is_ok() {
             self.res = crate::units::write_milli_grouped(self.f, v);
+        }
+    }
+    fn date(&mut self, d: Date) {
+        if self.res.is_ok() {
+            self.res = write!(self.f, "{d}");
         }
     }
 }

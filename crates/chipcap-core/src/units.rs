@@ -60,52 +60,113 @@ impl fmt::Display for Tpp {
     }
 }
 
-/// The decimal digits of a `u64`, formatted two at a time into a stack buffer (no `core::fmt`).
-pub(crate) struct Digits {
-    buf: [u8; 20],
-    start: usize,
-}
-
-const PAIRS: &[u8; 200] = b"\
+/// "00" to "99", for writing integers two digits at a time without `core::fmt`.
+const PAIRS: &str = "\
 0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-impl Digits {
-    /// The digits of `v`.
-    pub(crate) fn new(mut v: u64) -> Digits {
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        while v >= 100 {
-            let pair = (v % 100) as usize * 2;
-            v /= 100;
-            i -= 2;
-            buf[i] = PAIRS[pair];
-            buf[i + 1] = PAIRS[pair + 1];
-        }
-        if v >= 10 {
-            let pair = v as usize * 2;
-            i -= 2;
-            buf[i] = PAIRS[pair];
-            buf[i + 1] = PAIRS[pair + 1];
-        } else {
-            i -= 1;
-            buf[i] = b'0' + v as u8;
-        }
-        Digits { buf, start: i }
-    }
+/// `n % 100` as two digits.
+fn pair(n: u64) -> &'static str {
+    let i = (n % 100) as usize * 2;
+    PAIRS.get(i..i + 2).unwrap_or("00")
+}
 
-    /// The ASCII digits.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
+/// `n % 10` as one digit.
+fn digit(n: u64) -> char {
+    char::from(b'0' + (n % 10) as u8)
+}
 
-    /// The digits as text.
-    pub(crate) fn as_str(&self) -> &str {
-        // Only ASCII digits were written.
-        std::str::from_utf8(self.bytes()).unwrap_or("0")
+/// `g % 1000` as three digits.
+fn push_3(out: &mut String, g: u64) {
+    out.push(digit(g / 100));
+    out.push_str(pair(g));
+}
+
+/// Appends `v` in decimal; with `GROUPED`, a comma between groups of three digits.
+fn push_whole<const GROUPED: bool>(out: &mut String, mut v: u64) {
+    // Groups of three digits, least significant first (a u64 has at most seven).
+    let mut groups = [0u16; 7];
+    let mut n = 0;
+    while v >= 1000 && n < groups.len() {
+        groups[n] = (v % 1000) as u16;
+        v /= 1000;
+        n += 1;
+    }
+    if v >= 100 {
+        push_3(out, v);
+    } else if v >= 10 {
+        out.push_str(pair(v));
+    } else {
+        out.push(digit(v));
+    }
+    for &g in groups[..n].iter().rev() {
+        if GROUPED {
+            out.push(',');
+        }
+        push_3(out, u64::from(g));
+    }
+}
+
+/// Appends the fraction of a number of thousandths without trailing zeros (`.8`, `.05`, `.125`);
+/// nothing when it is zero.
+fn push_frac(out: &mut String, frac: u64) {
+    let frac = frac % 1000;
+    if frac == 0 {
+        return;
+    }
+    out.push('.');
+    if frac.is_multiple_of(100) {
+        out.push(digit(frac / 100));
+    } else if frac.is_multiple_of(10) {
+        out.push_str(pair(frac / 10));
+    } else {
+        push_3(out, frac);
+    }
+}
+
+/// Appends an unsigned integer in decimal (the hot-path twin of `Display for u64`).
+pub(crate) fn push_uint(out: &mut String, v: u64) {
+    push_whole::<false>(out, v);
+}
+
+/// Appends `v % 100` as two digits (`07`).
+pub(crate) fn push_uint_pad2(out: &mut String, v: u64) {
+    out.push_str(pair(v));
+}
+
+/// Appends a signed number of thousandths plainly, as [`write_milli_plain`] writes it.
+pub(crate) fn push_milli_plain(out: &mut String, milli: i128) {
+    match u64::try_from(milli.unsigned_abs()) {
+        Ok(abs) => {
+            if milli < 0 {
+                out.push('-');
+            }
+            push_whole::<false>(out, abs / 1000);
+            push_frac(out, abs % 1000);
+        }
+        Err(_) => {
+            let _ = write_milli_plain(out, milli);
+        }
+    }
+}
+
+/// Appends a signed number of thousandths with thousands separators, as [`write_milli_grouped`]
+/// writes it.
+pub(crate) fn push_milli_grouped(out: &mut String, milli: i128) {
+    match u64::try_from(milli.unsigned_abs()) {
+        Ok(abs) => {
+            if milli < 0 {
+                out.push('-');
+            }
+            push_whole::<true>(out, abs / 1000);
+            push_frac(out, abs % 1000);
+        }
+        Err(_) => {
+            let _ = write_milli_grouped(out, milli);
+        }
     }
 }
 
@@ -218,6 +279,19 @@ pub enum DecimalError {
 /// count of `10^-scale` units. Rejects signs, values that need more than `scale` decimals, and overflow.
 pub fn parse_decimal(text: &str, scale: u32) -> Result<u128, DecimalError> {
     let s = text.trim();
+    // Fast path: a plain whole number of up to 19 digits (always fits a u64).
+    if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = s
+            .bytes()
+            .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+        if digits == 0 {
+            return Ok(0);
+        }
+        return 10u128
+            .checked_pow(scale)
+            .and_then(|f| u128::from(digits).checked_mul(f))
+            .ok_or(DecimalError::Overflow);
+    }
     if s.starts_with('-') {
         return Err(DecimalError::Negative);
     }
@@ -291,6 +365,65 @@ pub fn ratio_milli(num: u128, den: u128) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hot-path writers and the fast path of `parse_decimal` agree with the general code.
+    fn fast_paths_agree(v: u64, milli: i128) {
+        let mut s = String::new();
+        push_uint(&mut s, v);
+        assert_eq!(s, v.to_string());
+        for m in [milli, milli.saturating_neg(), i128::from(v), -i128::from(v)] {
+            let (mut fast, mut slow) = (String::new(), String::new());
+            push_milli_grouped(&mut fast, m);
+            write_milli_grouped(&mut slow, m).ok();
+            assert_eq!(fast, slow);
+            let (mut fast, mut slow) = (String::new(), String::new());
+            push_milli_plain(&mut fast, m);
+            write_milli_plain(&mut slow, m).ok();
+            assert_eq!(fast, slow);
+        }
+        let mut s = String::new();
+        push_uint_pad2(&mut s, v % 100);
+        assert_eq!(s, format!("{:02}", v % 100));
+    }
+
+    #[test]
+    fn fast_writers_at_the_edges() {
+        for v in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            999,
+            1000,
+            1001,
+            999_999,
+            1_000_000,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            for m in [0, 1, 5, 10, 50, 100, 120, 125, 999, 1000, 1001] {
+                fast_paths_agree(v, i128::from(v) * 1000 + m);
+            }
+        }
+        fast_paths_agree(7, i128::MAX);
+        fast_paths_agree(7, i128::MIN + 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_writers_match(v in proptest::num::u64::ANY, milli in proptest::num::i128::ANY) {
+            fast_paths_agree(v, milli);
+        }
+
+        #[test]
+        fn fast_decimal_parse_matches(v in proptest::num::u64::ANY, zeros in 0usize..3, scale in 0u32..40) {
+            let text = format!("{}{v}", "0".repeat(zeros));
+            let general = format!("{text}.0");
+            proptest::prop_assert_eq!(parse_decimal(&text, scale), parse_decimal(&general, scale));
+        }
+    }
 
     #[test]
     fn parses_exact_decimals() {

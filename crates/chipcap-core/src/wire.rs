@@ -11,11 +11,16 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::country::CountryCode;
+
+mod scan;
 use crate::date::Date;
 use crate::determination::*;
 use crate::params::RuleSet;
 use crate::request::*;
-use crate::units::{parse_decimal, parse_milli, write_milli_plain, DecimalError, Digits, Tpp};
+use crate::units::{
+    parse_decimal, parse_milli, push_milli_grouped, push_milli_plain, push_uint, push_uint_pad2,
+    DecimalError, Tpp,
+};
 
 /// A request that cannot be read; `field` is the JSON path (`items[0].quantity`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,11 +39,24 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
     }
 }
 
+/// The exact text of a JSON value as the document spells it (a number, or a string with its quotes);
+/// read through serde_json's `RawValue`, or by [`scan`].
+#[derive(Clone, Copy)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct Raw<'a>(&'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|r| Raw(r.get()))
+    }
+}
+
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct RequestDto<'a> {
     #[serde(default, borrow)]
-    id: Option<&'a RawValue>,
+    id: Option<Raw<'a>>,
     #[serde(default, borrow)]
     date: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -62,30 +80,33 @@ struct RequestDto<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ItemDto<'a> {
     #[serde(default, borrow)]
     chip: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    tpp: Option<&'a RawValue>,
+    tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    die_area_mm2: Option<&'a RawValue>,
+    die_area_mm2: Option<Raw<'a>>,
     #[serde(default)]
     datacenter: Option<bool>,
     #[serde(borrow)]
-    quantity: &'a RawValue,
+    quantity: Raw<'a>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct WeightsDto<'a> {
     #[serde(borrow)]
-    training_operations: &'a RawValue,
+    training_operations: Raw<'a>,
     #[serde(default)]
     published: bool,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ConsigneeDto<'a> {
     #[serde(default)]
@@ -97,6 +118,7 @@ struct ConsigneeDto<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct PartyDto<'a> {
     name: String,
@@ -105,20 +127,22 @@ struct PartyDto<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ScreeningDto<'a> {
     status: Cow<'a, str>,
     #[serde(default)]
     lists: Vec<String>,
     #[serde(default, borrow)]
-    match_threshold: Option<&'a RawValue>,
+    match_threshold: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    review_threshold: Option<&'a RawValue>,
+    review_threshold: Option<Raw<'a>>,
     #[serde(default, borrow)]
     hits: Vec<HitDto<'a>>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct HitDto<'a> {
     role: Cow<'a, str>,
@@ -130,7 +154,7 @@ struct HitDto<'a> {
     entry_name: String,
     matched_name: String,
     #[serde(borrow)]
-    score: &'a RawValue,
+    score: Raw<'a>,
     is_match: bool,
     #[serde(default)]
     license_requirement: Option<String>,
@@ -143,37 +167,39 @@ struct HitDto<'a> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ContextDto<'a> {
     #[serde(default, borrow)]
-    country_allocation_used_tpp: Option<&'a RawValue>,
+    country_allocation_used_tpp: Option<Raw<'a>>,
     #[serde(default)]
     government_assurances: bool,
     #[serde(default, borrow)]
-    assurance_uplift_percent: Option<&'a RawValue>,
+    assurance_uplift_percent: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    consignee_lpp_used_tpp: Option<&'a RawValue>,
+    consignee_lpp_used_tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    nveu_installed_tpp: Option<&'a RawValue>,
+    nveu_installed_tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    uveu_installed_tpp_by_country: Option<BTreeMap<String, &'a RawValue>>,
+    uveu_installed_tpp_by_country: Option<BTreeMap<String, Raw<'a>>>,
     #[serde(default, borrow)]
-    consignee_aia_cumulative_tpp: Option<&'a RawValue>,
+    consignee_aia_cumulative_tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    most_capable_published_model_operations: Option<&'a RawValue>,
+    most_capable_published_model_operations: Option<Raw<'a>>,
     #[serde(default, borrow)]
     screening: Option<ScreeningDto<'a>>,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct OptionsDto<'a> {
     #[serde(default)]
     strict_740_2: bool,
     #[serde(default, borrow)]
-    model_threshold_operations: Option<&'a RawValue>,
+    model_threshold_operations: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    h100_tpp: Option<&'a RawValue>,
+    h100_tpp: Option<Raw<'a>>,
     #[serde(default)]
     rule_set: Option<String>,
     #[serde(default)]
@@ -229,12 +255,8 @@ impl<F: Fn() -> String + Copy> FieldName for F {
     }
 }
 
-fn number_text(
-    raw: &RawValue,
-    field: impl FieldName,
-    allow_string: bool,
-) -> Result<&str, WireError> {
-    let t = raw.get().trim();
+fn number_text(raw: Raw<'_>, field: impl FieldName, allow_string: bool) -> Result<&str, WireError> {
+    let t = raw.0.trim();
     if let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         if allow_string {
             return Ok(inner);
@@ -255,19 +277,19 @@ fn decimal_message(e: DecimalError, what: &str, shown: &str) -> String {
     }
 }
 
-fn tpp_field(raw: &RawValue, field: impl FieldName) -> Result<Tpp, WireError> {
+fn tpp_field(raw: Raw<'_>, field: impl FieldName) -> Result<Tpp, WireError> {
     let t = number_text(raw, field, true)?;
     parse_milli(t)
         .map(Tpp::from_milli)
         .map_err(|e| err(field.name(), decimal_message(e, "TPP", t)))
 }
 
-fn ops_field(raw: &RawValue, field: impl FieldName) -> Result<u128, WireError> {
+fn ops_field(raw: Raw<'_>, field: impl FieldName) -> Result<u128, WireError> {
     let t = number_text(raw, field, true)?;
     parse_decimal(t, 0).map_err(|e| err(field.name(), decimal_message(e, "operations", t)))
 }
 
-fn quantity_field(raw: &RawValue, field: impl FieldName) -> Result<u64, WireError> {
+fn quantity_field(raw: Raw<'_>, field: impl FieldName) -> Result<u64, WireError> {
     let t = number_text(raw, field, false)?;
     let bad = || {
         err(
@@ -306,12 +328,17 @@ fn country_field(s: &str, field: &str, rules: &RuleSet) -> Result<CountryCode, W
 
 /// Reads one request document. `today` fills an absent `date` (read at the edge, never in the core).
 pub fn parse_request(json: &str, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
-    // Fast path: plain serde. Only when it fails is the document read again, tracking the path, to
-    // name the field at fault.
-    match serde_json::from_str::<RequestDto<'_>>(json) {
-        Ok(dto) => convert(dto, rules, today),
-        Err(_) => Err(locate_error(json)),
-    }
+    // Fast path: the scanner reads the common shape of a document. Whatever it is not sure of goes to
+    // serde; only when serde fails too is the document read again, tracking the path, to name the
+    // field at fault.
+    let dto = match scan::request(json) {
+        Some(dto) => dto,
+        None => match serde_json::from_str::<RequestDto<'_>>(json) {
+            Ok(dto) => dto,
+            Err(_) => return Err(locate_error(json)),
+        },
+    };
+    convert(dto, rules, today)
 }
 
 fn locate_error(json: &str) -> WireError {
@@ -441,7 +468,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             screening_given = true;
             context.screening = convert_screening(sc)?;
         }
-        let t = |raw: Option<&RawValue>, name: &'static str| -> Result<Tpp, WireError> {
+        let t = |raw: Option<Raw<'_>>, name: &'static str| -> Result<Tpp, WireError> {
             raw.map_or(Ok(Tpp::ZERO), |r| {
                 tpp_field(r, move || format!("context.{name}"))
             })
@@ -539,7 +566,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             context,
             options,
         },
-        id: dto.id.map(|r| r.get().to_string()),
+        id: dto.id.map(|r| r.0.to_string()),
         rule_set,
         screening_given,
     })
@@ -565,7 +592,7 @@ fn convert_party(
     })
 }
 
-fn threshold(raw: Option<&RawValue>, field: &str, default: u32) -> Result<u32, WireError> {
+fn threshold(raw: Option<Raw<'_>>, field: &str, default: u32) -> Result<u32, WireError> {
     let Some(r) = raw else { return Ok(default) };
     let t = number_text(r, field, true)?;
     let v = parse_decimal(t, 3).map_err(|e| err(field, decimal_message(e, "", t)))?;
@@ -734,60 +761,6 @@ struct Json {
     first: bool,
 }
 
-/// Appends ASCII bytes (digits, separators).
-fn push_ascii(out: &mut String, bytes: &[u8]) {
-    for &b in bytes {
-        out.push(char::from(b));
-    }
-}
-
-/// Appends a decimal integer without going through `core::fmt`.
-fn push_u64(out: &mut String, v: u64) {
-    push_ascii(out, Digits::new(v).bytes());
-}
-
-/// Appends the fraction of a number of thousandths (`.8`, `.125`), nothing when it is zero.
-fn push_frac(out: &mut String, frac: u64) {
-    if frac != 0 {
-        let d = [frac / 100, frac / 10 % 10, frac % 10];
-        let len = if d[2] != 0 {
-            3
-        } else if d[1] != 0 {
-            2
-        } else {
-            1
-        };
-        out.push('.');
-        for x in &d[..len] {
-            out.push(char::from(b'0' + *x as u8));
-        }
-    }
-}
-
-/// Appends a signed number of thousandths with thousands separators, as
-/// [`crate::units::write_milli_grouped`] writes it (`26,900,000`, `5,792.8`).
-fn push_milli_grouped(out: &mut String, v: i128) {
-    let Ok(abs) = u64::try_from(v.unsigned_abs()) else {
-        let _ = crate::units::write_milli_grouped(out, v);
-        return;
-    };
-    if v < 0 {
-        out.push('-');
-    }
-    let digits = Digits::new(abs / 1000);
-    let b = digits.bytes();
-    let mut group = b.len() % 3;
-    if group == 0 {
-        group = 3;
-    }
-    push_ascii(out, &b[..group]);
-    for chunk in b[group..].chunks(3) {
-        out.push(',');
-        push_ascii(out, chunk);
-    }
-    push_frac(out, abs % 1000);
-}
-
 /// Renders texts into the body of a JSON string: template fragments copied, the rest escaped.
 struct JsonText<'a>(&'a mut String);
 
@@ -800,10 +773,27 @@ impl Sink for JsonText<'_> {
         escape_into(self.0, s);
     }
     fn uint(&mut self, v: u64) {
-        push_u64(self.0, v);
+        push_uint(self.0, v);
     }
     fn milli(&mut self, v: i128) {
         push_milli_grouped(self.0, v);
+    }
+    fn date(&mut self, d: Date) {
+        let Ok(y @ 0..=9999) = u64::try_from(d.year()) else {
+            // Outside the years a `Date` is built for; as `Display` writes it.
+            let _ = write!(self.0, "{d}");
+            return;
+        };
+        push_uint_pad2(self.0, y / 100);
+        push_uint_pad2(self.0, y % 100);
+        self.0.push('-');
+        push_uint_pad2(self.0, u64::from(d.month()));
+        self.0.push('-');
+        push_uint_pad2(self.0, u64::from(d.day()));
+    }
+    fn country(&mut self, c: CountryCode) {
+        // Two ASCII capitals by construction.
+        self.0.push_str(c.as_str());
     }
 }
 
@@ -920,23 +910,12 @@ impl Json {
         self.raw(if b { "true" } else { "false" });
     }
     fn uint(&mut self, v: u64) {
-        push_u64(&mut self.out, v);
+        push_uint(&mut self.out, v);
         self.first = false;
     }
     /// A number of thousandths as an exact JSON number (`31664000`, `5792.8`).
     fn milli(&mut self, v: i128) {
-        match u64::try_from(v.unsigned_abs()) {
-            Ok(abs) => {
-                if v < 0 {
-                    self.out.push('-');
-                }
-                push_u64(&mut self.out, abs / 1000);
-                push_frac(&mut self.out, abs % 1000);
-            }
-            Err(_) => {
-                let _ = write_milli_plain(&mut self.out, v);
-            }
-        }
+        push_milli_plain(&mut self.out, v);
         self.first = false;
     }
     fn opt_lit(&mut self, v: Option<&'static str>) {
