@@ -213,6 +213,7 @@ pub async fn recent(State(st): State<Arc<AppState>>) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// The date (YYYY-MM-DD; default today, UTC).
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -924,6 +925,7 @@ pub fn balance_json(r: &BalanceRow) -> Value {
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The date (YYYY-MM-DD; default today, UTC).
+    #[param(format = Date)]
     pub as_of: Option<String>,
 }
 
@@ -957,12 +959,16 @@ pub struct HistoryQuery {
     /// An allowance (`lpp`, `country_allocation`, `nveu_allocation`, `uveu_installed`, `aia`, `licence`).
     pub allowance: Option<String>,
     /// First date (YYYY-MM-DD).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last date (YYYY-MM-DD).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 1000)]
     pub limit: Option<String>,
     /// Entries to skip (default 0).
+    #[param(value_type = Option<u64>, minimum = 0)]
     pub offset: Option<String>,
 }
 
@@ -1016,8 +1022,10 @@ pub struct AuditQuery {
     /// Only this client id.
     pub id: Option<String>,
     /// Page size (default 100, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 1000)]
     pub limit: Option<String>,
     /// Records to skip (default 0).
+    #[param(value_type = Option<u64>, minimum = 0)]
     pub offset: Option<String>,
 }
 

@@ -8,7 +8,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// One item: a catalog chip or an explicit specification.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ItemDoc {
     /// Catalog chip id (`nvidia-h100-sxm`).
@@ -20,24 +21,28 @@ pub struct ItemDoc {
     /// Designed or marketed for datacenters.
     datacenter: Option<bool>,
     /// Units (a positive whole number).
+    #[schema(minimum = 1)]
     quantity: u64,
 }
 
 /// The ultimate consignee.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ConsigneeDoc {
     /// Name.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     name: Option<String>,
     /// Headquarters (ISO 3166-1 alpha-2) of the consignee or its ultimate parent.
     headquarters: Option<String>,
     /// `none`, `uveu` or `nveu`.
-    authorization: Option<String>,
+    authorization: Option<AuthorizationDoc>,
 }
 
 /// A request document (shared/spec/decisions.md). For `POST /v1/ledger/apply` it also carries `id`
 /// (idempotency key) and optionally `licence`; the ledger fills `context`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "date": "2025-06-15",
     "destination": "AE",
@@ -47,6 +52,7 @@ pub struct ConsigneeDoc {
 #[allow(dead_code)]
 pub struct RequestDoc {
     /// Client id (ledger apply: required).
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: Option<String>,
     /// Decision date (YYYY-MM-DD; default today, UTC).
     #[schema(format = Date)]
@@ -55,6 +61,7 @@ pub struct RequestDoc {
     #[schema(example = "AE")]
     destination: String,
     /// Items (or `model_weights`).
+    #[schema(min_items = 1)]
     items: Option<Vec<ItemDoc>>,
     /// ECCN 4E091: `{"training_operations": "1.2e26", "published": false}`.
     model_weights: Option<Object>,
@@ -69,7 +76,8 @@ pub struct RequestDoc {
 }
 
 /// The outcome.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
 pub enum DecisionDoc {
@@ -148,10 +156,12 @@ pub struct ProblemDoc {
 }
 
 /// A screening request: a party's name, with its country and address when known.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "32 Group China Limited", "country": "HK"}))]
 #[allow(dead_code)]
 pub struct ScreenDoc {
+    #[schema(min_length = 1, pattern = r"\S")]
     name: String,
     country: Option<String>,
     address: Option<String>,
@@ -167,21 +177,27 @@ pub struct ScreeningDoc {
 }
 
 /// A reviewer's disposition of a screening hit.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"id": "disp-1", "party": "Acme Trading", "entry_key": "12345", "disposition": "false_positive", "why": "different company: other city, other registry number"}))]
 #[allow(dead_code)]
 pub struct DispositionDoc {
     /// Client id (idempotency key; reverse it to withdraw the disposition).
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     /// The party's name as screened.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     party: String,
     /// The hit's `entry_key`.
+    #[schema(min_length = 1)]
     entry_key: String,
     /// `true_match` or `false_positive`.
-    disposition: String,
+    disposition: DispositionKindDoc,
     /// Why.
+    #[schema(min_length = 1, pattern = r"\S")]
     why: String,
     /// Effective date (default today).
+    #[schema(format = Date)]
     date: Option<String>,
 }
 
@@ -196,14 +212,15 @@ pub struct DispositionRecordDoc {
     entry_fingerprint: String,
     source: Option<String>,
     /// `true_match` or `false_positive`.
-    disposition: String,
+    disposition: DispositionKindDoc,
     by: String,
     why: String,
     at: String,
 }
 
 /// A classification request: a catalog `chip`, or `tpp`, `die_area_mm2` and `datacenter`.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"tpp": 4992, "die_area_mm2": 826, "datacenter": true}))]
 #[allow(dead_code)]
 pub struct ClassifyDoc {
@@ -246,12 +263,16 @@ pub struct RecentDoc {
 #[allow(dead_code)]
 pub struct GrantDoc {
     /// Client id (idempotency key).
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     /// Licence number.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     licence: String,
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     consignee: String,
     destination: String,
     /// Items as in the determination contract.
+    #[schema(min_items = 1)]
     items: Vec<ItemDoc>,
     #[schema(format = Date)]
     date: Option<String>,
@@ -262,38 +283,47 @@ pub struct GrantDoc {
 }
 
 /// A reversal.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ReversalDoc {
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     #[schema(format = Date)]
     date: Option<String>,
     /// The client id of the entry reversed.
+    #[schema(min_length = 1)]
     of: String,
     reason: Option<String>,
 }
 
 /// Attrition of VEU-installed chips.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AttritionDoc {
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     #[schema(format = Date)]
     date: Option<String>,
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     consignee: String,
     country: String,
     /// `uveu` or `nveu`.
-    veu: String,
+    veu: VeuDoc,
     /// milli-TPP.
+    #[schema(minimum = 1)]
     tpp_milli: u64,
     /// `loss`, `damage`, `failure`, `relocation`, `resale`.
-    cause: String,
+    cause: CauseDoc,
 }
 
 /// A manual adjustment.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AdjustmentDoc {
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     #[schema(format = Date)]
     date: Option<String>,
@@ -301,31 +331,38 @@ pub struct AdjustmentDoc {
     key: String,
     /// Signed milli-TPP.
     amount_milli: i64,
+    #[schema(min_length = 1, pattern = r"\S")]
     reason: String,
 }
 
 /// A party and its VEU authorisations.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PartyDoc {
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     #[schema(format = Date)]
     date: Option<String>,
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     name: String,
     headquarters: String,
     /// `[{"kind": "nveu", "countries": ["AE"], "from": "2025-01-15", "to": null}]`.
-    veu: Option<Vec<Object>>,
+    veu: Option<Vec<VeuAuthorizationDoc>>,
 }
 
 /// Government-to-government assurances.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AssuranceDoc {
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
     #[schema(format = Date)]
     date: Option<String>,
     country: String,
     /// 0 to 100.
+    #[schema(maximum = 100)]
     uplift_percent: u32,
 }
 
@@ -354,17 +391,18 @@ pub struct TokenDoc {
     id: String,
     name: String,
     /// `viewer`, `officer` or `admin`.
-    role: String,
+    role: RoleDoc,
     created_at: String,
     token: Option<String>,
 }
 
 /// A token to create.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TokenCreateDoc {
     /// `viewer`, `officer` or `admin`.
-    role: String,
+    role: RoleDoc,
     name: Option<String>,
 }
 
@@ -375,10 +413,141 @@ pub struct HealthDoc {
     status: String,
 }
 
+/// `true_match` or `false_positive`.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DispositionKindDoc {
+    /// The party is the listed entity.
+    TrueMatch,
+    /// The party is not the listed entity.
+    FalsePositive,
+}
+
+/// A VEU authorisation kind.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum VeuDoc {
+    /// Universal VEU.
+    Uveu,
+    /// National VEU.
+    Nveu,
+}
+
+/// The authorisation a consignee claims.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum AuthorizationDoc {
+    /// None.
+    None,
+    /// Universal VEU.
+    Uveu,
+    /// National VEU.
+    Nveu,
+}
+
+/// Why VEU-installed chips left the installed base.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum CauseDoc {
+    /// Loss.
+    Loss,
+    /// Damage.
+    Damage,
+    /// Failure.
+    Failure,
+    /// Relocation.
+    Relocation,
+    /// Resale.
+    Resale,
+}
+
+/// A token's role.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RoleDoc {
+    /// Reads.
+    Viewer,
+    /// Applies and grants.
+    Officer,
+    /// Adjusts, forces, manages tokens.
+    Admin,
+}
+
+/// A VEU authorisation held by a party.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct VeuAuthorizationDoc {
+    kind: VeuDoc,
+    /// Countries (NVEU: exactly one; UVEU: empty = any eligible country).
+    countries: Option<Vec<String>>,
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: Option<String>,
+}
+
 /// A free-form JSON object.
 pub type Object = serde_json::Map<String, serde_json::Value>;
 
 struct Bearer;
+
+/// Lists the values the server accepts where they are a closed set known from the rules: ISO 3166-1
+/// codes for destinations, headquarters and countries, and the chip catalog's ids (from the
+/// embedded rules; a server started with `--rules DIR` may accept more chips than the document lists).
+struct Enums;
+
+impl Modify for Enums {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let Ok(rules) = chipcap_rules::embedded() else {
+            return;
+        };
+        let countries: Vec<serde_json::Value> = rules
+            .countries
+            .iter()
+            .map(|(c, _)| serde_json::Value::from(c.as_str()))
+            .collect();
+        let chips: Vec<serde_json::Value> = rules
+            .catalog
+            .chips()
+            .iter()
+            .map(|c| serde_json::Value::from(c.id.as_str()))
+            .collect();
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let fields: [(&str, &str, &Vec<serde_json::Value>); 8] = [
+            ("RequestDoc", "destination", &countries),
+            ("ConsigneeDoc", "headquarters", &countries),
+            ("GrantDoc", "destination", &countries),
+            ("AttritionDoc", "country", &countries),
+            ("PartyDoc", "headquarters", &countries),
+            ("AssuranceDoc", "country", &countries),
+            ("ItemDoc", "chip", &chips),
+            ("ClassifyDoc", "chip", &chips),
+        ];
+        for (schema, field, values) in fields {
+            let Some(RefOr::T(Schema::Object(obj))) = components.schemas.get_mut(schema) else {
+                continue;
+            };
+            let required = obj.required.iter().any(|r| r == field);
+            if let Some(RefOr::T(Schema::Object(prop))) = obj.properties.get_mut(field) {
+                let mut v = values.clone();
+                if !required {
+                    v.push(serde_json::Value::Null);
+                }
+                prop.enum_values = Some(v);
+            }
+        }
+    }
+}
 
 impl Modify for Bearer {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -414,7 +583,7 @@ impl Modify for Bearer {
         crate::api::ledger_audit, crate::api::tokens_list, crate::api::tokens_create,
         crate::api::tokens_revoke, crate::api::healthz, crate::api::readyz, crate::api::metrics,
     ),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Enums),
     tags(
         (name = "determinations", description = "Stateless determinations (the shared contract)"),
         (name = "rules", description = "Rules in force, chip catalog, classification"),
