@@ -6,7 +6,7 @@ use chipcap_core::date::Date;
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Row, Statement, Transaction};
+use postgres::{Client, GenericClient, NoTls, Row, SimpleQueryMessage, Statement};
 
 use crate::entry::{Draw, Entry};
 use crate::error::Error;
@@ -122,14 +122,17 @@ impl PgStore {
     }
 }
 
-struct PgTx<'a, 'b> {
-    t: &'a mut Transaction<'b>,
+struct PgTx<'a, C: GenericClient> {
+    t: &'a mut C,
     statements: &'a mut HashMap<String, Statement>,
+    /// The last audit record as read with the lock when the write transaction began (saves a round
+    /// trip); cleared by any write to the audit table.
+    last_audit: Option<Option<(u64, String)>>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
-impl PgTx<'_, '_> {
+impl<C: GenericClient> PgTx<'_, C> {
     fn st(&mut self, sql: &str) -> Result<Statement, Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
@@ -185,7 +188,7 @@ fn to_audit(r: &Row) -> Result<AuditRecord, Error> {
     })
 }
 
-impl Tx for PgTx<'_, '_> {
+impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
         let r = self.q_opt(
             &format!("SELECT {AUDIT_COLS} FROM audit WHERE client_id = $1"),
@@ -264,6 +267,9 @@ impl Tx for PgTx<'_, '_> {
         Ok(())
     }
     fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+        if let Some(last) = self.last_audit.take() {
+            return Ok(last);
+        }
         let r = self.q_opt("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
         match r {
             None => Ok(None),
@@ -271,6 +277,7 @@ impl Tx for PgTx<'_, '_> {
         }
     }
     fn insert_audit(&mut self, a: &AuditRecord) -> Result<(), Error> {
+        self.last_audit = None;
         let seq = to_i64(a.seq)?;
         self.exec(
             &format!(
@@ -322,7 +329,7 @@ impl Tx for PgTx<'_, '_> {
         entries: &[(Entry, Vec<Draw>)],
         audit: &[AuditRecord],
     ) -> Result<(), Error> {
-        // Three statements for the whole batch (arrays unnested server-side).
+        // The batch as column arrays.
         let (mut seq, mut id, mut kind, mut subject, mut date, mut body) = (
             Vec::new(),
             Vec::new(),
@@ -351,47 +358,41 @@ impl Tx for PgTx<'_, '_> {
                 damount.push(d.amount);
             }
         }
-        if !seq.is_empty() {
-            self.exec(
-                "INSERT INTO entries (seq, client_id, kind, subject, date, body) \
-                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])",
-                &[&seq, &id, &kind, &subject, &date, &body],
-            )?;
-        }
-        if !dseq.is_empty() {
-            self.exec(
-                "INSERT INTO draws (entry_seq, key, date, amount) \
-                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[])",
-                &[&dseq, &dkey, &ddate, &damount],
-            )?;
-        }
-        if !audit.is_empty() {
-            let mut cols: [Vec<String>; 8] = Default::default();
-            let mut aseq = Vec::new();
-            for a in audit {
-                aseq.push(to_i64(a.seq)?);
-                for (c, v) in cols.iter_mut().zip([
-                    &a.client_id,
-                    &a.op,
-                    &a.recorded_at,
-                    &a.request,
-                    &a.result,
-                    &a.balances,
-                    &a.prev_hash,
-                    &a.hash,
-                ]) {
-                    c.push(v.clone());
-                }
+        self.last_audit = None;
+        let mut aseq = Vec::new();
+        let mut cols: [Vec<String>; 8] = Default::default();
+        for a in audit {
+            aseq.push(to_i64(a.seq)?);
+            for (c, v) in cols.iter_mut().zip([
+                &a.client_id,
+                &a.op,
+                &a.recorded_at,
+                &a.request,
+                &a.result,
+                &a.balances,
+                &a.prev_hash,
+                &a.hash,
+            ]) {
+                c.push(v.clone());
             }
-            let [c1, c2, c3, c4, c5, c6, c7, c8] = &cols;
-            self.exec(
-                &format!(
-                    "INSERT INTO audit ({AUDIT_COLS}) SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], \
-                     $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[])"
-                ),
-                &[&aseq, c1, c2, c3, c4, c5, c6, c7, c8],
-            )?;
         }
+        let [c1, c2, c3, c4, c5, c6, c7, c8] = &cols;
+        // One statement, one round trip, for the whole batch (arrays unnested server-side; the
+        // foreign key of `draws` is checked at the end of the statement, when the entries exist).
+        self.exec(
+            &format!(
+                "WITH e AS (INSERT INTO entries (seq, client_id, kind, subject, date, body) \
+                 SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])), \
+                 d AS (INSERT INTO draws (entry_seq, key, date, amount) \
+                 SELECT * FROM unnest($7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BIGINT[])) \
+                 INSERT INTO audit ({AUDIT_COLS}) SELECT * FROM unnest($11::BIGINT[], $12::TEXT[], $13::TEXT[], \
+                 $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[])"
+            ),
+            &[
+                &seq, &id, &kind, &subject, &date, &body, &dseq, &dkey, &ddate, &damount, &aseq, c1,
+                c2, c3, c4, c5, c6, c7, c8,
+            ],
+        )?;
         Ok(())
     }
     fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
@@ -442,17 +443,51 @@ impl Tx for PgTx<'_, '_> {
 
 impl Store for PgStore {
     fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
-        let mut t = self.client.transaction()?;
-        {
-            let mut x = PgTx {
-                t: &mut t,
-                statements: &mut self.statements,
-            };
-            x.exec("SELECT pg_advisory_xact_lock($1)", &[&self.lock_id])?;
-            f(&mut x)?;
+        // BEGIN, the ledger's lock and the last audit record in one round trip (simple query
+        // protocol); then the work; then COMMIT (or ROLLBACK on any error).
+        let msgs = self.client.simple_query(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            self.lock_id
+        ))?;
+        let mut last = None;
+        // Messages: BEGIN done, the lock row, its SELECT done, then the audit row (if any).
+        let mut results = 0;
+        for m in &msgs {
+            match m {
+                SimpleQueryMessage::Row(r) if results == 2 => {
+                    let seq = r
+                        .get(0)
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .ok_or_else(|| {
+                            Error::Corrupt("an audit sequence number is not a number".into())
+                        })?;
+                    let hash = r.get(1).unwrap_or_default().to_string();
+                    last = Some((to_u64(seq)?, hash));
+                }
+                SimpleQueryMessage::CommandComplete(_) => results += 1,
+                _ => {}
+            }
         }
-        t.commit()?;
-        Ok(())
+        let r = {
+            let mut x = PgTx {
+                t: &mut self.client,
+                statements: &mut self.statements,
+                last_audit: Some(last),
+            };
+            f(&mut x)
+        };
+        match r {
+            Ok(()) => {
+                self.client.batch_execute("COMMIT")?;
+                Ok(())
+            }
+            Err(e) => {
+                // The error is what the caller needs; a failed rollback leaves the connection
+                // broken, and the next use reports that.
+                let _ = self.client.batch_execute("ROLLBACK");
+                Err(e)
+            }
+        }
     }
     fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
         let mut t = self
@@ -465,6 +500,7 @@ impl Store for PgStore {
             let mut x = PgTx {
                 t: &mut t,
                 statements: &mut self.statements,
+                last_audit: None,
             };
             f(&mut x)?;
         }
