@@ -88,16 +88,56 @@ impl Drop for GroupCommit {
     }
 }
 
-fn writer(mut store: Box<dyn Store>, rules: &RuleSet, rx: &mpsc::Receiver<Job>, max: usize) {
-    let mut mirror = Mirror::default();
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < max {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
+/// How long the writer waits for the clients of the previous batch to send again before it commits
+/// a smaller batch (group commit's classic "commit delay"): a client answered by the last commit
+/// usually sends its next request within microseconds, and one more request in the batch costs far
+/// less than one more commit.
+pub const LINGER: std::time::Duration = std::time::Duration::from_micros(150);
+
+/// Takes the next batch from `rx`: the first job waits, the rest are taken while they are waiting;
+/// while fewer than `expect` (the size of the previous batch) have come, it waits up to [`LINGER`]
+/// for more. `expect` is updated: raised to a larger batch, lowered to a batch that waited the whole
+/// delay (fewer clients are sending). `None` when the queue is closed and empty.
+pub fn next_batch<T>(rx: &mpsc::Receiver<T>, max: usize, expect: &mut usize) -> Option<Vec<T>> {
+    let first = rx.recv().ok()?;
+    let mut batch = vec![first];
+    let mut waited_out = false;
+    let deadline = std::time::Instant::now() + LINGER;
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(mpsc::TryRecvError::Disconnected) => break,
+            Err(mpsc::TryRecvError::Empty) => {
+                if batch.len() >= *expect {
+                    break;
+                }
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    waited_out = true;
+                    break;
+                }
+                match rx.recv_timeout(deadline - now) {
+                    Ok(j) => batch.push(j),
+                    Err(_) => {
+                        waited_out = true;
+                        break;
+                    }
+                }
             }
         }
+    }
+    *expect = if waited_out {
+        batch.len()
+    } else {
+        (*expect).max(batch.len())
+    };
+    Some(batch)
+}
+
+fn writer(mut store: Box<dyn Store>, rules: &RuleSet, rx: &mpsc::Receiver<Job>, max: usize) {
+    let mut mirror = Mirror::default();
+    let mut expect = 1;
+    while let Some(batch) = next_batch(rx, max, &mut expect) {
         let jobs: Vec<&PreparedApply> = batch.iter().map(|j| &j.prepared).collect();
         let results = run_batch(store.as_mut(), &mut mirror, rules, &jobs);
         for (job, r) in batch.iter().zip(results) {
