@@ -129,6 +129,24 @@ fn pct_of(total: Tpp, pct: u32) -> Tpp {
     Tpp::from_milli(u64::try_from(v).unwrap_or(u64::MAX))
 }
 
+/// A year as `Display` writes it (`2025`), without `core::fmt`.
+fn year_text(y: i32) -> String {
+    let mut s = String::with_capacity(8);
+    if y < 0 {
+        s.push('-');
+    }
+    crate::units::push_uint(&mut s, u64::from(y.unsigned_abs()));
+    s
+}
+
+/// A quarter as `Display` writes it (`2025Q2`).
+fn quarter_text(q: crate::date::Quarter) -> String {
+    let mut s = year_text(q.year);
+    s.push('Q');
+    crate::units::push_uint(&mut s, u64::from(q.q));
+    s
+}
+
 fn remaining(cap: Tpp, used: Tpp, draw: Tpp) -> i128 {
     i128::from(cap.milli()) - i128::from(used.milli()) - i128::from(draw.milli())
 }
@@ -778,7 +796,7 @@ fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
     out.allowances.push(Allowance {
         kind: AllowanceKind::NveuAllocation,
         scope: req.destination.as_str().to_string(),
-        period: Some(req.date.quarter().to_string()),
+        period: Some(quarter_text(req.date.quarter())),
         cap: q.cap,
         used_before: used,
         draw,
@@ -838,7 +856,7 @@ fn lpp(
     out.allowances.push(Allowance {
         kind: AllowanceKind::Lpp,
         scope: req.consignee.name.clone(),
-        period: Some(req.date.year().to_string()),
+        period: Some(year_text(req.date.year())),
         cap: limit,
         used_before: used,
         draw,
@@ -1191,6 +1209,17 @@ fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_texts_match_display() {
+        for y in [1, 9, 10, 999, 2025, 9999, 12345, -7] {
+            assert_eq!(year_text(y), y.to_string());
+            for q in 1..=4 {
+                let q = crate::date::Quarter { year: y, q };
+                assert_eq!(quarter_text(q), q.to_string());
+            }
+        }
+    }
 
     #[test]
     fn policies_from_entry_text() {

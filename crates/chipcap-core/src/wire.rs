@@ -51,6 +51,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
     }
 }
 
+/// A map from country code to TPP, as serde reads it into a `BTreeMap` (sorted by key, a repeated
+/// key keeping its last value), kept as pairs in that order.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct ByCountry<'a>(Vec<(Cow<'a, str>, Raw<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ByCountry<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = BTreeMap::<String, Raw<'a>>::deserialize(d)?;
+        Ok(ByCountry(
+            m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        ))
+    }
+}
+
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
@@ -181,7 +195,7 @@ struct ContextDto<'a> {
     #[serde(default, borrow)]
     nveu_installed_tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
-    uveu_installed_tpp_by_country: Option<BTreeMap<String, Raw<'a>>>,
+    uveu_installed_tpp_by_country: Option<ByCountry<'a>>,
     #[serde(default, borrow)]
     consignee_aia_cumulative_tpp: Option<Raw<'a>>,
     #[serde(default, borrow)]
@@ -256,6 +270,12 @@ impl<F: Fn() -> String + Copy> FieldName for F {
 }
 
 fn number_text(raw: Raw<'_>, field: impl FieldName, allow_string: bool) -> Result<&str, WireError> {
+    if let (Some(first), Some(last)) = (raw.0.as_bytes().first(), raw.0.as_bytes().last()) {
+        if first.is_ascii_digit() && last.is_ascii_digit() {
+            // A bare number: nothing to trim, nothing to unquote.
+            return Ok(raw.0);
+        }
+    }
     let t = raw.0.trim();
     if let Some(inner) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         if allow_string {
@@ -501,7 +521,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             "consignee_aia_cumulative_tpp",
         )?;
         if let Some(m) = c.uveu_installed_tpp_by_country {
-            for (k, v) in m {
+            for (k, v) in m.0 {
                 let f = || format!("context.uveu_installed_tpp_by_country.{k}");
                 let cc = CountryCode::parse(&k)
                     .filter(|c| rules.known.contains(*c))
@@ -745,10 +765,14 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
     }
 }
 
-/// JSON text writer for determinations: the one implementation of the output document.
-///
-/// Hand-written because it is the hot path of `POST /v1/determinations` (see docs/benchmarks.md):
-/// texts are rendered straight into the output, and escaping checks a whole fragment at once.
+// JSON text writer for determinations: the one implementation of the output document.
+//
+// Hand-written because it is the hot path of `POST /v1/determinations` (see docs/benchmarks.md):
+// the fixed parts are appended as literal fragments, texts are rendered straight into the output
+// (only their dynamic parts escaped, and only when a fragment needs it), integers are written
+// without `core::fmt`. `to_json` writes the hot part directly; the screening block, rare, goes
+// through the small `Json` helper below.
+
 /// A JSON object key as a literal with its quotes and colon: `key!("tpp")` is `"\"tpp\":"`.
 macro_rules! key {
     ($k:literal) => {
@@ -756,6 +780,7 @@ macro_rules! key {
     };
 }
 
+/// Tracks commas for the screening block.
 struct Json {
     out: String,
     first: bool,
@@ -842,12 +867,6 @@ fn escape_into(out: &mut String, s: &str) {
 }
 
 impl Json {
-    fn new(capacity: usize) -> Json {
-        Json {
-            out: String::with_capacity(capacity),
-            first: true,
-        }
-    }
     fn open(&mut self, c: char) {
         self.out.push(c);
         self.first = true;
@@ -887,18 +906,6 @@ impl Json {
         self.out.push('"');
         self.first = false;
     }
-    fn text(&mut self, t: &Text) {
-        self.out.push('"');
-        t.render(&mut JsonText(&mut self.out));
-        self.out.push('"');
-        self.first = false;
-    }
-    fn date(&mut self, d: Date) {
-        self.out.push('"');
-        JsonText(&mut self.out).date(d);
-        self.out.push('"');
-        self.first = false;
-    }
     fn raw(&mut self, v: &str) {
         self.out.push_str(v);
         self.first = false;
@@ -926,108 +933,138 @@ impl Json {
     }
 }
 
-fn write_reasons(j: &mut Json, reasons: &[Reason]) {
-    j.open('[');
-    for r in reasons {
-        j.elem();
-        j.open('{');
-        j.key(key!("citation"));
-        j.lit(r.citation);
-        j.key(key!("text"));
-        j.text(&r.text);
-        j.close('}');
-    }
-    j.close(']');
+/// A literal of this crate (code, citation, enum value) in quotes; checked in debug builds.
+fn push_lit(o: &mut String, v: &'static str) {
+    debug_assert!(clean(v), "literal needs escaping: {v}");
+    o.push('"');
+    o.push_str(v);
+    o.push('"');
 }
 
-fn write_notices(j: &mut Json, notices: &[Notice]) {
-    j.open('[');
-    for n in notices {
-        j.elem();
-        j.open('{');
-        j.key(key!("code"));
-        j.lit(n.code);
-        j.key(key!("citation"));
-        j.opt_lit(n.citation);
-        j.key(key!("text"));
-        j.text(&n.text);
-        j.close('}');
+fn push_opt_lit(o: &mut String, v: Option<&'static str>) {
+    match v {
+        Some(s) => push_lit(o, s),
+        None => o.push_str("null"),
     }
-    j.close(']');
 }
 
-fn write_allowances(j: &mut Json, allowances: &[Allowance]) {
-    j.open('[');
-    for a in allowances {
-        j.elem();
-        j.open('{');
-        j.key(key!("allowance"));
-        j.lit(a.kind.as_str());
-        j.key(key!("scope"));
-        j.str(&a.scope);
+fn push_bool(o: &mut String, b: bool) {
+    o.push_str(if b { "true" } else { "false" });
+}
+
+fn push_tpp(o: &mut String, t: Tpp) {
+    push_milli_plain(o, i128::from(t.milli()));
+}
+
+// The hot part of the document is written as fixed fragments that already hold the punctuation,
+// keys and quotes around each value, so that every value costs one or two appends.
+
+fn write_reasons(o: &mut String, reasons: &[Reason]) {
+    for (i, r) in reasons.iter().enumerate() {
+        o.push_str(if i == 0 {
+            "{\"citation\":\""
+        } else {
+            ",{\"citation\":\""
+        });
+        debug_assert!(clean(r.citation), "citation needs escaping: {}", r.citation);
+        o.push_str(r.citation);
+        o.push_str("\",\"text\":\"");
+        r.text.render(&mut JsonText(o));
+        o.push_str("\"}");
+    }
+}
+
+fn write_notices(o: &mut String, notices: &[Notice]) {
+    for (i, n) in notices.iter().enumerate() {
+        o.push_str(if i == 0 {
+            "{\"code\":\""
+        } else {
+            ",{\"code\":\""
+        });
+        debug_assert!(clean(n.code), "code needs escaping: {}", n.code);
+        o.push_str(n.code);
+        o.push_str("\",\"citation\":");
+        push_opt_lit(o, n.citation);
+        o.push_str(",\"text\":\"");
+        n.text.render(&mut JsonText(o));
+        o.push_str("\"}");
+    }
+}
+
+fn write_allowances(o: &mut String, allowances: &[Allowance]) {
+    for (i, a) in allowances.iter().enumerate() {
+        o.push_str(if i == 0 {
+            "{\"allowance\":\""
+        } else {
+            ",{\"allowance\":\""
+        });
+        o.push_str(a.kind.as_str());
+        o.push_str("\",\"scope\":\"");
+        escape_into(o, &a.scope);
         if let Some(p) = &a.period {
-            j.key(key!("period"));
-            j.str(p);
+            o.push_str("\",\"period\":\"");
+            escape_into(o, p);
         }
-        j.key(key!("cap_tpp"));
-        j.milli(i128::from(a.cap.milli()));
-        j.key(key!("used_before_tpp"));
-        j.milli(i128::from(a.used_before.milli()));
-        j.key(key!("draw_tpp"));
-        j.milli(i128::from(a.draw.milli()));
-        j.key(key!("remaining_after_tpp"));
-        j.milli(a.remaining_after_milli);
-        j.key(key!("within_limit"));
-        j.bool(a.within_limit);
-        j.key(key!("drawn"));
-        j.bool(a.drawn);
+        o.push_str("\",\"cap_tpp\":");
+        push_tpp(o, a.cap);
+        o.push_str(",\"used_before_tpp\":");
+        push_tpp(o, a.used_before);
+        o.push_str(",\"draw_tpp\":");
+        push_tpp(o, a.draw);
+        o.push_str(",\"remaining_after_tpp\":");
+        push_milli_plain(o, a.remaining_after_milli);
+        o.push_str(",\"within_limit\":");
+        push_bool(o, a.within_limit);
+        o.push_str(",\"drawn\":");
+        push_bool(o, a.drawn);
         if let Some(sh) = &a.share {
-            j.key(key!("limit_percent"));
-            j.uint(u64::from(sh.percent));
-            j.key(key!("limit_kind"));
-            j.lit(if sh.minimum { "minimum" } else { "maximum" });
-            j.key(key!("total_after_tpp"));
-            j.milli(i128::from(sh.total_after.milli()));
+            o.push_str(",\"limit_percent\":");
+            push_uint(o, u64::from(sh.percent));
+            o.push_str(if sh.minimum {
+                ",\"limit_kind\":\"minimum\",\"total_after_tpp\":"
+            } else {
+                ",\"limit_kind\":\"maximum\",\"total_after_tpp\":"
+            });
+            push_tpp(o, sh.total_after);
         }
-        j.close('}');
+        o.push('}');
     }
-    j.close(']');
 }
 
-fn write_items(j: &mut Json, items: &[ItemResult]) {
-    j.open('[');
-    for it in items {
-        j.elem();
-        j.open('{');
+fn write_items(o: &mut String, items: &[ItemResult]) {
+    for (i, it) in items.iter().enumerate() {
+        o.push_str(if i == 0 { "{" } else { ",{" });
         if let Some(c) = &it.chip {
-            j.key(key!("chip"));
-            j.str(c);
+            o.push_str("\"chip\":\"");
+            escape_into(o, c);
+            o.push_str("\",");
         }
-        j.key(key!("quantity"));
-        j.uint(it.quantity);
-        j.key(key!("unit_tpp"));
-        j.milli(i128::from(it.unit_tpp.milli()));
-        j.key(key!("tpp"));
-        j.milli(i128::from(it.tpp.milli()));
-        j.key(key!("performance_density"));
+        o.push_str("\"quantity\":");
+        push_uint(o, it.quantity);
+        o.push_str(",\"unit_tpp\":");
+        push_tpp(o, it.unit_tpp);
+        o.push_str(",\"tpp\":");
+        push_tpp(o, it.tpp);
+        o.push_str(",\"performance_density\":");
         match it.pd_milli {
-            Some(p) => j.milli(i128::from(p)),
-            None => j.null(),
+            Some(p) => push_milli_plain(o, i128::from(p)),
+            None => o.push_str("null"),
         }
-        j.key(key!("datacenter"));
-        j.bool(it.datacenter);
+        o.push_str(if it.datacenter {
+            ",\"datacenter\":true,\"eccn\":"
+        } else {
+            ",\"datacenter\":false,\"eccn\":"
+        });
         let (eccn, band) = match it.band {
             Ok(b) if b.is_a() => ("3A090.a", Some(b.as_str())),
             Ok(b) => ("3A090.b", Some(b.as_str())),
             Err(_) => ("none", None),
         };
-        j.key(key!("eccn"));
-        j.lit(eccn);
-        j.key(key!("paragraph"));
-        j.opt_lit(band);
-        j.close('}');
+        push_lit(o, eccn);
+        o.push_str(",\"paragraph\":");
+        push_opt_lit(o, band);
+        o.push('}');
     }
-    j.close(']');
 }
 
 fn write_screening(j: &mut Json, sc: &Screening) {
@@ -1123,42 +1160,50 @@ fn decision_str(d: Decision) -> &'static str {
 
 /// The determination as compact JSON text (the contract of shared/spec/decisions.md).
 pub fn to_json(d: &Determination) -> String {
-    let mut j = Json::new(4096);
-    j.open('{');
-    j.key(key!("decision"));
-    j.lit(decision_str(d.decision));
-    j.key(key!("authorization"));
-    j.opt_lit(d.authorization.map(Authorization::as_str));
-    j.key(key!("review_policy"));
-    j.opt_lit(d.review_policy.map(ReviewPolicy::as_str));
-    j.key(key!("tier"));
-    j.uint(u64::from(d.tier));
-    j.key(key!("eccn"));
-    j.lit(d.eccn.as_str());
-    j.key(key!("tpp"));
-    j.milli(i128::from(d.tpp.milli()));
-    j.key(key!("h100_equivalents"));
-    j.milli(i128::try_from(d.h100_equivalents_milli()).unwrap_or(i128::MAX));
-    j.key(key!("allowances"));
-    write_allowances(&mut j, &d.allowances);
-    j.key(key!("reasons"));
-    write_reasons(&mut j, &d.reasons);
-    j.key(key!("notices"));
-    write_notices(&mut j, &d.notices);
-    j.key(key!("items"));
-    write_items(&mut j, &d.items);
-    j.key(key!("rule_set"));
-    j.str(&d.rule_set);
+    let mut o = String::with_capacity(4096);
+    o.push_str("{\"decision\":");
+    push_lit(&mut o, decision_str(d.decision));
+    o.push_str(",\"authorization\":");
+    push_opt_lit(&mut o, d.authorization.map(Authorization::as_str));
+    o.push_str(",\"review_policy\":");
+    push_opt_lit(&mut o, d.review_policy.map(ReviewPolicy::as_str));
+    o.push_str(",\"tier\":");
+    push_uint(&mut o, u64::from(d.tier));
+    o.push_str(",\"eccn\":");
+    push_lit(&mut o, d.eccn.as_str());
+    o.push_str(",\"tpp\":");
+    push_tpp(&mut o, d.tpp);
+    o.push_str(",\"h100_equivalents\":");
+    push_milli_plain(
+        &mut o,
+        i128::try_from(d.h100_equivalents_milli()).unwrap_or(i128::MAX),
+    );
+    o.push_str(",\"allowances\":[");
+    write_allowances(&mut o, &d.allowances);
+    o.push_str("],\"reasons\":[");
+    write_reasons(&mut o, &d.reasons);
+    o.push_str("],\"notices\":[");
+    write_notices(&mut o, &d.notices);
+    o.push_str("],\"items\":[");
+    write_items(&mut o, &d.items);
+    o.push_str("],\"rule_set\":\"");
+    escape_into(&mut o, &d.rule_set);
+    o.push('"');
     if let Some(sc) = &d.screening {
-        j.key(key!("screening"));
+        o.push_str(",\"screening\":");
+        let mut j = Json {
+            out: o,
+            first: true,
+        };
         write_screening(&mut j, sc);
+        o = j.out;
     }
-    j.key(key!("date"));
-    j.date(d.date);
-    j.key(key!("h100_tpp"));
-    j.milli(i128::from(d.h100_tpp.milli()));
-    j.close('}');
-    j.out
+    o.push_str(",\"date\":\"");
+    JsonText(&mut o).date(d.date);
+    o.push_str("\",\"h100_tpp\":");
+    push_tpp(&mut o, d.h100_tpp);
+    o.push('}');
+    o
 }
 
 impl Serialize for Determination {

@@ -10,9 +10,10 @@
 //! answers, it answers what serde would have; the tests check that on every scenario and many variants.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use super::{ConsigneeDto, ContextDto, ItemDto, OptionsDto, PartyDto, Raw, RequestDto, WeightsDto};
+use super::{
+    ByCountry, ConsigneeDto, ContextDto, ItemDto, OptionsDto, PartyDto, Raw, RequestDto, WeightsDto,
+};
 
 /// Reads a request document, or `None` to let serde read it.
 pub(super) fn request(json: &str) -> Option<RequestDto<'_>> {
@@ -458,13 +459,17 @@ impl<'a> Scanner<'a> {
                 }
                 "uveu_installed_tpp_by_country" => {
                     once(&mut seen, 1 << 5)?;
-                    // As serde fills a map: a repeated key keeps its last value.
-                    let mut m = BTreeMap::new();
+                    // As serde fills a map: sorted by key, a repeated key keeps its last value.
+                    let mut m: Vec<(Cow<'a, str>, Raw<'a>)> = Vec::new();
                     s.object(|s, k| {
-                        m.insert(k.to_string(), s.raw()?);
+                        let v = s.raw()?;
+                        match m.binary_search_by(|(key, _)| key.as_ref().cmp(k)) {
+                            Ok(i) => m[i].1 = v,
+                            Err(i) => m.insert(i, (Cow::Borrowed(k), v)),
+                        }
                         Some(())
                     })?;
-                    c.uveu_installed_tpp_by_country = Some(m);
+                    c.uveu_installed_tpp_by_country = Some(ByCountry(m));
                 }
                 "consignee_aia_cumulative_tpp" => {
                     once(&mut seen, 1 << 6)?;
