@@ -1,5 +1,5 @@
 //! Runs N determinations of the benchmark's typical request on one thread and prints the rate:
-//! `cargo run --release -p chipcap-core --example hot_path -- 200000 [core|json]`.
+//! `cargo run --release -p chipcap-core --example hot_path -- 200000 [core|parse|serialise|json]`.
 //! Also handy under `valgrind --tool=callgrind` (instruction counts do not depend on machine load).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -33,6 +33,7 @@ fn main() {
     let rules = chipcap_rules::embedded().unwrap();
     let today = Date::new(2025, 6, 15).unwrap();
     let parsed = wire::parse_request(TYPICAL, &rules, today).unwrap();
+    let det = chipcap_core::determine(&parsed.request, &rules).unwrap();
     let start = Instant::now();
     let mut bytes = 0usize;
     for _ in 0..n {
@@ -40,6 +41,9 @@ fn main() {
             "core" => {
                 let d = chipcap_core::determine(black_box(&parsed.request), &rules).unwrap();
                 bytes += d.reasons.len();
+            }
+            "serialise" => {
+                bytes += wire::to_json(black_box(&det)).len();
             }
             "parse" => {
                 let p = wire::parse_request(black_box(TYPICAL), &rules, today).unwrap();

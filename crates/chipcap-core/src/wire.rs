@@ -41,7 +41,7 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
 
 /// The exact text of a JSON value as the document spells it (a number, or a string with its quotes);
 /// read through serde_json's `RawValue`, or by [`scan`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 struct Raw<'a>(&'a str);
 
@@ -65,7 +65,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ByCountry<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct RequestDto<'a> {
@@ -119,7 +119,7 @@ struct WeightsDto<'a> {
     published: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ConsigneeDto<'a> {
@@ -180,7 +180,7 @@ struct HitDto<'a> {
     disposition: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct ContextDto<'a> {
@@ -204,7 +204,7 @@ struct ContextDto<'a> {
     screening: Option<ScreeningDto<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
 struct OptionsDto<'a> {
@@ -351,14 +351,14 @@ pub fn parse_request(json: &str, rules: &RuleSet, today: Date) -> Result<ParsedR
     // Fast path: the scanner reads the common shape of a document. Whatever it is not sure of goes to
     // serde; only when serde fails too is the document read again, tracking the path, to name the
     // field at fault.
-    let dto = match scan::request(json) {
-        Some(dto) => dto,
-        None => match serde_json::from_str::<RequestDto<'_>>(json) {
+    let mut dto = RequestDto::default();
+    if scan::request(json, &mut dto).is_none() {
+        dto = match serde_json::from_str::<RequestDto<'_>>(json) {
             Ok(dto) => dto,
             Err(_) => return Err(locate_error(json)),
-        },
-    };
-    convert(dto, rules, today)
+        };
+    }
+    convert(&mut dto, rules, today)
 }
 
 fn locate_error(json: &str) -> WireError {
@@ -384,7 +384,12 @@ fn locate_error(json: &str) -> WireError {
     }
 }
 
-fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRequest, WireError> {
+/// Takes the parts it keeps out of `dto` (passed by reference: it is large).
+fn convert(
+    dto: &mut RequestDto<'_>,
+    rules: &RuleSet,
+    today: Date,
+) -> Result<ParsedRequest, WireError> {
     let date = match &dto.date {
         Some(s) => s
             .parse::<Date>()
@@ -392,7 +397,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
         None => today,
     };
     let destination = country_field(&dto.destination, "destination", rules)?;
-    let subject = match (dto.items, dto.model_weights) {
+    let subject = match (dto.items.take(), dto.model_weights.take()) {
         (Some(_), Some(_)) => return Err(err("items", "and `model_weights` cannot both be given")),
         (None, None) => return Err(err("items", "is missing: give `items` or `model_weights`")),
         (Some(items), None) => {
@@ -413,7 +418,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
             published: w.published,
         }),
     };
-    let consignee = match dto.consignee {
+    let consignee = match dto.consignee.take() {
         None => Consignee {
             name: String::new(),
             headquarters: destination,
@@ -460,7 +465,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
         }
     };
     let mut other_parties = Vec::new();
-    if let Some(p) = dto.end_user {
+    if let Some(p) = dto.end_user.take() {
         other_parties.push(convert_party(
             p,
             PartyRole::EndUser,
@@ -470,6 +475,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
     }
     for (i, p) in dto
         .intermediate_consignees
+        .take()
         .into_iter()
         .flatten()
         .enumerate()
@@ -483,7 +489,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
     }
     let mut screening_given = false;
     let mut context = Context::default();
-    if let Some(c) = dto.context {
+    if let Some(c) = dto.context.take() {
         if let Some(sc) = c.screening {
             screening_given = true;
             context.screening = convert_screening(sc)?;
@@ -545,7 +551,7 @@ fn convert(dto: RequestDto<'_>, rules: &RuleSet, today: Date) -> Result<ParsedRe
     }
     let mut options = Options::default();
     let mut rule_set = None;
-    if let Some(o) = dto.options {
+    if let Some(o) = dto.options.take() {
         options.strict_740_2 = o.strict_740_2;
         if let Some(r) = o.model_threshold_operations {
             options.model_threshold_operations =

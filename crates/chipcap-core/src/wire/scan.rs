@@ -15,17 +15,18 @@ use super::{
     ByCountry, ConsigneeDto, ContextDto, ItemDto, OptionsDto, PartyDto, Raw, RequestDto, WeightsDto,
 };
 
-/// Reads a request document, or `None` to let serde read it.
-pub(super) fn request(json: &str) -> Option<RequestDto<'_>> {
+/// Reads a request document into `dto` (built in place: the DTOs are large), or `None` to let serde
+/// read it (`dto` is then left partly filled).
+pub(super) fn request<'a>(json: &'a str, dto: &mut RequestDto<'a>) -> Option<()> {
     let mut s = Scanner {
         text: json,
         b: json.as_bytes(),
         i: 0,
     };
     s.ws();
-    let dto = s.request()?;
+    s.request(dto)?;
     s.ws();
-    (s.i == s.b.len()).then_some(dto)
+    (s.i == s.b.len()).then_some(())
 }
 
 struct Scanner<'a> {
@@ -224,82 +225,60 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn request(&mut self) -> Option<RequestDto<'a>> {
+    fn request(&mut self, d: &mut RequestDto<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut id = None;
-        let mut date = None;
-        let mut destination = None;
-        let mut items = None;
-        let mut model_weights = None;
-        let mut consignee = None;
-        let mut end_use = None;
-        let mut end_user = None;
-        let mut intermediate_consignees = None;
-        let mut context = None;
-        let mut options = None;
         self.object(|s, key| {
             match key {
                 "id" => {
                     once(&mut seen, 1)?;
-                    id = Some(s.raw()?);
+                    d.id = Some(s.raw()?);
                 }
                 "date" => {
                     once(&mut seen, 1 << 1)?;
-                    date = Some(s.cow()?);
+                    d.date = Some(s.cow()?);
                 }
                 "destination" => {
                     once(&mut seen, 1 << 2)?;
-                    destination = Some(s.cow()?);
+                    d.destination = s.cow()?;
                 }
                 "items" => {
                     once(&mut seen, 1 << 3)?;
-                    items = Some(s.array(Self::item)?);
+                    d.items = Some(s.array(Self::item)?);
                 }
                 "model_weights" => {
                     once(&mut seen, 1 << 4)?;
-                    model_weights = Some(s.weights()?);
+                    d.model_weights = Some(s.weights()?);
                 }
                 "consignee" => {
                     once(&mut seen, 1 << 5)?;
-                    consignee = Some(s.consignee()?);
+                    s.consignee(d.consignee.insert(ConsigneeDto::default()))?;
                 }
                 "end_use" => {
                     once(&mut seen, 1 << 6)?;
-                    end_use = Some(s.cow()?);
+                    d.end_use = Some(s.cow()?);
                 }
                 "end_user" => {
                     once(&mut seen, 1 << 7)?;
-                    end_user = Some(s.party()?);
+                    d.end_user = Some(s.party()?);
                 }
                 "intermediate_consignees" => {
                     once(&mut seen, 1 << 8)?;
-                    intermediate_consignees = Some(s.array(Self::party)?);
+                    d.intermediate_consignees = Some(s.array(Self::party)?);
                 }
                 "context" => {
                     once(&mut seen, 1 << 9)?;
-                    context = Some(s.context()?);
+                    s.context(d.context.insert(ContextDto::default()))?;
                 }
                 "options" => {
                     once(&mut seen, 1 << 10)?;
-                    options = Some(s.options()?);
+                    s.options(d.options.insert(OptionsDto::default()))?;
                 }
                 _ => return None,
             }
             Some(())
         })?;
-        Some(RequestDto {
-            id,
-            date,
-            destination: destination?,
-            items,
-            model_weights,
-            consignee,
-            end_use,
-            end_user,
-            intermediate_consignees,
-            context,
-            options,
-        })
+        // `destination` is required.
+        (seen & 1 << 2 != 0).then_some(())
     }
 
     fn item(&mut self) -> Option<ItemDto<'a>> {
@@ -368,33 +347,25 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    fn consignee(&mut self) -> Option<ConsigneeDto<'a>> {
+    fn consignee(&mut self, c: &mut ConsigneeDto<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut name = None;
-        let mut headquarters = None;
-        let mut authorization = None;
         self.object(|s, key| {
             match key {
                 "name" => {
                     once(&mut seen, 1)?;
-                    name = Some(s.string()?);
+                    c.name = Some(s.string()?);
                 }
                 "headquarters" => {
                     once(&mut seen, 1 << 1)?;
-                    headquarters = Some(s.cow()?);
+                    c.headquarters = Some(s.cow()?);
                 }
                 "authorization" => {
                     once(&mut seen, 1 << 2)?;
-                    authorization = Some(s.cow()?);
+                    c.authorization = Some(s.cow()?);
                 }
                 _ => return None,
             }
             Some(())
-        })?;
-        Some(ConsigneeDto {
-            name,
-            headquarters,
-            authorization,
         })
     }
 
@@ -422,19 +393,8 @@ impl<'a> Scanner<'a> {
         })
     }
 
-    fn context(&mut self) -> Option<ContextDto<'a>> {
+    fn context(&mut self, c: &mut ContextDto<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut c = ContextDto {
-            country_allocation_used_tpp: None,
-            government_assurances: false,
-            assurance_uplift_percent: None,
-            consignee_lpp_used_tpp: None,
-            nveu_installed_tpp: None,
-            uveu_installed_tpp_by_country: None,
-            consignee_aia_cumulative_tpp: None,
-            most_capable_published_model_operations: None,
-            screening: None,
-        };
         self.object(|s, key| {
             match key {
                 "country_allocation_used_tpp" => {
@@ -483,19 +443,11 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
             Some(())
-        })?;
-        Some(c)
+        })
     }
 
-    fn options(&mut self) -> Option<OptionsDto<'a>> {
+    fn options(&mut self, o: &mut OptionsDto<'a>) -> Option<()> {
         let mut seen = 0u32;
-        let mut o = OptionsDto {
-            strict_740_2: false,
-            model_threshold_operations: None,
-            h100_tpp: None,
-            rule_set: None,
-            skip_screening: false,
-        };
         self.object(|s, key| {
             match key {
                 "strict_740_2" => {
@@ -521,8 +473,7 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
             Some(())
-        })?;
-        Some(o)
+        })
     }
 }
 
@@ -551,9 +502,10 @@ mod tests {
 
     /// When the scanner answers, serde must accept the document and read the same thing.
     fn agrees(doc: &str) -> bool {
-        match request(doc) {
+        let mut fast = RequestDto::default();
+        match request(doc, &mut fast) {
             None => false,
-            Some(fast) => {
+            Some(()) => {
                 let slow = serde_json::from_str::<RequestDto<'_>>(doc);
                 assert_eq!(slow.as_ref().ok(), Some(&fast), "{doc}");
                 true
@@ -682,7 +634,7 @@ mod tests {
             r#"{"destination":"AE","model_weights":{"published":true}}"#,
             r#"{"destination":"AE","context":{"screening":{"status":"skipped"}}}"#,
         ] {
-            assert!(request(doc).is_none(), "{doc}");
+            assert!(request(doc, &mut RequestDto::default()).is_none(), "{doc}");
         }
         for doc in [
             r#" {"destination":"AE","items":[{"quantity":-0.5e+3,"tpp":"4992"}]} "#,
