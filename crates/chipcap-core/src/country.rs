@@ -2,6 +2,24 @@
 
 use std::fmt;
 
+/// `AA`, `AB`, ... `ZZ`: every two-letter code, so that a code's text is a slice of this table.
+const fn all_codes() -> [u8; 26 * 26 * 2] {
+    let mut t = [0u8; 26 * 26 * 2];
+    let mut i = 0;
+    while i < 26 * 26 {
+        t[i * 2] = b'A' + (i / 26) as u8;
+        t[i * 2 + 1] = b'A' + (i % 26) as u8;
+        i += 1;
+    }
+    t
+}
+
+const ALL_CODE_BYTES: [u8; 26 * 26 * 2] = all_codes();
+const ALL_CODES: &str = match std::str::from_utf8(&ALL_CODE_BYTES) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+
 /// An ISO 3166-1 alpha-2 code, upper case (`MO` is Macau).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CountryCode([u8; 2]);
@@ -22,9 +40,11 @@ impl CountryCode {
     }
 
     /// The code as text.
-    pub fn as_str(&self) -> &str {
-        // Both bytes are ASCII letters by construction.
-        std::str::from_utf8(&self.0).unwrap_or("??")
+    pub fn as_str(&self) -> &'static str {
+        // Both bytes are upper-case ASCII letters by construction: the code's entry in the table of
+        // all two-letter codes.
+        let i = self.index() * 2;
+        ALL_CODES.get(i..i + 2).unwrap_or("??")
     }
 
     fn index(self) -> usize {
@@ -108,6 +128,17 @@ impl FromIterator<CountryCode> for CountrySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_of_every_code() {
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let text = String::from_utf8(vec![a, b]).unwrap_or_default();
+                let code = CountryCode::parse(&text.to_ascii_lowercase());
+                assert_eq!(code.map(|c| c.as_str()), Some(text.as_str()));
+            }
+        }
+    }
 
     #[test]
     fn set_round_trip() {

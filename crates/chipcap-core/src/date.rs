@@ -171,11 +171,16 @@ impl FromStr for Date {
             return Err(DateError);
         }
         let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = &s[r];
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(DateError);
-            }
-            part.parse().map_err(|_| DateError)
+            b.get(r)
+                .unwrap_or_default()
+                .iter()
+                .try_fold(0u32, |acc, &c| {
+                    if c.is_ascii_digit() {
+                        Ok(acc * 10 + u32::from(c - b'0'))
+                    } else {
+                        Err(DateError)
+                    }
+                })
         };
         let y = i32::try_from(num(0..4)?).map_err(|_| DateError)?;
         let m = u8::try_from(num(5..7)?).map_err(|_| DateError)?;

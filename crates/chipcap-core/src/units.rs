@@ -275,10 +275,26 @@ pub enum DecimalError {
     Overflow,
 }
 
+/// `10^0` to `10^38`, every power of ten a `u128` holds (`10u128.checked_pow` beyond).
+const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// Parses a non-negative decimal (`"4992"`, `"5792.8"`, `"1.2e26"`, `"1E3"`) exactly into an integer
 /// count of `10^-scale` units. Rejects signs, values that need more than `scale` decimals, and overflow.
 pub fn parse_decimal(text: &str, scale: u32) -> Result<u128, DecimalError> {
-    let s = text.trim();
+    let bare = |b: Option<&u8>| b.is_some_and(u8::is_ascii_digit);
+    let s = if bare(text.as_bytes().first()) && bare(text.as_bytes().last()) {
+        text
+    } else {
+        text.trim()
+    };
     // Fast path: a plain whole number of up to 19 digits (always fits a u64).
     if !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit()) {
         let digits = s
@@ -287,9 +303,10 @@ pub fn parse_decimal(text: &str, scale: u32) -> Result<u128, DecimalError> {
         if digits == 0 {
             return Ok(0);
         }
-        return 10u128
-            .checked_pow(scale)
-            .and_then(|f| u128::from(digits).checked_mul(f))
+        return usize::try_from(scale)
+            .ok()
+            .and_then(|i| POW10.get(i))
+            .and_then(|f| u128::from(digits).checked_mul(*f))
             .ok_or(DecimalError::Overflow);
     }
     if s.starts_with('-') {
