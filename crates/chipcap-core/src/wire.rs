@@ -796,10 +796,12 @@ struct Json {
 struct JsonText<'a>(&'a mut String);
 
 impl Sink for JsonText<'_> {
+    #[inline]
     fn lit(&mut self, s: &'static str) {
         debug_assert!(clean(s), "template fragment needs escaping: {s}");
         self.0.push_str(s);
     }
+    #[inline]
     fn text(&mut self, s: &str) {
         escape_into(self.0, s);
     }
