@@ -1,6 +1,8 @@
 //! The determination: outcome, authorisation, policy, allowances, and the reasons with citations.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -154,10 +156,11 @@ impl AllowanceKind {
 pub struct Allowance {
     /// Which allowance.
     pub kind: AllowanceKind,
-    /// The country (or `outside_tier1`) it is kept for.
-    pub scope: String,
+    /// The country (or `outside_tier1`) it is kept for (borrowed when it is a fixed name, such as a
+    /// country code, so that deciding does not allocate for it).
+    pub scope: Cow<'static, str>,
     /// The period it counts over (`2025-2027`, `2025`, `2025Q2`), if any.
-    pub period: Option<String>,
+    pub period: Option<Cow<'static, str>>,
     /// The cap (for a share: the share of the total after the draw, rounded down to 0.001).
     pub cap: Tpp,
     /// Used before this request.
@@ -213,8 +216,8 @@ pub enum Text {
     Static(&'static str),
     /// Rule set applied.
     RuleSet {
-        name: String,
-        citation: String,
+        name: Arc<str>,
+        citation: Arc<str>,
         date: Date,
     },
     /// Before the effective date.
@@ -240,7 +243,7 @@ pub enum Text {
     /// One item's classification.
     Item {
         index: usize,
-        chip: Option<String>,
+        chip: Option<Arc<str>>,
         quantity: u64,
         unit_tpp: Tpp,
         pd_milli: Option<u64>,
@@ -768,8 +771,8 @@ impl fmt::Display for Text {
 /// Per-item result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemResult {
-    /// Catalog id, if any.
-    pub chip: Option<String>,
+    /// Catalog id, if any (shared with the catalog).
+    pub chip: Option<Arc<str>>,
     /// Units.
     pub quantity: u64,
     /// TPP per unit.
@@ -809,8 +812,8 @@ pub struct Determination {
     pub reasons: Vec<Reason>,
     /// Notices.
     pub notices: Vec<Notice>,
-    /// Rule set name.
-    pub rule_set: String,
+    /// Rule set name (shared with the [`RuleSet`](crate::params::RuleSet)).
+    pub rule_set: Arc<str>,
     /// The screening the determination was made with (none when it ran without a context).
     pub screening: Option<crate::request::Screening>,
     /// Decision date.

@@ -1,6 +1,9 @@
 //! The decision table of the AI Diffusion framework (15 CFR 742.6(a)(6)(iii), (a)(13), (b)(10), (b)(14);
 //! 740.27-740.29; 740.8; 748.15), as one pure function of (request, rules).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use crate::classify::{classify_chip, ClassifyError};
 use crate::country::{CountryCode, CountrySet};
 use crate::date::Date;
@@ -129,22 +132,45 @@ fn pct_of(total: Tpp, pct: u32) -> Tpp {
     Tpp::from_milli(u64::try_from(v).unwrap_or(u64::MAX))
 }
 
-/// A year as `Display` writes it (`2025`), without `core::fmt`.
-fn year_text(y: i32) -> String {
+/// The years the fixed period names below cover (the framework's years and a few after).
+const FIRST_YEAR: i32 = 2025;
+const YEARS: [&str; 6] = ["2025", "2026", "2027", "2028", "2029", "2030"];
+const QUARTERS: [&str; 24] = [
+    "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1",
+    "2027Q2", "2027Q3", "2027Q4", "2028Q1", "2028Q2", "2028Q3", "2028Q4", "2029Q1", "2029Q2",
+    "2029Q3", "2029Q4", "2030Q1", "2030Q2", "2030Q3", "2030Q4",
+];
+
+/// A year as `Display` writes it (`2025`), without `core::fmt`; borrowed for the common years.
+fn year_text(y: i32) -> Cow<'static, str> {
+    if let Some(t) = usize::try_from(y - FIRST_YEAR)
+        .ok()
+        .and_then(|i| YEARS.get(i))
+    {
+        return Cow::Borrowed(t);
+    }
     let mut s = String::with_capacity(8);
     if y < 0 {
         s.push('-');
     }
     crate::units::push_uint(&mut s, u64::from(y.unsigned_abs()));
-    s
+    Cow::Owned(s)
 }
 
-/// A quarter as `Display` writes it (`2025Q2`).
-fn quarter_text(q: crate::date::Quarter) -> String {
-    let mut s = year_text(q.year);
+/// A quarter as `Display` writes it (`2025Q2`); borrowed for the common years.
+fn quarter_text(q: crate::date::Quarter) -> Cow<'static, str> {
+    if (1..=4).contains(&q.q) {
+        if let Some(t) = usize::try_from(q.year - FIRST_YEAR)
+            .ok()
+            .and_then(|i| QUARTERS.get(i * 4 + usize::from(q.q) - 1))
+        {
+            return Cow::Borrowed(t);
+        }
+    }
+    let mut s = year_text(q.year).into_owned();
     s.push('Q');
     crate::units::push_uint(&mut s, u64::from(q.q));
-    s
+    Cow::Owned(s)
 }
 
 fn remaining(cap: Tpp, used: Tpp, draw: Tpp) -> i128 {
@@ -174,13 +200,13 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
     let mut out = Out {
         reasons: Vec::with_capacity(10),
         notices: Vec::with_capacity(4),
-        allowances: Vec::new(),
+        allowances: Vec::with_capacity(4),
     };
     out.reason(
         C_RULESET,
         Text::RuleSet {
-            name: rules.name.clone(),
-            citation: rules.citation.clone(),
+            name: Arc::clone(&rules.name),
+            citation: Arc::clone(&rules.citation),
             date,
         },
     );
@@ -243,7 +269,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
         allowances: Vec::new(),
         reasons: Vec::new(),
         notices: Vec::new(),
-        rule_set: rules.name.clone(),
+        rule_set: Arc::clone(&rules.name),
         date,
         screening: None,
     };
@@ -308,6 +334,7 @@ fn decide_chips(
     if items.is_empty() {
         return Err(DetermineError::NoItems);
     }
+    det.items.reserve_exact(items.len());
     let date = req.date;
     let dest = req.destination;
     let hq = req.consignee.headquarters;
@@ -682,31 +709,32 @@ fn uveu(req: &Request, rules: &RuleSet, groups: &Groups<'_>, draw: Tpp, out: &mu
     }
     let total_after = total.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
     let mut failures = Vec::new();
-    let mut push = |kind, scope: &str, used: Tpp, d: Tpp, pct: u32, minimum: bool, ok: bool| {
-        let cap = pct_of(total_after, pct);
-        let after = used.checked_add(d).unwrap_or(Tpp::from_milli(u64::MAX));
-        let rem = if minimum {
-            after.signed_sub(cap)
-        } else {
-            cap.signed_sub(after)
+    let mut push =
+        |kind, scope: &'static str, used: Tpp, d: Tpp, pct: u32, minimum: bool, ok: bool| {
+            let cap = pct_of(total_after, pct);
+            let after = used.checked_add(d).unwrap_or(Tpp::from_milli(u64::MAX));
+            let rem = if minimum {
+                after.signed_sub(cap)
+            } else {
+                cap.signed_sub(after)
+            };
+            out.allowances.push(Allowance {
+                kind,
+                scope: Cow::Borrowed(scope),
+                period: None,
+                cap,
+                used_before: used,
+                draw: d,
+                remaining_after_milli: rem,
+                within_limit: ok,
+                drawn: false,
+                share: Some(Share {
+                    percent: pct,
+                    minimum,
+                    total_after,
+                }),
+            });
         };
-        out.allowances.push(Allowance {
-            kind,
-            scope: scope.to_string(),
-            period: None,
-            cap,
-            used_before: used,
-            draw: d,
-            remaining_after_milli: rem,
-            within_limit: ok,
-            drawn: false,
-            share: Some(Share {
-                percent: pct,
-                minimum,
-                total_after,
-            }),
-        });
-    };
     if !dest_t1 {
         let after = in_dest
             .checked_add(draw)
@@ -795,7 +823,7 @@ fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
     let ok = after <= q.cap;
     out.allowances.push(Allowance {
         kind: AllowanceKind::NveuAllocation,
-        scope: req.destination.as_str().to_string(),
+        scope: Cow::Borrowed(req.destination.as_str()),
         period: Some(quarter_text(req.date.quarter())),
         cap: q.cap,
         used_before: used,
@@ -855,7 +883,7 @@ fn lpp(
     let ok = after <= limit;
     out.allowances.push(Allowance {
         kind: AllowanceKind::Lpp,
-        scope: req.consignee.name.clone(),
+        scope: Cow::Owned(req.consignee.name.clone()),
         period: Some(year_text(req.date.year())),
         cap: limit,
         used_before: used,
@@ -967,8 +995,8 @@ fn country_allocation(
     let ok = after <= cap;
     out.allowances.push(Allowance {
         kind: AllowanceKind::CountryAllocation,
-        scope: req.destination.as_str().to_string(),
-        period: Some("2025-2027".to_string()),
+        scope: Cow::Borrowed(req.destination.as_str()),
+        period: Some(Cow::Borrowed("2025-2027")),
         cap,
         used_before: used,
         draw,
@@ -1213,6 +1241,17 @@ mod tests {
     #[test]
     fn period_texts_match_display() {
         for y in [1, 9, 10, 999, 2025, 9999, 12345, -7] {
+            assert_eq!(year_text(y), y.to_string());
+            for q in 1..=4 {
+                let q = crate::date::Quarter { year: y, q };
+                assert_eq!(quarter_text(q), q.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_period_texts_match_display() {
+        for y in 2020..=2035 {
             assert_eq!(year_text(y), y.to_string());
             for q in 1..=4 {
                 let q = crate::date::Quarter { year: y, q };

@@ -311,8 +311,9 @@ impl Precision {
 /// A chip in the catalog, with the figures TPP and density are computed from.
 #[derive(Clone, Debug)]
 pub struct Chip {
-    /// Catalog id, lowercase, vendor first (`nvidia-h100-sxm`).
-    pub id: String,
+    /// Catalog id, lowercase, vendor first (`nvidia-h100-sxm`); shared with the requests and
+    /// determinations that name the chip.
+    pub id: std::sync::Arc<str>,
     /// Other ids that name the same chip.
     pub aliases: Vec<String>,
     /// Vendor.
@@ -396,9 +397,9 @@ impl Catalog {
     pub fn new(chips: Vec<Chip>) -> Result<Catalog, CatalogError> {
         let mut index = HashMap::default();
         for (i, c) in chips.iter().enumerate() {
-            for id in std::iter::once(&c.id).chain(c.aliases.iter()) {
-                if index.insert(id.clone(), i).is_some() {
-                    return Err(CatalogError::Duplicate(id.clone()));
+            for id in std::iter::once(&*c.id).chain(c.aliases.iter().map(String::as_str)) {
+                if index.insert(id.to_owned(), i).is_some() {
+                    return Err(CatalogError::Duplicate(id.to_owned()));
                 }
             }
         }
@@ -419,12 +420,12 @@ impl Catalog {
 /// One complete, validated rule set (a dated version of the rules, such as `ai-diffusion-2025`).
 #[derive(Clone, Debug)]
 pub struct RuleSet {
-    /// Name, such as `ai-diffusion-2025`.
-    pub name: String,
+    /// Name, such as `ai-diffusion-2025` (shared with every determination made under the rule set).
+    pub name: std::sync::Arc<str>,
     /// Title of the rule.
     pub title: String,
-    /// Federal Register citation.
-    pub citation: String,
+    /// Federal Register citation (shared like the name).
+    pub citation: std::sync::Arc<str>,
     /// Effective date.
     pub effective_from: Date,
     /// Compliance date.

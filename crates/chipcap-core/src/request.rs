@@ -37,8 +37,8 @@ pub enum Subject {
 /// A line of chips.
 #[derive(Clone, Debug)]
 pub struct Item {
-    /// The catalog id, or `None` for an explicit specification.
-    pub chip: Option<String>,
+    /// The catalog id (shared with the catalog), or `None` for an explicit specification.
+    pub chip: Option<std::sync::Arc<str>>,
     /// Units.
     pub quantity: u64,
     /// TPP of one unit.

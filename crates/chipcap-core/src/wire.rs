@@ -569,7 +569,7 @@ fn convert(
         }
         options.skip_screening = o.skip_screening;
         if let Some(name) = o.rule_set {
-            if name != rules.name {
+            if *name != *rules.name {
                 return Err(err(
                     "options.rule_set",
                     format!(
@@ -737,7 +737,7 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
                 )
             })?;
             Ok(Item {
-                chip: Some(chip.id.clone()),
+                chip: Some(std::sync::Arc::clone(&chip.id)),
                 quantity,
                 unit_tpp,
                 die_area_milli_mm2: chip.die_area_milli_mm2,

@@ -347,7 +347,7 @@ fn lines_of(det: &Determination) -> Vec<Line> {
     det.items
         .iter()
         .map(|i| Line {
-            chip: i.chip.clone(),
+            chip: i.chip.as_deref().map(str::to_owned),
             quantity: i.quantity,
             unit_tpp_milli: i.unit_tpp.milli(),
             a_type: matches!(i.band, Ok(b) if b.is_a()),

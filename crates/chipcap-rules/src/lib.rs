@@ -640,7 +640,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
             ));
         }
         let chip = Chip {
-            id: c.id,
+            id: c.id.into(),
             aliases: c.aliases,
             vendor: c.vendor,
             model: c.model,
@@ -665,9 +665,9 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
     let catalog = Catalog::new(chips).map_err(|e| rerr(F_CH, e.to_string()))?;
 
     Ok(RuleSet {
-        name: meta.name.clone(),
+        name: meta.name.as_str().into(),
         title: meta.title.clone(),
-        citation: meta.citation.clone(),
+        citation: meta.citation.as_str().into(),
         effective_from: date(F_F, "rule_set.effective_from", &meta.effective_from)?,
         compliance_from: date(F_F, "rule_set.compliance_from", &meta.compliance_from)?,
         security_compliance_from: date(

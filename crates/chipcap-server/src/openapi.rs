@@ -518,7 +518,7 @@ impl Modify for Enums {
             .catalog
             .chips()
             .iter()
-            .map(|c| serde_json::Value::from(c.id.as_str()))
+            .map(|c| serde_json::Value::from(&*c.id))
             .collect();
         let Some(components) = openapi.components.as_mut() else {
             return;

@@ -344,7 +344,7 @@ fn classify(
             let t = c
                 .tpp()
                 .ok_or_else(|| input_err(format!("chip `{id}` has no throughput figures")))?;
-            (c.id.clone(), t, c.die_area_milli_mm2, c.datacenter)
+            (c.id.to_string(), t, c.die_area_milli_mm2, c.datacenter)
         }
         (None, Some(t)) => {
             let v =
