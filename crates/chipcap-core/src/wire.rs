@@ -311,6 +311,15 @@ fn ops_field(raw: Raw<'_>, field: impl FieldName) -> Result<u128, WireError> {
 
 fn quantity_field(raw: Raw<'_>, field: impl FieldName) -> Result<u64, WireError> {
     let t = number_text(raw, field, false)?;
+    // Fast path: up to 19 digits always fit a u64 (the same value `parse` gives).
+    if !t.is_empty() && t.len() <= 19 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let q = t
+            .bytes()
+            .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+        if q != 0 {
+            return Ok(q);
+        }
+    }
     let bad = || {
         err(
             field.name(),

@@ -94,6 +94,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string without escapes or control characters; the text between the quotes.
+    #[inline(always)]
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
@@ -206,10 +207,11 @@ impl<'a> Scanner<'a> {
     fn array<T>(&mut self, mut elem: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         self.eat(b'[')?;
         self.ws();
-        let mut v = Vec::new();
         if self.eat(b']').is_some() {
-            return Some(v);
+            return Some(Vec::new());
         }
+        // The room the first push would give (4 for elements this size), without the growth path.
+        let mut v = Vec::with_capacity(4);
         loop {
             self.ws();
             v.push(elem(self)?);
