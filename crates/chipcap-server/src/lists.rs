@@ -75,8 +75,9 @@ pub struct Index {
     pub versions: Vec<VersionMeta>,
 }
 
-/// A reviewer's disposition in force, as read from the ledger's `disposition` entries.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+/// A reviewer's disposition in force, as read from the ledger's `disposition` entries (and as the
+/// server lists them).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct DispositionRecord {
     /// The ledger entry's client id (reverse it to withdraw the disposition).
     pub id: String,

@@ -247,6 +247,15 @@ pub enum DispositionArg {
     FalsePositive,
 }
 
+impl From<DispositionArg> for DispositionKind {
+    fn from(a: DispositionArg) -> DispositionKind {
+        match a {
+            DispositionArg::TrueMatch => DispositionKind::TrueMatch,
+            DispositionArg::FalsePositive => DispositionKind::FalsePositive,
+        }
+    }
+}
+
 fn guess_format(file: &Path) -> Option<FormatArg> {
     let name = file.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.contains("sdn") && name.ends_with(".csv") {
@@ -591,10 +600,7 @@ pub fn run_screen(
                 by.ok_or_else(|| input_err("option `--by` is required: who reviewed the hit"))?;
             let at = now_text();
             let id = id.unwrap_or_else(|| format!("disposition-{entry}-{at}"));
-            let kind = match disposition {
-                DispositionArg::TrueMatch => DispositionKind::TrueMatch,
-                DispositionArg::FalsePositive => DispositionKind::FalsePositive,
-            };
+            let kind = DispositionKind::from(disposition);
             let today = at
                 .get(..10)
                 .and_then(|d| d.parse::<chipcap_core::date::Date>().ok())
@@ -629,28 +635,7 @@ pub fn run_screen(
         }
         Some(ScreenCommand::Dispositions { json }) => {
             let d = args.ledger.dispositions(rules)?;
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&d)?);
-            } else if d.is_empty() {
-                outln!("no dispositions recorded");
-            } else {
-                for x in &d {
-                    outln!(
-                        "{}  {}  {} ~ entry {}{}  by {}: {}  [{}]",
-                        x.at,
-                        x.disposition.as_str(),
-                        x.party,
-                        x.entry_key,
-                        x.source
-                            .as_deref()
-                            .map(|s| format!(" ({s})"))
-                            .unwrap_or_default(),
-                        x.by,
-                        x.why,
-                        x.id
-                    );
-                }
-            }
+            print_dispositions(&d, json)?;
             Ok(())
         }
         Some(ScreenCommand::Rescreen { parties, json }) => {
@@ -922,14 +907,9 @@ fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
                 raw.iter()
                     .find(|r| r["entry_key"] == h.entry_key.as_str())
                     .and_then(|r| {
-                        serde_json::from_value::<DispositionView>(r["disposition"].clone()).ok()
+                        serde_json::from_value::<DispositionRecord>(r["disposition"].clone()).ok()
                     })
-                    .map(|d| {
-                        format!(
-                            "{} by {} at {}: {} (ledger entry `{}`)",
-                            d.disposition, d.by, d.at, d.why, d.id
-                        )
-                    })
+                    .map(|d| describe_disposition(&d))
             };
             print_hits(&name, &hits, &disposed);
             Ok(())
@@ -952,10 +932,7 @@ fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
                 "id": id,
                 "party": party,
                 "entry_key": entry,
-                "disposition": match disposition {
-                    DispositionArg::TrueMatch => "true_match",
-                    DispositionArg::FalsePositive => "false_positive",
-                },
+                "disposition": DispositionKind::from(disposition).as_str(),
                 "why": why,
             });
             let text = answered(remote_post(
@@ -969,30 +946,9 @@ fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
         }
         Some(ScreenCommand::Dispositions { json }) => {
             let text = answered(remote_get(url, "/v1/screenings/dispositions")?)?;
-            let d: Vec<DispositionView> = serde_json::from_str(&text)?;
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(
-                        &text
-                    )?)?
-                );
-            } else if d.is_empty() {
-                outln!("no dispositions recorded");
-            } else {
-                for x in &d {
-                    outln!(
-                        "{}  {}  {} ~ entry {}  by {}: {}  [{}]",
-                        x.at,
-                        x.disposition,
-                        x.party,
-                        x.entry_key,
-                        x.by,
-                        x.why,
-                        x.id
-                    );
-                }
-            }
+            let d: Vec<DispositionRecord> =
+                serde_json::from_str(&text).context("reading the server's dispositions")?;
+            print_dispositions(&d, json)?;
             Ok(())
         }
         Some(ScreenCommand::Score { .. }) | Some(ScreenCommand::Rescreen { .. }) => Err(input_err(
@@ -1001,16 +957,30 @@ fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A disposition as the server lists it.
-#[derive(Deserialize)]
-struct DispositionView {
-    id: String,
-    party: String,
-    entry_key: String,
-    disposition: String,
-    by: String,
-    why: String,
-    at: String,
+fn print_dispositions(d: &[DispositionRecord], json: bool) -> anyhow::Result<()> {
+    if json {
+        outln!("{}", serde_json::to_string_pretty(d)?);
+    } else if d.is_empty() {
+        outln!("no dispositions recorded");
+    } else {
+        for x in d {
+            outln!(
+                "{}  {}  {} ~ entry {}{}  by {}: {}  [{}]",
+                x.at,
+                x.disposition.as_str(),
+                x.party,
+                x.entry_key,
+                x.source
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default(),
+                x.by,
+                x.why,
+                x.id
+            );
+        }
+    }
+    Ok(())
 }
 
 fn describe_disposition(d: &DispositionRecord) -> String {
