@@ -370,6 +370,17 @@ pub fn parse_milli(text: &str) -> Result<u64, DecimalError> {
     u64::try_from(v).map_err(|_| DecimalError::Overflow)
 }
 
+/// Parses a decimal with an optional leading `-` into signed thousandths that fit in `i64` (an
+/// adjustment, or an amount written by [`write_milli_plain`]).
+pub fn parse_signed_milli(text: &str) -> Result<i64, DecimalError> {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    let m = i64::try_from(parse_milli(digits)?).map_err(|_| DecimalError::Overflow)?;
+    Ok(if neg { -m } else { m })
+}
+
 /// Rounds `num / den` to the nearest thousandth, halves away from zero (display only).
 pub fn ratio_milli(num: u128, den: u128) -> Option<u128> {
     if den == 0 {
@@ -484,5 +495,23 @@ mod tests {
         s.clear();
         write_milli_plain(&mut s, 1_001).ok();
         assert_eq!(s, "1.001");
+    }
+
+    #[test]
+    fn signed_milli_reads_what_the_plain_writer_writes() {
+        for m in [0i64, 1, -1, 26_900_000_000, -5_003, i64::MAX, -i64::MAX] {
+            let mut t = String::new();
+            assert!(write_milli_plain(&mut t, i128::from(m)).is_ok());
+            assert_eq!(parse_signed_milli(&t), Ok(m), "{t}");
+        }
+        assert_eq!(parse_signed_milli("--1"), Err(DecimalError::Negative));
+        assert_eq!(
+            parse_signed_milli("9223372036854776"),
+            Err(DecimalError::Overflow)
+        );
+        assert_eq!(
+            parse_signed_milli("0.0001"),
+            Err(DecimalError::TooPrecise(3))
+        );
     }
 }

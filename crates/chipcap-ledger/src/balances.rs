@@ -79,14 +79,9 @@ impl BalanceRow {
             match v.get(key) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::Number(n)) => {
-                    let t = n.to_string();
-                    let (neg, digits) = match t.strip_prefix('-') {
-                        Some(d) => (true, d),
-                        None => (false, t.as_str()),
-                    };
-                    let m = chipcap_core::units::parse_milli(digits).map_err(|_| bad(key))?;
-                    let m = i64::try_from(m).map_err(|_| bad(key))?;
-                    Ok(Some(if neg { -m } else { m }))
+                    chipcap_core::units::parse_signed_milli(&n.to_string())
+                        .map(Some)
+                        .map_err(|_| bad(key))
                 }
                 Some(_) => Err(bad(key)),
             }

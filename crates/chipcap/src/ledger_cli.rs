@@ -332,15 +332,8 @@ fn pretty(json: &str) -> String {
 }
 
 fn tpp_arg(s: &str, flag: &str) -> anyhow::Result<i64> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, s),
-    };
-    let m = chipcap_core::units::parse_milli(digits)
-        .map_err(|e| bad(format!("option `{flag}` {e}, got `{s}`")))?;
-    let m =
-        i64::try_from(m).map_err(|_| bad(format!("option `{flag}` is too large, got `{s}`")))?;
-    Ok(if neg { -m } else { m })
+    chipcap_core::units::parse_signed_milli(s)
+        .map_err(|e| bad(format!("option `{flag}` {e}, got `{s}`")))
 }
 
 fn veu_dates(spec: &str, flag: &str) -> anyhow::Result<(Date, Option<Date>)> {
@@ -662,14 +655,8 @@ fn answered(a: crate::serve_cli::Answer) -> anyhow::Result<String> {
 
 fn milli_of(v: &serde_json::Value) -> anyhow::Result<i64> {
     let t = v.to_string();
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, t.as_str()),
-    };
-    let m = chipcap_core::units::parse_milli(digits)
-        .map_err(|e| anyhow::anyhow!("the server sent a bad amount `{t}`: {e}"))?;
-    let m = i64::try_from(m).map_err(|_| anyhow::anyhow!("the server sent a bad amount `{t}`"))?;
-    Ok(if neg { -m } else { m })
+    chipcap_core::units::parse_signed_milli(&t)
+        .map_err(|e| anyhow::anyhow!("the server sent a bad amount `{t}`: {e}"))
 }
 
 /// `chipcap ledger --server URL ...`: the same subcommands against a running `chipcap serve`, so one
