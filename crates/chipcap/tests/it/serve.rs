@@ -13,6 +13,53 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A `chipcap serve` on a free loopback port, started with `args` after `serve --listen ...`.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    // Kept open so the server's log writes never meet a closed pipe.
+    _log: std::io::Lines<BufReader<std::process::ChildStderr>>,
+}
+
+impl Server {
+    fn start(args: &[&std::ffi::OsStr]) -> Server {
+        let mut child = Std::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The server logs its address once it listens: read until then (no sleep).
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(rest) = line.split("addr=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        Server {
+            child,
+            url: format!("http://{addr}"),
+            _log: lines,
+        }
+    }
+
+    /// SIGTERM: a graceful stop, exit code 0.
+    fn stop(mut self) {
+        let st = Std::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
 #[test]
 fn token_create_prints_the_token_once_and_stores_its_hash() {
     let dir = tempfile_dir();
@@ -62,26 +109,8 @@ fn serve_refuses_a_public_address_without_tokens() {
 #[test]
 fn check_against_a_running_server_prints_the_local_answer() {
     let dir = tempfile_dir();
-    let mut child = Std::new(bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(dir.join("s.db"))
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The server logs its address once it listens: read until then (no sleep).
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    let url = format!("http://{addr}");
+    let server = Server::start(&["--db".as_ref(), dir.join("s.db").as_os_str()]);
+    let url = server.url.clone();
     let example = root().join("examples/tier2-licence.json");
     let remote = Command::new(bin())
         .args(["check", "--skip-screening", "--server", &url])
@@ -107,12 +136,7 @@ fn check_against_a_running_server_prints_the_local_answer() {
     assert!(err.contains("items[0].quantity"), "{err}");
 
     // SIGTERM: a graceful stop, exit code 0.
-    let st = Std::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    assert!(child.wait().unwrap().success());
+    server.stop();
 }
 
 /// `chipcap ledger --server URL ...` runs the ledger subcommands against a running server and prints
@@ -130,25 +154,8 @@ fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
         .unwrap();
     assert!(out.status.success());
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let mut child = Std::new(bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    let url = format!("http://{addr}");
+    let server = Server::start(&["--db".as_ref(), db.as_os_str()]);
+    let url = server.url.clone();
     let remote = |args: &[&str], stdin: Option<&str>| {
         let mut c = Command::new(bin());
         c.arg("ledger")
@@ -304,12 +311,8 @@ fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
         .unwrap();
     assert_eq!(anon.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&anon.stderr).contains("token"));
-    let st = Std::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    assert!(child.wait().unwrap().success());
+    // SIGTERM: a graceful stop, exit code 0.
+    server.stop();
 }
 
 /// `chipcap screen --server URL`: a name, a disposition and the list of dispositions through a running
@@ -346,27 +349,13 @@ fn screening_and_dispositions_through_a_running_server() {
         .output()
         .unwrap();
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let mut child = Std::new(bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .arg("--lists")
-        .arg(&lists)
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    let url = format!("http://{addr}");
+    let server = Server::start(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--lists".as_ref(),
+        lists.as_os_str(),
+    ]);
+    let url = server.url.clone();
     let screen = |args: &[&str]| {
         Command::new(bin())
             .arg("screen")
@@ -432,12 +421,8 @@ fn screening_and_dispositions_through_a_running_server() {
         "x",
     ]);
     assert_eq!(bad.status.code(), Some(2));
-    let st = Std::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    assert!(child.wait().unwrap().success());
+    // SIGTERM: a graceful stop, exit code 0.
+    server.stop();
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
