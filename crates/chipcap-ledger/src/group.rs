@@ -25,9 +25,10 @@ use crate::ledger::{run_batch, Meta, Outcome, PreparedApply};
 use crate::mirror::Mirror;
 use crate::store::Store;
 
+/// One client's requests (one, or a batch sent together): they go in the same transaction, in order.
 struct Job {
-    prepared: PreparedApply,
-    reply: mpsc::Sender<Result<Outcome, Error>>,
+    prepared: Vec<PreparedApply>,
+    reply: mpsc::Sender<Vec<Result<Outcome, Error>>>,
 }
 
 /// A group-committing front to one store. Cheap to share between threads (`Arc<GroupCommit>`).
@@ -39,7 +40,8 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Starts the writer thread; at most `max_batch` requests share one transaction.
-    pub fn start(store: Box<dyn Store>, rules: Arc<RuleSet>, max_batch: usize) -> GroupCommit {
+    pub fn start(mut store: Box<dyn Store>, rules: Arc<RuleSet>, max_batch: usize) -> GroupCommit {
+        store.background_maintenance();
         let (tx, rx) = mpsc::channel::<Job>();
         let r = Arc::clone(&rules);
         let writer = std::thread::Builder::new()
@@ -67,15 +69,38 @@ impl GroupCommit {
         screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
     ) -> Result<Outcome, Error> {
         let prepared = PreparedApply::new(&self.rules, request_json, meta, today, screen)?;
+        self.apply_prepared(vec![prepared])?
+            .pop()
+            .ok_or_else(|| Error::Storage("the group-commit writer gave no answer".into()))?
+    }
+
+    /// Applies a client's batch of prepared requests: all in the same transaction (shared with
+    /// the other clients' requests waiting then), each decided in order against the balances the
+    /// ones before it left, exactly as if applied one after another; returns once that
+    /// transaction has committed, one result per request, in order. A request's input error (a
+    /// refusal, a bad request) fails only that request; a storage error fails them all and
+    /// nothing is written.
+    pub fn apply_prepared(
+        &self,
+        prepared: Vec<PreparedApply>,
+    ) -> Result<Vec<Result<Outcome, Error>>, Error> {
+        if prepared.is_empty() {
+            return Ok(Vec::new());
+        }
         let (reply, answer) = mpsc::channel();
         self.queue
             .as_ref()
             .ok_or_else(|| Error::Storage("the group-commit writer has stopped".into()))?
             .send(Job { prepared, reply })
             .map_err(|_| Error::Storage("the group-commit writer has stopped".into()))?;
-        answer.recv().map_err(|_| {
-            Error::Storage("the group-commit writer stopped before answering".into())
-        })?
+        answer
+            .recv()
+            .map_err(|_| Error::Storage("the group-commit writer stopped before answering".into()))
+    }
+
+    /// The rule set the writer decides with (to prepare requests for [`GroupCommit::apply_prepared`]).
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
     }
 }
 
@@ -94,18 +119,40 @@ impl Drop for GroupCommit {
 /// less than one more commit.
 pub const LINGER: std::time::Duration = std::time::Duration::from_micros(150);
 
+/// How many requests a queued job holds (a client's batch counts for all its requests).
+pub trait Weight {
+    /// The number of requests.
+    fn weight(&self) -> usize;
+}
+
+impl Weight for Job {
+    fn weight(&self) -> usize {
+        self.prepared.len()
+    }
+}
+
 /// Takes the next batch from `rx`: the first job waits, the rest are taken while they are waiting;
-/// while fewer than `expect` (the size of the previous batch) have come, it waits up to [`LINGER`]
-/// for more. `expect` is updated: raised to a larger batch, lowered to a batch that waited the whole
-/// delay (fewer clients are sending). `None` when the queue is closed and empty.
-pub fn next_batch<T>(rx: &mpsc::Receiver<T>, max: usize, expect: &mut usize) -> Option<Vec<T>> {
+/// while fewer than `expect` (the size of the previous batch, in jobs) have come, it waits up to
+/// [`LINGER`] for more. `expect` is updated: raised to a larger batch, lowered to a batch that
+/// waited the whole delay (fewer clients are sending). A batch stops taking jobs once it holds
+/// `max` requests (a job is never split; one job larger than `max` is a batch of its own). `None`
+/// when the queue is closed and empty.
+pub fn next_batch<T: Weight>(
+    rx: &mpsc::Receiver<T>,
+    max: usize,
+    expect: &mut usize,
+) -> Option<Vec<T>> {
     let first = rx.recv().ok()?;
+    let mut weight = first.weight();
     let mut batch = vec![first];
     let mut waited_out = false;
     let deadline = std::time::Instant::now() + LINGER;
-    while batch.len() < max {
+    while weight < max {
         match rx.try_recv() {
-            Ok(j) => batch.push(j),
+            Ok(j) => {
+                weight = weight.saturating_add(j.weight());
+                batch.push(j);
+            }
             Err(mpsc::TryRecvError::Disconnected) => break,
             Err(mpsc::TryRecvError::Empty) => {
                 if batch.len() >= *expect {
@@ -117,7 +164,10 @@ pub fn next_batch<T>(rx: &mpsc::Receiver<T>, max: usize, expect: &mut usize) -> 
                     break;
                 }
                 match rx.recv_timeout(deadline - now) {
-                    Ok(j) => batch.push(j),
+                    Ok(j) => {
+                        weight = weight.saturating_add(j.weight());
+                        batch.push(j);
+                    }
                     Err(_) => {
                         waited_out = true;
                         break;
@@ -138,10 +188,11 @@ fn writer(mut store: Box<dyn Store>, rules: &RuleSet, rx: &mpsc::Receiver<Job>, 
     let mut mirror = Mirror::default();
     let mut expect = 1;
     while let Some(batch) = next_batch(rx, max, &mut expect) {
-        let jobs: Vec<&PreparedApply> = batch.iter().map(|j| &j.prepared).collect();
-        let results = run_batch(store.as_mut(), &mut mirror, rules, &jobs);
-        for (job, r) in batch.iter().zip(results) {
-            let _ = job.reply.send(r);
+        let jobs: Vec<&PreparedApply> = batch.iter().flat_map(|j| j.prepared.iter()).collect();
+        let mut results = run_batch(store.as_mut(), &mut mirror, rules, &jobs).into_iter();
+        for job in &batch {
+            let mine: Vec<_> = results.by_ref().take(job.prepared.len()).collect();
+            let _ = job.reply.send(mine);
         }
     }
 }

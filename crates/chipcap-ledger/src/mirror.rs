@@ -89,6 +89,9 @@ pub(crate) struct MirrorTx<'a> {
     m: &'a mut Mirror,
     entries: Vec<(Entry, Vec<Draw>)>,
     audit: Vec<AuditRecord>,
+    /// Positions in `entries` and `audit` by client id (a batch of hundreds looks each id up).
+    entry_at: HashMap<String, usize>,
+    audit_at: HashMap<String, usize>,
 }
 
 impl<'a> MirrorTx<'a> {
@@ -98,6 +101,8 @@ impl<'a> MirrorTx<'a> {
             m,
             entries: Vec::new(),
             audit: Vec::new(),
+            entry_at: HashMap::new(),
+            audit_at: HashMap::new(),
         }
     }
 
@@ -106,13 +111,15 @@ impl<'a> MirrorTx<'a> {
         self.inner.insert_many(&self.entries, &self.audit)?;
         self.entries.clear();
         self.audit.clear();
+        self.entry_at.clear();
+        self.audit_at.clear();
         Ok(())
     }
 }
 
 impl Tx for MirrorTx<'_> {
     fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
-        if let Some(a) = self.audit.iter().find(|a| a.client_id == id) {
+        if let Some(a) = self.audit_at.get(id).and_then(|&i| self.audit.get(i)) {
             return Ok(Some(a.clone()));
         }
         if self.m.audit_ids.contains(id) {
@@ -122,7 +129,7 @@ impl Tx for MirrorTx<'_> {
         }
     }
     fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
-        if let Some((e, _)) = self.entries.iter().find(|(e, _)| e.client_id == id) {
+        if let Some((e, _)) = self.entry_at.get(id).and_then(|&i| self.entries.get(i)) {
             return Ok(Some(e.clone()));
         }
         if self.m.entry_ids.contains(id) {
@@ -173,6 +180,9 @@ impl Tx for MirrorTx<'_> {
         Ok(self.m.last_entry_seq + 1)
     }
     fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+        self.entry_at
+            .entry(entry.client_id.clone())
+            .or_insert(self.entries.len());
         self.entries.push((entry.clone(), draws.to_vec()));
         self.m.add_entry(entry);
         for d in draws {
@@ -184,6 +194,9 @@ impl Tx for MirrorTx<'_> {
         Ok(self.m.last_audit.clone())
     }
     fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), Error> {
+        self.audit_at
+            .entry(record.client_id.clone())
+            .or_insert(self.audit.len());
         self.audit.push(record.clone());
         self.m.add_audit(record);
         Ok(())

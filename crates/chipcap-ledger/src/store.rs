@@ -135,6 +135,10 @@ pub trait Store: Send {
     fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error>;
     /// The backend's name (`memory`, `sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
+    /// For a long-running writer (group commit, the server): moves housekeeping that would
+    /// otherwise run inside its commits to a background thread (SQLite: WAL checkpoints). Changes
+    /// neither durability nor what any transaction sees. No-op by default.
+    fn background_maintenance(&mut self) {}
 }
 
 /// The rows of a ledger.

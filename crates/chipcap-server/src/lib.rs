@@ -220,7 +220,8 @@ impl AppState {
     ) -> Arc<AppState> {
         let rules: &'static RuleSet = Box::leak(Box::new(rules));
         let (ledger, backend) = match store {
-            Some(s) => {
+            Some(mut s) => {
+                s.background_maintenance();
                 let l = Ledger::new(s, rules);
                 let b = l.backend();
                 (Some(LedgerThread::start(l)), b)
