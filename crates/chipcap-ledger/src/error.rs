@@ -59,6 +59,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// A short machine-readable code (`invalid_request`, `invalid`, `cap_exceeded`,
+    /// `negative_balance`, `not_found`, `conflict`, `invalid_import`, `storage`, `corrupt`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Request(_) => "invalid_request",
+            Error::Input(_) => "invalid",
+            Error::CapExceeded { .. } => "cap_exceeded",
+            Error::NegativeBalance { .. } => "negative_balance",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Import { .. } => "invalid_import",
+            Error::Storage(_) => "storage",
+            Error::Corrupt(_) => "corrupt",
+        }
+    }
     /// Whether the error is the user's input or a refusal (exit code 2), not a fault.
     pub fn is_input(&self) -> bool {
         !matches!(self, Error::Storage(_) | Error::Corrupt(_))

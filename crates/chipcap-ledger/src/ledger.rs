@@ -74,6 +74,82 @@ impl PreparedApply {
     }
 }
 
+impl PreparedApply {
+    /// The request's client id.
+    pub fn id(&self) -> &str {
+        &self.pre.id
+    }
+}
+
+/// The documents of a `ledger apply` input: one request, or several (a JSON array, or a stream of
+/// documents such as one per line) applied in order in one transaction.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyInput {
+    /// One request document.
+    One(String),
+    /// Several; `array` when they came as a JSON array (answered with an array; a stream is
+    /// answered with one document per line).
+    Many {
+        /// Each request's JSON text.
+        requests: Vec<String>,
+        /// Whether the input was a JSON array.
+        array: bool,
+    },
+}
+
+/// Splits a `ledger apply` input into its request documents (not yet checked: see
+/// [`PreparedApply::new`]). An empty input or one that is not JSON is an error naming where.
+pub fn split_apply_input(text: &str) -> Result<ApplyInput, Error> {
+    use serde_json::value::RawValue;
+    let mut docs: Vec<&RawValue> = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    for d in stream.by_ref() {
+        let d = d.map_err(|e| {
+            Error::Request(format!(
+                "field `` (the document) request {} is not JSON: {e}",
+                docs.len() + 1
+            ))
+        })?;
+        docs.push(d);
+    }
+    match docs.as_slice() {
+        [] => Err(Error::Request(
+            "field `` (the document) is empty: give a request, an array of requests or one request per line".into(),
+        )),
+        [one] if one.get().starts_with('[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(one.get()).map_err(|e| {
+                Error::Request(format!("field `` (the document) {e}"))
+            })?;
+            Ok(ApplyInput::Many {
+                requests: items.iter().map(|r| r.get().to_string()).collect(),
+                array: true,
+            })
+        }
+        [one] => Ok(ApplyInput::One(one.get().to_string())),
+        many => Ok(ApplyInput::Many {
+            requests: many.iter().map(|r| r.get().to_string()).collect(),
+            array: false,
+        }),
+    }
+}
+
+/// A request's client id and what applying it gave.
+pub type BatchResult = (String, Result<Outcome, Error>);
+
+/// One result of a batch of applies as a compact JSON document: the determination when the request
+/// was decided, else `{"id":...,"recorded":false,"error":{"code":...,"message":...}}`.
+pub fn batch_result_json(id: &str, r: &Result<Outcome, Error>) -> String {
+    match r {
+        Ok(o) => o.json.clone(),
+        Err(e) => serde_json::json!({
+            "id": id,
+            "recorded": false,
+            "error": {"code": e.code(), "message": e.to_string()},
+        })
+        .to_string(),
+    }
+}
+
 /// Applies `jobs` in one transaction, each decided and checked in order against the running
 /// balances (the earlier ones' inserts are visible to the later ones), reading from `mirror`. An
 /// input error (a refusal, a bad request) fails only its own job; a storage error fails them all
@@ -388,6 +464,14 @@ pub(crate) struct Prepared {
     licence: Option<String>,
     pub(crate) text: String,
     original: String,
+}
+
+/// An error's message without the `request: ` prefix of [`Error::Request`].
+fn plain(e: &Error) -> String {
+    match e {
+        Error::Request(m) => m.clone(),
+        other => other.to_string(),
+    }
 }
 
 pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
@@ -968,6 +1052,34 @@ impl<'r> Ledger<'r> {
         run_batch(self.store.as_mut(), &mut self.mirror, self.rules, jobs)
     }
 
+    /// Applies several requests in order in one transaction, as if applied one after another (each
+    /// decided against the balances the ones before it left), with one durable commit. Every
+    /// request is checked first: if one cannot be read, nothing is applied and the error names it
+    /// (`request N`). A request refused when applied (for example an id reused for a different
+    /// request) fails alone; the others are decided and recorded.
+    pub fn apply_many_screened(
+        &mut self,
+        requests: &[String],
+        meta: &Meta,
+        today: Date,
+        screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
+    ) -> Result<Vec<BatchResult>, Error> {
+        let mut prepared = Vec::with_capacity(requests.len());
+        for (i, r) in requests.iter().enumerate() {
+            prepared.push(
+                PreparedApply::new(self.rules, r, meta, today, screen)
+                    .map_err(|e| Error::Input(format!("request {}: {}", i + 1, plain(&e))))?,
+            );
+        }
+        let jobs: Vec<&PreparedApply> = prepared.iter().collect();
+        let results = self.apply_batch(&jobs);
+        Ok(prepared
+            .iter()
+            .map(|p| p.id().to_string())
+            .zip(results)
+            .collect())
+    }
+
     /// The backend's name.
     pub fn backend(&self) -> &'static str {
         self.store.backend()
@@ -1211,4 +1323,36 @@ pub(crate) fn uplift_pure(
 
 pub(crate) fn country_cap_pure(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
     country_cap(rules, date, uplift)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_input_is_one_request_an_array_or_a_stream() {
+        assert_eq!(
+            split_apply_input(" {\"id\":\"a\"}\n").unwrap(),
+            ApplyInput::One("{\"id\":\"a\"}".into())
+        );
+        assert_eq!(
+            split_apply_input("[{\"id\":\"a\"}, {\"id\":\"b\"}]").unwrap(),
+            ApplyInput::Many {
+                requests: vec!["{\"id\":\"a\"}".into(), "{\"id\":\"b\"}".into()],
+                array: true
+            }
+        );
+        // One per line, or pretty-printed documents one after another.
+        assert_eq!(
+            split_apply_input("{\"id\":\"a\"}\n\n{\n \"id\": \"b\"\n}\n").unwrap(),
+            ApplyInput::Many {
+                requests: vec!["{\"id\":\"a\"}".into(), "{\n \"id\": \"b\"\n}".into()],
+                array: false
+            }
+        );
+        assert!(split_apply_input("  \n").is_err());
+        let e = split_apply_input("{\"id\":\"a\"}\n{\"id\":").unwrap_err();
+        assert!(e.to_string().contains("request 2"), "{e}");
+    }
 }

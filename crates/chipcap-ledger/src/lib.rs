@@ -20,7 +20,10 @@ pub mod store;
 
 pub use error::Error;
 pub use group::GroupCommit;
-pub use ledger::{GrantInput, ImportRow, ImportSummary, Ledger, Meta, Outcome, PreparedApply};
+pub use ledger::{
+    batch_result_json, split_apply_input, ApplyInput, BatchResult, GrantInput, ImportRow,
+    ImportSummary, Ledger, Meta, Outcome, PreparedApply,
+};
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 pub use store::{MemoryStore, Store};

@@ -579,6 +579,117 @@ pub async fn ledger_apply(
     Ok(outcome(o))
 }
 
+/// Most requests one `POST /v1/ledger/apply/batch` may carry.
+pub const MAX_APPLY_BATCH: usize = 1_000;
+
+/// Decides a client's batch of requests against the ledger, in order, and records those that are
+/// authorised (or covered by the licence they name), all in one transaction: the same as applying
+/// them one after another (each is decided against the balances the ones before it left), with one
+/// durable commit. The body is a JSON array of `ledger apply` documents (at most 1,000). Every
+/// request is read first: if one is invalid, nothing is applied (422, `field` names it, e.g.
+/// `[2].items[0].quantity`). The answer lists one result per request, in order: the determination
+/// (with `recorded`), or `{"id", "recorded": false, "error": {"code", "message"}}` for a request
+/// refused when applied (an id reused for a different request, a licence that does not exist, ...).
+/// Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/apply/batch", tag = "ledger",
+    request_body(content = Vec<crate::openapi::RequestDoc>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Every request decided, in order", body = crate::openapi::BatchResultsDoc),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Not an array of requests, more than 1,000, or one of them invalid (nothing applied)", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_apply_batch(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let text = utf8(&body)?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
+        Problem::invalid("", format!("the body must be a JSON array of requests: {e}"))
+    })?;
+    if items.len() > MAX_APPLY_BATCH {
+        return Err(Problem::invalid(
+            "",
+            format!(
+                "{} requests: at most {MAX_APPLY_BATCH} in one batch",
+                items.len()
+            ),
+        ));
+    }
+    let meta = caller.meta();
+    let lists = st.lists();
+    let disps = match &lists {
+        Some(_) => st.dispositions().await?,
+        None => Arc::new(Vec::new()),
+    };
+    let screen = |p: &chipcap_core::wire::ParsedRequest| {
+        lists
+            .as_ref()
+            .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
+    };
+    let day = today();
+    let mut prepared = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let p = chipcap_ledger::PreparedApply::new(st.rules, item.get(), &meta, day, &screen)
+            .map_err(|e| {
+                let p = Problem::from(e);
+                let field = match &p.field {
+                    None => format!("[{i}]"),
+                    Some(f) => format!("[{i}].{f}"),
+                };
+                p.field(field)
+            })?;
+        prepared.push(p);
+    }
+    let ids: Vec<String> = prepared.iter().map(|p| p.id().to_string()).collect();
+    let results = st.apply_many(prepared).await?;
+    let mut out = String::with_capacity(results.len().saturating_mul(2_048) + 16);
+    out.push_str("{\"results\":[");
+    for (i, (id, r)) in ids.iter().zip(&results).enumerate() {
+        if let Err(e) = r {
+            if !e.is_input() {
+                // A storage failure fails the whole transaction.
+                return Err(Problem::from(chipcap_ledger::Error::Storage(e.to_string())));
+            }
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&chipcap_ledger::batch_result_json(id, r));
+    }
+    out.push_str("]}");
+    for (item, r) in items.iter().zip(&results) {
+        let Ok(r) = r else { continue };
+        if !r.replayed {
+            st.remember(
+                "apply",
+                Bytes::from(item.get().to_string()),
+                Bytes::from(r.json.clone()),
+            );
+            use chipcap_core::determination::Decision as D;
+            for (text, d) in [
+                ("\"decision\":\"authorized\"", D::Authorized),
+                ("\"decision\":\"license_required\"", D::LicenseRequired),
+                ("\"decision\":\"not_controlled\"", D::NotControlled),
+            ] {
+                if r.json.contains(text) {
+                    st.metrics.decision(d);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(json_text(StatusCode::OK, out))
+}
+
 /// Body of `POST /v1/ledger/grants`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -92,6 +92,9 @@ const RECENT_MAX_BYTES: usize = 16 * 1024;
 const MAX_BATCH: usize = 64;
 
 type Reply = tokio::sync::oneshot::Sender<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>;
+/// Where the ledger thread answers a batch of applies (one result per request, in order).
+type ReplyMany =
+    tokio::sync::oneshot::Sender<Vec<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>>;
 
 /// Work for the ledger thread.
 enum Job {
@@ -99,6 +102,26 @@ enum Job {
     Op(Box<dyn FnOnce(&mut Ledger<'static>) + Send>),
     /// A parsed and screened `ledger apply`: consecutive ones are group-committed.
     Apply(Box<chipcap_ledger::PreparedApply>, Reply),
+    /// A client's batch of applies (`POST /v1/ledger/apply/batch`): kept together, in order, and
+    /// group-committed with the applies around it.
+    ApplyMany(Vec<chipcap_ledger::PreparedApply>, ReplyMany),
+}
+
+impl Job {
+    /// The requests an apply job holds (0 for other operations).
+    fn weight(&self) -> usize {
+        match self {
+            Job::Op(_) => 0,
+            Job::Apply(..) => 1,
+            Job::ApplyMany(v, _) => v.len(),
+        }
+    }
+}
+
+/// Applies waiting together on the ledger thread.
+enum Waiting {
+    One(Box<chipcap_ledger::PreparedApply>, Reply),
+    Many(Vec<chipcap_ledger::PreparedApply>, ReplyMany),
 }
 
 /// The one thread that owns the ledger: operations run there in arrival order, so requests never
@@ -123,14 +146,26 @@ impl Drop for LedgerThread {
     }
 }
 
-fn run_applies(
-    ledger: &mut Ledger<'static>,
-    batch: Vec<(Box<chipcap_ledger::PreparedApply>, Reply)>,
-) {
-    let jobs: Vec<&chipcap_ledger::PreparedApply> = batch.iter().map(|(p, _)| p.as_ref()).collect();
-    let results = ledger.apply_batch(&jobs);
-    for ((_, reply), r) in batch.into_iter().zip(results) {
-        let _ = reply.send(r);
+fn run_applies(ledger: &mut Ledger<'static>, batch: Vec<Waiting>) {
+    let jobs: Vec<&chipcap_ledger::PreparedApply> = batch
+        .iter()
+        .flat_map(|w| match w {
+            Waiting::One(p, _) => std::slice::from_ref(p.as_ref()).iter(),
+            Waiting::Many(v, _) => v.iter(),
+        })
+        .collect();
+    let mut results = ledger.apply_batch(&jobs).into_iter();
+    for w in batch {
+        match w {
+            Waiting::One(_, reply) => {
+                if let Some(r) = results.next() {
+                    let _ = reply.send(r);
+                }
+            }
+            Waiting::Many(v, reply) => {
+                let _ = reply.send(results.by_ref().take(v.len()).collect());
+            }
+        }
     }
 }
 
@@ -151,23 +186,32 @@ impl LedgerThread {
                             Err(_) => break,
                         },
                     };
-                    match job {
-                        Job::Op(f) => f(&mut ledger),
-                        Job::Apply(p, reply) => {
-                            let mut batch = vec![(p, reply)];
-                            while batch.len() < MAX_BATCH {
-                                match rx.try_recv() {
-                                    Ok(Job::Apply(p, r)) => batch.push((p, r)),
-                                    Ok(other) => {
-                                        next = Some(other);
-                                        break;
-                                    }
-                                    Err(_) => break,
-                                }
+                    let first = match job {
+                        Job::Op(f) => {
+                            f(&mut ledger);
+                            continue;
+                        }
+                        Job::Apply(p, reply) => Waiting::One(p, reply),
+                        Job::ApplyMany(v, reply) => Waiting::Many(v, reply),
+                    };
+                    let mut weight = match &first {
+                        Waiting::One(..) => 1,
+                        Waiting::Many(v, _) => v.len(),
+                    };
+                    let mut batch = vec![first];
+                    while weight < MAX_BATCH {
+                        let Ok(j) = rx.try_recv() else { break };
+                        weight += j.weight();
+                        match j {
+                            Job::Apply(p, r) => batch.push(Waiting::One(p, r)),
+                            Job::ApplyMany(v, r) => batch.push(Waiting::Many(v, r)),
+                            op @ Job::Op(_) => {
+                                next = Some(op);
+                                break;
                             }
-                            run_applies(&mut ledger, batch);
                         }
                     }
+                    run_applies(&mut ledger, batch);
                 }
             });
         let thread = match spawned {
@@ -312,6 +356,23 @@ impl AppState {
                 Err(Problem::internal())
             }
         }
+    }
+
+    /// Decides and records a client's batch of prepared applies on the ledger thread, in order and
+    /// in one transaction (shared with the other applies waiting there).
+    pub async fn apply_many(
+        &self,
+        p: Vec<chipcap_ledger::PreparedApply>,
+    ) -> Result<Vec<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>, Problem> {
+        if p.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(Job::ApplyMany(p, tx))?;
+        rx.await.map_err(|_| {
+            tracing::error!("a ledger batch apply failed without an answer");
+            Problem::internal()
+        })
     }
 
     fn send(&self, job: Job) -> Result<(), Problem> {
@@ -497,6 +558,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tiers", get(api::tiers))
         .route("/v1/classifications", post(api::classify))
         .route("/v1/ledger/apply", post(api::ledger_apply))
+        .route("/v1/ledger/apply/batch", post(api::ledger_apply_batch))
         .route("/v1/ledger/grants", post(api::ledger_grant))
         .route("/v1/ledger/reversals", post(api::ledger_reverse))
         .route("/v1/ledger/attritions", post(api::ledger_attrition))

@@ -155,6 +155,15 @@ pub struct ProblemDoc {
     detail: String,
 }
 
+/// The answer to `POST /v1/ledger/apply/batch`: one result per request, in order.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BatchResultsDoc {
+    /// The determination of each request (with `id` and `recorded`), or for a request refused when
+    /// applied `{"id", "recorded": false, "error": {"code", "message"}}`.
+    results: Vec<Object>,
+}
+
 /// A screening request: a party's name, with its country and address when known.
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -576,7 +585,7 @@ impl Modify for Bearer {
     ),
     paths(
         crate::api::determine, crate::api::recent, crate::api::rules, crate::api::chips,
-        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_grant,
+        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_apply_batch, crate::api::ledger_grant,
         crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
         crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,

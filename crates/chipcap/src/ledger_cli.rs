@@ -30,7 +30,7 @@ pub enum LedgerCommand {
     Init,
     /// Decide a request against the ledger and record it when authorised, in one transaction.
     #[command(
-        after_help = "The request is the determination contract plus `id` (required) and, optionally, `licence` (a granted licence to ship under). The ledger fills `context`. Prints the determination with `\"recorded\": true|false`; re-applying an id prints the first result.\n\nExample:\n  chipcap ledger apply request.json\n  echo '{\"id\":\"s-1\",\"date\":\"2025-06-15\",\"destination\":\"IN\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":100}],\"consignee\":{\"name\":\"Example AI LLC\"}}' | chipcap ledger apply -"
+        after_help = "The request is the determination contract plus `id` (required) and, optionally, `licence` (a granted licence to ship under). The ledger fills `context`. Prints the determination with `\"recorded\": true|false`; re-applying an id prints the first result.\n\nSeveral requests (a JSON array, or one request per line) are applied in order in one transaction, each decided against the balances the ones before it left, with one durable commit; every request is read first and nothing is applied if one is invalid. The results are printed in order (an array, or one per line); a request refused when applied (an id reused for another request, an unknown licence) carries `error` and makes the exit status non-zero.\n\nExample:\n  chipcap ledger apply request.json\n  echo '{\"id\":\"s-1\",\"date\":\"2025-06-15\",\"destination\":\"IN\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":100}],\"consignee\":{\"name\":\"Example AI LLC\"}}' | chipcap ledger apply -"
     )]
     Apply {
         /// The request file, or `-` for standard input.
@@ -322,6 +322,30 @@ fn read_input(file: &str) -> anyhow::Result<String> {
         s = std::fs::read_to_string(file).map_err(|e| bad(format!("cannot read `{file}`: {e}")))?;
     }
     Ok(s)
+}
+
+/// Prints the results of a batch of applies: a JSON array when the input was one, else one compact
+/// document per line (as the input came). Fails (after printing) when a request was refused.
+fn print_batch(docs: &[String], array: bool) -> anyhow::Result<()> {
+    let values: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| serde_json::from_str(d))
+        .collect::<Result<_, _>>()?;
+    if array {
+        outln!("{}", serde_json::to_string_pretty(&values)?);
+    } else {
+        for d in docs {
+            outln!("{d}");
+        }
+    }
+    let refused = values.iter().filter(|v| v.get("error").is_some()).count();
+    if refused > 0 {
+        return Err(bad(format!(
+            "{refused} of {} requests were refused (their results carry `error`); the others were applied",
+            docs.len()
+        )));
+    }
+    Ok(())
 }
 
 fn pretty(json: &str) -> String {
@@ -701,6 +725,21 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
     match cmd {
         LedgerCommand::Apply { file, date, .. } => {
             let text = read_input(&file)?;
+            if let Ok(chipcap_ledger::ApplyInput::Many { requests, array }) =
+                chipcap_ledger::split_apply_input(&text)
+            {
+                let answer = crate::serve_cli::remote_apply_batch(url, &requests, date.as_deref())?;
+                #[derive(serde::Deserialize)]
+                struct Results<'a> {
+                    #[serde(borrow)]
+                    results: Vec<&'a serde_json::value::RawValue>,
+                }
+                let text = answered(answer)?;
+                let r: Results<'_> = serde_json::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("the server's answer cannot be read: {e}"))?;
+                let docs: Vec<String> = r.results.iter().map(|d| d.get().to_string()).collect();
+                return print_batch(&docs, array);
+            }
             let answer = crate::serve_cli::remote_apply(url, &text, date.as_deref())?;
             outln!("{}", pretty(&answered(answer)?));
             Ok(())
@@ -847,9 +886,24 @@ pub fn run(
                     .as_ref()
                     .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
             };
-            let o = l.apply_screened(&text, &meta(&by), default_date, &screen)?;
-            outln!("{}", pretty(&o.json));
-            Ok(())
+            match chipcap_ledger::split_apply_input(&text) {
+                Ok(chipcap_ledger::ApplyInput::Many { requests, array }) => {
+                    let results =
+                        l.apply_many_screened(&requests, &meta(&by), default_date, &screen)?;
+                    let docs: Vec<String> = results
+                        .iter()
+                        .map(|(id, r)| chipcap_ledger::batch_result_json(id, r))
+                        .collect();
+                    print_batch(&docs, array)
+                }
+                Err(e) if text.trim().is_empty() => Err(e.into()),
+                // One request (or an input that is not JSON: its error is the one-request one).
+                _ => {
+                    let o = l.apply_screened(&text, &meta(&by), default_date, &screen)?;
+                    outln!("{}", pretty(&o.json));
+                    Ok(())
+                }
+            }
         }
         LedgerCommand::Grant {
             id,

@@ -286,6 +286,24 @@ pub fn remote_apply(
     )
 }
 
+/// `POST /v1/ledger/apply/batch`: several requests, each with `date` set to `default_date` when it
+/// has none.
+pub fn remote_apply_batch(
+    server: &str,
+    requests: &[String],
+    default_date: Option<&str>,
+) -> anyhow::Result<Answer> {
+    let mut body = String::from("[");
+    for (i, r) in requests.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&with_date(r, default_date));
+    }
+    body.push(']');
+    remote_post(server, "/v1/ledger/apply/batch", &body)
+}
+
 /// The request with `date` set to `default_date` when it has none.
 fn with_date(request: &str, default_date: Option<&str>) -> String {
     let mut body = request.to_string();

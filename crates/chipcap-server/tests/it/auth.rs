@@ -18,6 +18,12 @@ fn writes() -> Vec<(Method, &'static str, Role, &'static str)> {
         ),
         (
             Method::POST,
+            "/v1/ledger/apply/batch",
+            Role::Officer,
+            r#"[{"id":"b1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"consignee":{"name":"C","headquarters":"IN","authorization":"none"}}]"#,
+        ),
+        (
+            Method::POST,
             "/v1/ledger/grants",
             Role::Officer,
             r#"{"id":"g1","licence":"L-1","consignee":"C","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"date":"2025-06-15","valid_to":"2026-06-15"}"#,

@@ -437,3 +437,131 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Several requests in one `ledger apply` (one per line, or a JSON array): decided in order in one
+/// transaction, each against the balances the ones before it left; the same results locally and
+/// through a running server (`POST /v1/ledger/apply/batch`); a request refused when applied fails
+/// alone (exit 2, its result carries `error`); an invalid request stops the whole batch before
+/// anything is recorded.
+#[test]
+fn a_batch_of_applies_locally_and_through_a_running_server() {
+    let dir = tempfile_dir();
+    let (local_db, server_db) = (dir.join("local.db"), dir.join("server.db"));
+    let out = Command::new(bin())
+        .args([
+            "token", "create", "--role", "officer", "--name", "desk", "--db",
+        ])
+        .arg(&server_db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let server = Server::start(&["--db".as_ref(), server_db.as_os_str()]);
+    let run = |remote: bool, args: &[&str], stdin: &str| {
+        let mut c = Command::new(bin());
+        c.arg("ledger");
+        if remote {
+            c.args(["--server", &server.url])
+                .env("CHIPCAP_TOKEN", &token)
+                .env_remove("CHIPCAP_DB");
+        } else {
+            c.arg("--db").arg(&local_db);
+        }
+        c.args(args).write_stdin(stdin.to_string());
+        c.output().unwrap()
+    };
+    // A licence grant whose id a request below reuses (refused: the id belongs to a grant).
+    for remote in [false, true] {
+        let g = run(
+            remote,
+            &[
+                "grant",
+                "--id",
+                "g-1",
+                "--licence",
+                "L-1",
+                "--consignee",
+                "Other LLC",
+                "--destination",
+                "IN",
+                "--item",
+                "nvidia-h100-sxm:10",
+                "--date",
+                "2025-06-01",
+                "--valid-to",
+                "2026-06-01",
+            ],
+            "",
+        );
+        assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    }
+    // 1,000 + 600 H100 fit the consignee's LPP allowance (1,699 H100-equivalents); the next 200 do
+    // not (decided against the balance the first two left, in the same transaction).
+    let req = |id: &str, q: u32| {
+        format!(
+            r#"{{"id":"{id}","date":"2025-06-15","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":{q}}}],"consignee":{{"name":"Example AI LLC"}}}}"#
+        )
+    };
+    let lines = [
+        req("s-1", 1000),
+        req("s-2", 600),
+        req("g-1", 1),
+        req("s-3", 200),
+    ]
+    .join("\n");
+    let mut answers = Vec::new();
+    for remote in [false, true] {
+        let o = run(remote, &["apply", "-"], &lines);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("1 of 4 requests were refused"));
+        let text = String::from_utf8(o.stdout).unwrap();
+        let docs: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(docs.len(), 4, "{text}");
+        assert_eq!(docs[0]["recorded"], true);
+        assert_eq!(docs[0]["authorization"], "LPP");
+        assert_eq!(docs[1]["recorded"], true);
+        assert_eq!(docs[2]["id"], "g-1");
+        assert_eq!(docs[2]["error"]["code"], "conflict", "{}", docs[2]);
+        assert_eq!(docs[3]["recorded"], false);
+        assert_eq!(docs[3]["decision"], "license_required");
+        answers.push(text);
+    }
+    assert_eq!(answers[0], answers[1]);
+    // A JSON array is answered with an array; re-applying replays the first results.
+    let array = format!("[{},{}]", req("s-1", 1000), req("s-2", 600));
+    let mut arrays = Vec::new();
+    for remote in [false, true] {
+        let o = run(remote, &["apply", "-"], &array);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v.as_array().map(Vec::len), Some(2), "{v}");
+        assert_eq!(v[1]["entry_seq"], 3, "{v}");
+        arrays.push(o.stdout);
+    }
+    assert_eq!(arrays[0], arrays[1]);
+    // An invalid request: nothing in the batch is applied, the error names it.
+    let bad = [
+        req("s-4", 1),
+        r#"{"id":"s-5","destination":"IN","items":[{"chip":"nope","quantity":1}]}"#.to_string(),
+    ]
+    .join("\n");
+    for (remote, names) in [(false, "request 2"), (true, "[1].items[0].chip")] {
+        let o = run(remote, &["apply", "-"], &bad);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(names), "{err}");
+        let h = run(remote, &["history", "--json"], "");
+        let h = String::from_utf8(h.stdout).unwrap();
+        assert!(!h.contains("s-4"), "{h}");
+        assert_eq!(h.lines().count(), 3, "{h}");
+    }
+    server.stop();
+}
