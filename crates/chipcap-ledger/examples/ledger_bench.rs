@@ -260,69 +260,80 @@ fn main() -> Result<(), String> {
     println!();
     println!("| backend | clients | naive baseline | ledger apply, one transaction each | vs naive | group commit, one request per call | vs naive | group commit, {per_call} requests per call | vs naive |");
     println!("|---|---|---|---|---|---|---|---|---|");
+    // Every case starts from an empty database of its own (a later case must not pay for the rows
+    // an earlier one wrote), dropped when it is done.
+    let mut fresh = 0;
+    let mut new_db = |db: &Db, what: &str| -> Result<Db, String> {
+        fresh += 1;
+        match db {
+            Db::Sqlite(_) => Ok(Db::Sqlite(dir.join(format!("{what}{fresh}.db")))),
+            Db::Pg(u, _) => {
+                let schema = format!("bench_{what}_{}_{fresh}", std::process::id());
+                let mut c =
+                    postgres::Client::connect(u, postgres::NoTls).map_err(|e| e.to_string())?;
+                c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .map_err(|e| e.to_string())?;
+                Ok(Db::Pg(u.clone(), schema))
+            }
+        }
+    };
+    let drop_db = |db: &Db| match db {
+        Db::Sqlite(p) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+        Db::Pg(u, schema) => {
+            if let Ok(mut c) = postgres::Client::connect(u, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    };
+    // CHIPCAP_BENCH_ONLY=group (for profiling) runs the group-commit cases alone (`batch`: the
+    // client-batch case alone).
+    let only = std::env::var("CHIPCAP_BENCH_ONLY").unwrap_or_default();
+    let skip = (f64::NAN, 0, 0);
     let mut run = 0;
     for (name, _, db) in dbs {
         for clients in [1usize, 8] {
             run += 1;
-            let (naive_db, apply_db) = match &db {
-                Db::Sqlite(_) => (
-                    Db::Sqlite(dir.join(format!("naive{run}.db"))),
-                    Db::Sqlite(dir.join(format!("ledger{run}.db"))),
-                ),
-                Db::Pg(u, _) => {
-                    let tag = format!("{}_{}", std::process::id(), run);
-                    let mut c =
-                        postgres::Client::connect(u, postgres::NoTls).map_err(|e| e.to_string())?;
-                    c.batch_execute(&format!("DROP SCHEMA IF EXISTS bench_naive_{tag} CASCADE; DROP SCHEMA IF EXISTS bench_ledger_{tag} CASCADE;")).map_err(|e| e.to_string())?;
-                    (
-                        Db::Pg(u.clone(), format!("bench_naive_{tag}")),
-                        Db::Pg(u.clone(), format!("bench_ledger_{tag}")),
-                    )
-                }
-            };
-            // Create the ledger schema before timing.
-            drop(open(&apply_db)?);
-            // CHIPCAP_BENCH_ONLY=group (for profiling) runs the group-commit case alone.
-            // (`batch`: the client-batch case alone).
-            let only_group =
-                std::env::var("CHIPCAP_BENCH_ONLY").is_ok_and(|v| v == "group" || v == "batch");
-            let skip = (f64::NAN, 0, 0);
-            let n = if only_group {
-                skip
-            } else {
-                naive(&naive_db, clients, secs)?
-            };
-            let a = if only_group {
-                skip
-            } else {
-                ledger_apply(&apply_db, clients, secs, rules, run)?
-            };
-            if only_group && clients == 1 {
+            if !only.is_empty() && clients == 1 {
                 continue;
             }
-            let g = if std::env::var("CHIPCAP_BENCH_ONLY").is_ok_and(|v| v == "batch") {
-                skip
+            let n = if only.is_empty() {
+                let d = new_db(&db, "naive")?;
+                let r = naive(&d, clients, secs)?;
+                drop_db(&d);
+                r
             } else {
-                group_apply(&apply_db, clients, secs, rules, &format!("g{run}"), 1)?
+                skip
             };
-            let b = group_apply(
-                &apply_db,
-                clients,
-                secs,
-                rules,
-                &format!("b{run}"),
-                per_call,
-            )?;
+            let a = if only.is_empty() {
+                let d = new_db(&db, "ledger")?;
+                drop(open(&d)?); // the schema is created before timing
+                let r = ledger_apply(&d, clients, secs, rules, run)?;
+                drop_db(&d);
+                r
+            } else {
+                skip
+            };
+            let g = if only != "batch" {
+                let d = new_db(&db, "group")?;
+                drop(open(&d)?);
+                let r = group_apply(&d, clients, secs, rules, &format!("g{run}"), 1)?;
+                drop_db(&d);
+                r
+            } else {
+                skip
+            };
+            let d = new_db(&db, "batch")?;
+            drop(open(&d)?);
+            let b = group_apply(&d, clients, secs, rules, &format!("b{run}"), per_call)?;
+            drop_db(&d);
             println!(
                 "| {name} | {clients} | {:.0} ({}/{}) | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x |",
                 n.0, n.1, n.2, a.0, a.1, a.2, a.0 / n.0, g.0, g.1, g.2, g.0 / n.0, b.0, b.1, b.2, b.0 / n.0
             );
-            if let Db::Pg(u, _) = &db {
-                let tag = format!("{}_{}", std::process::id(), run);
-                if let Ok(mut c) = postgres::Client::connect(u, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS bench_naive_{tag} CASCADE; DROP SCHEMA IF EXISTS bench_ledger_{tag} CASCADE;"));
-                }
-            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
