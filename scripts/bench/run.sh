@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of `chipcap serve` on loopback with wrk (bounded: 8 runs of DURATION, default 10 s):
-# stateless determinations and ledger applies, 1 and 64 connections; then the ledger's own apply
-# rate without HTTP, for comparison. Results go to standard output (copy them to docs/benchmarks.md).
+# stateless determinations and ledger applies, 1 and 64 connections, and batches of applies
+# (POST /v1/ledger/apply/batch, 8 connections, BATCH requests per call, default 32); then the
+# ledger's own apply rate without HTTP, for comparison. Results go to standard output (copy them to docs/benchmarks.md).
 # Usage: scripts/bench/run.sh [path/to/chipcap]   (needs wrk; builds the baseline example)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,5 +31,8 @@ for c in 1 64; do
   echo "== POST /v1/ledger/apply (SQLite), $c connection(s)"
   RUN="c$c" wrk -t "$t" -c "$c" -d "$DURATION" --latency -s scripts/bench/apply.lua "$URL/v1/ledger/apply" | grep -E "Requests/sec|50%|99%|Non-2xx"
 done
+BATCH=${BATCH:-32}
+echo "== POST /v1/ledger/apply/batch (SQLite), 8 connections, $BATCH requests per call (applies/s = Requests/sec x $BATCH)"
+RUN=b8 BATCH=$BATCH wrk -t 2 -c 8 -d "$DURATION" --latency -s scripts/bench/apply_batch.lua "$URL/v1/ledger/apply/batch" | grep -E "Requests/sec|50%|99%|Non-2xx"
 echo "== the ledger's own apply rate (SQLite, no HTTP)"
 cargo run -q --release -p chipcap-server --example ledger_apply_rate -- "$WORK/rate.db" 20000
