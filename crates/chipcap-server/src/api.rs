@@ -613,7 +613,10 @@ pub async fn ledger_apply_batch(
     caller.require(Role::Officer)?;
     let text = utf8(&body)?;
     let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
-        Problem::invalid("", format!("the body must be a JSON array of requests: {e}"))
+        Problem::invalid(
+            "",
+            format!("the body must be a JSON array of requests: {e}"),
+        )
     })?;
     if items.len() > MAX_APPLY_BATCH {
         return Err(Problem::invalid(
