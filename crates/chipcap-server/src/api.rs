@@ -543,40 +543,66 @@ pub async fn ledger_apply(
     caller.require(Role::Officer)?;
     let text = utf8(&body)?.to_string();
     let meta = caller.meta();
+    // Parsed and screened here; decided and recorded on the ledger thread, group-committed with
+    // the other applies waiting there.
+    let (lists, disps) = screening_lists(&st).await?;
+    let screen = screener(&lists, &disps);
+    let prepared = chipcap_ledger::PreparedApply::new(st.rules, &text, &meta, today(), &screen)
+        .map_err(Problem::from)?;
+    let o = st.apply(prepared).await?;
+    applied(&st, body, &o);
+    Ok(outcome(o))
+}
+
+/// The restricted-party lists loaded at start and the dispositions in force (none without lists).
+async fn screening_lists(
+    st: &Arc<AppState>,
+) -> Result<
+    (
+        Option<Arc<crate::lists::LoadedLists>>,
+        Arc<Vec<crate::lists::DispositionRecord>>,
+    ),
+    Problem,
+> {
     let lists = st.lists();
     let disps = match &lists {
         Some(_) => st.dispositions().await?,
         None => Arc::new(Vec::new()),
     };
-    // Parsed and screened here; decided and recorded on the ledger thread, group-committed with
-    // the other applies waiting there.
-    let screen = |p: &chipcap_core::wire::ParsedRequest| {
+    Ok((lists, disps))
+}
+
+/// Screens a parsed request's parties against `lists` with the dispositions `disps`.
+fn screener<'a>(
+    lists: &'a Option<Arc<crate::lists::LoadedLists>>,
+    disps: &'a [crate::lists::DispositionRecord],
+) -> impl Fn(&chipcap_core::wire::ParsedRequest) -> Option<chipcap_core::request::Screening> + 'a {
+    move |p| {
         lists
             .as_ref()
-            .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
-    };
-    let prepared = chipcap_ledger::PreparedApply::new(st.rules, &text, &meta, today(), &screen)
-        .map_err(Problem::from)?;
-    let o = st.apply(prepared).await?;
-    // The outcome document is written by the ledger with `"decision":"..."` (compact JSON): read
-    // the decision for the metric without parsing the whole document. A replay is not counted.
-    if !o.replayed {
-        use chipcap_core::determination::Decision as D;
-        for (text, d) in [
-            ("\"decision\":\"authorized\"", D::Authorized),
-            ("\"decision\":\"license_required\"", D::LicenseRequired),
-            ("\"decision\":\"not_controlled\"", D::NotControlled),
-        ] {
-            if o.json.contains(text) {
-                st.metrics.decision(d);
-                break;
-            }
+            .map(|ls| ls.screen(&p.parties_to_screen(), disps))
+    }
+}
+
+/// Counts a new (not replayed) apply's decision and keeps it among the recent determinations. The
+/// outcome document is written by the ledger with `"decision":"..."` (compact JSON): the decision
+/// is read without parsing the whole document.
+fn applied(st: &AppState, request: Bytes, o: &Outcome) {
+    if o.replayed {
+        return;
+    }
+    use chipcap_core::determination::Decision as D;
+    for (text, d) in [
+        ("\"decision\":\"authorized\"", D::Authorized),
+        ("\"decision\":\"license_required\"", D::LicenseRequired),
+        ("\"decision\":\"not_controlled\"", D::NotControlled),
+    ] {
+        if o.json.contains(text) {
+            st.metrics.decision(d);
+            break;
         }
     }
-    if !o.replayed {
-        st.remember("apply", body, Bytes::from(o.json.clone()));
-    }
-    Ok(outcome(o))
+    st.remember("apply", request, Bytes::from(o.json.clone()));
 }
 
 /// Most requests one `POST /v1/ledger/apply/batch` may carry.
@@ -628,16 +654,8 @@ pub async fn ledger_apply_batch(
         ));
     }
     let meta = caller.meta();
-    let lists = st.lists();
-    let disps = match &lists {
-        Some(_) => st.dispositions().await?,
-        None => Arc::new(Vec::new()),
-    };
-    let screen = |p: &chipcap_core::wire::ParsedRequest| {
-        lists
-            .as_ref()
-            .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
-    };
+    let (lists, disps) = screening_lists(&st).await?;
+    let screen = screener(&lists, &disps);
     let day = today();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -670,24 +688,8 @@ pub async fn ledger_apply_batch(
     }
     out.push_str("]}");
     for (item, r) in items.iter().zip(&results) {
-        let Ok(r) = r else { continue };
-        if !r.replayed {
-            st.remember(
-                "apply",
-                Bytes::from(item.get().to_string()),
-                Bytes::from(r.json.clone()),
-            );
-            use chipcap_core::determination::Decision as D;
-            for (text, d) in [
-                ("\"decision\":\"authorized\"", D::Authorized),
-                ("\"decision\":\"license_required\"", D::LicenseRequired),
-                ("\"decision\":\"not_controlled\"", D::NotControlled),
-            ] {
-                if r.json.contains(text) {
-                    st.metrics.decision(d);
-                    break;
-                }
-            }
+        if let Ok(o) = r {
+            applied(&st, Bytes::from(item.get().to_string()), o);
         }
     }
     Ok(json_text(StatusCode::OK, out))

@@ -13,6 +13,23 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Creates an officer token named `name` in the ledger `db`; returns it.
+fn officer_token(db: &std::path::Path, name: &str) -> String {
+    let out = Command::new(bin())
+        .args([
+            "token", "create", "--role", "officer", "--name", name, "--db",
+        ])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// A `chipcap serve` on a free loopback port, started with `args` after `serve --listen ...`.
 struct Server {
     child: std::process::Child,
@@ -145,15 +162,7 @@ fn check_against_a_running_server_prints_the_local_answer() {
 fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
     let dir = tempfile_dir();
     let db = dir.join("team.db");
-    let out = Command::new(bin())
-        .args([
-            "token", "create", "--role", "officer", "--name", "desk", "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = officer_token(&db, "desk");
     let server = Server::start(&["--db".as_ref(), db.as_os_str()]);
     let url = server.url.clone();
     let remote = |args: &[&str], stdin: Option<&str>| {
@@ -341,14 +350,7 @@ fn screening_and_dispositions_through_a_running_server() {
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
-    let out = Command::new(bin())
-        .args([
-            "token", "create", "--role", "officer", "--name", "reviewer", "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = officer_token(&db, "reviewer");
     let server = Server::start(&[
         "--db".as_ref(),
         db.as_os_str(),
@@ -447,15 +449,7 @@ fn tempfile_dir() -> std::path::PathBuf {
 fn a_batch_of_applies_locally_and_through_a_running_server() {
     let dir = tempfile_dir();
     let (local_db, server_db) = (dir.join("local.db"), dir.join("server.db"));
-    let out = Command::new(bin())
-        .args([
-            "token", "create", "--role", "officer", "--name", "desk", "--db",
-        ])
-        .arg(&server_db)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = officer_token(&server_db, "desk");
     let server = Server::start(&["--db".as_ref(), server_db.as_os_str()]);
     let run = |remote: bool, args: &[&str], stdin: &str| {
         let mut c = Command::new(bin());
