@@ -53,6 +53,8 @@ impl CountryCode {
 
     /// The United States.
     pub const US: CountryCode = CountryCode(*b"US");
+    /// Hong Kong: part of China for the EAR since 85 FR 83765 (Dec. 23, 2020).
+    pub const HK: CountryCode = CountryCode(*b"HK");
 }
 
 impl fmt::Display for CountryCode {

@@ -220,6 +220,9 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
     let tier = groups.tier(dest);
     let group_name = if groups.macau.contains(dest) {
         "Macau, named with Country Group D:5"
+    } else if dest == CountryCode::HK && groups.d5.contains(dest) {
+        // The rule data list Hong Kong wherever China is (country-groups.toml).
+        "Country Group D:5, as part of China: 85 FR 83765 removed Hong Kong as a separate destination"
     } else if groups.d5.contains(dest) {
         "Country Group D:5"
     } else if dest == CountryCode::US {

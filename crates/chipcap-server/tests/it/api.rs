@@ -447,7 +447,7 @@ async fn screening_route_and_screened_determinations() {
     .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
     assert!(r.text.contains("no_lists"));
-    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let r = post(&app, "/v1/determinations", None, req).await;
     assert!(r.text.contains("screening_not_performed"), "{}", r.text);
     st.set_lists(Some(sample_lists()));
@@ -481,7 +481,7 @@ async fn screening_route_and_screened_determinations() {
 async fn dispositions_are_recorded_in_the_ledger_and_applied() {
     let (app, st, t) = app();
     st.set_lists(Some(sample_lists()));
-    let req = r#"{"date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let decide = || async {
         let r = post(&app, "/v1/determinations", None, req).await;
         serde_json::from_str::<Value>(&r.text).unwrap()["decision"].clone()
@@ -512,7 +512,7 @@ async fn dispositions_are_recorded_in_the_ledger_and_applied() {
     .json();
     assert_eq!(s["hits"][0]["disposition"]["id"], "d-1", "{s}");
     // Ledger applies are screened with it too.
-    let apply = r#"{"id":"a-1","date":"2025-06-15","destination":"HK","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"HK"}}"#;
+    let apply = r#"{"id":"a-1","date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let r = post(&app, "/v1/ledger/apply", Some(&t.officer), apply).await;
     assert_eq!(r.json()["recorded"], true, "{}", r.text);
     // It is a ledger entry: the history shows it, and a reversal withdraws it at once.
