@@ -102,6 +102,9 @@ fn keys(v: &Variant, query: bool, out: &mut Vec<String>) {
             continue;
         }
         out.push(format!("t{}", t.canon));
+        if let Some(alt) = &t.alt {
+            out.push(format!("t{alt}"));
+        }
         if t.canon.len() >= 3 {
             for s in t.skels.iter().filter(|s| s.len() >= 2) {
                 out.push(format!("s{s}"));

@@ -42,6 +42,10 @@ pub struct Token {
     /// Consonant skeleton(s) used to accept transliteration and vowel variants.
     #[serde(skip)]
     pub(crate) skels: Vec<String>,
+    /// Canonical form of the German spelling of a word written with `ä`, `ö`, `ü` (`Müller` ->
+    /// `mueller`), equal to the canonical form of the word written with `ae`, `oe`, `ue`.
+    #[serde(skip)]
+    pub(crate) alt: Option<String>,
     /// How much the word counts (stopword, common business word, distinctive word).
     pub weight: f32,
     /// Script origin.
@@ -199,6 +203,9 @@ pub(crate) struct Tables {
     generic: HashSet<String>,
     /// Party labels, recognised before a colon at the start of a name.
     labels: HashSet<String>,
+    /// One-word legal-form spellings that are also common name words (`Chao`, `AS`, `PT`): at the
+    /// start of a name they are read as a legal form only when at least two real words follow.
+    ambiguous: HashSet<String>,
 }
 
 pub(crate) fn tables() -> &'static Tables {
@@ -207,11 +214,20 @@ pub(crate) fn tables() -> &'static Tables {
 }
 
 fn phrase_key(variant: &str) -> Vec<String> {
+    phrase_keys(variant).0
+}
+
+/// Keys of a table phrase with acronyms joined (`S.A.` -> `sa`) and with every letter apart
+/// (`s a`, as in `S. A.`).
+fn phrase_keys(variant: &str) -> (Vec<String>, Vec<String>) {
     let nfkc: String = variant.nfkc().collect();
-    raw_words(&nfkc)
-        .into_iter()
-        .map(|w| fold(&w.text))
-        .collect()
+    let key = |join: bool| -> Vec<String> {
+        split_words(&nfkc, join)
+            .into_iter()
+            .map(|w| fold(&w.text))
+            .collect()
+    };
+    (key(true), key(false))
 }
 
 fn load_tables() -> Tables {
@@ -221,15 +237,18 @@ fn load_tables() -> Tables {
     let mut stop = HashSet::new();
     let mut generic = HashSet::new();
     let mut labels = HashSet::new();
+    let mut ambiguous = HashSet::new();
     let mut add = |phrases: &mut HashMap<String, Phrase>, v: &str, p: Phrase, overwrite: bool| {
-        let key = phrase_key(v);
-        if key.is_empty() {
-            return;
-        }
-        max_phrase = max_phrase.max(key.len());
-        let k = key.join(" ");
-        if overwrite || !phrases.contains_key(&k) {
-            phrases.insert(k, p);
+        let (joined, split) = phrase_keys(v);
+        for key in [joined, split] {
+            if key.is_empty() {
+                continue;
+            }
+            max_phrase = max_phrase.max(key.len());
+            let k = key.join(" ");
+            if overwrite || !phrases.contains_key(&k) {
+                phrases.insert(k, p.clone());
+            }
         }
     };
     for line in LEGAL_FORMS
@@ -237,9 +256,16 @@ fn load_tables() -> Tables {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [id, class, scope, variants] = cols[..] else {
-            continue;
+        let (id, class, scope, variants, amb) = match cols[..] {
+            [id, class, scope, variants] => (id, class, scope, variants, ""),
+            [id, class, scope, variants, amb] => (id, class, scope, variants, amb),
+            _ => continue,
         };
+        for v in amb.split('|').filter(|v| !v.trim().is_empty()) {
+            let (joined, split) = phrase_keys(v);
+            ambiguous.insert(joined.join(" "));
+            ambiguous.insert(split.join(" "));
+        }
         let idx = legal.len();
         legal.push(LegalForm {
             id: id.to_string(),
@@ -285,6 +311,7 @@ fn load_tables() -> Tables {
         stop,
         generic,
         labels,
+        ambiguous,
     }
 }
 
@@ -462,6 +489,8 @@ pub(crate) struct RawWord {
     pub text: String,
     pub origin: Origin,
     pub abbrev: bool,
+    /// The word with `ä`, `ö`, `ü` written `ae`, `oe`, `ue` (only for words that have them).
+    pub alt: Option<String>,
 }
 
 fn is_cjk(c: char) -> bool {
@@ -523,9 +552,16 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0591..=0x05C7 | 0x064B..=0x065F | 0x1000..=0x109F | 0x0E00..=0x0E7F | 0x0900..=0x0DFF)
 }
 
-/// Split text into words, transliterated to lowercase ASCII letters and digits.
+/// Split text into words, transliterated to lowercase ASCII letters and digits, acronyms joined
+/// (see [`join_acronyms`]).
 pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
-    let mut out = Vec::new();
+    split_words(text, true)
+}
+
+fn split_words(text: &str, join: bool) -> Vec<RawWord> {
+    let mut out: Vec<RawWord> = Vec::new();
+    // Char range of each word in `text`.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -538,7 +574,9 @@ pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
                     text: t,
                     origin: Origin::Syllabic,
                     abbrev: false,
+                    alt: None,
                 });
+                spans.push((i, i + 1));
             }
             i += 1;
             continue;
@@ -548,7 +586,9 @@ pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
                 text: "and".into(),
                 origin: Origin::Latin,
                 abbrev: false,
+                alt: None,
             });
+            spans.push((i, i + 1));
             i += 1;
             continue;
         }
@@ -564,6 +604,7 @@ pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
         let abbrev = chars.get(i) == Some(&'.');
         let mut origin = Origin::Latin;
         let mut ascii = String::new();
+        let mut alt = None;
         if word.iter().any(|&c| is_hebrew(c)) {
             origin = Origin::Abjad;
             for (k, &c) in word.iter().enumerate() {
@@ -590,22 +631,99 @@ pub(crate) fn raw_words(text: &str) -> Vec<RawWord> {
                 // Armenian "ու" is one vowel, u.
                 w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
             }
+            if origin == Origin::Latin && w.contains(['ä', 'ö', 'ü', 'Ä', 'Ö', 'Ü']) {
+                let german: String = w
+                    .chars()
+                    .map(|c| match c {
+                        'ä' | 'Ä' => "ae".to_string(),
+                        'ö' | 'Ö' => "oe".to_string(),
+                        'ü' | 'Ü' => "ue".to_string(),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                alt = Some(ascii_lower(&any_ascii::any_ascii(&german)));
+            }
             ascii = any_ascii::any_ascii(&w);
         }
-        let text: String = ascii
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let text = ascii_lower(&ascii);
         if !text.is_empty() {
             out.push(RawWord {
                 text,
                 origin,
                 abbrev,
+                alt,
             });
+            spans.push((start, i));
         }
     }
+    if join {
+        join_acronyms(out, &spans, &chars)
+    } else {
+        out
+    }
+}
+
+/// Join runs of single Latin letters into one word, the acronym, before any table lookup:
+/// letters separated only by periods (`I.R.I.S.L.`, `J.R.`) or, for three letters or more, only by
+/// spaces (`I R I S L`). Letters separated by a period and a space (`J. R. Smith`) and two letters
+/// separated by a space (`J R Smith`) stay initials.
+fn join_acronyms(words: Vec<RawWord>, spans: &[(usize, usize)], chars: &[char]) -> Vec<RawWord> {
+    let single = |w: &RawWord| {
+        w.origin == Origin::Latin
+            && w.text.len() == 1
+            && w.text.bytes().all(|b| b.is_ascii_alphabetic())
+    };
+    // Gap kind between word k and k + 1: 1 = periods only, 2 = whitespace only, 0 = other.
+    let gap = |k: usize| -> u8 {
+        let (Some(&(_, e)), Some(&(s, _))) = (spans.get(k), spans.get(k + 1)) else {
+            return 0;
+        };
+        let g = chars.get(e..s).unwrap_or(&[]);
+        if g.is_empty() {
+            0
+        } else if g.iter().all(|&c| c == '.') {
+            1
+        } else if g.iter().all(|c| c.is_whitespace()) {
+            2
+        } else {
+            0
+        }
+    };
+    let mut out = Vec::with_capacity(words.len());
+    let mut k = 0;
+    while k < words.len() {
+        let mut end = k + 1;
+        if single(&words[k]) {
+            let kind = gap(k);
+            while kind != 0 && end < words.len() && single(&words[end]) && gap(end - 1) == kind {
+                end += 1;
+            }
+            let len = end - k;
+            if !(kind == 1 && len >= 2 || kind == 2 && len >= 3) {
+                end = k + 1;
+            }
+        }
+        if end - k == 1 {
+            out.push(words[k].clone());
+        } else {
+            out.push(RawWord {
+                text: words[k..end].iter().map(|w| w.text.as_str()).collect(),
+                origin: Origin::Latin,
+                abbrev: false,
+                alt: None,
+            });
+        }
+        k = end;
+    }
     out
+}
+
+/// Lowercase ASCII letters and digits of `s`.
+fn ascii_lower(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn is_latin(c: char) -> bool {
@@ -676,6 +794,11 @@ fn fold_once(w: &str) -> String {
         }
         out.push(c as char);
         prev = c;
+    }
+    // Russian adjective ending "-ое" romanised as "-oye" or "-oe" ("Otkrytoye"/"Otkrytoe").
+    if out.len() > 4 && out.ends_with("oie") {
+        out.truncate(out.len() - 3);
+        out.push_str("oe");
     }
     if out.len() < 2 && w.len() >= 2 {
         // "ooo", "ii": too short once folded; keep as written.
@@ -776,7 +899,8 @@ pub(crate) fn abjad_skeleton(text: &str) -> String {
 
 enum Item {
     Word(RawWord, String),
-    Legal(usize, RawWord),
+    /// Legal form (table index, words as written, whether the spelling is also a name word).
+    Legal(usize, RawWord, bool),
     Num(String),
     Vessel(RawWord),
     Label(RawWord),
@@ -803,7 +927,10 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
             Some((n, p)) => {
                 let raw = merge(&words[i..i + n]);
                 let item = match p {
-                    Phrase::Legal(idx) => Item::Legal(*idx, raw),
+                    Phrase::Legal(idx) => {
+                        let key = folded[i..i + n].join(" ");
+                        Item::Legal(*idx, raw, tables.ambiguous.contains(&key))
+                    }
                     Phrase::Word(c) => Item::Word(raw, c.clone()),
                     Phrase::Label => Item::Label(raw),
                     Phrase::Vessel => Item::Vessel(raw),
@@ -844,9 +971,10 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
     // Position rules: labels and vessel prefixes only at the start; short legal forms only at the
     // start or in the final run of legal forms.
     let last_word = items.iter().rposition(|it| matches!(it, Item::Word(..)));
-    // A leading legal form needs a name of at least two words (not stopwords) after it ("SARL
-    // Ivoire Negoce");
-    // otherwise it is probably a word of the name ("Chao Le 8").
+    // A leading legal form whose spelling is also a common name word (`ambiguous` in the table:
+    // `Chao`, `AS`, `PT`) needs a name of at least two words (not stopwords) after it ("PT Maju
+    // Jaya"); otherwise it is probably a word of the name ("Chao Le 8"). Other forms ("OOO
+    // Vektor", "Limited Liability Company Vektor") are always legal forms.
     let words_after = |k: usize| {
         items[k + 1..]
             .iter()
@@ -855,7 +983,7 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
     };
     let weak_lead: Vec<bool> = (0..items.len())
         .map(|k| {
-            matches!(items[k], Item::Legal(..))
+            matches!(items[k], Item::Legal(_, _, true))
                 && words_after(k) < 2
                 && last_word.is_some_and(|l| l > k)
         })
@@ -870,11 +998,11 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 let f = fold(&w.text);
                 Item::Word(w, f)
             }
-            Item::Legal(_, w) if at_start && weak_lead.get(k).copied().unwrap_or(false) => {
+            Item::Legal(_, w, _) if at_start && weak_lead.get(k).copied().unwrap_or(false) => {
                 let f = fold(&w.text);
                 Item::Word(w, f)
             }
-            Item::Legal(idx, w) if !at_start && !in_tail && short_legal(tables, idx, &w) => {
+            Item::Legal(idx, w, _) if !at_start && !in_tail && short_legal(tables, idx, &w) => {
                 let f = fold(&w.text);
                 Item::Word(w, f)
             }
@@ -903,16 +1031,18 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 });
                 let weight = tables.weight(&canon);
                 let skels = skeletons(&canon);
+                let alt = w.alt.as_deref().map(fold).filter(|a| *a != canon);
                 tokens.push(Token {
                     text: w.text,
                     canon,
                     skels,
+                    alt,
                     weight,
                     origin: w.origin,
                     abbrev: w.abbrev,
                 });
             }
-            Item::Legal(idx, _) => {
+            Item::Legal(idx, _, _) => {
                 let id = tables.legal[idx].id.clone();
                 if !legal_forms.contains(&id) {
                     legal_forms.push(id);
@@ -961,6 +1091,7 @@ fn merge(words: &[RawWord]) -> RawWord {
         text: words.iter().map(|w| w.text.as_str()).collect(),
         origin: words.first().map_or(Origin::Latin, |w| w.origin),
         abbrev: words.last().is_some_and(|w| w.abbrev),
+        alt: None,
     }
 }
 
@@ -1056,6 +1187,64 @@ mod tests {
             vec!["3".to_string()]
         );
         assert_eq!(roman("iiii"), None);
+    }
+
+    #[test]
+    fn leading_legal_forms() {
+        let legal = |s: &str| NameForm::new(s).variants[0].legal_forms.clone();
+        assert_eq!(toks("OOO Vektor"), vec!["vektor"]);
+        assert_eq!(legal("OOO Vektor"), vec!["ooo".to_string()]);
+        assert_eq!(toks("PJSC ZVEZDA"), vec!["zvezda"]);
+        assert_eq!(toks("Limited Liability Company Vektor"), vec!["vektor"]);
+        assert_eq!(
+            legal("Limited Liability Company Vektor"),
+            vec!["llc".to_string()]
+        );
+        assert_eq!(
+            legal("OTKRYTOE AKTSIONERNOE OBSHCHESTVO ZVEZDA"),
+            vec!["oao".to_string()]
+        );
+        assert_eq!(
+            legal("Otkrytoye Aktsionernoye Obshchestvo Zvezda"),
+            vec!["oao".to_string()]
+        );
+        assert_eq!(
+            legal("ZAKRYTOE AKTSIONERNOE OBSHCHESTVO ZVEZDA"),
+            vec!["zao".to_string()]
+        );
+        // Ambiguous spellings (also name words) need two words after them.
+        assert_eq!(toks("Chao Le 8"), vec!["chao", "le"]);
+        assert_eq!(toks("PT Maju"), vec!["pt", "maiu"]);
+        assert_eq!(toks("PT Maju Jaya"), vec!["maiu", "jaia"]);
+        assert_eq!(fold("otkrytoye"), fold("otkrytoe"));
+    }
+
+    #[test]
+    fn umlaut_alternative() {
+        let t = &NameForm::new("Müller").variants[0].tokens[0];
+        assert_eq!(t.canon, fold("muller"));
+        assert_eq!(t.alt.as_deref(), Some(fold("mueller").as_str()));
+        assert_eq!(NameForm::new("Mueller").variants[0].tokens[0].alt, None);
+        assert_eq!(NameForm::new("Ozturk").variants[0].tokens[0].alt, None);
+    }
+
+    #[test]
+    fn acronyms() {
+        let words = |s: &str| -> Vec<String> { raw_words(s).into_iter().map(|w| w.text).collect() };
+        assert_eq!(words("I.R.I.S.L."), vec!["irisl"]);
+        assert_eq!(words("I R I S L"), vec!["irisl"]);
+        assert_eq!(words("J. R. Smith"), vec!["j", "r", "smith"]);
+        assert_eq!(words("J R Smith"), vec!["j", "r", "smith"]);
+        assert_eq!(words("A & B"), vec!["a", "and", "b"]);
+        assert_eq!(toks("I.R.I.S.L."), vec!["irisl"]);
+        let legal = |s: &str| NameForm::new(s).variants[0].legal_forms.clone();
+        assert_eq!(legal("Fabjan Prevozi d. o. o."), vec!["doo".to_string()]);
+        assert_eq!(legal("Fabjan Prevozi d.o.o."), vec!["doo".to_string()]);
+        assert_eq!(legal("Vektor Sp. z o.o."), vec!["sp-zoo".to_string()]);
+        assert_eq!(
+            legal("Vektor S. de R.L. de C.V."),
+            vec!["sa-de-cv".to_string()]
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ScreenError;
-use crate::normalize::{abjad_skeleton, tables, NameForm, Origin, Token, Variant, VariantKind};
+use crate::normalize::{
+    abjad_skeleton, tables, NameForm, Origin, Token, Variant, VariantKind, W_DISTINCT,
+};
 
 /// Default score at or above which two names are a match.
 pub const DEFAULT_MATCH_THRESHOLD: f64 = 0.80;
@@ -315,6 +317,63 @@ const STRONG: f32 = 0.75;
 const UNMATCHED: f32 = 0.25;
 /// Word pairs weaker than this are not aligned at all.
 const MIN_PAIR: f32 = 0.2;
+/// Penalty per unit of weight of an extra given name or patronymic (see [`extra_given_names`]).
+const EXTRA_NAME: f32 = 0.08;
+
+type Pair = (usize, usize, f32, MatchKind);
+
+/// Whether the words `unmatched` of `long` are extra given names or patronymics of a person whose
+/// name `short` gives in part (`Vladimir Putin` / `PUTIN, Vladimir Vladimirovich`): every word of
+/// `short` (two to four distinctive words) is matched, `long` has one or two more distinctive
+/// words, neither name has a legal form or numeral, and the surname is among the matched words
+/// (`long`'s first word is matched, or its last word is matched and is not a patronymic).
+/// `side(pair)` gives (index in `short`, index in `long`).
+fn extra_given_names(
+    short: &Variant,
+    long: &Variant,
+    pairs: &[Pair],
+    side: impl Fn(&Pair) -> (usize, usize),
+    unmatched: &[usize],
+) -> bool {
+    let distinct = |t: &Token| t.weight >= W_DISTINCT;
+    if unmatched.is_empty()
+        || unmatched.len() > 2
+        || !(2..=4).contains(&short.tokens.len())
+        || !short.legal_forms.is_empty()
+        || !long.legal_forms.is_empty()
+        || !short.numerals.is_empty()
+        || !long.numerals.is_empty()
+        || short.vessel_prefix
+        || long.vessel_prefix
+        || !short.tokens.iter().all(distinct)
+        || !unmatched.iter().all(|&i| distinct(&long.tokens[i]))
+    {
+        return false;
+    }
+    let strong: Vec<(usize, usize)> = pairs
+        .iter()
+        .filter(|p| p.2 >= STRONG && p.3 != MatchKind::Joined)
+        .map(&side)
+        .collect();
+    if strong.len() != short.tokens.len() || strong.len() + unmatched.len() != long.tokens.len() {
+        return false;
+    }
+    let matched_long = |i: usize| strong.iter().any(|&(_, l)| l == i);
+    let last = long.tokens.len() - 1;
+    matched_long(0) || (matched_long(last) && !is_patronymic(&long.tokens[last].text))
+}
+
+/// East Slavic and Turkic patronymics (`Vladimirovich`, `Ivanovna`, `Ilyich`, `Aliyevich`,
+/// `Mammad oglu`, `kyzy`).
+fn is_patronymic(w: &str) -> bool {
+    w.len() >= 6
+        && [
+            "ovich", "evich", "ovna", "evna", "ichna", "ich", "ogly", "oglu", "ugli", "kyzy",
+            "qizi",
+        ]
+        .iter()
+        .any(|s| w.ends_with(s))
+}
 
 fn compare(a: &Variant, b: &Variant) -> Compared {
     let mut penalties: Vec<(&'static str, f64)> = Vec::new();
@@ -370,19 +429,25 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         pairs.clear();
         pairs.push((usize::MAX, usize::MAX, 0.95, MatchKind::Joined));
     } else {
-        for &i in &unmatched_a {
-            pen(
-                "unmatched word",
-                f64::from(1.0 - UNMATCHED * a.tokens[i].weight),
-                &mut penalties,
-            );
-        }
-        for &j in &unmatched_b {
-            pen(
-                "unmatched word",
-                f64::from(1.0 - UNMATCHED * b.tokens[j].weight),
-                &mut penalties,
-            );
+        let extra_a = extra_given_names(b, a, &pairs, |p| (p.1, p.0), &unmatched_a);
+        let extra_b = extra_given_names(a, b, &pairs, |p| (p.0, p.1), &unmatched_b);
+        for (extra, unmatched, v) in [(extra_a, &unmatched_a, a), (extra_b, &unmatched_b, b)] {
+            for &i in unmatched {
+                let w = v.tokens[i].weight;
+                if extra {
+                    pen(
+                        "extra given name",
+                        f64::from(1.0 - EXTRA_NAME * w),
+                        &mut penalties,
+                    );
+                } else {
+                    pen(
+                        "unmatched word",
+                        f64::from(1.0 - UNMATCHED * w),
+                        &mut penalties,
+                    );
+                }
+            }
         }
         for &(i, j, s, _) in &pairs {
             if s < STRONG {
@@ -483,6 +548,10 @@ fn legal_relation(a: &[String], b: &[String]) -> LegalFormRelation {
 /// Similarity of two words and how they correspond.
 pub(crate) fn token_sim(a: &Token, b: &Token) -> (f32, MatchKind) {
     if a.canon == b.canon {
+        return (1.0, MatchKind::Exact);
+    }
+    // `ä`, `ö`, `ü` against `ae`, `oe`, `ue` (`Müller` / `Mueller`).
+    if a.alt.as_ref() == Some(&b.canon) || b.alt.as_ref() == Some(&a.canon) {
         return (1.0, MatchKind::Exact);
     }
     let (ai, bi) = (a.is_initial(), b.is_initial());
@@ -620,6 +689,14 @@ mod tests {
         assert!((jaro_winkler("martha", "marhta") - 0.9611).abs() < 1e-3);
         assert!((jaro_winkler("dixon", "dicksonx") - 0.8133).abs() < 1e-3);
         assert_eq!(jaro_winkler("abc", "abc"), 1.0);
+    }
+
+    #[test]
+    fn patronymics() {
+        assert!(is_patronymic("vladimirovich"));
+        assert!(is_patronymic("ivanovna"));
+        assert!(!is_patronymic("putin"));
+        assert!(!is_patronymic("rich"));
     }
 
     #[test]

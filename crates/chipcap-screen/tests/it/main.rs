@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod lists;
+mod name_classes;
 mod pairs;
 mod props;
 mod screener;
