@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::country::country_code;
 use crate::model::{Entry, ListVersion, SourceClass};
-use crate::normalize::{abjad_skeleton, NameForm, Variant};
+use crate::normalize::{abjad_skeleton, NameForm, Seg, Variant};
 use crate::score::{quick_score, score_forms, MatchConfig, ScoreExplanation};
 
 /// Candidates scored in full per query, at most.
@@ -112,6 +112,21 @@ fn keys(v: &Variant, query: bool, out: &mut Vec<String>) {
             let a = abjad_skeleton(&t.text);
             if a.len() >= 2 {
                 out.push(format!("a{a}"));
+            }
+            // A word with `kh` also gets its consonants with `kh` read as `k`, as a skeleton
+            // key: finds `Rostec` from `Rostekh` (the skeleton drops `h`).
+            if let Some(k) = t.vkey.as_ref().filter(|k| k.contains(&Seg::Cons(b'X'))) {
+                let c: String = k
+                    .iter()
+                    .filter_map(|s| match s {
+                        Seg::Cons(b'X') => Some('k'),
+                        Seg::Cons(c) => Some(char::from(*c)),
+                        Seg::Vowels(_) => None,
+                    })
+                    .collect();
+                if c.len() >= 2 {
+                    out.push(format!("s{c}"));
+                }
             }
         }
         if (!query && t.text.len() >= 4) || (query && t.abbrev && t.text.len() >= 3) {

@@ -46,6 +46,14 @@ pub struct Token {
     /// `mueller`), equal to the canonical form of the word written with `ae`, `oe`, `ue`.
     #[serde(skip)]
     pub(crate) alt: Option<String>,
+    /// Consonants and vowel runs of the word as written (see [`vowel_key`]); `None` for words of
+    /// fewer than four letters, words with digits and words from abjad or syllabic scripts.
+    #[serde(skip)]
+    pub(crate) vkey: Option<Vec<Seg>>,
+    /// Hash of the consonants of `vkey` (`kh`, `k`, `h` alike; 0 without a key): words whose
+    /// hashes differ cannot be vowel variants.
+    #[serde(skip)]
+    pub(crate) vsig: u64,
     /// How much the word counts (stopword, common business word, distinctive word).
     pub weight: f32,
     /// Script origin.
@@ -92,6 +100,10 @@ pub struct Variant {
     /// Words and numerals in their original order, as printed by [`normalize`].
     #[serde(skip)]
     pub(crate) sequence: Vec<String>,
+    /// Whether each token directly follows the previous one (no legal form or numeral between):
+    /// such a pair may be one word split in two (see [`compound`]).
+    #[serde(skip)]
+    pub(crate) adjacent: Vec<bool>,
 }
 
 impl Variant {
@@ -183,6 +195,8 @@ pub(crate) struct LegalForm {
     pub display: String,
     pub class: String,
     pub generic: bool,
+    /// Jurisdictions (ISO country codes) where the form is native; empty for generic forms.
+    pub jurisdictions: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -272,6 +286,11 @@ fn load_tables() -> Tables {
             display: variants.split('|').next().unwrap_or(id).to_string(),
             class: class.to_string(),
             generic: scope == "generic",
+            jurisdictions: if scope == "generic" {
+                Vec::new()
+            } else {
+                scope.split(',').map(|j| j.trim().to_string()).collect()
+            },
         });
         for v in variants.split('|') {
             add(&mut phrases, v, Phrase::Legal(idx), false);
@@ -689,13 +708,22 @@ fn join_acronyms(words: Vec<RawWord>, spans: &[(usize, usize)], chars: &[char]) 
             0
         }
     };
+    // Letters separated by spaces only are an acronym only when written as capitals (`I R I S L`):
+    // the normal form is lower case, so normalising it again leaves it as it is (idempotence).
+    let capital = |k: usize| {
+        spans
+            .get(k)
+            .and_then(|&(s, _)| chars.get(s))
+            .is_some_and(char::is_ascii_uppercase)
+    };
     let mut out = Vec::with_capacity(words.len());
     let mut k = 0;
     while k < words.len() {
         let mut end = k + 1;
         if single(&words[k]) {
             let kind = gap(k);
-            while kind != 0 && end < words.len() && single(&words[end]) && gap(end - 1) == kind {
+            let fits = |j: usize| single(&words[j]) && (kind != 2 || capital(j));
+            while kind != 0 && fits(k) && end < words.len() && fits(end) && gap(end - 1) == kind {
                 end += 1;
             }
             let len = end - k;
@@ -864,6 +892,129 @@ pub(crate) fn skeletons(folded: &str) -> Vec<String> {
     vec![a]
 }
 
+/// One unit of a [`vowel_key`]: a consonant (digraphs as one letter: `sh` -> `S`, `ch` -> `C`,
+/// `zh` -> `Z`, `kh` -> `X`, `ts`/`tz` -> `T`) or a run of vowels (up to three letters, `0`-padded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Cons(u8),
+    Vowels([u8; 3]),
+}
+
+/// The word as written, read as alternating consonants and vowel runs for comparing
+/// transliteration variants whose vowels differ (`Ahmed`/`Ahmad`, `Usama`/`Osama`):
+/// consonants folded (`c`/`q`/`ck` -> `k`, `ph` -> `f`, `w` -> `v`, `x` -> `ks`, digraphs as one
+/// unit, doubled letters merged); vowel runs folded (`y` inside a word -> `i`, `ou`/`oo` -> `u`,
+/// `ee` -> `i`, doubled vowels merged); a word-initial `ye`/`ie` read as `e` (`Yevgeniy`/`Evgeny`)
+/// and a word-initial `y`/`i`/`j` before `u` or `a` as the glide `y` (`Iurii`/`Yuri`,
+/// `Julia`/`Yulia`). `None` for words of fewer than four letters or with anything but `a`-`z`.
+pub(crate) fn vowel_key(text: &str) -> Option<Vec<Seg>> {
+    let b = text.as_bytes();
+    if b.len() < 4 || !b.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u');
+    let mut out: Vec<Seg> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    match (b[0], b[1]) {
+        (b'y' | b'i', b'e') => i = 1,
+        (b'y' | b'i' | b'j', b'u' | b'a') | (b'y', b'o') => {
+            out.push(Seg::Cons(b'y'));
+            i = 1;
+        }
+        _ => {}
+    }
+    // The current vowel run, folded as it is read (`ou`/`oo` -> `u`, `ee` -> `i`, doubled
+    // vowels merged); `None` once longer than three letters.
+    let mut run = [0u8; 3];
+    let mut run_len = 0usize;
+    let mut too_long = false;
+    let mut add_vowel = |c: u8, run: &mut [u8; 3], run_len: &mut usize| {
+        let prev = if *run_len > 0 { run[*run_len - 1] } else { 0 };
+        let c = match (prev, c) {
+            (b'o', b'u' | b'o') => {
+                *run_len -= 1;
+                b'u'
+            }
+            (b'e', b'e') => {
+                *run_len -= 1;
+                b'i'
+            }
+            _ => c,
+        };
+        if *run_len > 0 && run[*run_len - 1] == c {
+            return;
+        }
+        match run.get_mut(*run_len) {
+            Some(slot) => {
+                *slot = c;
+                *run_len += 1;
+            }
+            None => too_long = true,
+        }
+    };
+    let flush = |run: &mut [u8; 3], run_len: &mut usize, out: &mut Vec<Seg>| {
+        if *run_len > 0 {
+            out.push(Seg::Vowels(*run));
+            *run = [0; 3];
+            *run_len = 0;
+        }
+    };
+    let push = |c: u8, out: &mut Vec<Seg>| {
+        if out.last() != Some(&Seg::Cons(c)) {
+            out.push(Seg::Cons(c));
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        // `y` is a vowel inside a word (and at its start before a consonant).
+        if vowel(c) || (c == b'y' && !next.is_some_and(vowel)) || (c == b'y' && i > 0) {
+            add_vowel(if c == b'y' { b'i' } else { c }, &mut run, &mut run_len);
+            i += 1;
+            continue;
+        }
+        flush(&mut run, &mut run_len, &mut out);
+        let rest = &b[i..];
+        let (unit, step): (&[u8], usize) = if rest.starts_with(b"tsch") {
+            (b"C", 4)
+        } else if rest.starts_with(b"sch") || rest.starts_with(b"tch") {
+            (if c == b's' { b"S" } else { b"C" }, 3)
+        } else {
+            match (c, next) {
+                (b's', Some(b'h')) => (b"S", 2),
+                (b'c', Some(b'h')) => (b"C", 2),
+                (b'z', Some(b'h')) => (b"Z", 2),
+                (b'k', Some(b'h')) => (b"X", 2),
+                (b'p', Some(b'h')) => (b"f", 2),
+                (b't', Some(b's' | b'z')) => (b"T", 2),
+                (b'c', Some(b'k')) => (b"k", 2),
+                (b'c' | b'q', _) => (b"k", 1),
+                (b'w', _) => (b"v", 1),
+                (b'x', _) => (b"ks", 1),
+                _ => (std::slice::from_ref(&b[i]), 1),
+            }
+        };
+        for &u in unit {
+            push(u, &mut out);
+        }
+        i += step;
+    }
+    flush(&mut run, &mut run_len, &mut out);
+    (!too_long).then_some(out)
+}
+
+/// Hash (FNV-1a) of the consonants of a [`vowel_key`], `kh`, `k` and `h` counted alike.
+pub(crate) fn consonant_sig(key: &[Seg]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for s in key {
+        if let Seg::Cons(c) = s {
+            let c = if matches!(c, b'X' | b'h') { b'k' } else { *c };
+            h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
 /// Skeleton for comparing with an abjad (Hebrew, Arabic) word, computed from the word as written:
 /// vowels, `h`, `kh`, `w`, `y` dropped; `ts`/`tz`/`ch` -> `c`, `sh` -> `s`, `b` -> `v`, `p` -> `f`,
 /// `q`/`ck` -> `k`; doubled letters merged.
@@ -1019,9 +1170,17 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
     let mut vessel_prefix = false;
     let mut joined = String::new();
     let mut sequence = Vec::new();
+    // Tokens directly after another token (no legal form or numeral between them).
+    let mut adjacent: Vec<bool> = Vec::new();
+    let mut after_word = false;
     for it in resolved {
+        if !matches!(it, Item::Word(..)) {
+            after_word = false;
+        }
         match it {
             Item::Word(w, canon) => {
+                adjacent.push(after_word);
+                after_word = true;
                 joined.push_str(&w.text);
                 // A folded word that reads as a roman numeral ("wi" -> "vi") is printed as written.
                 sequence.push(if roman(&canon).is_some() && canon != w.text {
@@ -1032,11 +1191,18 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 let weight = tables.weight(&canon);
                 let skels = skeletons(&canon);
                 let alt = w.alt.as_deref().map(fold).filter(|a| *a != canon);
+                let vkey = match w.origin {
+                    Origin::Latin | Origin::Transliterated => vowel_key(&w.text),
+                    Origin::Abjad | Origin::Syllabic => None,
+                };
+                let vsig = vkey.as_deref().map_or(0, consonant_sig);
                 tokens.push(Token {
                     text: w.text,
                     canon,
                     skels,
                     alt,
+                    vkey,
+                    vsig,
                     weight,
                     origin: w.origin,
                     abbrev: w.abbrev,
@@ -1078,7 +1244,54 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
         vessel_prefix,
         joined,
         sequence,
+        adjacent,
     }
+}
+
+/// Tokens `k` and `k + 1` of a reading written as one word (`Ahmadi Nejad` -> `ahmadinejad`),
+/// when they are adjacent words of two letters or more, Latin or transliterated from an alphabet.
+/// When the first word ends in the Arabic article (`-al`, `-el`, `-ul`) and the second starts with
+/// a letter the article assimilates to (`t`, `d`, `r`, `z`, `s`, `n`, `l`), the assimilated
+/// spelling is used (`Abdul Rahman` -> `abdurrahman`, `Nasrul Din` -> `nasruddin`).
+pub(crate) fn compound_text(v: &Variant, k: usize) -> Option<String> {
+    let (x, y) = (v.tokens.get(k)?, v.tokens.get(k + 1)?);
+    let plain = |t: &Token| {
+        t.text.len() >= 2
+            && t.text.bytes().all(|b| b.is_ascii_lowercase())
+            && matches!(t.origin, Origin::Latin | Origin::Transliterated)
+    };
+    if !v.adjacent.get(k + 1).copied().unwrap_or(false) || !plain(x) || !plain(y) {
+        return None;
+    }
+    let mut text = String::with_capacity(x.text.len() + y.text.len());
+    text.push_str(&x.text);
+    let article = ["al", "el", "ul"].iter().any(|a| text.ends_with(a));
+    if let Some(&first) = y.text.as_bytes().first() {
+        if article && text.len() > 2 && b"tdrzsnl".contains(&first) {
+            text.pop();
+            text.push(char::from(first));
+        }
+    }
+    text.push_str(&y.text);
+    Some(text)
+}
+
+/// [`compound_text`] as a token.
+pub(crate) fn compound(v: &Variant, k: usize) -> Option<Token> {
+    let text = compound_text(v, k)?;
+    let canon = fold(&text);
+    let vkey = vowel_key(&text);
+    Some(Token {
+        skels: skeletons(&canon),
+        vsig: vkey.as_deref().map_or(0, consonant_sig),
+        vkey,
+        weight: tables().weight(&canon),
+        alt: None,
+        origin: v.tokens.get(k).map_or(Origin::Latin, |t| t.origin),
+        abbrev: false,
+        text,
+        canon,
+    })
 }
 
 /// Legal forms too ambiguous to be read as such in the middle of a name (`AS`, `SA`, `Co`).
@@ -1245,6 +1458,34 @@ mod tests {
             legal("Vektor S. de R.L. de C.V."),
             vec!["sa-de-cv".to_string()]
         );
+    }
+
+    #[test]
+    fn vowel_keys() {
+        let key = |w: &str| vowel_key(w).unwrap_or_default();
+        // Initial `ye` read as `e`; initial `iu`/`yu` as the glide `y`; `y` inside a word a vowel.
+        assert_eq!(key("yevgeniy"), key("evgeni"));
+        assert_eq!(key("iurii"), key("yuri"));
+        // `ou` = `u`, doubled letters merged, `kh`/`sh`/`ch` one consonant each.
+        assert_eq!(key("youssef").len(), key("yusuf").len());
+        assert_eq!(key("rostekh").len(), key("rostec").len());
+        assert_eq!(vowel_key("ali"), None);
+        assert_eq!(vowel_key("r2d2"), None);
+    }
+
+    #[test]
+    fn compound_words() {
+        let comp = |s: &str| -> Vec<String> {
+            let v = &NameForm::new(s).variants[0];
+            (0..v.tokens.len())
+                .filter_map(|k| compound(v, k).map(|t| t.text))
+                .collect()
+        };
+        assert_eq!(comp("Abdul Rahman"), vec!["abdurrahman"]);
+        assert_eq!(comp("Ahmadi-Nejad"), vec!["ahmadinejad"]);
+        assert_eq!(comp("Abdel Aziz"), vec!["abdelaziz"]);
+        // Not across a legal form or numeral.
+        assert!(comp("Vektor 2 Trading").is_empty());
     }
 
     #[test]

@@ -125,3 +125,113 @@ fn screener_finds_the_new_matches() {
     }
     assert!(sc.screen(&Query::name("OOO Vostok".to_string())).is_empty());
 }
+
+#[test]
+fn transliteration_vowel_variants() {
+    // Short words whose vowels differ only as transliterations do.
+    assert!(s("Ahmed", "Ahmad") >= MATCH);
+    assert!(s("Usama bin Ladin", "Osama bin Laden") >= MATCH);
+    assert!(s("Yusuf", "Youssef") >= MATCH);
+    assert!(s("Yevgeniy", "Evgeny") >= MATCH);
+    assert!(s("Iurii", "Yuri") >= MATCH);
+    assert!(s("Julia", "Yulia") >= MATCH);
+    assert!(s("Al-Qaida", "Al Qaeda") >= MATCH);
+    assert!(s("Rostec", "Rostekh") >= MATCH);
+    assert!(s("Omar Hamid", "Umar Hamed") >= MATCH);
+    // Still variants: vowels moved or dropped in longer words, endings.
+    assert!(s("Alexander", "Aleksandr") >= MATCH);
+    assert!(s("Abdullah", "Abdallah") >= MATCH);
+    assert!(s("Mohammed", "Muhammad") >= MATCH);
+    // Negative: one consonant skeleton, but different names (first vowels of another kind, vowels
+    // in other places).
+    assert!(s("Hassan Rouhani", "Hussein Rouhani") < MATCH);
+    assert!(s("Hassan", "Hussein") < REVIEW);
+    assert!(s("Hassani", "Husseini") < REVIEW);
+    assert!(s("Bashar", "Bushra") < REVIEW);
+    assert!(s("Mahmoud", "Muhammad") < REVIEW);
+    assert!(s("Ali", "Ela") < REVIEW);
+    assert!(s("Ali Hassan", "Ela Hassan") < MATCH);
+    assert!(s("Mahmoud Abbas", "ABBAS, Muhammad") < MATCH);
+    assert!(s("Bashar al-Assad", "AL-ASSAD, Bushra") < MATCH);
+    // Negative: one-syllable words and other vowels are different words.
+    assert!(s("Sand Trading", "Send Trading") < REVIEW);
+    assert!(s("Bill", "Bell") < REVIEW);
+    assert!(s("Pier Nine Logistics LLC", "Peer Nine Logistics LLC") < MATCH);
+    assert!(s("Maria", "Mario") < REVIEW);
+    assert!(s("Samir", "Samar") < REVIEW);
+    assert!(s("Pellmoor Timber Exports Ltd", "Pellmoor Timber Experts Ltd") < MATCH);
+}
+
+#[test]
+fn legal_forms_of_one_jurisdiction() {
+    assert!(s("Acme Inc", "Acme Corporation") >= MATCH);
+    assert!(s("Qordova Petroleum FZE", "Qordova Petroleum FZCO") >= MATCH);
+    assert!(s("Lumiere Negoce SAS", "Lumiere Negoce SA") >= MATCH);
+    assert!(s("Acme Ltd", "Acme LLC") >= MATCH);
+    // Negative: forms of disjoint jurisdictions still conflict.
+    assert!(s("Acme Inc", "Acme GmbH") < MATCH);
+    assert!(s("Acme SARL", "Acme SRL") < MATCH);
+    assert!(s("Korvessa Industrial GmbH", "Korvessa Industrial Sdn. Bhd.") < MATCH);
+    assert!(
+        s(
+            "Altamura Ferrostampi S.r.l.",
+            "Altamura Ferrostampi Pte. Ltd."
+        ) < MATCH
+    );
+    assert!(s("Tessaline Trade OOO", "Tessaline Trade Ltda.") < MATCH);
+    assert!(s("Qordova Petroleum FZE", "Qordova Petroleum S.A. de C.V.") < MATCH);
+    // Negative: a partnership is not a company form.
+    assert!(s("Acme GmbH", "Acme KG") < MATCH);
+}
+
+#[test]
+fn words_split_or_joined() {
+    assert!(s("Ahmadinejad", "Ahmadi-Nejad") >= MATCH);
+    assert!(s("Mahmoud Ahmadinejad", "Mahmud Ahmadi-Nejad") >= MATCH);
+    // The Arabic article assimilates to the next consonant.
+    assert!(s("Abdul Rahman", "Abdurrahman") >= MATCH);
+    assert!(s("Abdul Rahman Yasin", "Abdurrahman Yasin") >= MATCH);
+    assert!(s("Nasrul Din", "Nasruddin") >= MATCH);
+    assert!(s("Abdel Aziz Trading", "Abdelaziz Trading") >= MATCH);
+    assert!(s("Green Field Logistics Ltd", "Greenfield Logistics Ltd") >= MATCH);
+    // Negative: the joined word must be the same word, not merely share its consonants.
+    assert!(s("Hwei Jao", "Huwayeh") < REVIEW);
+    assert!(s("Abdul Rahman", "Abdurrahim") < MATCH);
+    assert!(s("Star Line Shipping", "Starlight Shipping") < MATCH);
+    assert!(s("Abdul Karim", "Abdul Rahman") < REVIEW);
+}
+
+#[test]
+fn screener_finds_variants_and_split_words() {
+    use chipcap_screen::{Entry, Query, Screener};
+    let names = [
+        "Osama bin Laden",
+        "Abdul Rahman Yasin",
+        "Evgeny Prigozhin",
+        "Rostekh",
+        "Acme Corporation",
+    ];
+    let entries: Vec<Entry> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Entry {
+            key: format!("e{i}"),
+            name: (*n).to_string(),
+            ..Entry::default()
+        })
+        .collect();
+    let sc = Screener::from_entries(entries, MatchConfig::default());
+    for (q, key) in [
+        ("Usama bin Ladin", "e0"),
+        ("Abdurrahman Yasin", "e1"),
+        ("Yevgeniy Prigozhin", "e2"),
+        ("Rostec", "e3"),
+        ("Acme Inc", "e4"),
+    ] {
+        let hits = sc.screen(&Query::name(q.to_string()));
+        assert!(
+            hits.iter().any(|h| h.entry_key == key && h.is_match),
+            "{q}: {hits:?}"
+        );
+    }
+}

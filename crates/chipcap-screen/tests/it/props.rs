@@ -125,3 +125,12 @@ proptest! {
         let _ = chipcap_screen::parse_ofac_sdn(&sdn, None, None);
     }
 }
+
+/// Found by `normalisation_is_idempotent`: letters of three scripts normalise to single Latin letters
+/// (`v k a`), which must not then be read as a spaced acronym (`vka`); spaced capitals still are.
+#[test]
+fn spaced_single_letters_from_other_scripts_stay_apart() {
+    let once = normalize("ב К À");
+    assert_eq!(normalize(&once), once);
+    assert_eq!(normalize("I R I S L"), normalize("IRISL"));
+}
