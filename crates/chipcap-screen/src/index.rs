@@ -261,7 +261,12 @@ impl Screener {
                 continue;
             };
             let s = quick_score(&qform, &nm.form);
-            let adj = self.context(query, nm.entry);
+            let mut adj = self.context(query, nm.entry);
+            // A different country ranks a matching name lower but never hides it: front companies
+            // and subsidiaries are often registered elsewhere than the listed entity.
+            if adj < 0.0 && s >= self.config.match_threshold {
+                adj = adj.max(self.config.match_threshold - s);
+            }
             let fin = (s + adj).clamp(0.0, 1.0);
             if fin < self.config.review_threshold {
                 continue;
@@ -332,8 +337,9 @@ impl Screener {
     }
 
     /// Adjustment from country and address: +0.03 when the query's country is one of the entry's,
-    /// -0.05 when the entry has countries and the query's is not among them; +0.02 when at least
-    /// half the query's address words appear in one of the entry's addresses.
+    /// -0.05 when the entry has countries and the query's is not among them (never below the match
+    /// threshold for a name that matches, see `screen`); +0.02 when at least half the query's
+    /// address words appear in one of the entry's addresses.
     fn context(&self, q: &Query, entry: u32) -> f64 {
         let Some(e) = self.entries.get(entry as usize) else {
             return 0.0;

@@ -96,3 +96,34 @@ fn bulk_equals_single() {
         assert_eq!(&s.screen(q), h);
     }
 }
+
+/// A different country ranks a hit lower but never turns a matching name into a non-match: front
+/// companies and subsidiaries are often registered elsewhere than the listed entity.
+#[test]
+fn a_different_country_never_hides_a_match() {
+    let s = screener();
+    for name in [
+        "Banco Nacional de Cuba",
+        "Banco Nacional Cuba",
+        // 0.84 for the name alone: 0.79 with the country's -0.05, which would hide it.
+        "Banko Nacionale Cuba",
+        "Anglo Caribbean Co Ltd",
+        "Aerocaribbean Airline",
+        "Casa de Cuba",
+    ] {
+        let plain = s.screen(&Query::name(name));
+        let elsewhere = s.screen(&Query::name(name).with_country("Brazil"));
+        for h in plain.iter().filter(|h| h.is_match) {
+            let other = elsewhere
+                .iter()
+                .find(|o| o.entry_key == h.entry_key)
+                .unwrap_or_else(|| panic!("{name}: {} lost", h.entry_key));
+            assert!(
+                other.is_match,
+                "{name}: {} {} -> {}",
+                h.entry_key, h.score, other.score
+            );
+            assert!(other.score <= h.score);
+        }
+    }
+}
