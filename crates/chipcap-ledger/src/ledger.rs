@@ -72,9 +72,7 @@ impl PreparedApply {
             meta: meta.clone(),
         })
     }
-}
 
-impl PreparedApply {
     /// The request's client id.
     pub fn id(&self) -> &str {
         &self.pre.id

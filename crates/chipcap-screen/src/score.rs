@@ -369,13 +369,12 @@ fn extra_given_names(
     matched_long(0) || (matched_long(last) && !is_patronymic(&long.tokens[last].text))
 }
 
-/// East Slavic and Turkic patronymics (`Vladimirovich`, `Ivanovna`, `Ilyich`, `Aliyevich`,
-/// `Mammad oglu`, `kyzy`).
+/// East Slavic and Turkic patronymics (`Vladimirovich`, `Ivanovna`, `Ilyich`, `Aliyevich`: all
+/// `-ich`; `Mammad oglu`, `kyzy`).
 fn is_patronymic(w: &str) -> bool {
     w.len() >= 6
         && [
-            "ovich", "evich", "ovna", "evna", "ichna", "ich", "ogly", "oglu", "ugli", "kyzy",
-            "qizi",
+            "ich", "ovna", "evna", "ichna", "ogly", "oglu", "ugli", "kyzy", "qizi",
         ]
         .iter()
         .any(|s| w.ends_with(s))

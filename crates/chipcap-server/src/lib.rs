@@ -91,37 +91,18 @@ const RECENT_MAX_BYTES: usize = 16 * 1024;
 /// Most `ledger apply` requests committed in one transaction by the ledger thread.
 const MAX_BATCH: usize = 64;
 
-type Reply = tokio::sync::oneshot::Sender<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>;
-/// Where the ledger thread answers a batch of applies (one result per request, in order).
-type ReplyMany =
+/// Where the ledger thread answers applies (one result per request, in order).
+type Reply =
     tokio::sync::oneshot::Sender<Vec<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>>;
 
 /// Work for the ledger thread.
 enum Job {
     /// Any operation, run alone.
     Op(Box<dyn FnOnce(&mut Ledger<'static>) + Send>),
-    /// A parsed and screened `ledger apply`: consecutive ones are group-committed.
-    Apply(Box<chipcap_ledger::PreparedApply>, Reply),
-    /// A client's batch of applies (`POST /v1/ledger/apply/batch`): kept together, in order, and
-    /// group-committed with the applies around it.
-    ApplyMany(Vec<chipcap_ledger::PreparedApply>, ReplyMany),
-}
-
-impl Job {
-    /// The requests an apply job holds (0 for other operations).
-    fn weight(&self) -> usize {
-        match self {
-            Job::Op(_) => 0,
-            Job::Apply(..) => 1,
-            Job::ApplyMany(v, _) => v.len(),
-        }
-    }
-}
-
-/// Applies waiting together on the ledger thread.
-enum Waiting {
-    One(Box<chipcap_ledger::PreparedApply>, Reply),
-    Many(Vec<chipcap_ledger::PreparedApply>, ReplyMany),
+    /// Parsed and screened `ledger apply` requests (one, or a client's batch from
+    /// `POST /v1/ledger/apply/batch`): kept together, in order, and group-committed with the
+    /// applies waiting around them.
+    Apply(Vec<chipcap_ledger::PreparedApply>, Reply),
 }
 
 /// The one thread that owns the ledger: operations run there in arrival order, so requests never
@@ -146,26 +127,15 @@ impl Drop for LedgerThread {
     }
 }
 
-fn run_applies(ledger: &mut Ledger<'static>, batch: Vec<Waiting>) {
-    let jobs: Vec<&chipcap_ledger::PreparedApply> = batch
-        .iter()
-        .flat_map(|w| match w {
-            Waiting::One(p, _) => std::slice::from_ref(p.as_ref()).iter(),
-            Waiting::Many(v, _) => v.iter(),
-        })
-        .collect();
+fn run_applies(
+    ledger: &mut Ledger<'static>,
+    batch: Vec<(Vec<chipcap_ledger::PreparedApply>, Reply)>,
+) {
+    let jobs: Vec<&chipcap_ledger::PreparedApply> =
+        batch.iter().flat_map(|(v, _)| v.iter()).collect();
     let mut results = ledger.apply_batch(&jobs).into_iter();
-    for w in batch {
-        match w {
-            Waiting::One(_, reply) => {
-                if let Some(r) = results.next() {
-                    let _ = reply.send(r);
-                }
-            }
-            Waiting::Many(v, reply) => {
-                let _ = reply.send(results.by_ref().take(v.len()).collect());
-            }
-        }
+    for (v, reply) in batch {
+        let _ = reply.send(results.by_ref().take(v.len()).collect());
     }
 }
 
@@ -186,29 +156,26 @@ impl LedgerThread {
                             Err(_) => break,
                         },
                     };
-                    let first = match job {
+                    let (v, reply) = match job {
                         Job::Op(f) => {
                             f(&mut ledger);
                             continue;
                         }
-                        Job::Apply(p, reply) => Waiting::One(p, reply),
-                        Job::ApplyMany(v, reply) => Waiting::Many(v, reply),
+                        Job::Apply(v, reply) => (v, reply),
                     };
-                    let mut weight = match &first {
-                        Waiting::One(..) => 1,
-                        Waiting::Many(v, _) => v.len(),
-                    };
-                    let mut batch = vec![first];
+                    let mut weight = v.len();
+                    let mut batch = vec![(v, reply)];
                     while weight < MAX_BATCH {
-                        let Ok(j) = rx.try_recv() else { break };
-                        weight += j.weight();
-                        match j {
-                            Job::Apply(p, r) => batch.push(Waiting::One(p, r)),
-                            Job::ApplyMany(v, r) => batch.push(Waiting::Many(v, r)),
-                            op @ Job::Op(_) => {
+                        match rx.try_recv() {
+                            Ok(Job::Apply(v, r)) => {
+                                weight += v.len();
+                                batch.push((v, r));
+                            }
+                            Ok(op) => {
                                 next = Some(op);
                                 break;
                             }
+                            Err(_) => break,
                         }
                     }
                     run_applies(&mut ledger, batch);
@@ -347,11 +314,9 @@ impl AppState {
         &self,
         p: chipcap_ledger::PreparedApply,
     ) -> Result<chipcap_ledger::Outcome, Problem> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(Job::Apply(Box::new(p), tx))?;
-        match rx.await {
-            Ok(r) => r.map_err(Problem::from),
-            Err(_) => {
+        match self.apply_many(vec![p]).await?.pop() {
+            Some(r) => r.map_err(Problem::from),
+            None => {
                 tracing::error!("a ledger apply failed without an answer");
                 Err(Problem::internal())
             }
@@ -368,9 +333,9 @@ impl AppState {
             return Ok(Vec::new());
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(Job::ApplyMany(p, tx))?;
+        self.send(Job::Apply(p, tx))?;
         rx.await.map_err(|_| {
-            tracing::error!("a ledger batch apply failed without an answer");
+            tracing::error!("a ledger apply failed without an answer");
             Problem::internal()
         })
     }

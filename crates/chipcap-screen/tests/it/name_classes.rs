@@ -93,37 +93,50 @@ fn missing_given_names_and_patronymics() {
     );
 }
 
+/// A screener over entries named `names` (keys `e0`, `e1`, ...).
+fn screener_of(names: &[&str]) -> chipcap_screen::Screener {
+    let entries = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| chipcap_screen::Entry {
+            key: format!("e{i}"),
+            name: (*n).to_string(),
+            ..chipcap_screen::Entry::default()
+        })
+        .collect();
+    chipcap_screen::Screener::from_entries(entries, MatchConfig::default())
+}
+
+/// Each query matches the entry with its key.
+fn assert_finds(sc: &chipcap_screen::Screener, expected: &[(&str, &str)]) {
+    for (q, key) in expected {
+        let hits = sc.screen(&chipcap_screen::Query::name((*q).to_string()));
+        assert!(
+            hits.iter().any(|h| h.entry_key == *key && h.is_match),
+            "{q}: {hits:?}"
+        );
+    }
+}
+
 #[test]
 fn screener_finds_the_new_matches() {
-    use chipcap_screen::{Entry, Query, Screener};
-    let names = [
+    let sc = screener_of(&[
         "PJSC ZVEZDA",
         "ISLAMIC REPUBLIC OF IRAN SHIPPING LINES",
         "IRISL",
         "MUELLER GMBH",
-    ];
-    let entries: Vec<Entry> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Entry {
-            key: format!("e{i}"),
-            name: (*n).to_string(),
-            ..Entry::default()
-        })
-        .collect();
-    let sc = Screener::from_entries(entries, MatchConfig::default());
-    for (q, key) in [
-        ("Zvezda PJSC", "e0"),
-        ("I.R.I.S.L.", "e2"),
-        ("Müller GmbH", "e3"),
-    ] {
-        let hits = sc.screen(&Query::name(q.to_string()));
-        assert!(
-            hits.iter().any(|h| h.entry_key == key && h.is_match),
-            "{q}: {hits:?}"
-        );
-    }
-    assert!(sc.screen(&Query::name("OOO Vostok".to_string())).is_empty());
+    ]);
+    assert_finds(
+        &sc,
+        &[
+            ("Zvezda PJSC", "e0"),
+            ("I.R.I.S.L.", "e2"),
+            ("Müller GmbH", "e3"),
+        ],
+    );
+    assert!(sc
+        .screen(&chipcap_screen::Query::name("OOO Vostok".to_string()))
+        .is_empty());
 }
 
 #[test]
@@ -203,35 +216,21 @@ fn words_split_or_joined() {
 
 #[test]
 fn screener_finds_variants_and_split_words() {
-    use chipcap_screen::{Entry, Query, Screener};
-    let names = [
+    let sc = screener_of(&[
         "Osama bin Laden",
         "Abdul Rahman Yasin",
         "Evgeny Prigozhin",
         "Rostekh",
         "Acme Corporation",
-    ];
-    let entries: Vec<Entry> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| Entry {
-            key: format!("e{i}"),
-            name: (*n).to_string(),
-            ..Entry::default()
-        })
-        .collect();
-    let sc = Screener::from_entries(entries, MatchConfig::default());
-    for (q, key) in [
-        ("Usama bin Ladin", "e0"),
-        ("Abdurrahman Yasin", "e1"),
-        ("Yevgeniy Prigozhin", "e2"),
-        ("Rostec", "e3"),
-        ("Acme Inc", "e4"),
-    ] {
-        let hits = sc.screen(&Query::name(q.to_string()));
-        assert!(
-            hits.iter().any(|h| h.entry_key == key && h.is_match),
-            "{q}: {hits:?}"
-        );
-    }
+    ]);
+    assert_finds(
+        &sc,
+        &[
+            ("Usama bin Ladin", "e0"),
+            ("Abdurrahman Yasin", "e1"),
+            ("Yevgeniy Prigozhin", "e2"),
+            ("Rostec", "e3"),
+            ("Acme Inc", "e4"),
+        ],
+    );
 }
