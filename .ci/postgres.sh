@@ -40,24 +40,31 @@ _chipcap_pg_main() {
   chmod 755 "$dir"
   [ "$(id -u)" = "0" ] && chown postgres: "$dir"
 
-  # A free port on loopback: the first one nothing answers on.
+  "${as[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+
+  # A free port on loopback: the first one nothing answers on and the server can bind (a port in
+  # the ephemeral range may be held by a client connection that does not answer: try the next).
   port=""
+  local p
   for p in $(seq 54329 54429); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      continue
+    fi
+    rm -f "$dir/server.log"
+    if "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$dir -c max_connections=200 -c fsync=on -c synchronous_commit=on" \
+      start >/dev/null 2>&1; then
       port=$p
       break
     fi
+    grep -q "could not bind\|could not create any TCP/IP sockets" "$dir/server.log" 2>/dev/null \
+      || { cat "$dir/server.log" >&2; return 1; }
   done
   if [ -z "$port" ]; then
     echo "postgres.sh: no free port in 54329-54429" >&2
     return 1
   fi
-
-  "${as[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; return 1; }
-  "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=200 -c fsync=on -c synchronous_commit=on" \
-    start >&2 || { cat "$dir/server.log" >&2; return 1; }
   "${as[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres chipcap_test
 
   CHIPCAP_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/chipcap_test"
