@@ -18,8 +18,8 @@ trap cleanup EXIT
 TOKEN=$("$BIN" token create --role admin --name schemathesis 2>/dev/null)
 # Restricted-party lists for POST /v1/screenings (without them the route answers 503 by design).
 export CHIPCAP_LISTS="$WORK/lists"
-SAMPLE=../shared/data/screening/csl-legacy-sample.csv
-[ -f "$SAMPLE" ] || { echo "schemathesis.sh: $SAMPLE is missing (shared/ must sit beside the repository)"; exit 1; }
+SAMPLE=testdata/screening/csl-legacy-sample.csv
+[ -f "$SAMPLE" ] || { echo "schemathesis.sh: $SAMPLE is missing (it is part of the repository: testdata/screening)"; exit 1; }
 "$BIN" lists import --format csl-csv --date 2026-01-01 "$SAMPLE" >/dev/null
 RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

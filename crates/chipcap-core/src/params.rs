@@ -9,7 +9,7 @@ use crate::country::{CountryCode, CountrySet};
 use crate::date::{Date, Quarter};
 use crate::units::Tpp;
 
-/// How strongly a value is supported (see `shared/spec/ai-diffusion-rule.md` section 0).
+/// How strongly a value is supported (see `docs/rules/README.md`, evidence grades).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Evidence {
     /// Verbatim primary text.

@@ -1,4 +1,4 @@
-//! The JSON contract (shared/spec/decisions.md): request documents in, determinations out.
+//! The JSON contract (docs/contract.md): request documents in, determinations out.
 //!
 //! Wire types are separate from core types and converted with validation ("parse, don't validate").
 //! Every error names the field path and the bad value.
@@ -1175,7 +1175,7 @@ fn decision_str(d: Decision) -> &'static str {
     }
 }
 
-/// The determination as compact JSON text (the contract of shared/spec/decisions.md).
+/// The determination as compact JSON text (the contract of docs/contract.md).
 pub fn to_json(d: &Determination) -> String {
     let mut o = String::with_capacity(4096);
     o.push_str("{\"decision\":");

@@ -16,7 +16,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 fn data(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/screening")
+        .join("../../testdata/screening")
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
 }

@@ -1,7 +1,7 @@
 //! Precision, recall and F1 of the matcher on labelled name pairs.
 //!
 //! ```text
-//! cargo run -p chipcap-screen --example eval_pairs --release -- ../shared/data/screening/cascade-name-pairs.csv [threshold] [--errors]
+//! cargo run -p chipcap-screen --example eval_pairs --release -- testdata/screening/cascade-name-pairs.csv [threshold] [--errors]
 //! ```
 
 use chipcap_screen::eval::evaluate_pairs;

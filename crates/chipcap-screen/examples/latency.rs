@@ -3,7 +3,7 @@
 //! plus perturbations (typos, swapped words, legal forms, case, unrelated names).
 //!
 //! ```text
-//! cargo run -p chipcap-screen --example latency --release -- ../shared/data/screening [bulk_count]
+//! cargo run -p chipcap-screen --example latency --release -- testdata/screening [bulk_count]
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -81,7 +81,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let dir = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/data/screening".into());
+        .unwrap_or_else(|| "testdata/screening".into());
     let bulk_n: usize = std::env::args()
         .nth(2)
         .and_then(|s| s.parse().ok())

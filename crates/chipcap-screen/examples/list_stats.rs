@@ -1,7 +1,7 @@
 //! Import the sample lists and print counts (entries, aliases, addresses) per file.
 //!
 //! ```text
-//! cargo run -p chipcap-screen --example list_stats -- ../shared/data/screening
+//! cargo run -p chipcap-screen --example list_stats -- testdata/screening
 //! ```
 
 use chipcap_screen::{parse_bis_dpl, parse_csl_csv, parse_ofac_sdn, Entry};
@@ -18,7 +18,7 @@ fn stats(label: &str, e: &[Entry]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/data/screening".into());
+        .unwrap_or_else(|| "testdata/screening".into());
     let p = |f: &str| std::path::Path::new(&dir).join(f);
     let sdn = std::fs::read(p("ofac-sdn.csv"))?;
     let alt = std::fs::read(p("ofac-alt.csv"))?;

@@ -8,7 +8,7 @@
    `cargo run -p chipcap-screen --example latency` (xorshift64* seed, same perturbations).
 
     pip install rapidfuzz
-    python3 crates/chipcap-screen/scripts/rapidfuzz_baseline.py ../shared/data/screening [bulk_count]
+    python3 crates/chipcap-screen/scripts/rapidfuzz_baseline.py testdata/screening [bulk_count]
 """
 import csv
 import multiprocessing
@@ -94,7 +94,7 @@ def prf(rows, scorer, t):
 
 
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/screening"
+    d = sys.argv[1] if len(sys.argv) > 1 else "testdata/screening"
     bulk_n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     with open(os.path.join(d, "cascade-name-pairs.csv"), encoding="utf-8", newline="") as f:
         rows = [(r["name1"], r["name2"], r["is_match"] == "true") for r in csv.DictReader(f)]

@@ -1,6 +1,6 @@
 //! chipcap-server: the HTTP edge of chipcap (axum).
 //!
-//! Stateless determinations (the contract of `shared/spec/decisions.md`, the same document
+//! Stateless determinations (the contract of `docs/contract.md`, the same document
 //! `chipcap check` prints), the ledger (apply, grant, reverse, attrition, adjustments, parties,
 //! assurances, balances, history, audit), rules in force, chip catalog and classification, under
 //! `/v1`; the OpenAPI 3.1 document at `/openapi.json` with an interactive page at `/docs`;

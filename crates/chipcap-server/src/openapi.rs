@@ -39,7 +39,7 @@ pub struct ConsigneeDoc {
     authorization: Option<AuthorizationDoc>,
 }
 
-/// A request document (shared/spec/decisions.md). For `POST /v1/ledger/apply` it also carries `id`
+/// A request document (docs/contract.md). For `POST /v1/ledger/apply` it also carries `id`
 /// (idempotency key) and optionally `licence`; the ledger fills `context`.
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,7 +99,7 @@ pub struct ReasonDoc {
     text: String,
 }
 
-/// A determination (shared/spec/decisions.md), exactly as `chipcap check` prints it.
+/// A determination (docs/contract.md), exactly as `chipcap check` prints it.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct DeterminationDoc {

@@ -9,21 +9,20 @@ mod screener;
 
 use std::path::PathBuf;
 
-/// Path of a file in the shared screening data (`shared/` is a sibling of the repository).
+/// Path of a file in the repository's screening samples (`testdata/screening/`, sources in its README).
 pub fn data_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/screening")
+        .join("../../testdata/screening")
         .join(name)
 }
 
-/// Read a shared data file; fails the test with a clear message when it is missing.
+/// Read a screening sample; fails the test with a clear message when it is missing.
 pub fn read_data(name: &str) -> Vec<u8> {
     let p = data_path(name);
     match std::fs::read(&p) {
         Ok(b) => b,
         Err(e) => panic!(
-            "shared screening data `{}` is required but could not be read ({e}); \
-             the repository expects `shared/` beside it",
+            "screening sample `{}` is required but could not be read ({e})",
             p.display()
         ),
     }

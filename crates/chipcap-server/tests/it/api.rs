@@ -398,7 +398,7 @@ async fn ledger_routes_on_postgresql() {
 
 pub fn sample_lists() -> chipcap_server::lists::LoadedLists {
     use chipcap_server::lists::{write_atomic, Index, VersionMeta};
-    let csv = root().join("../shared/data/screening/csl-legacy-sample.csv");
+    let csv = root().join("testdata/screening/csl-legacy-sample.csv");
     let bytes = std::fs::read(&csv).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
     let entries = chipcap_screen::parse_csl_csv(&bytes).unwrap();
     let v = chipcap_screen::ListVersion::new(

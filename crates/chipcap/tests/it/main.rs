@@ -284,7 +284,7 @@ fn help_everywhere_with_examples() {
 }
 
 fn shared(rel: &str) -> PathBuf {
-    root().join("../shared/data/screening").join(rel)
+    root().join("testdata/screening").join(rel)
 }
 
 fn temp_dir(tag: &str) -> PathBuf {

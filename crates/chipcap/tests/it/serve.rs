@@ -331,7 +331,7 @@ fn screening_and_dispositions_through_a_running_server() {
     let dir = tempfile_dir();
     let db = dir.join("team.db");
     let lists = dir.join("lists");
-    let sample = root().join("../shared/data/screening/csl-legacy-sample.csv");
+    let sample = root().join("testdata/screening/csl-legacy-sample.csv");
     let imported = Command::new(bin())
         .args([
             "lists",
