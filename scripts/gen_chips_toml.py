@@ -4,7 +4,7 @@
 Run once when chips.csv changes: python3 scripts/gen_chips_toml.py docs/rules/chips.csv > rules/chips.toml
 Only figures are copied; TPP, performance density and ECCN are computed by chipcap-core.
 """
-import csv, sys
+import csv, sys, textwrap
 
 IDS = {
     ("A100 40GB", "SXM4"): ("nvidia-a100-sxm-40gb", []),
@@ -86,6 +86,12 @@ for r in rows:
     print(f'datacenter = {"false" if "consumer" in ff else "true"}')
     if r["die_area_mm2"]:
         print(f'die_area_mm2 = "{r["die_area_mm2"]}"')
+    # For 91 FR 1684 (Jan 2026): total DRAM bandwidth (GB/s), first US commercial availability, designer's country.
+    for col in ("dram_bandwidth_gbps", "us_available_from", "designer_country"):
+        if r.get(col):
+            print(f'{col} = "{r[col]}"')
+    for line in textwrap.wrap(r.get("notes", ""), 116):
+        print("# " + line)
     print("sources = [" + ", ".join('"' + s.strip() + '"' for s in r["source_urls"].split(" | ")) + "]")
     print("[chip.dense]")
     dense = {}

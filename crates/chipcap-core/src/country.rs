@@ -55,6 +55,10 @@ impl CountryCode {
     pub const US: CountryCode = CountryCode(*b"US");
     /// Hong Kong: part of China for the EAR since 85 FR 83765 (Dec. 23, 2020).
     pub const HK: CountryCode = CountryCode(*b"HK");
+    /// China.
+    pub const CN: CountryCode = CountryCode(*b"CN");
+    /// Macau.
+    pub const MO: CountryCode = CountryCode(*b"MO");
 }
 
 impl fmt::Display for CountryCode {

@@ -15,8 +15,10 @@ use crate::units::Tpp;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
-    /// These controls do not reach the items (or no licence requirement applies to them here).
+    /// These controls do not reach the items (ECCN `none`).
     NotControlled,
+    /// The items are controlled (an ECCN is given) but this export needs no licence (NLR).
+    NoLicenseRequired,
     /// A licence exception or VEU authorisation covers the export.
     Authorized,
     /// An individual licence is required.
@@ -99,6 +101,15 @@ pub enum Eccn {
     /// 3A090.b.
     #[serde(rename = "3A090.b")]
     B3a090,
+    /// 3A090.c (high-bandwidth memory, from 2024-12-02).
+    #[serde(rename = "3A090.c")]
+    C3a090,
+    /// 4A090.a (computers, assemblies and components containing 3A090.a ICs).
+    #[serde(rename = "4A090.a")]
+    A4a090,
+    /// 4A090.b (the same for 3A090.b ICs).
+    #[serde(rename = "4A090.b")]
+    B4a090,
     /// 4E091.
     #[serde(rename = "4E091")]
     E4e091,
@@ -113,6 +124,9 @@ impl Eccn {
         match self {
             Eccn::A3a090 => "3A090.a",
             Eccn::B3a090 => "3A090.b",
+            Eccn::C3a090 => "3A090.c",
+            Eccn::A4a090 => "4A090.a",
+            Eccn::B4a090 => "4A090.b",
             Eccn::E4e091 => "4E091",
             Eccn::None => "none",
         }
@@ -192,8 +206,8 @@ pub struct Share {
 /// One step of the reasoning with the paragraph it applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
-    /// The paragraph (e.g. `15 CFR 740.29(a)`).
-    pub citation: &'static str,
+    /// The paragraph (e.g. `15 CFR 740.29(a)`), or the amendment a step rests on (from the rule data).
+    pub citation: Cow<'static, str>,
     /// What was found.
     pub text: Text,
 }
@@ -204,7 +218,7 @@ pub struct Notice {
     /// A stable code (`aia_certification_due`, `not_enforced`, `reading_d3`, ...).
     pub code: &'static str,
     /// The paragraph, when one applies.
-    pub citation: Option<&'static str>,
+    pub citation: Option<Cow<'static, str>>,
     /// The notice.
     pub text: Text,
 }
@@ -214,6 +228,8 @@ pub struct Notice {
 pub enum Text {
     /// A fixed sentence.
     Static(&'static str),
+    /// A sentence built from rule data (the advanced-computing line).
+    Owned(String),
     /// Rule set applied.
     RuleSet {
         name: Arc<str>,
@@ -477,6 +493,7 @@ impl Text {
     pub(crate) fn render<S: Sink>(&self, s: &mut S) {
         match self {
             Text::Static(t) => s.lit(t),
+            Text::Owned(t) => s.text(t),
             Text::RuleSet { name, citation, date } => {
                 s.lit("Rule set `");
                 s.text(name);
@@ -785,6 +802,8 @@ pub struct ItemResult {
     pub band: Result<Band, Outside>,
     /// Datacenter flag used.
     pub datacenter: bool,
+    /// The line's classification.
+    pub eccn: Eccn,
 }
 
 /// The answer for one request.
@@ -796,8 +815,8 @@ pub struct Determination {
     pub authorization: Option<Authorization>,
     /// Review policy when `license_required`.
     pub review_policy: Option<ReviewPolicy>,
-    /// Tier of the destination.
-    pub tier: u8,
+    /// Tier of the destination (the framework only; `None` under the advanced-computing line).
+    pub tier: Option<u8>,
     /// Most restrictive classification.
     pub eccn: Eccn,
     /// Total TPP of the request.

@@ -8,7 +8,7 @@ use crate::classify::{classify_chip, ClassifyError};
 use crate::country::{CountryCode, CountrySet};
 use crate::date::Date;
 use crate::determination::*;
-use crate::params::RuleSet;
+use crate::params::{RuleSet, RuleSetId};
 use crate::request::{ClaimedAuthorization, EndUse, Request, Subject};
 use crate::units::Tpp;
 
@@ -29,6 +29,9 @@ pub enum DetermineError {
     /// The request carries no items.
     #[error("the request has no items")]
     NoItems,
+    /// No rule version covers the date.
+    #[error("date: {0}")]
+    NotCovered(#[from] crate::params::SelectError),
 }
 
 const C_RULESET: &str = "90 FR 4544";
@@ -98,20 +101,47 @@ impl Groups<'_> {
     }
 }
 
-struct Out {
-    reasons: Vec<Reason>,
-    notices: Vec<Notice>,
-    allowances: Vec<Allowance>,
+pub(crate) struct Out {
+    pub(crate) reasons: Vec<Reason>,
+    pub(crate) notices: Vec<Notice>,
+    pub(crate) allowances: Vec<Allowance>,
 }
 
 impl Out {
-    fn reason(&mut self, citation: &'static str, text: Text) {
-        self.reasons.push(Reason { citation, text });
+    pub(crate) fn new() -> Out {
+        Out {
+            reasons: Vec::with_capacity(10),
+            notices: Vec::with_capacity(4),
+            allowances: Vec::with_capacity(4),
+        }
     }
-    fn notice(&mut self, code: &'static str, citation: Option<&'static str>, text: Text) {
+    pub(crate) fn reason(&mut self, citation: impl Into<Cow<'static, str>>, text: Text) {
+        self.reasons.push(Reason {
+            citation: citation.into(),
+            text,
+        });
+    }
+    pub(crate) fn notice(
+        &mut self,
+        code: &'static str,
+        citation: Option<&'static str>,
+        text: Text,
+    ) {
         self.notices.push(Notice {
             code,
-            citation,
+            citation: citation.map(Cow::Borrowed),
+            text,
+        });
+    }
+    pub(crate) fn notice_cited(
+        &mut self,
+        code: &'static str,
+        citation: Cow<'static, str>,
+        text: Text,
+    ) {
+        self.notices.push(Notice {
+            code,
+            citation: Some(citation),
             text,
         });
     }
@@ -185,6 +215,14 @@ fn remaining(cap: Tpp, used: Tpp, draw: Tpp) -> i128 {
 /// order of reading D13 (AIA 740.27, the consignee's VEU 748.15, LPP 740.29, ACA/NAC 740.8, ACM 740.28);
 /// and, when none covers the export, the licence review policy (742.6(b)(10), (b)(14)).
 pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, DetermineError> {
+    match rules.select(req.rule_set, req.date)? {
+        RuleSetId::AdvancedComputing2023 => crate::advanced::determine(req, rules),
+        RuleSetId::AiDiffusion2025 => determine_framework(req, rules),
+    }
+}
+
+/// Decides one request under the AI Diffusion framework as printed (`ai-diffusion-2025`).
+fn determine_framework(req: &Request, rules: &RuleSet) -> Result<Determination, DetermineError> {
     let date = req.date;
     let g = &rules.groups;
     let groups = Groups {
@@ -197,11 +235,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
         a5: g.a5.at(date).value,
         a6: g.a6.at(date).value,
     };
-    let mut out = Out {
-        reasons: Vec::with_capacity(10),
-        notices: Vec::with_capacity(4),
-        allowances: Vec::with_capacity(4),
-    };
+    let mut out = Out::new();
     out.reason(
         C_RULESET,
         Text::RuleSet {
@@ -264,7 +298,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
         decision: Decision::NotControlled,
         authorization: None,
         review_policy: None,
-        tier,
+        tier: Some(tier),
         eccn: Eccn::None,
         tpp: Tpp::ZERO,
         h100_tpp: h100,
@@ -289,6 +323,43 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
     det.notices = out.notices;
     det.allowances = out.allowances;
     Ok(det)
+}
+
+/// The most restrictive classification among the lines (3A090.a, 4A090.a, 3A090.b, 4A090.b,
+/// 3A090.c, none).
+pub(crate) fn most_restrictive(items: &[ItemResult]) -> Eccn {
+    fn rank(e: Eccn) -> u8 {
+        match e {
+            Eccn::A3a090 => 0,
+            Eccn::A4a090 => 1,
+            Eccn::B3a090 => 2,
+            Eccn::B4a090 => 3,
+            Eccn::C3a090 => 4,
+            Eccn::E4e091 => 5,
+            Eccn::None => 6,
+        }
+    }
+    items
+        .iter()
+        .map(|i| i.eccn)
+        .min_by_key(|e| rank(*e))
+        .unwrap_or(Eccn::None)
+}
+
+/// The ECCN of one line: 3A090 for ICs, 4A090 for computers, assemblies and components containing
+/// them, 3A090.c for HBM (decided by the advanced-computing line).
+pub(crate) fn item_eccn(
+    form: crate::request::ItemForm,
+    band: Result<crate::classify::Band, crate::classify::Outside>,
+) -> Eccn {
+    use crate::request::ItemForm;
+    match (form, band) {
+        (ItemForm::Hbm, _) | (_, Err(_)) => Eccn::None,
+        (ItemForm::Ic, Ok(b)) if b.is_a() => Eccn::A3a090,
+        (ItemForm::Ic, Ok(_)) => Eccn::B3a090,
+        (ItemForm::Computer, Ok(b)) if b.is_a() => Eccn::A4a090,
+        (ItemForm::Computer, Ok(_)) => Eccn::B4a090,
+    }
 }
 
 fn window_notices(rules: &RuleSet, date: Date, out: &mut Out) {
@@ -341,7 +412,7 @@ fn decide_chips(
     let date = req.date;
     let dest = req.destination;
     let hq = req.consignee.headquarters;
-    let tier = det.tier;
+    let tier = det.tier.unwrap_or(2);
     let dest_t3 = tier == 3;
     let hq_t3 = groups.tier3(hq);
     let hq_t1 = groups.tier1.contains(hq);
@@ -406,6 +477,7 @@ fn decide_chips(
             pd_milli: class.pd_milli,
             band: class.band,
             datacenter: it.datacenter,
+            eccn: item_eccn(it.form, class.band),
         });
     }
     if any_assumed_dc {
@@ -416,13 +488,17 @@ fn decide_chips(
         );
     }
     det.tpp = t.total;
-    det.eccn = if t.a > Tpp::ZERO {
-        Eccn::A3a090
-    } else if t.b > Tpp::ZERO {
-        Eccn::B3a090
-    } else {
-        Eccn::None
-    };
+    det.eccn = most_restrictive(&det.items);
+    if items
+        .iter()
+        .any(|i| i.form == crate::request::ItemForm::Hbm)
+    {
+        out.notice(
+            "hbm_not_in_framework",
+            Some("ECCN 3A090.c"),
+            Text::Static("High-bandwidth memory (3A090.c, from 2024-12-02) draws on none of the framework's allowances; its licence requirement is that of the advanced-computing controls: decide it under `advanced-computing-2023`."),
+        );
+    }
     if t.a > Tpp::ZERO && t.b > Tpp::ZERO {
         out.reason(
             C_3A090,
@@ -451,7 +527,11 @@ fn decide_chips(
         }
     }
     if !needs_a && !needs_b {
-        det.decision = Decision::NotControlled;
+        det.decision = if t.b > Tpp::ZERO {
+            Decision::NoLicenseRequired
+        } else {
+            Decision::NotControlled
+        };
         if t.a == Tpp::ZERO && t.b == Tpp::ZERO {
             out.reason(
                 C_3A090,
@@ -1130,7 +1210,7 @@ fn policy_from_text(text: Option<&str>, default: ReviewPolicy) -> ReviewPolicy {
 /// Restricted-party screening (gathered at the edge): a listed party changes the answer, citing the
 /// list entry (15 CFR 744.11 Entity List, 744.21 Military End-User List, 744.15 Unverified List,
 /// 764.2(k) denial orders); possible matches become notices for a person to review.
-fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
+pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
     use crate::request::{Disposition, ListClass, ScreeningStatus};
     let sc = &req.context.screening;
     match &sc.status {

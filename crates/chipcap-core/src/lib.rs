@@ -4,6 +4,7 @@
 //! Pure: no IO, no clock, no environment, no floats. A determination is a function of
 //! (request, rule set); the decision date is an input.
 
+pub mod advanced;
 pub mod classify;
 pub mod country;
 pub mod date;

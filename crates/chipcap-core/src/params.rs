@@ -18,6 +18,8 @@ pub enum Evidence {
     PrimaryPartial,
     /// Follows from primary text read together.
     PrimaryInferred,
+    /// Primary text reproduced on a third-party page.
+    PrimaryReproduced,
     /// Secondary analysis.
     Secondary,
     /// Derived by arithmetic.
@@ -33,6 +35,7 @@ impl Evidence {
             Evidence::Primary => "P",
             Evidence::PrimaryPartial => "P-partial",
             Evidence::PrimaryInferred => "P-inferred",
+            Evidence::PrimaryReproduced => "P-repro",
             Evidence::Secondary => "S",
             Evidence::Derived => "D",
             Evidence::Open => "?",
@@ -45,6 +48,7 @@ impl Evidence {
             "P" => Evidence::Primary,
             "P-partial" => Evidence::PrimaryPartial,
             "P-inferred" => Evidence::PrimaryInferred,
+            "P-repro" => Evidence::PrimaryReproduced,
             "S" => Evidence::Secondary,
             "D" => Evidence::Derived,
             "?" => Evidence::Open,
@@ -60,6 +64,8 @@ pub struct Source {
     pub reference: String,
     /// The evidence grade.
     pub evidence: Evidence,
+    /// The open question (docs/readings.md, `R1`...) a `?` value belongs to, if any.
+    pub question: Option<String>,
 }
 
 /// A value in force from `from` to `to` (inclusive; `None` is open-ended).
@@ -332,6 +338,12 @@ pub struct Chip {
     pub dense: Vec<(Precision, u64)>,
     /// Sources of the figures.
     pub sources: Vec<String>,
+    /// Total DRAM (HBM) bandwidth of one chip, thousandths of GB/s, when published.
+    pub dram_bandwidth_milli_gbps: Option<u64>,
+    /// First commercial availability in the United States, when known.
+    pub us_available_from: Option<Date>,
+    /// Country of the designer's headquarters, when known.
+    pub designer_country: Option<CountryCode>,
 }
 
 impl Chip {
@@ -450,6 +462,8 @@ pub struct RuleSet {
     pub eccn_3a090_source: Source,
     /// Chip catalog.
     pub catalog: Catalog,
+    /// The advanced-computing line (the regime enforced), decided by [`crate::advanced`].
+    pub advanced: AdvancedComputing,
 }
 
 impl RuleSet {
@@ -472,5 +486,241 @@ impl RuleSet {
             .iter()
             .find(|(k, _)| *k == c)
             .map(|(_, n)| n.as_str())
+    }
+}
+
+/// A rule version chipcap can decide under (one folder of `rules/` each).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleSetId {
+    /// The October-2023 advanced-computing controls as amended (88 FR 73458 and later): the regime
+    /// enforced on every date chipcap covers.
+    AdvancedComputing2023,
+    /// The Framework for Artificial Intelligence Diffusion (90 FR 4544): printed in the CFR, never
+    /// enforced (BIS, 2025-05-13). Applied only when a request names it.
+    AiDiffusion2025,
+}
+
+impl RuleSetId {
+    /// Every version, the enforced one first.
+    pub const ALL: [RuleSetId; 2] = [RuleSetId::AdvancedComputing2023, RuleSetId::AiDiffusion2025];
+
+    /// The name used in requests, rule folders and determinations.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleSetId::AdvancedComputing2023 => "advanced-computing-2023",
+            RuleSetId::AiDiffusion2025 => "ai-diffusion-2025",
+        }
+    }
+
+    /// Reads a name.
+    pub fn parse(s: &str) -> Option<RuleSetId> {
+        RuleSetId::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for RuleSetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The amendments of the advanced-computing line the decision steps rest on. The rule data must
+/// name each (`rules/advanced-computing-2023/regime.toml`, `[[amendment]]` with this `key`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AcStep {
+    /// 88 FR 73458, effective 2023-11-17: 3A090.a/.b by TPP and density, the D:1/D:4/D:5 licence
+    /// scope, the headquarters control 744.23(a)(3), License Exception NAC.
+    Base,
+    /// 2024-03-15: Nicaragua moved to D:1 and D:5.
+    Nicaragua,
+    /// 89 FR 23876, effective 2024-04-04: NAC split into NAC and ACA; 4A090.b.
+    NacAca,
+    /// 89 FR 80080, effective 2024-10-02: Data Center VEU.
+    DataCenterVeu,
+    /// 89 FR 96790, effective 2024-12-02: HBM as 3A090.c, License Exception HBM.
+    Hbm,
+    /// 90 FR 5298, effective 2025-01-16: foundry due diligence (presumption of 3A090.a).
+    Foundry,
+    /// 90 FR 9604, effective 2025-02-11: correction of the 3A090 licence requirement.
+    FoundryCorrection,
+    /// BIS guidance of 2025-05-13: AI Diffusion not enforced; GP10 for PRC chips; AI-training and
+    /// diversion red flags.
+    Guidance2025,
+    /// 91 FR 1684, effective 2026-01-15: case-by-case review for qualifying AI commodities exported
+    /// from the US to China or Macau.
+    CaseByCase,
+    /// BIS guidance of 2026-05-31: the D:5/Macau headquarters requirement applies at every
+    /// destination outside the US.
+    HqGuidance2026,
+}
+
+impl AcStep {
+    /// Every step, in date order.
+    pub const ALL: [AcStep; 10] = [
+        AcStep::Base,
+        AcStep::Nicaragua,
+        AcStep::NacAca,
+        AcStep::DataCenterVeu,
+        AcStep::Hbm,
+        AcStep::Foundry,
+        AcStep::FoundryCorrection,
+        AcStep::Guidance2025,
+        AcStep::CaseByCase,
+        AcStep::HqGuidance2026,
+    ];
+
+    /// The key used in the rule data.
+    pub fn key(self) -> &'static str {
+        match self {
+            AcStep::Base => "ac-2023-11-17",
+            AcStep::Nicaragua => "nicaragua-2024-03-15",
+            AcStep::NacAca => "nac-aca-2024-04-04",
+            AcStep::DataCenterVeu => "dc-veu-2024-10-02",
+            AcStep::Hbm => "hbm-2024-12-02",
+            AcStep::Foundry => "foundry-2025-01-16",
+            AcStep::FoundryCorrection => "foundry-correction-2025-02-11",
+            AcStep::Guidance2025 => "guidance-2025-05-13",
+            AcStep::CaseByCase => "case-by-case-2026-01-15",
+            AcStep::HqGuidance2026 => "hq-guidance-2026-05-31",
+        }
+    }
+}
+
+/// One dated amendment (instrument) of a rule line.
+#[derive(Clone, Debug)]
+pub struct Amendment {
+    /// Which step.
+    pub step: AcStep,
+    /// Effective date.
+    pub effective_from: Date,
+    /// The instrument (`88 FR 73458`), shared with the reasons that rest on it.
+    pub citation: std::sync::Arc<str>,
+    /// Title.
+    pub title: String,
+    /// What it changed.
+    pub summary: String,
+    /// Where it was read, and how strongly.
+    pub source: Source,
+}
+
+/// Numeric parameters of the advanced-computing line.
+#[derive(Clone, Debug)]
+pub struct AcParameters {
+    /// NAC prior notification, days (740.8(a)).
+    pub nac_notification_days: Timeline<u32>,
+    /// Case-by-case review: TPP must be below this (91 FR 1684).
+    pub case_by_case_max_tpp: Timeline<Tpp>,
+    /// Case-by-case review: total DRAM bandwidth must be below this, thousandths of GB/s.
+    pub case_by_case_max_dram_bandwidth_milli_gbps: Timeline<u64>,
+    /// Case-by-case review: the item must have been commercially available in the US on this date.
+    pub case_by_case_available_on: Timeline<Date>,
+    /// China+Macau licensed shipments at most this share of US end-use shipments, percent.
+    pub china_us_share_max_percent: Timeline<u32>,
+    /// 3A090.c: HBM with memory bandwidth density above this, thousandths of GB/s per mm^2.
+    pub hbm_min_density_milli: Timeline<u64>,
+    /// TPP of one H100 for display (reading D11).
+    pub h100_tpp: Timeline<Tpp>,
+}
+
+/// Country groups of the advanced-computing line (Supp. No. 1 to part 740), dated.
+#[derive(Clone, Debug)]
+pub struct AcGroups {
+    /// D:1.
+    pub d1: Timeline<CountrySet>,
+    /// D:4.
+    pub d4: Timeline<CountrySet>,
+    /// D:5.
+    pub d5: Timeline<CountrySet>,
+    /// Macau, named beside D:5.
+    pub macau: Timeline<CountrySet>,
+    /// A:5.
+    pub a5: Timeline<CountrySet>,
+    /// A:6.
+    pub a6: Timeline<CountrySet>,
+    /// Remote-access screening countries of the 2026-01-15 certifications (KYC).
+    pub remote_access_concern: Timeline<CountrySet>,
+}
+
+/// The advanced-computing line: its amendments, groups and parameters.
+#[derive(Clone, Debug)]
+pub struct AdvancedComputing {
+    /// `advanced-computing-2023` (shared with every determination made under it).
+    pub name: std::sync::Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Base citation (shared like the name).
+    pub citation: std::sync::Arc<str>,
+    /// First date the line answers for.
+    pub covered_from: Date,
+    /// The amendments, in date order; every [`AcStep`] once.
+    pub amendments: Vec<Amendment>,
+    /// Country groups.
+    pub groups: AcGroups,
+    /// Parameters.
+    pub params: AcParameters,
+}
+
+impl AdvancedComputing {
+    /// The amendment of a step (the loader guarantees each step is present).
+    pub fn amendment(&self, step: AcStep) -> Option<&Amendment> {
+        self.amendments.iter().find(|a| a.step == step)
+    }
+
+    /// Whether the step is in force on `date`.
+    pub fn in_force(&self, step: AcStep, date: Date) -> bool {
+        self.amendment(step)
+            .is_some_and(|a| a.effective_from <= date)
+    }
+
+    /// The latest amendment in force on `date` (the version of the line applied).
+    pub fn version_on(&self, date: Date) -> Option<&Amendment> {
+        self.amendments
+            .iter()
+            .filter(|a| a.effective_from <= date)
+            .max_by_key(|a| a.effective_from)
+    }
+}
+
+/// Why no rule version answers for a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    /// The date is before every version.
+    #[error("{date} is before the earliest date chipcap covers ({earliest}, {rule_set})")]
+    NotCovered {
+        /// The date asked for.
+        date: Date,
+        /// The earliest covered date.
+        earliest: Date,
+        /// The version whose coverage was asked for.
+        rule_set: RuleSetId,
+    },
+}
+
+impl RuleSet {
+    /// First date a version answers for: the advanced-computing line from its first amendment; the
+    /// framework from the same date (it is applied as printed, with notices, to any date the
+    /// enforced line covers, so that analysts can compare the two).
+    pub fn covered_from(&self, id: RuleSetId) -> Date {
+        match id {
+            RuleSetId::AdvancedComputing2023 | RuleSetId::AiDiffusion2025 => {
+                self.advanced.covered_from
+            }
+        }
+    }
+
+    /// The version that answers a request on `date`: the one named, or else the one enforced on
+    /// that date (the advanced-computing line on every date it covers: the framework's compliance
+    /// date, 2025-05-15, came after BIS announced on 2025-05-13 that it would not enforce it).
+    pub fn select(&self, named: Option<RuleSetId>, date: Date) -> Result<RuleSetId, SelectError> {
+        let id = named.unwrap_or(RuleSetId::AdvancedComputing2023);
+        let earliest = self.covered_from(id);
+        if date < earliest {
+            return Err(SelectError::NotCovered {
+                date,
+                earliest,
+                rule_set: id,
+            });
+        }
+        Ok(id)
     }
 }

@@ -23,6 +23,72 @@ pub struct Request {
     pub context: Context,
     /// Switches for open readings.
     pub options: Options,
+    /// The rule version named in the request (`rule_set`); `None`: the version enforced on `date`.
+    pub rule_set: Option<crate::params::RuleSetId>,
+    /// What kind of transaction this is (`transaction`, default `export`).
+    pub transaction: Transaction,
+}
+
+/// The kind of transaction (15 CFR 772.1 terms): it matters for the 2026-01-15 case-by-case policy.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Transaction {
+    /// An export from the United States.
+    #[default]
+    Export,
+    /// A reexport from one foreign country to another.
+    Reexport,
+    /// An export from abroad of a foreign-made item subject to the EAR.
+    ExportFromAbroad,
+    /// A transfer (in-country).
+    Transfer,
+}
+
+impl Transaction {
+    /// As written in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transaction::Export => "export",
+            Transaction::Reexport => "reexport",
+            Transaction::ExportFromAbroad => "export_from_abroad",
+            Transaction::Transfer => "transfer",
+        }
+    }
+
+    /// Reads a transaction kind.
+    pub fn parse(s: &str) -> Option<Transaction> {
+        [
+            Transaction::Export,
+            Transaction::Reexport,
+            Transaction::ExportFromAbroad,
+            Transaction::Transfer,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+/// What an item line is.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum ItemForm {
+    /// Integrated circuits (ECCN 3A090.a/.b).
+    #[default]
+    Ic,
+    /// Computers, electronic assemblies or components containing such ICs (ECCN 4A090.a/.b); the
+    /// figures are those of the IC they contain, the quantity counts ICs.
+    Computer,
+    /// High-bandwidth memory stacks (ECCN 3A090.c).
+    Hbm,
+}
+
+impl ItemForm {
+    /// As written in requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemForm::Ic => "ic",
+            ItemForm::Computer => "computer",
+            ItemForm::Hbm => "hbm",
+        }
+    }
 }
 
 /// What is being exported.
@@ -49,6 +115,17 @@ pub struct Item {
     pub datacenter: bool,
     /// True when `datacenter` was not given and the stricter reading was assumed.
     pub datacenter_assumed: bool,
+    /// IC, computer (4A090) or HBM (3A090.c).
+    pub form: ItemForm,
+    /// Total DRAM bandwidth of one IC, thousandths of GB/s (given or from the catalog).
+    pub dram_bandwidth_milli_gbps: Option<u64>,
+    /// First commercial availability in the US (given or from the catalog).
+    pub us_available_from: Option<Date>,
+    /// Country of the designer's headquarters (given or from the catalog).
+    pub designer_country: Option<CountryCode>,
+    /// HBM only: package or stack area, thousandths of mm^2 (the bandwidth is
+    /// `dram_bandwidth_milli_gbps`); 'memory bandwidth density' is their ratio (3A090.c).
+    pub hbm_area_milli_mm2: Option<u64>,
 }
 
 /// Model weights.
@@ -82,6 +159,8 @@ pub struct Consignee {
     pub headquarters_assumed: bool,
     /// VEU authorisation claimed.
     pub authorization: ClaimedAuthorization,
+    /// The consignee (or end user) provides infrastructure as a service (2025-05-13 guidance).
+    pub iaas_provider: bool,
 }
 
 /// A party named in the request other than the ultimate consignee.

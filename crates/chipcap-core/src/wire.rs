@@ -91,6 +91,10 @@ struct RequestDto<'a> {
     context: Option<ContextDto<'a>>,
     #[serde(default, borrow)]
     options: Option<OptionsDto<'a>>,
+    #[serde(default, borrow)]
+    rule_set: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    transaction: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +111,18 @@ struct ItemDto<'a> {
     datacenter: Option<bool>,
     #[serde(borrow)]
     quantity: Raw<'a>,
+    #[serde(default, borrow)]
+    form: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    dram_bandwidth_gbps: Option<Raw<'a>>,
+    #[serde(default, borrow)]
+    us_available_from: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    designer_country: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    memory_bandwidth_gbps: Option<Raw<'a>>,
+    #[serde(default, borrow)]
+    package_area_mm2: Option<Raw<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +145,8 @@ struct ConsigneeDto<'a> {
     headquarters: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     authorization: Option<Cow<'a, str>>,
+    #[serde(default)]
+    iaas_provider: bool,
 }
 
 #[derive(Deserialize)]
@@ -227,8 +245,8 @@ pub struct ParsedRequest {
     pub request: Request,
     /// The client-supplied id (for `ledger apply`), as JSON text.
     pub id: Option<String>,
-    /// The rule set the request pins, if any.
-    pub rule_set: Option<String>,
+    /// The rule set the request names (`rule_set`, or `options.rule_set`), if any.
+    pub rule_set: Option<crate::params::RuleSetId>,
     /// Whether the request carried `context.screening` itself (the edge then does not screen).
     pub screening_given: bool,
 }
@@ -433,6 +451,7 @@ fn convert(
             headquarters: destination,
             headquarters_assumed: true,
             authorization: ClaimedAuthorization::None,
+            iaas_provider: false,
         },
         Some(c) => {
             let (headquarters, assumed) = match &c.headquarters {
@@ -455,6 +474,7 @@ fn convert(
                 headquarters,
                 headquarters_assumed: assumed,
                 authorization,
+                iaas_provider: c.iaas_provider,
             }
         }
     };
@@ -559,7 +579,19 @@ fn convert(
         }
     }
     let mut options = Options::default();
-    let mut rule_set = None;
+    let mut rule_set = match dto.rule_set.as_deref() {
+        None => None,
+        Some(name) => Some(rule_set_field(name, "rule_set")?),
+    };
+    let transaction = match dto.transaction.as_deref() {
+        None => Transaction::Export,
+        Some(t) => Transaction::parse(t).ok_or_else(|| {
+            err(
+                "transaction",
+                format!("must be one of `export`, `reexport`, `export_from_abroad`, `transfer`, got `{t}`"),
+            )
+        })?,
+    };
     if let Some(o) = dto.options.take() {
         options.strict_740_2 = o.strict_740_2;
         if let Some(r) = o.model_threshold_operations {
@@ -578,18 +610,27 @@ fn convert(
         }
         options.skip_screening = o.skip_screening;
         if let Some(name) = o.rule_set {
-            if *name != *rules.name {
+            let id = rule_set_field(&name, "options.rule_set")?;
+            if rule_set.is_some_and(|r| r != id) {
                 return Err(err(
                     "options.rule_set",
-                    format!(
-                        "names an unknown rule set, got `{name}` (known: `{}`)",
-                        rules.name
-                    ),
+                    format!("names `{name}` but `rule_set` names another version"),
                 ));
             }
-            rule_set = Some(name);
+            rule_set = Some(id);
         }
     }
+    let selected = rules.select(rule_set, date).map_err(|e| match e {
+        crate::params::SelectError::NotCovered {
+            earliest, rule_set, ..
+        } => err(
+            "date",
+            format!(
+                "is before the earliest date chipcap covers: {earliest} (`{rule_set}`), got `{date}`"
+            ),
+        ),
+    })?;
+    let _ = selected;
     Ok(ParsedRequest {
         request: Request {
             date,
@@ -600,10 +641,21 @@ fn convert(
             other_parties,
             context,
             options,
+            rule_set,
+            transaction,
         },
         id: dto.id.map(|r| r.0.to_string()),
         rule_set,
         screening_given,
+    })
+}
+
+fn rule_set_field(name: &str, field: &str) -> Result<crate::params::RuleSetId, WireError> {
+    crate::params::RuleSetId::parse(name).ok_or_else(|| {
+        err(
+            field,
+            format!("names an unknown rule set, got `{name}` (known: `advanced-computing-2023`, `ai-diffusion-2025`)"),
+        )
     })
 }
 
@@ -720,6 +772,82 @@ fn convert_screening(sc: ScreeningDto<'_>) -> Result<Screening, WireError> {
 
 fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, WireError> {
     let quantity = quantity_field(it.quantity, || format!("items[{i}].quantity"))?;
+    let form = match it.form.as_deref() {
+        None | Some("ic") => ItemForm::Ic,
+        Some("computer") => ItemForm::Computer,
+        Some("hbm") => ItemForm::Hbm,
+        Some(o) => {
+            return Err(err(
+                format!("items[{i}].form"),
+                format!("must be one of `ic`, `computer`, `hbm`, got `{o}`"),
+            ))
+        }
+    };
+    let positive_milli = |raw: Raw<'_>, name: &str, unit: &str| -> Result<u64, WireError> {
+        let f = || format!("items[{i}].{name}");
+        let t = number_text(raw, f, true)?;
+        let v = parse_milli(t).map_err(|e| err(f(), decimal_message(e, unit, t)))?;
+        if v == 0 {
+            return Err(err(f(), format!("must be greater than zero, got `{t}`")));
+        }
+        Ok(v)
+    };
+    let bandwidth = it
+        .dram_bandwidth_gbps
+        .map(|r| positive_milli(r, "dram_bandwidth_gbps", "GB/s"))
+        .transpose()?;
+    let available = it
+        .us_available_from
+        .as_deref()
+        .map(|s| {
+            s.parse::<Date>().map_err(|e| {
+                err(
+                    format!("items[{i}].us_available_from"),
+                    format!("{e}, got `{s}`"),
+                )
+            })
+        })
+        .transpose()?;
+    let designer = it
+        .designer_country
+        .as_deref()
+        .map(|s| country_field(s, &format!("items[{i}].designer_country"), rules))
+        .transpose()?;
+    if form == ItemForm::Hbm {
+        if it.chip.is_some() || it.tpp.is_some() {
+            return Err(err(
+                format!("items[{i}].form"),
+                "`hbm` items are memory stacks: give `memory_bandwidth_gbps` and `package_area_mm2`, not `chip` or `tpp`",
+            ));
+        }
+        let (Some(bw), Some(area)) = (it.memory_bandwidth_gbps, it.package_area_mm2) else {
+            return Err(err(
+                format!("items[{i}]"),
+                "an `hbm` item needs `memory_bandwidth_gbps` and `package_area_mm2` (ECCN 3A090.c)",
+            ));
+        };
+        let bw = positive_milli(bw, "memory_bandwidth_gbps", "GB/s")?;
+        let area = positive_milli(area, "package_area_mm2", "mm2")?;
+        return Ok(Item {
+            chip: None,
+            quantity,
+            unit_tpp: Tpp::ZERO,
+            die_area_milli_mm2: None,
+            datacenter: false,
+            datacenter_assumed: false,
+            form,
+            dram_bandwidth_milli_gbps: Some(bw),
+            us_available_from: available,
+            designer_country: designer,
+            hbm_area_milli_mm2: Some(area),
+        });
+    }
+    if it.memory_bandwidth_gbps.is_some() || it.package_area_mm2.is_some() {
+        return Err(err(
+            format!("items[{i}].memory_bandwidth_gbps"),
+            "and `package_area_mm2` belong to `hbm` items only (give `\"form\": \"hbm\"`)",
+        ));
+    }
     match (it.chip, it.tpp) {
         (Some(_), Some(_)) => Err(err(
             format!("items[{i}].chip"),
@@ -752,21 +880,18 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
                 die_area_milli_mm2: chip.die_area_milli_mm2,
                 datacenter: chip.datacenter,
                 datacenter_assumed: false,
+                form,
+                dram_bandwidth_milli_gbps: bandwidth.or(chip.dram_bandwidth_milli_gbps),
+                us_available_from: available.or(chip.us_available_from),
+                designer_country: designer.or(chip.designer_country),
+                hbm_area_milli_mm2: None,
             })
         }
         (None, Some(tpp)) => {
             let unit_tpp = tpp_field(tpp, || format!("items[{i}].tpp"))?;
             let die_area_milli_mm2 = match it.die_area_mm2 {
                 None => None,
-                Some(r) => {
-                    let f = || format!("items[{i}].die_area_mm2");
-                    let t = number_text(r, f, true)?;
-                    let v = parse_milli(t).map_err(|e| err(f(), decimal_message(e, "mm2", t)))?;
-                    if v == 0 {
-                        return Err(err(f(), format!("must be greater than zero, got `{t}`")));
-                    }
-                    Some(v)
-                }
+                Some(r) => Some(positive_milli(r, "die_area_mm2", "mm2")?),
             };
             Ok(Item {
                 chip: None,
@@ -775,6 +900,11 @@ fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, Wire
                 die_area_milli_mm2,
                 datacenter: it.datacenter.unwrap_or(true),
                 datacenter_assumed: it.datacenter.is_none(),
+                form,
+                dram_bandwidth_milli_gbps: bandwidth,
+                us_available_from: available,
+                designer_country: designer,
+                hbm_area_milli_mm2: None,
             })
         }
     }
@@ -983,8 +1113,7 @@ fn write_reasons(o: &mut String, reasons: &[Reason]) {
         } else {
             ",{\"citation\":\""
         });
-        debug_assert!(clean(r.citation), "citation needs escaping: {}", r.citation);
-        o.push_str(r.citation);
+        escape_into(o, &r.citation);
         o.push_str("\",\"text\":\"");
         r.text.render(&mut JsonText(o));
         o.push_str("\"}");
@@ -1001,7 +1130,14 @@ fn write_notices(o: &mut String, notices: &[Notice]) {
         debug_assert!(clean(n.code), "code needs escaping: {}", n.code);
         o.push_str(n.code);
         o.push_str("\",\"citation\":");
-        push_opt_lit(o, n.citation);
+        match &n.citation {
+            Some(c) => {
+                o.push('"');
+                escape_into(o, c);
+                o.push('"');
+            }
+            None => o.push_str("null"),
+        }
         o.push_str(",\"text\":\"");
         n.text.render(&mut JsonText(o));
         o.push_str("\"}");
@@ -1170,6 +1306,7 @@ fn write_screening(j: &mut Json, sc: &Screening) {
 fn decision_str(d: Decision) -> &'static str {
     match d {
         Decision::NotControlled => "not_controlled",
+        Decision::NoLicenseRequired => "no_license_required",
         Decision::Authorized => "authorized",
         Decision::LicenseRequired => "license_required",
     }
@@ -1185,7 +1322,10 @@ pub fn to_json(d: &Determination) -> String {
     o.push_str(",\"review_policy\":");
     push_opt_lit(&mut o, d.review_policy.map(ReviewPolicy::as_str));
     o.push_str(",\"tier\":");
-    push_uint(&mut o, u64::from(d.tier));
+    match d.tier {
+        Some(t) => push_uint(&mut o, u64::from(t)),
+        None => o.push_str("null"),
+    }
     o.push_str(",\"eccn\":");
     push_lit(&mut o, d.eccn.as_str());
     o.push_str(",\"tpp\":");
@@ -1256,7 +1396,9 @@ pub fn render_text(d: &Determination) -> String {
     if let Some(p) = d.review_policy {
         let _ = writeln!(s, "review policy:  {}", p.as_str());
     }
-    let _ = writeln!(s, "tier:           {}", d.tier);
+    if let Some(t) = d.tier {
+        let _ = writeln!(s, "tier:           {t}");
+    }
     let _ = writeln!(s, "eccn:           {}", d.eccn.as_str());
     let mut h = String::new();
     let _ = crate::units::write_milli_grouped(
@@ -1306,7 +1448,10 @@ pub fn render_text(d: &Determination) -> String {
                 s,
                 "  - {}{}",
                 n.text,
-                n.citation.map(|c| format!(" [{c}]")).unwrap_or_default()
+                n.citation
+                    .as_ref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -171,7 +171,7 @@ fn ledger_apply(
         };
         Ok(Box::new(move |i| {
             let req = format!(
-                r#"{{"id":"r{run}-c{c}-{i}","date":"2025-06-01","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
+                r#"{{"id":"r{run}-c{c}-{i}","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
                 i % 1000
             );
             let o = l.apply(&req, &meta, today).map_err(|e| e.to_string())?;
@@ -207,7 +207,7 @@ fn group_apply(
             let req = |k: usize| {
                 let n = i * per_call + k;
                 format!(
-                    r#"{{"id":"{tag}-c{c}-{n}","date":"2025-06-01","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
+                    r#"{{"id":"{tag}-c{c}-{n}","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
                     n % 1000
                 )
             };

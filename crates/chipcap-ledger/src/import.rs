@@ -25,6 +25,7 @@ const COLUMNS: &[&str] = &[
     "licence",
     "valid_to",
     "force",
+    "rule_set",
 ];
 
 fn err(line: usize, message: impl Into<String>) -> Error {
@@ -82,6 +83,9 @@ fn row(line: usize, f: &BTreeMap<String, String>) -> Result<ImportRow, Error> {
             });
             if let Some(l) = get("licence") {
                 req["licence"] = l.into();
+            }
+            if let Some(r) = get("rule_set") {
+                req["rule_set"] = r.into();
             }
             Ok(ImportRow::Shipment {
                 request: req.to_string(),

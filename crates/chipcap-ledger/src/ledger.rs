@@ -678,6 +678,17 @@ pub(crate) fn apply_in(
                 }
             }
         }
+        Decision::NoLicenseRequired => {
+            shipment = Some(Shipment {
+                consignee: name.clone(),
+                destination: dest.clone(),
+                items: lines,
+                tpp_milli: det.tpp.milli(),
+                counted_milli: counted,
+                authorization: "NLR".to_string(),
+                licence: None,
+            });
+        }
         Decision::NotControlled => {}
     }
 
@@ -788,11 +799,14 @@ fn grant_in(
             g.number
         )));
     }
+    // A licence's country-allocation draw is an AI Diffusion balance, kept for analysis: the grant
+    // is classified under the framework (the enforced line has no tier allocations).
     let req_json = serde_json::json!({
         "date": g.date.to_string(),
         "destination": dest,
         "items": g.items,
         "consignee": {"name": g.consignee},
+        "rule_set": "ai-diffusion-2025",
     })
     .to_string();
     let parsed =
@@ -803,7 +817,7 @@ fn grant_in(
         number: g.number.clone(),
         consignee: g.consignee.clone(),
         destination: dest.clone(),
-        tier: det.tier,
+        tier: det.tier.unwrap_or(0),
         items: lines_of(&det),
         tpp_milli: det.tpp.milli(),
         counted_milli: counted_of(&det),

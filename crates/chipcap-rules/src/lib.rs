@@ -45,6 +45,10 @@ pub struct RuleFiles<'a> {
     pub framework: &'a str,
     /// `<rule-set>/country-groups.toml`.
     pub country_groups: &'a str,
+    /// `advanced-computing-2023/regime.toml`.
+    pub ac_regime: &'a str,
+    /// `advanced-computing-2023/country-groups.toml`.
+    pub ac_groups: &'a str,
 }
 
 /// The files as shipped, embedded at build time.
@@ -54,10 +58,14 @@ pub const EMBEDDED: RuleFiles<'static> = RuleFiles {
     chips: include_str!("../../../rules/chips.toml"),
     framework: include_str!("../../../rules/ai-diffusion-2025/framework.toml"),
     country_groups: include_str!("../../../rules/ai-diffusion-2025/country-groups.toml"),
+    ac_regime: include_str!("../../../rules/advanced-computing-2023/regime.toml"),
+    ac_groups: include_str!("../../../rules/advanced-computing-2023/country-groups.toml"),
 };
 
-/// The default rule set name.
+/// The framework's folder.
 pub const DEFAULT_RULE_SET: &str = "ai-diffusion-2025";
+/// The advanced-computing line's folder.
+pub const AC_RULE_SET: &str = "advanced-computing-2023";
 
 /// The shipped rule set.
 pub fn embedded() -> Result<RuleSet, RulesError> {
@@ -75,12 +83,16 @@ pub fn load_dir(dir: &Path) -> Result<RuleSet, RulesError> {
     let chips = read("chips.toml")?;
     let framework = read(&format!("{DEFAULT_RULE_SET}/framework.toml"))?;
     let groups = read(&format!("{DEFAULT_RULE_SET}/country-groups.toml"))?;
+    let ac_regime = read(&format!("{AC_RULE_SET}/regime.toml"))?;
+    let ac_groups = read(&format!("{AC_RULE_SET}/country-groups.toml"))?;
     load(&RuleFiles {
         countries: &countries,
         eccn_3a090: &eccn,
         chips: &chips,
         framework: &framework,
         country_groups: &groups,
+        ac_regime: &ac_regime,
+        ac_groups: &ac_groups,
     })
 }
 
@@ -257,6 +269,12 @@ struct ChipEntry {
     datacenter: bool,
     #[serde(default)]
     die_area_mm2: Option<String>,
+    #[serde(default)]
+    dram_bandwidth_gbps: Option<String>,
+    #[serde(default)]
+    us_available_from: Option<String>,
+    #[serde(default)]
+    designer_country: Option<String>,
     sources: Vec<String>,
     dense: BTreeMap<String, String>,
 }
@@ -270,7 +288,7 @@ fn evidence(file: &str, key: &str, s: &str) -> Result<Evidence, RulesError> {
     Evidence::parse(s).ok_or_else(|| {
         rerr(
             file,
-            format!("`{key}.evidence` must be one of P, P-partial, P-inferred, S, D, ?; got `{s}`"),
+            format!("`{key}.evidence` must be one of P, P-partial, P-inferred, P-repro, S, D, ?; got `{s}`"),
         )
     })
 }
@@ -359,6 +377,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
                 source: Source {
                     reference: p.reference,
                     evidence: evidence(F_F, name, &p.evidence)?,
+                    question: None,
                 },
             });
         }
@@ -461,6 +480,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
             source: Source {
                 reference: n.reference,
                 evidence: evidence(F_F, "nveu_quarter", &n.evidence)?,
+                question: None,
             },
         });
     }
@@ -515,6 +535,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
             source: Source {
                 reference: g.reference,
                 evidence: evidence(F_G, &g.name, &g.evidence)?,
+                question: None,
             },
         };
         groups.entry(g.name).or_default().push(d);
@@ -572,6 +593,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
     let eccn_3a090_source = Source {
         reference: ef.meta.reference,
         evidence: evidence(F_E, "meta", &ef.meta.evidence)?,
+        question: None,
     };
 
     // Chip catalog.
@@ -639,6 +661,37 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
                 format!("chip `{}` needs at least one source", c.id),
             ));
         }
+        let dram = c
+            .dram_bandwidth_gbps
+            .as_deref()
+            .map(|s| {
+                parse_milli(s).map_err(|e| {
+                    rerr(
+                        F_CH,
+                        format!("chip `{}` `dram_bandwidth_gbps` {e}, got `{s}`", c.id),
+                    )
+                })
+            })
+            .transpose()?;
+        let available = c
+            .us_available_from
+            .as_deref()
+            .map(|s| date(F_CH, &format!("chip `{}` `us_available_from`", c.id), s))
+            .transpose()?;
+        let designer = c
+            .designer_country
+            .as_deref()
+            .map(|s| {
+                CountryCode::parse(s)
+                    .filter(|k| k.as_str() == s && known.contains(*k))
+                    .ok_or_else(|| {
+                        rerr(
+                            F_CH,
+                            format!("chip `{}` `designer_country` must be a country code in countries.toml, got `{s}`", c.id),
+                        )
+                    })
+            })
+            .transpose()?;
         let chip = Chip {
             id: c.id.into(),
             aliases: c.aliases,
@@ -650,6 +703,9 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
             die_area_milli_mm2: die,
             dense,
             sources: c.sources,
+            dram_bandwidth_milli_gbps: dram,
+            us_available_from: available,
+            designer_country: designer,
         };
         let t = chip
             .tpp()
@@ -663,6 +719,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
         chips.push(chip);
     }
     let catalog = Catalog::new(chips).map_err(|e| rerr(F_CH, e.to_string()))?;
+    let advanced = load_advanced(files, &known)?;
 
     Ok(RuleSet {
         name: meta.name.as_str().into(),
@@ -688,6 +745,354 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
         eccn_3a090,
         eccn_3a090_source,
         catalog,
+        advanced,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcFile {
+    rule_set: AcMeta,
+    amendment: Vec<AmendmentEntry>,
+    param: Vec<AcParam>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcMeta {
+    name: String,
+    title: String,
+    citation: String,
+    covered_from: String,
+    reference: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmendmentEntry {
+    key: String,
+    effective_from: String,
+    citation: String,
+    title: String,
+    summary: String,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    question: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcParam {
+    name: String,
+    value: String,
+    unit: String,
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    amendment: String,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcGroupsFile {
+    group: Vec<AcGroupEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcGroupEntry {
+    name: String,
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    members: Vec<String>,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+fn question(
+    file: &str,
+    key: &str,
+    q: Option<String>,
+    ev: Evidence,
+) -> Result<Option<String>, RulesError> {
+    match (&q, ev) {
+        (Some(id), _)
+            if !(id.starts_with('R') || id.starts_with('D'))
+                || id.len() < 2
+                || !id[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Err(rerr(
+                file,
+                format!("`{key}.question` must name an open question such as `R6`, got `{id}`"),
+            ))
+        }
+        (None, Evidence::Open) => Err(rerr(
+            file,
+            format!("`{key}` is graded `?` and must name its open question (`question = \"R..\"`)"),
+        )),
+        _ => Ok(q),
+    }
+}
+
+/// Reads the advanced-computing line: its amendments (every step the core rests on, once, in
+/// date order), its parameters (dated, each tied to an amendment) and its country groups.
+fn load_advanced(
+    files: &RuleFiles<'_>,
+    known: &CountrySet,
+) -> Result<AdvancedComputing, RulesError> {
+    const F: &str = "advanced-computing-2023/regime.toml";
+    let af: AcFile = parse_toml(F, files.ac_regime)?;
+    let meta = af.rule_set;
+    evidence(F, "rule_set", &meta.evidence)?;
+    let _ = meta.reference;
+    if meta.name != AC_RULE_SET {
+        return Err(rerr(
+            F,
+            format!(
+                "`rule_set.name` must be `{AC_RULE_SET}`, got `{}`",
+                meta.name
+            ),
+        ));
+    }
+    let covered_from = date(F, "rule_set.covered_from", &meta.covered_from)?;
+    let mut amendments: Vec<Amendment> = Vec::with_capacity(af.amendment.len());
+    for a in af.amendment {
+        let step = AcStep::ALL
+            .into_iter()
+            .find(|s| s.key() == a.key)
+            .ok_or_else(|| rerr(F, format!("unknown amendment key `{}`", a.key)))?;
+        if amendments.iter().any(|x| x.step == step) {
+            return Err(rerr(F, format!("amendment `{}` is listed twice", a.key)));
+        }
+        let ev = evidence(F, &a.key, &a.evidence)?;
+        amendments.push(Amendment {
+            step,
+            effective_from: date(F, &format!("{}.effective_from", a.key), &a.effective_from)?,
+            citation: a.citation.as_str().into(),
+            title: a.title,
+            summary: a.summary,
+            source: Source {
+                reference: a.reference,
+                evidence: ev,
+                question: question(F, &a.key, a.question, ev)?,
+            },
+        });
+    }
+    for s in AcStep::ALL {
+        if !amendments.iter().any(|a| a.step == s) {
+            return Err(rerr(F, format!("amendment `{}` is missing", s.key())));
+        }
+    }
+    amendments.sort_by_key(|a| a.effective_from);
+    if amendments.first().map(|a| a.effective_from) != Some(covered_from) {
+        return Err(rerr(
+            F,
+            "`rule_set.covered_from` must be the date of the first amendment",
+        ));
+    }
+    let keys: Vec<&str> = AcStep::ALL.iter().map(|s| s.key()).collect();
+    let mut by_name: BTreeMap<String, Vec<AcParam>> = BTreeMap::new();
+    for p in af.param {
+        if !keys.contains(&p.amendment.as_str()) {
+            return Err(rerr(
+                F,
+                format!(
+                    "parameter `{}` names an unknown amendment `{}`",
+                    p.name, p.amendment
+                ),
+            ));
+        }
+        by_name.entry(p.name.clone()).or_default().push(p);
+    }
+    fn tl<T>(
+        by_name: &mut BTreeMap<String, Vec<AcParam>>,
+        name: &str,
+        unit: &str,
+        conv: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Timeline<T>, RulesError> {
+        let ps = by_name
+            .remove(name)
+            .ok_or_else(|| rerr(F, format!("parameter `{name}` is missing")))?;
+        let mut v = Vec::with_capacity(ps.len());
+        for p in ps {
+            if p.unit != unit {
+                return Err(rerr(
+                    F,
+                    format!(
+                        "parameter `{name}` must have unit `{unit}`, got `{}`",
+                        p.unit
+                    ),
+                ));
+            }
+            let value = conv(&p.value).map_err(|m| {
+                rerr(
+                    F,
+                    format!("parameter `{name}` value {m}, got `{}`", p.value),
+                )
+            })?;
+            let ev = evidence(F, name, &p.evidence)?;
+            v.push(Dated {
+                value,
+                from: date(F, &format!("{name}.effective_from"), &p.effective_from)?,
+                to: p
+                    .effective_to
+                    .as_deref()
+                    .map(|t| date(F, &format!("{name}.effective_to"), t))
+                    .transpose()?,
+                source: Source {
+                    reference: p.reference,
+                    evidence: ev,
+                    question: question(F, name, p.question, ev)?,
+                },
+            });
+        }
+        Timeline::new(v).map_err(|e| rerr(F, format!("parameter `{name}` {e}")))
+    }
+    let milli = |s: &str| parse_milli(s).map_err(|e| e.to_string());
+    let tppc = |s: &str| {
+        parse_milli(s)
+            .map(Tpp::from_milli)
+            .map_err(|e| e.to_string())
+    };
+    let u32c = |s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| "must be a whole number".to_string())
+    };
+    let pctc = |s: &str| match s.parse::<u32>() {
+        Ok(v) if v <= 100 => Ok(v),
+        _ => Err("must be a whole percentage from 0 to 100".to_string()),
+    };
+    let datec = |s: &str| s.parse::<Date>().map_err(|e| e.to_string());
+    let params = AcParameters {
+        nac_notification_days: tl(&mut by_name, "nac_notification_days", "days", u32c)?,
+        case_by_case_max_tpp: tl(&mut by_name, "case_by_case_max_tpp", "tpp", tppc)?,
+        case_by_case_max_dram_bandwidth_milli_gbps: tl(
+            &mut by_name,
+            "case_by_case_max_dram_bandwidth_gbps",
+            "gbps",
+            milli,
+        )?,
+        case_by_case_available_on: tl(&mut by_name, "case_by_case_available_on", "date", datec)?,
+        china_us_share_max_percent: tl(
+            &mut by_name,
+            "china_us_share_max_percent",
+            "percent",
+            pctc,
+        )?,
+        hbm_min_density_milli: tl(
+            &mut by_name,
+            "hbm_min_bandwidth_density",
+            "gbps_per_mm2",
+            milli,
+        )?,
+        h100_tpp: tl(&mut by_name, "h100_tpp", "tpp", tppc)?,
+    };
+    if let Some(unknown) = by_name.keys().next() {
+        return Err(rerr(F, format!("unknown parameter `{unknown}`")));
+    }
+    if params
+        .h100_tpp
+        .versions()
+        .iter()
+        .any(|v| v.value == Tpp::ZERO)
+    {
+        return Err(rerr(F, "parameter `h100_tpp` must be greater than zero"));
+    }
+
+    const FG: &str = "advanced-computing-2023/country-groups.toml";
+    let gf: AcGroupsFile = parse_toml(FG, files.ac_groups)?;
+    let mut groups: BTreeMap<String, Vec<Dated<CountrySet>>> = BTreeMap::new();
+    for g in gf.group {
+        let mut set = CountrySet::new();
+        for m in &g.members {
+            let c = CountryCode::parse(m)
+                .filter(|c| c.as_str() == m && known.contains(*c))
+                .ok_or_else(|| rerr(FG, format!("group `{}` member `{m}` is not an ISO 3166-1 alpha-2 code in countries.toml", g.name)))?;
+            if set.contains(c) {
+                return Err(rerr(FG, format!("group `{}` lists `{m}` twice", g.name)));
+            }
+            set.insert(c);
+        }
+        let ev = evidence(FG, &g.name, &g.evidence)?;
+        groups.entry(g.name.clone()).or_default().push(Dated {
+            value: set,
+            from: date(FG, &format!("{}.effective_from", g.name), &g.effective_from)?,
+            to: g
+                .effective_to
+                .as_deref()
+                .map(|t| date(FG, &format!("{}.effective_to", g.name), t))
+                .transpose()?,
+            source: Source {
+                reference: g.reference,
+                evidence: ev,
+                question: question(FG, &g.name, g.question, ev)?,
+            },
+        });
+    }
+    let mut group = |name: &str| -> Result<Timeline<CountrySet>, RulesError> {
+        let v = groups
+            .remove(name)
+            .ok_or_else(|| rerr(FG, format!("group `{name}` is missing")))?;
+        let t = Timeline::new(v).map_err(|e| rerr(FG, format!("group `{name}` {e}")))?;
+        // Coverage: a group must answer for every date the line covers, without gaps.
+        let vs = t.versions();
+        if vs.first().map(|v| v.from) != Some(covered_from) {
+            return Err(rerr(
+                FG,
+                format!("group `{name}` must start on {covered_from}"),
+            ));
+        }
+        for w in vs.windows(2) {
+            if w[0].to.and_then(|d| d.succ()) != Some(w[1].from) {
+                return Err(rerr(
+                    FG,
+                    format!("group `{name}` has a gap before {}", w[1].from),
+                ));
+            }
+        }
+        if vs.last().is_some_and(|v| v.to.is_some()) {
+            return Err(rerr(
+                FG,
+                format!("group `{name}` must be open-ended in its last version"),
+            ));
+        }
+        Ok(t)
+    };
+    let ac_groups = AcGroups {
+        d1: group("d1")?,
+        d4: group("d4")?,
+        d5: group("d5")?,
+        macau: group("macau")?,
+        a5: group("a5")?,
+        a6: group("a6")?,
+        remote_access_concern: group("remote_access_concern")?,
+    };
+    if let Some(unknown) = groups.keys().next() {
+        return Err(rerr(FG, format!("unknown group `{unknown}`")));
+    }
+    Ok(AdvancedComputing {
+        name: meta.name.as_str().into(),
+        title: meta.title,
+        citation: meta.citation.as_str().into(),
+        covered_from,
+        amendments,
+        groups: ac_groups,
+        params,
     })
 }
 

@@ -116,6 +116,7 @@ fn determine_problem(e: DetermineError) -> Problem {
         }
         DetermineError::Overflow => Problem::invalid("items", e.to_string()),
         DetermineError::NoItems => Problem::invalid("items", e.to_string()),
+        DetermineError::NotCovered(s) => Problem::invalid("date", s.to_string()),
     }
 }
 

@@ -26,8 +26,8 @@ struct RouteStats {
 #[derive(Default)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<(&'static str, String), RouteStats>>,
-    /// not_controlled, authorized, license_required.
-    decisions: [AtomicU64; 3],
+    /// not_controlled, authorized, license_required, no_license_required.
+    decisions: [AtomicU64; 4],
     in_flight: AtomicI64,
 }
 
@@ -80,6 +80,7 @@ impl Metrics {
             D::NotControlled => 0,
             D::Authorized => 1,
             D::LicenseRequired => 2,
+            D::NoLicenseRequired => 3,
         };
         self.decisions[i].fetch_add(1, Ordering::Relaxed);
     }
@@ -140,9 +141,14 @@ impl Metrics {
             o,
             "# HELP chipcap_determinations_total Determinations made, by decision.\n# TYPE chipcap_determinations_total counter"
         );
-        for (i, name) in ["not_controlled", "authorized", "license_required"]
-            .iter()
-            .enumerate()
+        for (i, name) in [
+            "not_controlled",
+            "authorized",
+            "license_required",
+            "no_license_required",
+        ]
+        .iter()
+        .enumerate()
         {
             let _ = writeln!(
                 o,

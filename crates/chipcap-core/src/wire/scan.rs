@@ -275,6 +275,14 @@ impl<'a> Scanner<'a> {
                     once(&mut seen, 1 << 10)?;
                     s.options(d.options.insert(OptionsDto::default()))?;
                 }
+                "rule_set" => {
+                    once(&mut seen, 1 << 11)?;
+                    d.rule_set = Some(s.cow()?);
+                }
+                "transaction" => {
+                    once(&mut seen, 1 << 12)?;
+                    d.transaction = Some(s.cow()?);
+                }
                 _ => return None,
             }
             Some(())
@@ -290,6 +298,12 @@ impl<'a> Scanner<'a> {
         let mut die_area_mm2 = None;
         let mut datacenter = None;
         let mut quantity = None;
+        let mut form = None;
+        let mut dram_bandwidth_gbps = None;
+        let mut us_available_from = None;
+        let mut designer_country = None;
+        let mut memory_bandwidth_gbps = None;
+        let mut package_area_mm2 = None;
         self.object(|s, key| {
             match key {
                 "chip" => {
@@ -312,6 +326,30 @@ impl<'a> Scanner<'a> {
                     once(&mut seen, 1 << 4)?;
                     quantity = Some(s.raw()?);
                 }
+                "form" => {
+                    once(&mut seen, 1 << 5)?;
+                    form = Some(s.cow()?);
+                }
+                "dram_bandwidth_gbps" => {
+                    once(&mut seen, 1 << 6)?;
+                    dram_bandwidth_gbps = Some(s.raw()?);
+                }
+                "us_available_from" => {
+                    once(&mut seen, 1 << 7)?;
+                    us_available_from = Some(s.cow()?);
+                }
+                "designer_country" => {
+                    once(&mut seen, 1 << 8)?;
+                    designer_country = Some(s.cow()?);
+                }
+                "memory_bandwidth_gbps" => {
+                    once(&mut seen, 1 << 9)?;
+                    memory_bandwidth_gbps = Some(s.raw()?);
+                }
+                "package_area_mm2" => {
+                    once(&mut seen, 1 << 10)?;
+                    package_area_mm2 = Some(s.raw()?);
+                }
                 _ => return None,
             }
             Some(())
@@ -322,6 +360,12 @@ impl<'a> Scanner<'a> {
             die_area_mm2,
             datacenter,
             quantity: quantity?,
+            form,
+            dram_bandwidth_gbps,
+            us_available_from,
+            designer_country,
+            memory_bandwidth_gbps,
+            package_area_mm2,
         })
     }
 
@@ -364,6 +408,10 @@ impl<'a> Scanner<'a> {
                 "authorization" => {
                     once(&mut seen, 1 << 2)?;
                     c.authorization = Some(s.cow()?);
+                }
+                "iaas_provider" => {
+                    once(&mut seen, 1 << 3)?;
+                    c.iaas_provider = s.bool()?;
                 }
                 _ => return None,
             }

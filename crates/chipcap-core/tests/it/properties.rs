@@ -19,12 +19,18 @@ fn request(dest: &str, hq: &str, qty: u64, lpp_used: u64, alloc_used: u64, days:
             die_area_milli_mm2: Some(814_000),
             datacenter: true,
             datacenter_assumed: false,
+            form: ItemForm::Ic,
+            dram_bandwidth_milli_gbps: None,
+            us_available_from: None,
+            designer_country: None,
+            hbm_area_milli_mm2: None,
         }]),
         consignee: Consignee {
             name: "X".into(),
             headquarters: c(hq),
             headquarters_assumed: false,
             authorization: ClaimedAuthorization::None,
+            iaas_provider: false,
         },
         end_use: None,
         other_parties: Vec::new(),
@@ -34,6 +40,8 @@ fn request(dest: &str, hq: &str, qty: u64, lpp_used: u64, alloc_used: u64, days:
             ..Context::default()
         },
         options: Options::default(),
+        rule_set: Some(chipcap_core::params::RuleSetId::AiDiffusion2025),
+        transaction: Transaction::Export,
     }
 }
 

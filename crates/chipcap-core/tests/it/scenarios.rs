@@ -90,6 +90,27 @@ fn scenario_files() {
             "{name}: every case cites its paragraph"
         );
         let req_text = case["request"].to_string();
+        if let Some(want) = case.get("expect_error") {
+            // A request the engine must refuse, naming the field (and what the message must say).
+            match wire::parse_request(&req_text, rules, today) {
+                Ok(_) => failures.push(format!("{name}: accepted, expected an error")),
+                Err(e) => {
+                    if want["field"].as_str() != Some(e.field.as_str()) {
+                        failures.push(format!(
+                            "{name}: error names `{}`, expected {}",
+                            e.field, want["field"]
+                        ));
+                    }
+                    if let Some(c) = want["message_contains"].as_str() {
+                        if !e.message.contains(c) {
+                            failures
+                                .push(format!("{name}: error `{}` does not say `{c}`", e.message));
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         let parsed = match wire::parse_request(&req_text, rules, today) {
             Ok(p) => p,
             Err(e) => {

@@ -157,6 +157,7 @@ pub fn req(
     serde_json::json!({
         "id": id,
         "date": date,
+        "rule_set": "ai-diffusion-2025",
         "destination": dest,
         "items": [{"chip": chip, "quantity": qty}],
         "consignee": {"name": consignee},

@@ -38,6 +38,7 @@ pub fn spec_req(
     serde_json::json!({
         "id": id,
         "date": date,
+        "rule_set": "ai-diffusion-2025",
         "destination": dest,
         "items": [{"tpp": tpp, "die_area_mm2": 800, "datacenter": true, "quantity": qty}],
         "consignee": {"name": consignee},
@@ -597,10 +598,10 @@ fn import_is_all_or_nothing_and_names_the_line(b: Backend) {
         return;
     };
     let mut l = f.ledger();
-    let bad = "kind,id,date,consignee,destination,chip,quantity,licence,valid_to\n\
-               licence,g1,2025-03-01,Acme,IN,nvidia-h100-sxm,3000,L-1,2026-03-01\n\
-               shipment,s1,2025-06-01,Acme,IN,nvidia-h100-sxm,2000,L-1,\n\
-               shipment,s2,2025-06-01,Beta,IN,nvidia-h100-sxm,2000,,\n";
+    let bad = "kind,id,date,consignee,destination,chip,quantity,licence,valid_to,rule_set\n\
+               licence,g1,2025-03-01,Acme,IN,nvidia-h100-sxm,3000,L-1,2026-03-01,\n\
+               shipment,s1,2025-06-01,Acme,IN,nvidia-h100-sxm,2000,L-1,,ai-diffusion-2025\n\
+               shipment,s2,2025-06-01,Beta,IN,nvidia-h100-sxm,2000,,,ai-diffusion-2025\n";
     let rows = import::parse_csv(bad).unwrap();
     let mut seen = 0;
     let e = l.import(&rows, &meta(), d("2025-06-01"), &mut |n| seen = n);

@@ -85,7 +85,7 @@ fn run(l: &mut Ledger<'_>, ops: &[Op]) -> Vec<String> {
         let res = match op {
             Op::Ship { cons, dest, units, day } => {
                 let mut r = serde_json::json!({
-                    "id": id, "date": date(*day).to_string(), "destination": DESTS[*dest],
+                    "id": id, "date": date(*day).to_string(), "rule_set": "ai-diffusion-2025", "destination": DESTS[*dest],
                     "items": [{"tpp": 100000, "die_area_mm2": 800, "datacenter": true, "quantity": units}],
                     "consignee": {"name": CONSIGNEES[*cons]},
                 });

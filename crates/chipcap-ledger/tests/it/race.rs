@@ -21,7 +21,7 @@ const ROOM: usize = 5;
 
 fn unit_req(id: &str, date: &str, dest: &str, consignee: &str, units: u64) -> serde_json::Value {
     serde_json::json!({
-        "id": id, "date": date, "destination": dest,
+        "id": id, "date": date, "rule_set": "ai-diffusion-2025", "destination": dest,
         "items": [{"tpp": 100000, "die_area_mm2": 800, "datacenter": true, "quantity": units}],
         "consignee": {"name": consignee},
     })

@@ -248,7 +248,7 @@ async fn ledger_round_trip() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let req = json!({"id": "s1", "date": "2025-06-15", "destination": "IN",
+    let req = json!({"id": "s1", "date": "2025-06-15", "rule_set": "ai-diffusion-2025", "destination": "IN",
         "items": [{"chip": "nvidia-h100-sxm", "quantity": 50}],
         "consignee": {"name": "Gulf Compute", "headquarters": "AE", "authorization": "none"}});
     let r = post(&app, "/v1/ledger/apply", off, &req.to_string()).await;
@@ -377,7 +377,7 @@ async fn ledger_routes_on_postgresql() {
     let st = chipcap_server::AppState::new(rules, Some(store), tokens, Config::default());
     assert_eq!(st.backend(), "postgres");
     let app = chipcap_server::router(st);
-    let req = json!({"id": "pg-1", "date": "2025-06-15", "destination": "IN",
+    let req = json!({"id": "pg-1", "date": "2025-06-15", "rule_set": "ai-diffusion-2025", "destination": "IN",
         "items": [{"chip": "nvidia-h100-sxm", "quantity": 8}],
         "consignee": {"name": "PG Labs", "headquarters": "IN", "authorization": "none"}});
     let r = post(&app, "/v1/ledger/apply", Some(&officer), &req.to_string()).await;
@@ -447,7 +447,7 @@ async fn screening_route_and_screened_determinations() {
     .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
     assert!(r.text.contains("no_lists"));
-    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let req = r#"{"date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let r = post(&app, "/v1/determinations", None, req).await;
     assert!(r.text.contains("screening_not_performed"), "{}", r.text);
     st.set_lists(Some(sample_lists()));
@@ -481,7 +481,7 @@ async fn screening_route_and_screened_determinations() {
 async fn dispositions_are_recorded_in_the_ledger_and_applied() {
     let (app, st, t) = app();
     st.set_lists(Some(sample_lists()));
-    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let req = r#"{"date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let decide = || async {
         let r = post(&app, "/v1/determinations", None, req).await;
         serde_json::from_str::<Value>(&r.text).unwrap()["decision"].clone()
@@ -512,7 +512,7 @@ async fn dispositions_are_recorded_in_the_ledger_and_applied() {
     .json();
     assert_eq!(s["hits"][0]["disposition"]["id"], "d-1", "{s}");
     // Ledger applies are screened with it too.
-    let apply = r#"{"id":"a-1","date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let apply = r#"{"id":"a-1","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let r = post(&app, "/v1/ledger/apply", Some(&t.officer), apply).await;
     assert_eq!(r.json()["recorded"], true, "{}", r.text);
     // It is a ledger entry: the history shows it, and a reversal withdraws it at once.

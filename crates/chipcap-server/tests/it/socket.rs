@@ -123,7 +123,7 @@ async fn concurrent_applies_are_group_committed_without_overdrawing() {
         tasks.push(tokio::spawn(async move {
             // 50 H100 each: 33 fit the 26,900,000 TPP limit (33 x 791,600 = 26,122,800), 34 do not.
             let body = format!(
-                r#"{{"id":"c-{i}","date":"2025-06-15","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":50}}],"consignee":{{"name":"Crowd AI","headquarters":"IN"}}}}"#
+                r#"{{"id":"c-{i}","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":50}}],"consignee":{{"name":"Crowd AI","headquarters":"IN"}}}}"#
             );
             let req = format!(
                 "POST /v1/ledger/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -40,7 +40,7 @@ fn a_ledger_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("l.db");
     assert_eq!(ledger(&db, &["init"]).0, 0);
-    let req = r#"{"id":"s-1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1000}],"consignee":{"name":"Example AI LLC"}}"#;
+    let req = r#"{"id":"s-1","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1000}],"consignee":{"name":"Example AI LLC"}}"#;
     let v = apply(&db, req);
     assert_eq!(
         (v["recorded"].as_bool(), v["authorization"].as_str()),

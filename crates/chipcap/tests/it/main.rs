@@ -115,7 +115,7 @@ fn default_date_comes_from_the_option() {
 fn bad_input_exits_2_naming_the_field() {
     let base = |items: &str| {
         format!(
-            r#"{{"date":"2025-06-15","destination":"IN","items":[{items}],"consignee":{{"headquarters":"IN"}}}}"#
+            r#"{{"date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"IN","items":[{items}],"consignee":{{"headquarters":"IN"}}}}"#
         )
     };
     let cases: Vec<(String, &str, &str)> = vec![
@@ -324,7 +324,7 @@ fn screening_feeds_the_determination() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let req = r#"{"date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let out = chipcap()
         .args(["check", "-"])
         .env("CHIPCAP_LISTS", &lists)
@@ -458,7 +458,7 @@ fn dispositions_live_in_the_ledger_and_go_back_for_review_when_the_entry_changes
         None,
     );
     let party = "32 Group China Limited";
-    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let req = r#"{"date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let decide =
         || -> serde_json::Value { serde_json::from_str(&run(&["check", "-"], Some(req))).unwrap() };
     assert_eq!(decide()["decision"], "license_required");
@@ -737,7 +737,7 @@ fn ledger_apply_screens_the_parties() {
         .unwrap();
     assert!(out.status.success());
     let db = dir.join("l.db");
-    let req = r#"{"id":"so-9","date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let req = r#"{"id":"so-9","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
     let out = chipcap()
         .args(["ledger", "apply", "-"])
         .env("CHIPCAP_LISTS", &lists)

@@ -214,7 +214,7 @@ fn ledger_subcommands_against_a_running_server_match_the_local_ledger() {
     let applied = ok(&remote(
         &["apply", "-"],
         Some(
-            r#"{"id":"s-1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":100}],"consignee":{"name":"Example AI LLC"}}"#,
+            r#"{"id":"s-1","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":100}],"consignee":{"name":"Example AI LLC"}}"#,
         ),
     ));
     let v: serde_json::Value = serde_json::from_str(&applied).unwrap();
@@ -493,7 +493,7 @@ fn a_batch_of_applies_locally_and_through_a_running_server() {
     // not (decided against the balance the first two left, in the same transaction).
     let req = |id: &str, q: u32| {
         format!(
-            r#"{{"id":"{id}","date":"2025-06-15","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":{q}}}],"consignee":{{"name":"Example AI LLC"}}}}"#
+            r#"{{"id":"{id}","date":"2025-06-15","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":{q}}}],"consignee":{{"name":"Example AI LLC"}}}}"#
         )
     };
     let lines = [
