@@ -1,6 +1,7 @@
 //! `chipcap`: the command-line edge. Thin: reads input, reads the clock for the default date, calls the
 //! core, prints. Exit codes: 0 an answer (any determination), 2 input it cannot read, 1 anything else.
 
+use chipcap_core::params::RuleSetId;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +82,13 @@ enum Command {
         /// Do not screen the parties against the restricted-party lists (the determination says so).
         #[arg(long)]
         skip_screening: bool,
+        /// Decide under this rule version: `advanced-computing-2023` (the controls enforced; the
+        /// default on every date) or `ai-diffusion-2025` (the framework as printed, not enforced).
+        #[arg(long)]
+        rule_set: Option<String>,
+        /// Decide under both rule versions and show what changes for this export.
+        #[arg(long, conflicts_with = "rule_set")]
+        compare: bool,
         #[command(flatten)]
         store: screen_cli::StoreArgs,
         #[command(flatten)]
@@ -255,10 +263,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             date,
             skip_screening,
+            rule_set,
+            compare,
             store,
             ledger,
             server,
         } => {
+            if server.is_some() && (rule_set.is_some() || compare) {
+                return Err(input_err(
+                    "`--rule-set` and `--compare` are local options: name `rule_set` in the request for `--server`",
+                ));
+            }
             if let Some(url) = server {
                 if format == Format::Table {
                     return Err(input_err(
@@ -290,6 +305,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 parsed.request.context.screening =
                     screen_cli::screen_parties(&store, &ledger, &rules, &parties)?;
             }
+            if let Some(name) = rule_set {
+                let id = RuleSetId::parse(&name).ok_or_else(|| {
+                    input_err(format!("--rule-set: names an unknown rule set, got `{name}` (known: `advanced-computing-2023`, `ai-diffusion-2025`)"))
+                })?;
+                if parsed.request.rule_set.is_some_and(|r| r != id) {
+                    return Err(input_err(format!(
+                        "--rule-set: `{name}` differs from the request's `rule_set`"
+                    )));
+                }
+                parsed.request.rule_set = Some(id);
+            }
+            if compare {
+                return compare_lines(&parsed.request, &rules, format);
+            }
             let det = chipcap_core::determine(&parsed.request, &rules)
                 .map_err(|e| input_err(e.to_string()))?;
             match format {
@@ -315,6 +344,87 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             show_rules(&rules, d, json)
         }
     }
+}
+
+/// `check --compare`: the request decided under both rule versions, and what differs.
+fn compare_lines(
+    req: &chipcap_core::request::Request,
+    rules: &RuleSet,
+    format: Format,
+) -> anyhow::Result<()> {
+    let mut dets = Vec::new();
+    for id in RuleSetId::ALL {
+        let mut r = req.clone();
+        r.rule_set = Some(id);
+        let det = chipcap_core::determine(&r, rules).map_err(|e| input_err(e.to_string()))?;
+        dets.push((id, det));
+    }
+    let values: Vec<serde_json::Value> = dets
+        .iter()
+        .map(|(_, d)| serde_json::from_str(&wire::to_json(d)).unwrap_or(serde_json::Value::Null))
+        .collect();
+    let fields = [
+        "decision",
+        "authorization",
+        "review_policy",
+        "tier",
+        "eccn",
+        "tpp",
+    ];
+    let mut changed = Vec::new();
+    for f in fields {
+        let a = &values[0][f];
+        let b = &values[1][f];
+        if a != b {
+            changed.push(serde_json::json!({"field": f, RuleSetId::ALL[0].as_str(): a, RuleSetId::ALL[1].as_str(): b}));
+        }
+    }
+    match format {
+        Format::Json => {
+            let mut by = serde_json::Map::new();
+            for ((id, _), v) in dets.iter().zip(values) {
+                by.insert(id.as_str().to_string(), v);
+            }
+            let doc = serde_json::json!({
+                "enforced": RuleSetId::AdvancedComputing2023.as_str(),
+                "changed": changed,
+                "determinations": by,
+            });
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        Format::Table => {
+            outln!(
+                "{:<16} {:<28} {:<28}",
+                "",
+                RuleSetId::ALL[0].as_str(),
+                RuleSetId::ALL[1].as_str()
+            );
+            for f in fields {
+                let show = |v: &serde_json::Value| match v {
+                    serde_json::Value::Null => "-".to_string(),
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let a = show(
+                    &serde_json::from_str::<serde_json::Value>(&wire::to_json(&dets[0].1))
+                        .unwrap_or_default()[f],
+                );
+                let b = show(
+                    &serde_json::from_str::<serde_json::Value>(&wire::to_json(&dets[1].1))
+                        .unwrap_or_default()[f],
+                );
+                outln!(
+                    "{:<16} {:<28} {:<28}{}",
+                    f,
+                    a,
+                    b,
+                    if a != b { "  changed" } else { "" }
+                );
+            }
+            outln!("\n{} is the version enforced; {} is printed in the CFR but not enforced (BIS, 2025-05-13).", RuleSetId::ALL[0].as_str(), RuleSetId::ALL[1].as_str());
+        }
+    }
+    Ok(())
 }
 
 fn band_text(band: Result<chipcap_core::classify::Band, Outside>) -> (&'static str, &'static str) {

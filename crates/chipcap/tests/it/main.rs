@@ -776,3 +776,80 @@ fn ledger_apply_screens_the_parties() {
         .any(|n| n["code"] == "screening_not_performed"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11: a check without `rule_set` on 2026-12-06 applies the controls enforced on that date
+/// (no LPP: the framework is not enforced); `--rule-set` pins the framework; `--compare` shows both.
+#[test]
+fn today_is_decided_under_the_enforced_controls_and_compare_shows_both() {
+    let run = |args: &[&str]| {
+        let o = chipcap()
+            .args(args)
+            .arg(root().join("examples/h200-uae-today.json"))
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = run(&["check", "--skip-screening"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rule_set"], "advanced-computing-2023");
+    assert_eq!(v["decision"], "license_required");
+    assert_eq!(v["authorization"], serde_json::Value::Null);
+    assert_eq!(v["tier"], serde_json::Value::Null);
+
+    let (code, out, _) = run(&[
+        "check",
+        "--skip-screening",
+        "--rule-set",
+        "ai-diffusion-2025",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rule_set"], "ai-diffusion-2025");
+    assert_eq!(v["authorization"], "LPP");
+
+    let (code, out, _) = run(&["check", "--skip-screening", "--compare"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changed: Vec<&str> = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert!(
+        changed.contains(&"decision") && !changed.contains(&"eccn"),
+        "{changed:?}"
+    );
+    assert_eq!(
+        v["determinations"]["advanced-computing-2023"]["decision"],
+        "license_required"
+    );
+
+    let (code, _, err) = run(&["check", "--rule-set", "ai-diffusion-2099"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--rule-set") && err.contains("ai-diffusion-2099"),
+        "{err}"
+    );
+}
+
+/// Issue 11: a date no rule version covers is an input error naming the earliest covered date.
+#[test]
+fn a_date_before_every_rule_version_exits_2_naming_the_earliest() {
+    let o = chipcap()
+        .args(["check", "-"])
+        .write_stdin(r#"{"date":"2022-10-06","destination":"AE","items":[{"chip":"nvidia-h100-sxm","quantity":1}]}"#)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`date`") && err.contains("2023-11-17"),
+        "{err}"
+    );
+}
