@@ -33,6 +33,9 @@ pub struct Outcome {
     pub recorded: bool,
     /// True when the id had been used before and the first result was returned.
     pub replayed: bool,
+    /// The hash of the operation's audit record (for a replay, the first one's): a checkpoint of
+    /// the audit chain that `ledger verify --expect-head` checks is still in the chain.
+    pub audit_hash: String,
 }
 
 /// A ledger over a store and a rule set.
@@ -366,7 +369,9 @@ fn check_draws(
     Ok(moved)
 }
 
-/// Appends an audit record linked to the last one.
+/// Appends an audit record linked to the last one, carrying the entry the operation wrote (if
+/// any); returns the record's hash. Checks the chain's continuity where it writes.
+#[allow(clippy::too_many_arguments)]
 fn append_audit(
     tx: &mut dyn Tx,
     client_id: &str,
@@ -375,10 +380,19 @@ fn append_audit(
     request: &str,
     result: &str,
     moved: &[Moved],
-) -> Result<(), Error> {
+    entry: Option<&Entry>,
+) -> Result<String, Error> {
     let (seq, prev) = match tx.last_audit()? {
-        Some((s, h)) => (s + 1, h),
+        Some((s, h)) => (
+            s.checked_add(1)
+                .ok_or_else(|| Error::Corrupt("the audit sequence number overflows".into()))?,
+            h,
+        ),
         None => (1, audit::GENESIS.to_string()),
+    };
+    let entry_json = match entry {
+        Some(e) => serde_json::to_string(e).map_err(|x| Error::Storage(x.to_string()))?,
+        None => "null".to_string(),
     };
     let mut r = AuditRecord {
         seq,
@@ -388,11 +402,43 @@ fn append_audit(
         request: request.to_string(),
         result: result.to_string(),
         balances: serde_json::to_string(moved).map_err(|e| Error::Storage(e.to_string()))?,
+        entry: entry_json,
         prev_hash: prev,
         hash: String::new(),
     };
     r.hash = audit::hash(&r.prev_hash, &r);
-    tx.insert_audit(&r)
+    tx.insert_audit(&r)?;
+    // Chain continuity: the record just written is the head, linked to the one before.
+    debug_assert!(
+        tx.last_audit().ok().flatten() == Some((r.seq, r.hash.clone())),
+        "the audit record just written is not the head of the chain"
+    );
+    Ok(r.hash)
+}
+
+/// The ledger's invariants where an entry is written: every positive draw within its cap (unless
+/// the operation was forced past the country allocation), no balance below zero. A checked error,
+/// not only a debug assertion: an entry breaking them is never committed.
+fn assert_draws_within_caps(moved: &[Moved], force_country: bool) -> Result<(), Error> {
+    for m in moved {
+        let forced = force_country && m.key.starts_with("country_allocation|");
+        if m.after > m.before {
+            if let Some(c) = m.cap {
+                if m.after > c && !forced {
+                    return Err(Error::Corrupt(format!(
+                        "invariant broken: allowance `{}` would be drawn to {} past its cap {} milli-TPP",
+                        m.key, m.after, c
+                    )));
+                }
+            }
+        } else if m.after < 0 {
+            return Err(Error::Corrupt(format!(
+                "invariant broken: allowance `{}` would become negative ({} milli-TPP)",
+                m.key, m.after
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Replays a stored result when the id was used before.
@@ -412,6 +458,7 @@ fn replay(tx: &mut dyn Tx, id: &str, op: &str) -> Result<Option<Outcome>, Error>
                 json: a.result,
                 recorded,
                 replayed: true,
+                audit_hash: a.hash,
             }))
         }
     }
@@ -683,6 +730,7 @@ pub(crate) fn apply_in(
 
     let mut moved = Vec::new();
     let mut seq = None;
+    let mut written = None;
     if let Some(s) = shipment.clone() {
         let entry = Entry {
             seq: tx.next_entry_seq()?,
@@ -700,8 +748,10 @@ pub(crate) fn apply_in(
         }
         let draws = draws_of(&entry, None)?;
         moved = check_draws(tx, rules, &draws, false)?;
+        assert_draws_within_caps(&moved, false)?;
         tx.insert_entry(&entry, &draws)?;
         seq = Some(entry.seq);
+        written = Some(entry);
     }
     // The determination document with the ledger's fields spliced in front (no re-parse).
     let det_json = wire::to_json(&det);
@@ -728,11 +778,21 @@ pub(crate) fn apply_in(
         }
         _ => json.push('}'),
     }
-    append_audit(tx, &pre.id, "apply", meta, &pre.original, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &pre.id,
+        "apply",
+        meta,
+        &pre.original,
+        &json,
+        &moved,
+        written.as_ref(),
+    )?;
     Ok(Outcome {
         json,
         recorded: seq.is_some(),
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -827,6 +887,7 @@ fn grant_in(
     let draws = draws_of(&entry, None)?;
     let moved = check_draws(tx, rules, &draws, g.force.is_some())?;
     let over = moved.iter().any(|m| m.cap.is_some_and(|c| m.after > c));
+    assert_draws_within_caps(&moved, g.force.is_some())?;
     tx.insert_entry(&entry, &draws)?;
     let json = serde_json::json!({
         "id": g.client_id,
@@ -846,11 +907,21 @@ fn grant_in(
         "date": g.date.to_string(), "valid_to": g.valid_to.to_string(), "force": g.force,
     })
     .to_string();
-    append_audit(tx, &g.client_id, "grant", meta, &request, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &g.client_id,
+        "grant",
+        meta,
+        &request,
+        &json,
+        &moved,
+        Some(&entry),
+    )?;
     Ok(Outcome {
         json,
         recorded: true,
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -988,6 +1059,7 @@ fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome,
     };
     let draws = draws_of(&e, original.as_ref())?;
     let moved = check_draws(tx, rules, &draws, false)?;
+    assert_draws_within_caps(&moved, false)?;
     tx.insert_entry(&e, &draws)?;
     let json = serde_json::json!({
         "id": e.client_id,
@@ -1002,11 +1074,21 @@ fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome,
         recorded_by: e.recorded_by.clone(),
         recorded_at: e.recorded_at.clone(),
     };
-    append_audit(tx, &e.client_id, op, &meta, &request, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &e.client_id,
+        op,
+        &meta,
+        &request,
+        &json,
+        &moved,
+        Some(&e),
+    )?;
     Ok(Outcome {
         json,
         recorded: true,
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -1279,8 +1361,18 @@ impl<'r> Ledger<'r> {
     }
 
     /// Re-derives every balance from the entries, compares with the stored running sums, checks
-    /// every cap over time and the audit chain.
+    /// every cap over time, ties every entry to its audit record and checks the audit chain.
     pub fn verify(&mut self) -> Result<crate::balances::VerifyReport, Error> {
+        self.verify_against(&[])
+    }
+
+    /// As [`Ledger::verify`], and the audit chain must still contain each of `checkpoints` (audit
+    /// hashes printed by earlier writes or by [`Ledger::audit_head`]): a chain whose tail was cut
+    /// off before one of them fails.
+    pub fn verify_against(
+        &mut self,
+        checkpoints: &[String],
+    ) -> Result<crate::balances::VerifyReport, Error> {
         let mut entries = Vec::new();
         let mut draws = Vec::new();
         let mut log = Vec::new();
@@ -1290,7 +1382,24 @@ impl<'r> Ledger<'r> {
             log = tx.all_audit()?;
             Ok(())
         })?;
-        Ok(crate::balances::verify(&entries, &draws, &log, self.rules))
+        Ok(crate::balances::verify(
+            &entries,
+            &draws,
+            &log,
+            self.rules,
+            checkpoints,
+        ))
+    }
+
+    /// The head of the audit chain: the last record's sequence number and hash (`None` when the
+    /// ledger is empty). Keep it somewhere else as a checkpoint for `verify --expect-head`.
+    pub fn audit_head(&mut self) -> Result<Option<(u64, String)>, Error> {
+        let mut out = None;
+        self.store.read(&mut |tx| {
+            out = tx.last_audit()?;
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

@@ -28,6 +28,9 @@ pub struct AuditRecord {
     pub result: String,
     /// The balances the operation drew on, before and after, JSON.
     pub balances: String,
+    /// The entry the operation wrote, as stored (JSON), or `null` when it wrote none; empty in
+    /// records written before ledger format 2 (see [`crate::audit`]).
+    pub entry: String,
     /// Hash of the previous record (hex; 64 zeros for the first).
     pub prev_hash: String,
     /// SHA-256 of `prev_hash` and the canonical record (hex).
