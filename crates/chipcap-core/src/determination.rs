@@ -214,6 +214,8 @@ pub struct Notice {
 pub enum Text {
     /// A fixed sentence.
     Static(&'static str),
+    /// A sentence composed at the edge (the ledger, the list store), written as given (escaped).
+    Note(Arc<str>),
     /// Rule set applied.
     RuleSet {
         name: Arc<str>,
@@ -477,6 +479,7 @@ impl Text {
     pub(crate) fn render<S: Sink>(&self, s: &mut S) {
         match self {
             Text::Static(t) => s.lit(t),
+            Text::Note(t) => s.text(t),
             Text::RuleSet { name, citation, date } => {
                 s.lit("Rule set `");
                 s.text(name);
