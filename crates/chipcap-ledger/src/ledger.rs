@@ -502,6 +502,20 @@ fn party_tx(tx: &mut dyn Tx, name: &str, date: Date) -> Result<Option<Party>, Er
     Ok(best.map(|(_, _, p)| p))
 }
 
+/// The spelling the ledger keys `given`'s allowances under: `given` itself when the ledger knows
+/// it or no other spelling of the same identity, else the ledger's spelling (the first, sorted).
+fn resolve_party(tx: &mut dyn Tx, given: &str) -> Result<String, Error> {
+    let id = crate::identity::party_identity(given);
+    if id.is_empty() {
+        return Ok(given.to_string());
+    }
+    let known = tx.party_spellings(&id)?;
+    Ok(match known.first() {
+        Some(first) if !known.iter().any(|k| k == given) => first.clone(),
+        _ => given.to_string(),
+    })
+}
+
 /// A request for `ledger apply`: the id and licence taken out, the rest in the contract.
 pub(crate) struct Prepared {
     id: String,
@@ -582,10 +596,23 @@ pub(crate) fn apply_in(
     }
     let mut req = parsed.request.clone();
     let date = req.date;
-    let name = req.consignee.name.clone();
-    check_name("field `consignee.name`", &name).map_err(|e| Error::Request(e.to_string()))?;
+    let given = req.consignee.name.clone();
+    check_name("field `consignee.name`", &given).map_err(|e| Error::Request(e.to_string()))?;
     let dest = req.destination.as_str().to_string();
     let mut extra = Vec::new();
+    // The party by its identity: another spelling of a consignee the ledger knows draws on the
+    // same allowances (740.29(a) counts per ultimate consignee).
+    let name = resolve_party(tx, &given)?;
+    let as_given = (name != given).then(|| given.clone());
+    if as_given.is_some() {
+        extra.push(Notice {
+            code: "party_matched",
+            citation: Some("15 CFR 740.29(a)"),
+            text: Text::Note(std::sync::Arc::from(format!(
+                "The consignee `{given}` was matched to the ledger's party `{name}` (the same name once case, spacing, punctuation and Unicode forms are folded): the allowances of `{name}` apply, and the shipment records both spellings."
+            ))),
+        });
+    }
 
     // The party record: headquarters and VEU authorisations.
     let party = party_tx(tx, &name, date)?;
@@ -694,6 +721,7 @@ pub(crate) fn apply_in(
                     counted_milli: counted,
                     authorization: a.as_str().to_string(),
                     licence: None,
+                    consignee_as_given: as_given.clone(),
                 });
             }
         }
@@ -704,7 +732,9 @@ pub(crate) fn apply_in(
                     Some((ge, l)) => {
                         let used = tx.sum(&Key::Licence(num.clone()).text(), SumMode::Upper, date)?;
                         let fits = used.saturating_add(tpp_i64(det.tpp)) <= i64::try_from(l.tpp_milli).unwrap_or(i64::MAX);
-                        if l.consignee != name || l.destination != dest {
+                        let same_party = crate::identity::party_identity(&l.consignee)
+                            == crate::identity::party_identity(&name);
+                        if !same_party || l.destination != dest {
                             det.notices.push(notice("licence_not_covering", "The licence named in the request is for another consignee or destination; nothing was recorded."));
                         } else if date < ge.date || date > l.valid_to {
                             det.notices.push(notice("licence_not_covering", "The licence named in the request is not valid on the request date; nothing was recorded."));
@@ -719,6 +749,7 @@ pub(crate) fn apply_in(
                                 counted_milli: counted,
                                 authorization: "licence".into(),
                                 licence: Some(num.clone()),
+                                consignee_as_given: as_given.clone(),
                             });
                         }
                     }

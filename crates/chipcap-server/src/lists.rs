@@ -336,9 +336,7 @@ impl Store {
 
     /// As [`Store::latest`], with a warning for each version in use that shrank sharply against
     /// the version of the same list before it.
-    pub fn latest_with_warnings(
-        &self,
-    ) -> Result<LatestLists, ListStoreError> {
+    pub fn latest_with_warnings(&self) -> Result<LatestLists, ListStoreError> {
         let idx = self.index()?;
         let mut latest: BTreeMap<String, (&VersionMeta, Option<&VersionMeta>)> = BTreeMap::new();
         for v in &idx.versions {

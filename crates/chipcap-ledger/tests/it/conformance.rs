@@ -30,6 +30,7 @@ on_every_backend!(
     verify_detects_an_entry_inserted_under_a_refused_id,
     verify_detects_forced_added_to_a_grant,
     verify_detects_a_truncated_tail_against_a_checkpoint,
+    lpp_is_keyed_on_the_party_not_its_spelling,
 );
 
 /// An explicit .a-type chip: `tpp` whole TPP per unit.
@@ -1187,4 +1188,91 @@ fn verify_detects_a_truncated_tail_against_a_checkpoint(b: Backend) {
             .is_empty());
         assert_problem(&mut l, &[o.audit_hash], &["checkpoint", "tail"]);
     }
+}
+
+/// Regression (issue 12): `Probe Co`, `PROBE CO`, `Probe Co `, `Probe  Co` and `Probe Co.` each got
+/// a fresh LPP limit.
+fn lpp_is_keyed_on_the_party_not_its_spelling(b: Backend) {
+    let Some(f) = Fixture::new(b, "spell") else {
+        return;
+    };
+    let mut l = f.ledger();
+    // 26,900,000 TPP: 1,699 H100s fit in one year (15,832 TPP each).
+    let (det, rec) = apply(
+        &mut l,
+        &req(
+            "p0",
+            "2025-03-01",
+            "IN",
+            "Probe Co",
+            "nvidia-h100-sxm",
+            1_000,
+        ),
+    );
+    assert!(rec, "{det}");
+    assert_eq!(det["authorization"], "LPP");
+    for (i, spelling) in ["PROBE CO", "Probe Co ", "Probe  Co", "Probe Co."]
+        .iter()
+        .enumerate()
+    {
+        let (det, rec) = apply(
+            &mut l,
+            &req(
+                &format!("p{}", i + 1),
+                "2025-03-02",
+                "IN",
+                spelling,
+                "nvidia-h100-sxm",
+                700,
+            ),
+        );
+        assert!(!rec, "`{spelling}` got a fresh LPP limit: {det}");
+        assert!(
+            det["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["code"] == "party_matched"),
+            "{det}"
+        );
+    }
+    // What still fits is recorded under the party's first spelling, with the spelling used.
+    let (det, rec) = apply(
+        &mut l,
+        &req("p9", "2025-03-03", "IN", "PROBE CO", "nvidia-h100-sxm", 699),
+    );
+    assert!(rec, "{det}");
+    let e = l
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.client_id == "p9")
+        .unwrap();
+    match e.body {
+        Body::Shipment(s) => {
+            assert_eq!(s.consignee, "Probe Co");
+            assert_eq!(s.consignee_as_given.as_deref(), Some("PROBE CO"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    assert_eq!(
+        row(&rows, "lpp", Some("Probe Co"), None).used,
+        h100() * 1_699
+    );
+    assert!(!rows.iter().any(|r| r.entity.as_deref() == Some("PROBE CO")));
+    // The group-commit path (the mirror) resolves spellings alike.
+    let job = PreparedApply::new(
+        rules(),
+        &req("p10", "2025-03-04", "IN", "probe co.", "nvidia-h100-sxm", 1).to_string(),
+        &meta(),
+        d("2025-06-01"),
+        &|_| None,
+    )
+    .unwrap();
+    let out = l.apply_batch(&[&job]);
+    let o = out[0].as_ref().unwrap();
+    assert!(!o.recorded, "{}", o.json);
+    assert!(o.json.contains("party_matched"), "{}", o.json);
+    clean(&mut l);
 }
