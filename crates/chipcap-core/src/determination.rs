@@ -230,6 +230,8 @@ pub enum Text {
     Static(&'static str),
     /// A sentence built from rule data (the advanced-computing line).
     Owned(String),
+    /// A sentence composed at the edge (the ledger, the list store), written as given (escaped).
+    Note(Arc<str>),
     /// Rule set applied.
     RuleSet {
         name: Arc<str>,
@@ -494,6 +496,7 @@ impl Text {
         match self {
             Text::Static(t) => s.lit(t),
             Text::Owned(t) => s.text(t),
+            Text::Note(t) => s.text(t),
             Text::RuleSet { name, citation, date } => {
                 s.lit("Rule set `");
                 s.text(name);

@@ -1222,7 +1222,15 @@ pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut 
             out.notice("screening_not_performed", Some("15 CFR 744.11; Supp. No. 3 to part 732"), Text::Static("No restricted-party lists were available, so the parties were not screened: import the Consolidated Screening List (chipcap lists import) or screen them yourself before exporting."));
             return;
         }
-        ScreeningStatus::Performed { .. } => {}
+        ScreeningStatus::Performed { .. } => {
+            for w in &sc.warnings {
+                out.notice(
+                    "screening_list_shrank",
+                    Some("15 CFR 744.11; Supp. No. 3 to part 732"),
+                    Text::Note(std::sync::Arc::from(w.as_str())),
+                );
+            }
+        }
     }
     let mut listed = false;
     for h in &sc.hits {

@@ -217,6 +217,9 @@ pub struct Screening {
     pub status: ScreeningStatus,
     /// Hits at or above the review threshold.
     pub hits: Vec<ScreeningHit>,
+    /// Warnings about the lists used, from the edge (a list version that shrank sharply against
+    /// the one before it): each becomes a `screening_list_shrank` notice.
+    pub warnings: Vec<String>,
 }
 
 /// Whether screening ran.

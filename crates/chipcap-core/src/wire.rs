@@ -767,7 +767,11 @@ fn convert_screening(sc: ScreeningDto<'_>) -> Result<Screening, WireError> {
             disposition,
         });
     }
-    Ok(Screening { status, hits })
+    Ok(Screening {
+        status,
+        hits,
+        warnings: Vec::new(),
+    })
 }
 
 fn convert_item(it: ItemDto<'_>, i: usize, rules: &RuleSet) -> Result<Item, WireError> {

@@ -2,6 +2,13 @@
 //! canonical record is every field but the hashes, in order (seq, client id, op, recorded at,
 //! request, result, balances), each as its length in bytes (8 bytes, little-endian) then its UTF-8
 //! bytes: unambiguous, and no re-encoding of the (large) request and result documents.
+//!
+//! Since ledger format 2 a record also carries the entry the operation wrote (`entry`: the entry as
+//! stored, JSON, or `null` when it wrote none), hashed as an eighth field. A record of format 1 has
+//! an empty `entry` and hashes as before, so older ledgers still verify; a record of format 2 cannot
+//! be turned into one (its hash would change). `verify` compares every stored entry with the entry
+//! its audit record carries, so an entry cannot be deleted, edited, moved or inserted without
+//! breaking the chain.
 
 use sha2::{Digest, Sha256};
 
@@ -26,6 +33,14 @@ pub fn hash(prev_hash: &str, r: &AuditRecord) -> String {
     ] {
         h.update(u64::try_from(f.len()).unwrap_or(u64::MAX).to_le_bytes());
         h.update(f.as_bytes());
+    }
+    if !r.entry.is_empty() {
+        h.update(
+            u64::try_from(r.entry.len())
+                .unwrap_or(u64::MAX)
+                .to_le_bytes(),
+        );
+        h.update(r.entry.as_bytes());
     }
     let out = h.finalize();
     let mut s = String::with_capacity(64);
@@ -79,6 +94,7 @@ mod tests {
             request: "{}".into(),
             result: "{}".into(),
             balances: "{}".into(),
+            entry: "null".into(),
             prev_hash: prev.into(),
             hash: String::new(),
         };
@@ -96,5 +112,16 @@ mod tests {
         let p = check_chain(&chain);
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(p[0].contains("altered"));
+    }
+
+    #[test]
+    fn the_entry_a_record_carries_is_hashed() {
+        let a = rec(1, GENESIS);
+        let mut stripped = a.clone();
+        stripped.entry = String::new();
+        assert_ne!(hash(GENESIS, &stripped), a.hash);
+        let mut edited = a.clone();
+        edited.entry = "{\"seq\":1}".into();
+        assert_ne!(hash(GENESIS, &edited), a.hash);
     }
 }

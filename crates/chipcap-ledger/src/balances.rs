@@ -437,13 +437,66 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
 }
 
+/// Compares every entry with the entry its audit record carries (ledger format 2), both ways.
+fn tie_entries_to_audit(entries: &[Entry], log: &[AuditRecord]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let by_id: HashMap<&str, &AuditRecord> =
+        log.iter().map(|r| (r.client_id.as_str(), r)).collect();
+    let stored: HashMap<&str, &Entry> = entries.iter().map(|e| (e.client_id.as_str(), e)).collect();
+    let mut ids = BTreeSet::new();
+    for e in entries {
+        if !ids.insert(e.client_id.as_str()) {
+            problems.push(format!("entry id `{}` is used twice", e.client_id));
+        }
+        let Some(r) = by_id.get(e.client_id.as_str()) else {
+            problems.push(format!(
+                "entry {} (`{}`) has no audit record",
+                e.seq, e.client_id
+            ));
+            continue;
+        };
+        if r.entry.is_empty() {
+            continue; // format 1
+        }
+        match serde_json::from_str::<Option<Entry>>(&r.entry) {
+            Ok(Some(a)) if a == *e => {}
+            Ok(Some(_)) => problems.push(format!(
+                "entry {} (`{}`) differs from the entry its audit record {} recorded: it was altered",
+                e.seq, e.client_id, r.seq
+            )),
+            Ok(None) => problems.push(format!(
+                "entry {} (`{}`) was not recorded by its operation (audit record {} recorded nothing): it was inserted",
+                e.seq, e.client_id, r.seq
+            )),
+            Err(x) => problems.push(format!(
+                "audit record {} carries an entry that cannot be read: {x}",
+                r.seq
+            )),
+        }
+    }
+    for r in log.iter().filter(|r| !r.entry.is_empty()) {
+        if let Ok(Some(a)) = serde_json::from_str::<Option<Entry>>(&r.entry) {
+            if !stored.contains_key(a.client_id.as_str()) {
+                problems.push(format!(
+                    "entry {} (`{}`) recorded by audit record {} is missing from the ledger: it was deleted",
+                    a.seq, a.client_id, r.seq
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// Re-derives every draw from the entries and compares with the stored ones, checks every balance
-/// against zero and its cap on every date it changed, and checks the audit chain.
+/// against zero and its cap on every date it changed, ties every entry to the entry its audit
+/// record carries, and checks the audit chain and that it still contains every checkpoint (a hash
+/// printed by an earlier write; a chain truncated before it fails).
 pub fn verify(
     entries: &[Entry],
     stored: &[(u64, Draw)],
     log: &[AuditRecord],
     rules: &RuleSet,
+    checkpoints: &[String],
 ) -> VerifyReport {
     let mut problems = Vec::new();
     let derived = match derive_draws(entries) {
@@ -468,20 +521,10 @@ pub fn verify(
             ));
         }
     }
-    // 2. Every entry was audited; ids are unique.
-    let audited: BTreeSet<&str> = log.iter().map(|r| r.client_id.as_str()).collect();
-    let mut ids = BTreeSet::new();
-    for e in entries {
-        if !ids.insert(e.client_id.as_str()) {
-            problems.push(format!("entry id `{}` is used twice", e.client_id));
-        }
-        if !audited.contains(e.client_id.as_str()) {
-            problems.push(format!(
-                "entry {} (`{}`) has no audit record",
-                e.seq, e.client_id
-            ));
-        }
-    }
+    // 2. Every entry is the one its audit record carries, and every entry an audit record carries
+    // is in the ledger (records of ledger format 1 carry none: their entries are only checked to
+    // have a record); ids are unique.
+    problems.extend(tie_entries_to_audit(entries, log));
     // 3. Balances over time: never negative, never over the cap (a forced grant is flagged, not an error).
     let rev = reversals(entries);
     let licences: HashMap<&str, &LicenceGrant> = entries
@@ -551,8 +594,16 @@ pub fn verify(
             }
         }
     }
-    // 4. The audit chain.
+    // 4. The audit chain, and the checkpoints it must still contain.
     problems.extend(audit::check_chain(log));
+    for c in checkpoints {
+        let c = c.trim().to_ascii_lowercase();
+        if !log.iter().any(|r| r.hash == c) {
+            problems.push(format!(
+                "the audit chain does not contain the checkpoint `{c}`: records were removed from its tail (or this is another ledger)"
+            ));
+        }
+    }
     VerifyReport {
         entries: entries.len(),
         audit_records: log.len(),

@@ -186,6 +186,10 @@ pub struct Shipment {
     /// The licence number when shipped under a licence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
+    /// The consignee's name as the request spelled it, when it differs from `consignee` (the
+    /// spelling the ledger already knew the party by; see [`crate::identity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consignee_as_given: Option<String>,
 }
 
 /// Why VEU-installed chips left the installed base (748.15(a)(2)(iii)(B)).
@@ -431,6 +435,16 @@ impl Key {
             Key::Aia(_) => "aia",
             Key::Licence(_) => "licence",
         }
+    }
+}
+
+/// The party named in a stored allowance key (`lpp|NAME|YEAR`, `aia|NAME`, `nveu|NAME|CC`,
+/// `uveu|NAME|CC`), if it names one.
+pub fn key_party(key: &str) -> Option<&str> {
+    let mut parts = key.split(SEP);
+    match (parts.next(), parts.next()) {
+        (Some("lpp" | "aia" | "nveu" | "uveu"), Some(n)) => Some(n),
+        _ => None,
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Outcome {
     pub recorded: bool,
     /// True when the id had been used before and the first result was returned.
     pub replayed: bool,
+    /// The hash of the operation's audit record (for a replay, the first one's): a checkpoint of
+    /// the audit chain that `ledger verify --expect-head` checks is still in the chain.
+    pub audit_hash: String,
 }
 
 /// A ledger over a store and a rule set.
@@ -366,7 +369,9 @@ fn check_draws(
     Ok(moved)
 }
 
-/// Appends an audit record linked to the last one.
+/// Appends an audit record linked to the last one, carrying the entry the operation wrote (if
+/// any); returns the record's hash. Checks the chain's continuity where it writes.
+#[allow(clippy::too_many_arguments)]
 fn append_audit(
     tx: &mut dyn Tx,
     client_id: &str,
@@ -375,10 +380,19 @@ fn append_audit(
     request: &str,
     result: &str,
     moved: &[Moved],
-) -> Result<(), Error> {
+    entry: Option<&Entry>,
+) -> Result<String, Error> {
     let (seq, prev) = match tx.last_audit()? {
-        Some((s, h)) => (s + 1, h),
+        Some((s, h)) => (
+            s.checked_add(1)
+                .ok_or_else(|| Error::Corrupt("the audit sequence number overflows".into()))?,
+            h,
+        ),
         None => (1, audit::GENESIS.to_string()),
+    };
+    let entry_json = match entry {
+        Some(e) => serde_json::to_string(e).map_err(|x| Error::Storage(x.to_string()))?,
+        None => "null".to_string(),
     };
     let mut r = AuditRecord {
         seq,
@@ -388,11 +402,43 @@ fn append_audit(
         request: request.to_string(),
         result: result.to_string(),
         balances: serde_json::to_string(moved).map_err(|e| Error::Storage(e.to_string()))?,
+        entry: entry_json,
         prev_hash: prev,
         hash: String::new(),
     };
     r.hash = audit::hash(&r.prev_hash, &r);
-    tx.insert_audit(&r)
+    tx.insert_audit(&r)?;
+    // Chain continuity: the record just written is the head, linked to the one before.
+    debug_assert!(
+        tx.last_audit().ok().flatten() == Some((r.seq, r.hash.clone())),
+        "the audit record just written is not the head of the chain"
+    );
+    Ok(r.hash)
+}
+
+/// The ledger's invariants where an entry is written: every positive draw within its cap (unless
+/// the operation was forced past the country allocation), no balance below zero. A checked error,
+/// not only a debug assertion: an entry breaking them is never committed.
+fn assert_draws_within_caps(moved: &[Moved], force_country: bool) -> Result<(), Error> {
+    for m in moved {
+        let forced = force_country && m.key.starts_with("country_allocation|");
+        if m.after > m.before {
+            if let Some(c) = m.cap {
+                if m.after > c && !forced {
+                    return Err(Error::Corrupt(format!(
+                        "invariant broken: allowance `{}` would be drawn to {} past its cap {} milli-TPP",
+                        m.key, m.after, c
+                    )));
+                }
+            }
+        } else if m.after < 0 {
+            return Err(Error::Corrupt(format!(
+                "invariant broken: allowance `{}` would become negative ({} milli-TPP)",
+                m.key, m.after
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Replays a stored result when the id was used before.
@@ -412,6 +458,7 @@ fn replay(tx: &mut dyn Tx, id: &str, op: &str) -> Result<Option<Outcome>, Error>
                 json: a.result,
                 recorded,
                 replayed: true,
+                audit_hash: a.hash,
             }))
         }
     }
@@ -453,6 +500,20 @@ fn party_tx(tx: &mut dyn Tx, name: &str, date: Date) -> Result<Option<Party>, Er
         }
     }
     Ok(best.map(|(_, _, p)| p))
+}
+
+/// The spelling the ledger keys `given`'s allowances under: `given` itself when the ledger knows
+/// it or no other spelling of the same identity, else the ledger's spelling (the first, sorted).
+fn resolve_party(tx: &mut dyn Tx, given: &str) -> Result<String, Error> {
+    let id = crate::identity::party_identity(given);
+    if id.is_empty() {
+        return Ok(given.to_string());
+    }
+    let known = tx.party_spellings(&id)?;
+    Ok(match known.first() {
+        Some(first) if !known.iter().any(|k| k == given) => first.clone(),
+        _ => given.to_string(),
+    })
 }
 
 /// A request for `ledger apply`: the id and licence taken out, the rest in the contract.
@@ -535,10 +596,23 @@ pub(crate) fn apply_in(
     }
     let mut req = parsed.request.clone();
     let date = req.date;
-    let name = req.consignee.name.clone();
-    check_name("field `consignee.name`", &name).map_err(|e| Error::Request(e.to_string()))?;
+    let given = req.consignee.name.clone();
+    check_name("field `consignee.name`", &given).map_err(|e| Error::Request(e.to_string()))?;
     let dest = req.destination.as_str().to_string();
     let mut extra = Vec::new();
+    // The party by its identity: another spelling of a consignee the ledger knows draws on the
+    // same allowances (740.29(a) counts per ultimate consignee).
+    let name = resolve_party(tx, &given)?;
+    let as_given = (name != given).then(|| given.clone());
+    if as_given.is_some() {
+        extra.push(Notice {
+            code: "party_matched",
+            citation: Some("15 CFR 740.29(a)".into()),
+            text: Text::Note(std::sync::Arc::from(format!(
+                "The consignee `{given}` was matched to the ledger's party `{name}` (the same name once case, spacing, punctuation and Unicode forms are folded): the allowances of `{name}` apply, and the shipment records both spellings."
+            ))),
+        });
+    }
 
     // The party record: headquarters and VEU authorisations.
     let party = party_tx(tx, &name, date)?;
@@ -647,6 +721,7 @@ pub(crate) fn apply_in(
                     counted_milli: counted,
                     authorization: a.as_str().to_string(),
                     licence: None,
+                    consignee_as_given: as_given.clone(),
                 });
             }
         }
@@ -657,7 +732,9 @@ pub(crate) fn apply_in(
                     Some((ge, l)) => {
                         let used = tx.sum(&Key::Licence(num.clone()).text(), SumMode::Upper, date)?;
                         let fits = used.saturating_add(tpp_i64(det.tpp)) <= i64::try_from(l.tpp_milli).unwrap_or(i64::MAX);
-                        if l.consignee != name || l.destination != dest {
+                        let same_party = crate::identity::party_identity(&l.consignee)
+                            == crate::identity::party_identity(&name);
+                        if !same_party || l.destination != dest {
                             det.notices.push(notice("licence_not_covering", "The licence named in the request is for another consignee or destination; nothing was recorded."));
                         } else if date < ge.date || date > l.valid_to {
                             det.notices.push(notice("licence_not_covering", "The licence named in the request is not valid on the request date; nothing was recorded."));
@@ -672,6 +749,7 @@ pub(crate) fn apply_in(
                                 counted_milli: counted,
                                 authorization: "licence".into(),
                                 licence: Some(num.clone()),
+                                consignee_as_given: as_given.clone(),
                             });
                         }
                     }
@@ -687,6 +765,7 @@ pub(crate) fn apply_in(
                 counted_milli: counted,
                 authorization: "NLR".to_string(),
                 licence: None,
+                consignee_as_given: as_given.clone(),
             });
         }
         Decision::NotControlled => {}
@@ -694,6 +773,7 @@ pub(crate) fn apply_in(
 
     let mut moved = Vec::new();
     let mut seq = None;
+    let mut written = None;
     if let Some(s) = shipment.clone() {
         let entry = Entry {
             seq: tx.next_entry_seq()?,
@@ -711,8 +791,10 @@ pub(crate) fn apply_in(
         }
         let draws = draws_of(&entry, None)?;
         moved = check_draws(tx, rules, &draws, false)?;
+        assert_draws_within_caps(&moved, false)?;
         tx.insert_entry(&entry, &draws)?;
         seq = Some(entry.seq);
+        written = Some(entry);
     }
     // The determination document with the ledger's fields spliced in front (no re-parse).
     let det_json = wire::to_json(&det);
@@ -739,11 +821,21 @@ pub(crate) fn apply_in(
         }
         _ => json.push('}'),
     }
-    append_audit(tx, &pre.id, "apply", meta, &pre.original, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &pre.id,
+        "apply",
+        meta,
+        &pre.original,
+        &json,
+        &moved,
+        written.as_ref(),
+    )?;
     Ok(Outcome {
         json,
         recorded: seq.is_some(),
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -841,6 +933,7 @@ fn grant_in(
     let draws = draws_of(&entry, None)?;
     let moved = check_draws(tx, rules, &draws, g.force.is_some())?;
     let over = moved.iter().any(|m| m.cap.is_some_and(|c| m.after > c));
+    assert_draws_within_caps(&moved, g.force.is_some())?;
     tx.insert_entry(&entry, &draws)?;
     let json = serde_json::json!({
         "id": g.client_id,
@@ -860,11 +953,21 @@ fn grant_in(
         "date": g.date.to_string(), "valid_to": g.valid_to.to_string(), "force": g.force,
     })
     .to_string();
-    append_audit(tx, &g.client_id, "grant", meta, &request, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &g.client_id,
+        "grant",
+        meta,
+        &request,
+        &json,
+        &moved,
+        Some(&entry),
+    )?;
     Ok(Outcome {
         json,
         recorded: true,
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -1002,6 +1105,7 @@ fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome,
     };
     let draws = draws_of(&e, original.as_ref())?;
     let moved = check_draws(tx, rules, &draws, false)?;
+    assert_draws_within_caps(&moved, false)?;
     tx.insert_entry(&e, &draws)?;
     let json = serde_json::json!({
         "id": e.client_id,
@@ -1016,11 +1120,21 @@ fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome,
         recorded_by: e.recorded_by.clone(),
         recorded_at: e.recorded_at.clone(),
     };
-    append_audit(tx, &e.client_id, op, &meta, &request, &json, &moved)?;
+    let audit_hash = append_audit(
+        tx,
+        &e.client_id,
+        op,
+        &meta,
+        &request,
+        &json,
+        &moved,
+        Some(&e),
+    )?;
     Ok(Outcome {
         json,
         recorded: true,
         replayed: false,
+        audit_hash,
     })
 }
 
@@ -1293,8 +1407,18 @@ impl<'r> Ledger<'r> {
     }
 
     /// Re-derives every balance from the entries, compares with the stored running sums, checks
-    /// every cap over time and the audit chain.
+    /// every cap over time, ties every entry to its audit record and checks the audit chain.
     pub fn verify(&mut self) -> Result<crate::balances::VerifyReport, Error> {
+        self.verify_against(&[])
+    }
+
+    /// As [`Ledger::verify`], and the audit chain must still contain each of `checkpoints` (audit
+    /// hashes printed by earlier writes or by [`Ledger::audit_head`]): a chain whose tail was cut
+    /// off before one of them fails.
+    pub fn verify_against(
+        &mut self,
+        checkpoints: &[String],
+    ) -> Result<crate::balances::VerifyReport, Error> {
         let mut entries = Vec::new();
         let mut draws = Vec::new();
         let mut log = Vec::new();
@@ -1304,7 +1428,24 @@ impl<'r> Ledger<'r> {
             log = tx.all_audit()?;
             Ok(())
         })?;
-        Ok(crate::balances::verify(&entries, &draws, &log, self.rules))
+        Ok(crate::balances::verify(
+            &entries,
+            &draws,
+            &log,
+            self.rules,
+            checkpoints,
+        ))
+    }
+
+    /// The head of the audit chain: the last record's sequence number and hash (`None` when the
+    /// ledger is empty). Keep it somewhere else as a checkpoint for `verify --expect-head`.
+    pub fn audit_head(&mut self) -> Result<Option<(u64, String)>, Error> {
+        let mut out = None;
+        self.store.read(&mut |tx| {
+            out = tx.last_audit()?;
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod balances;
 pub mod entry;
 pub mod error;
 pub mod group;
+pub mod identity;
 pub mod import;
 pub mod ledger;
 mod mirror;

@@ -4,7 +4,7 @@
 //! audit record's sequence number and hash change with every write, from any process) and catches
 //! up from the rows added since; writes go to the database and to the mirror.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chipcap_core::date::Date;
 
@@ -22,6 +22,8 @@ pub(crate) struct Mirror {
     entry_ids: HashSet<String>,
     by_subject: HashMap<(String, String), Vec<Entry>>,
     draws: BTreeMap<String, Vec<(Date, i64)>>,
+    /// Party spellings in allowance keys by identity.
+    spellings: HashMap<String, BTreeSet<String>>,
 }
 
 impl Mirror {
@@ -40,6 +42,14 @@ impl Mirror {
     }
 
     fn add_draw(&mut self, d: &Draw) {
+        if !self.draws.contains_key(&d.key) {
+            if let Some(n) = crate::entry::key_party(&d.key) {
+                self.spellings
+                    .entry(crate::identity::party_identity(n))
+                    .or_default()
+                    .insert(n.to_string());
+            }
+        }
         self.draws
             .entry(d.key.clone())
             .or_default()
@@ -178,6 +188,14 @@ impl Tx for MirrorTx<'_> {
     }
     fn next_entry_seq(&mut self) -> Result<u64, Error> {
         Ok(self.m.last_entry_seq + 1)
+    }
+    fn party_spellings(&mut self, identity: &str) -> Result<Vec<String>, Error> {
+        Ok(self
+            .m
+            .spellings
+            .get(identity)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default())
     }
     fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
         self.entry_at

@@ -62,6 +62,8 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 "#,
+    // 3: every audit record carries the entry its operation wrote (see `crate::audit`).
+    "ALTER TABLE audit ADD COLUMN IF NOT EXISTS entry TEXT NOT NULL DEFAULT '';",
 ];
 
 /// A ledger in a PostgreSQL database (optionally in its own schema).
@@ -192,7 +194,7 @@ fn to_i64(v: u64) -> Result<i64, Error> {
 }
 
 const AUDIT_COLS: &str =
-    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash";
+    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash, entry";
 
 fn to_audit(r: &Row) -> Result<AuditRecord, Error> {
     Ok(AuditRecord {
@@ -205,6 +207,7 @@ fn to_audit(r: &Row) -> Result<AuditRecord, Error> {
         balances: r.try_get(6)?,
         prev_hash: r.try_get(7)?,
         hash: r.try_get(8)?,
+        entry: r.try_get(9)?,
     })
 }
 
@@ -301,7 +304,7 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         let seq = to_i64(a.seq)?;
         self.exec(
             &format!(
-                "INSERT INTO audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                "INSERT INTO audit ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ),
             &[
                 &seq,
@@ -313,6 +316,7 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
                 &a.balances,
                 &a.prev_hash,
                 &a.hash,
+                &a.entry,
             ],
         )?;
         Ok(())
@@ -380,7 +384,7 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         }
         self.last_audit = None;
         let mut aseq = Vec::new();
-        let mut cols: [Vec<String>; 8] = Default::default();
+        let mut cols: [Vec<String>; 9] = Default::default();
         for a in audit {
             aseq.push(to_i64(a.seq)?);
             for (c, v) in cols.iter_mut().zip([
@@ -392,11 +396,12 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
                 &a.balances,
                 &a.prev_hash,
                 &a.hash,
+                &a.entry,
             ]) {
                 c.push(v.clone());
             }
         }
-        let [c1, c2, c3, c4, c5, c6, c7, c8] = &cols;
+        let [c1, c2, c3, c4, c5, c6, c7, c8, c9] = &cols;
         // One statement, one round trip, for the whole batch (arrays unnested server-side).
         self.exec(
             &format!(
@@ -405,11 +410,11 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
                  d AS (INSERT INTO draws (entry_seq, key, date, amount) \
                  SELECT * FROM unnest($7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BIGINT[])) \
                  INSERT INTO audit ({AUDIT_COLS}) SELECT * FROM unnest($11::BIGINT[], $12::TEXT[], $13::TEXT[], \
-                 $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[])"
+                 $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], $20::TEXT[])"
             ),
             &[
                 &seq, &id, &kind, &subject, &date, &body, &dseq, &dkey, &ddate, &damount, &aseq, c1,
-                c2, c3, c4, c5, c6, c7, c8,
+                c2, c3, c4, c5, c6, c7, c8, c9,
             ],
         )?;
         Ok(())

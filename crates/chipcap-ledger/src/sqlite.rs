@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::store::{AuditRecord, Store, SumMode, Tx, TxFn};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE entries (
     seq INTEGER PRIMARY KEY,
     client_id TEXT NOT NULL UNIQUE,
@@ -40,7 +41,10 @@ CREATE TABLE audit (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: every audit record carries the entry its operation wrote (see `crate::audit`).
+    "ALTER TABLE audit ADD COLUMN entry TEXT NOT NULL DEFAULT '';",
+];
 
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -114,7 +118,11 @@ impl Checkpointer {
 
 impl SqliteStore {
     /// Opens (creating on first use) the ledger at `path` and applies pending migrations.
+    ///
+    /// A new database file is created readable and writable by its owner only (0600 on Unix;
+    /// SQLite gives its `-wal` and `-shm` files the database file's permissions).
     pub fn open(path: &Path) -> Result<SqliteStore, Error> {
+        create_private(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -145,6 +153,22 @@ impl SqliteStore {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Creates `path` empty with mode 0600 when it does not exist (an existing file is left as is).
+fn create_private(path: &Path) -> Result<(), Error> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::Storage(format!(
+            "cannot create the ledger file `{}`: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -179,6 +203,7 @@ type AuditRow = (
     String,
     String,
     String,
+    String,
 );
 
 fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
@@ -192,6 +217,7 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
@@ -206,11 +232,12 @@ fn to_audit(a: AuditRow) -> Result<AuditRecord, Error> {
         balances: a.6,
         prev_hash: a.7,
         hash: a.8,
+        entry: a.9,
     })
 }
 
 const AUDIT_COLS: &str =
-    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash";
+    "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash, entry";
 
 impl Tx for SqliteTx<'_> {
     fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
@@ -320,7 +347,7 @@ impl Tx for SqliteTx<'_> {
     fn insert_audit(&mut self, a: &AuditRecord) -> Result<(), Error> {
         self.tx
             .prepare_cached(&format!(
-                "INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO audit ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ))?
             .execute(params![
                 to_i64(a.seq)?,
@@ -331,7 +358,8 @@ impl Tx for SqliteTx<'_> {
                 a.result,
                 a.balances,
                 a.prev_hash,
-                a.hash
+                a.hash,
+                a.entry
             ])?;
         Ok(())
     }
@@ -522,8 +550,24 @@ mod tests {
             request: payload.into(),
             result: "{}".into(),
             balances: "[]".into(),
+            entry: "null".into(),
             prev_hash: String::new(),
             hash: String::new(),
+        }
+    }
+
+    /// Regression (issue 12): the ledger was created world-readable (0644).
+    #[cfg(unix)]
+    #[test]
+    fn a_new_ledger_file_and_its_wal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let mut s = SqliteStore::open(&path).unwrap();
+        s.write(&mut |tx| tx.insert_audit(&record(1, "x"))).unwrap();
+        for f in ["l.db", "l.db-wal", "l.db-shm"] {
+            let m = std::fs::metadata(dir.path().join(f)).unwrap();
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{f}");
         }
     }
 

@@ -28,6 +28,9 @@ pub struct AuditRecord {
     pub result: String,
     /// The balances the operation drew on, before and after, JSON.
     pub balances: String,
+    /// The entry the operation wrote, as stored (JSON), or `null` when it wrote none; empty in
+    /// records written before ledger format 2 (see [`crate::audit`]).
+    pub entry: String,
     /// Hash of the previous record (hex; 64 zeros for the first).
     pub prev_hash: String,
     /// SHA-256 of `prev_hash` and the canonical record (hex).
@@ -60,6 +63,21 @@ pub trait Tx {
     fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error>;
     /// The keys that start with `prefix`, sorted.
     fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error>;
+    /// The spellings of party names in allowance keys (LPP, AIA, NVEU, UVEU) whose identity
+    /// ([`crate::identity::party_identity`]) is `identity`, sorted.
+    fn party_spellings(&mut self, identity: &str) -> Result<Vec<String>, Error> {
+        let mut out = std::collections::BTreeSet::new();
+        for prefix in ["lpp|", "aia|", "nveu|", "uveu|"] {
+            for k in self.keys_with_prefix(prefix)? {
+                if let Some(n) = crate::entry::key_party(&k) {
+                    if crate::identity::party_identity(n) == identity {
+                        out.insert(n.to_string());
+                    }
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
     /// Entries of one kind, in ledger order.
     fn entries_of_kind(&mut self, kind: &str) -> Result<Vec<Entry>, Error> {
         Ok(self

@@ -232,6 +232,18 @@ pub struct ListVersion {
 }
 
 impl ListVersion {
+    /// Removes entries identical to an earlier one (a row repeated in the file), keeping the first
+    /// of each in file order; returns how many were removed.
+    pub fn dedup(&mut self) -> usize {
+        let before = self.entries.len();
+        let mut seen = std::collections::HashSet::new();
+        self.entries.retain(|e| {
+            // Identical entries serialise identically; a failure keeps the entry.
+            serde_json::to_string(e).map_or(true, |k| seen.insert(k))
+        });
+        before - self.entries.len()
+    }
+
     /// A version with the given entries.
     pub fn new(
         format: ListFormat,

@@ -353,7 +353,7 @@ pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Resp
             v
         })
         .collect();
-    let v = serde_json::json!({"query": q, "lists": l.names, "hits": hits});
+    let v = serde_json::json!({"query": q, "lists": l.names, "hits": hits, "warnings": l.warnings});
     Ok(json_text(StatusCode::OK, Bytes::from(v.to_string())))
 }
 

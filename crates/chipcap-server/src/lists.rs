@@ -26,6 +26,17 @@ pub enum ListStoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The list to import has no entries (a header-only file would switch screening off).
+    #[error("the list has no entries: importing it would screen every party against nothing; nothing was imported (give `--allow-empty` to import it anyway)")]
+    Empty,
+    /// The list to import has more distinct entries than the store accepts.
+    #[error("the list has {entries} distinct entries, more than the limit of {limit}; nothing was imported")]
+    TooLarge {
+        /// Distinct entries in the file.
+        entries: usize,
+        /// [`MAX_LIST_ENTRIES`].
+        limit: usize,
+    },
     /// A file is not what the store wrote.
     #[error("list store file `{path}` is damaged: {message}")]
     Damaged {
@@ -233,15 +244,63 @@ pub fn fingerprint(e: &Entry) -> String {
     format!("{h:016x}")
 }
 
-/// Writes a file through a synced temporary and a rename, so readers never see half of it.
+/// The most distinct entries one list version may have (the published lists have some 20,000;
+/// docs/screening.md).
+pub const MAX_LIST_ENTRIES: usize = 200_000;
+
+/// A list version in use is said to have shrunk sharply when it has fewer than this share (percent)
+/// of the entries of the version of the same list before it.
+pub const SHRINK_WARN_PERCENT: usize = 50;
+
+/// Writes a file through a synced temporary (named uniquely: two writers never share one) and a
+/// rename, so readers never see half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ListStoreError> {
-    let tmp = path.with_extension("tmp");
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(|e| io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(path, e));
+    }
     Ok(())
+}
+
+/// The versions in use, their descriptions, and warnings about them.
+pub type LatestLists = (Vec<ListVersion>, Vec<String>, Vec<String>);
+
+/// What [`Store::import`] did.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The new version's index entry.
+    pub meta: VersionMeta,
+    /// Entries dropped as identical to an earlier one in the file.
+    pub duplicates: usize,
+    /// A warning when the new version is much smaller than the previous version of its list.
+    pub warning: Option<String>,
+}
+
+/// The warning for a version of `now` entries following one of `before` entries, if it shrank
+/// sharply (to less than [`SHRINK_WARN_PERCENT`] percent).
+pub fn shrink_warning(new: &VersionMeta, previous: &VersionMeta) -> Option<String> {
+    let shrank =
+        new.entries.saturating_mul(100) < previous.entries.saturating_mul(SHRINK_WARN_PERCENT);
+    shrank.then(|| {
+        format!(
+            "The restricted-party list in use, {}, has {} entries against {} in the version before it ({}): it shrank by more than half, so parties listed before may no longer be found; check that the import was complete.",
+            describe(new),
+            new.entries,
+            previous.entries,
+            describe(previous)
+        )
+    })
 }
 
 impl Store {
@@ -271,18 +330,98 @@ impl Store {
 
     /// The latest version of each format, with their descriptions (empty when nothing is imported).
     pub fn latest(&self) -> Result<(Vec<ListVersion>, Vec<String>), ListStoreError> {
+        let (versions, names, _) = self.latest_with_warnings()?;
+        Ok((versions, names))
+    }
+
+    /// As [`Store::latest`], with a warning for each version in use that shrank sharply against
+    /// the version of the same list before it.
+    pub fn latest_with_warnings(&self) -> Result<LatestLists, ListStoreError> {
         let idx = self.index()?;
-        let mut latest: BTreeMap<String, &VersionMeta> = BTreeMap::new();
+        let mut latest: BTreeMap<String, (&VersionMeta, Option<&VersionMeta>)> = BTreeMap::new();
         for v in &idx.versions {
-            latest.insert(format!("{:?}", v.format), v);
+            let k = format!("{:?}", v.format);
+            let prev = latest.get(&k).map(|(l, _)| *l);
+            latest.insert(k, (v, prev));
         }
         let mut versions = Vec::new();
         let mut names = Vec::new();
-        for v in latest.values() {
+        let mut warnings = Vec::new();
+        for (v, prev) in latest.values() {
             versions.push(self.load(v.number)?);
             names.push(describe(v));
+            if let Some(w) = prev.and_then(|p| shrink_warning(v, p)) {
+                warnings.push(w);
+            }
         }
-        Ok((versions, names))
+        Ok((versions, names, warnings))
+    }
+
+    /// Imports `version` as the next version number: identical entries are dropped, an empty list
+    /// is refused unless `allow_empty`, a list of more than [`MAX_LIST_ENTRIES`] distinct entries is
+    /// refused. Holds the store's lock (`.lock` in the folder) from reading the index to writing it,
+    /// so concurrent imports (processes included) each get their own number; every file is written
+    /// atomically (the version file before the index that names it).
+    pub fn import(
+        &self,
+        mut version: ListVersion,
+        allow_empty: bool,
+        imported_at: String,
+    ) -> Result<Imported, ListStoreError> {
+        let duplicates = version.dedup();
+        if version.entries.is_empty() && !allow_empty {
+            return Err(ListStoreError::Empty);
+        }
+        if version.entries.len() > MAX_LIST_ENTRIES {
+            return Err(ListStoreError::TooLarge {
+                entries: version.entries.len(),
+                limit: MAX_LIST_ENTRIES,
+            });
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        let lock_path = self.dir.join(".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io(&lock_path, e))?;
+        lock.lock().map_err(|e| io(&lock_path, e))?;
+        let mut idx = self.index()?;
+        let number = idx.versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
+        let bytes = serde_json::to_vec(&version).map_err(|e| ListStoreError::Damaged {
+            path: format!("v{number}.json"),
+            message: e.to_string(),
+        })?;
+        write_atomic(&self.dir.join(format!("v{number}.json")), &bytes)?;
+        let meta = VersionMeta {
+            number,
+            format: version.format,
+            label: version.label.clone(),
+            date: version.date.map(|d| d.to_string()),
+            imported_at,
+            entries: version.entries.len(),
+            names: version.name_count(),
+        };
+        let warning = idx
+            .versions
+            .iter()
+            .rev()
+            .find(|v| v.format == meta.format)
+            .and_then(|p| shrink_warning(&meta, p));
+        idx.versions.push(meta.clone());
+        let index_bytes = serde_json::to_vec_pretty(&idx).map_err(|e| ListStoreError::Damaged {
+            path: "index.json".into(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&self.dir.join("index.json"), &index_bytes)?;
+        // The lock is released when `lock` is dropped (and by the OS if the process dies).
+        drop(lock);
+        Ok(Imported {
+            meta,
+            duplicates,
+            warning,
+        })
     }
 }
 
@@ -336,6 +475,9 @@ pub struct LoadedLists {
     screener: Screener,
     /// Descriptions of the versions used.
     pub names: Vec<String>,
+    /// Warnings about the versions used (one that shrank sharply against the one before it),
+    /// carried into every screening and determination.
+    pub warnings: Vec<String>,
     cfg: MatchConfig,
 }
 
@@ -343,7 +485,7 @@ impl LoadedLists {
     /// Loads the latest version of each list in `dir`; `None` when nothing is imported.
     pub fn load(dir: &Path) -> Result<Option<LoadedLists>, ListStoreError> {
         let st = Store::new(dir);
-        let (versions, names) = st.latest()?;
+        let (versions, names, warnings) = st.latest_with_warnings()?;
         if versions.is_empty() {
             return Ok(None);
         }
@@ -351,6 +493,7 @@ impl LoadedLists {
         Ok(Some(LoadedLists {
             screener: Screener::new(&versions, cfg),
             names,
+            warnings,
             cfg,
         }))
     }
@@ -405,6 +548,7 @@ impl LoadedLists {
                 parties: parties.len(),
             },
             hits,
+            warnings: self.warnings.clone(),
         }
     }
 }
@@ -421,6 +565,7 @@ pub fn screen_parties(
         None => Screening {
             status: ScreeningStatus::NotPerformed,
             hits: Vec::new(),
+            warnings: Vec::new(),
         },
     })
 }
@@ -449,5 +594,126 @@ fn to_core_hit(
         license_policy: h.license_policy.clone(),
         federal_register_notice: h.federal_register_notice.clone(),
         disposition,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn version(names: &[String]) -> ListVersion {
+        let entries = names
+            .iter()
+            .map(|n| Entry {
+                key: n.clone(),
+                source: "Entity List (EL) - Bureau of Industry and Security".into(),
+                name: n.clone(),
+                ..Entry::default()
+            })
+            .collect();
+        ListVersion::new(chipcap_screen::ListFormat::CslCsv, "t.csv", None, entries)
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("Party {i}")).collect()
+    }
+
+    /// Regression (issue 12): a header-only list imported as the latest version and switched
+    /// screening off.
+    #[test]
+    fn an_empty_list_is_refused_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Store::new(dir.path());
+        assert!(matches!(
+            st.import(version(&[]), false, "now".into()),
+            Err(ListStoreError::Empty)
+        ));
+        assert!(st.index().unwrap().versions.is_empty());
+        let i = st.import(version(&[]), true, "now".into()).unwrap();
+        assert_eq!(i.meta.entries, 0);
+    }
+
+    /// Regression (issue 12): one row repeated 820,000 times imported as 820,000 entries.
+    #[test]
+    fn identical_entries_are_imported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Store::new(dir.path());
+        let rows = vec!["Same Co".to_string(); 5_000];
+        let i = st.import(version(&rows), false, "now".into()).unwrap();
+        assert_eq!((i.meta.entries, i.duplicates), (1, 4_999));
+    }
+
+    /// Regression (issue 12): the number of entries of a list is bounded.
+    #[test]
+    fn a_list_past_the_entry_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Store::new(dir.path());
+        let e = st
+            .import(version(&names(MAX_LIST_ENTRIES + 1)), false, "now".into())
+            .unwrap_err();
+        assert!(
+            matches!(e, ListStoreError::TooLarge { entries, .. } if entries == MAX_LIST_ENTRIES + 1)
+        );
+        assert!(e.to_string().contains("200000"), "{e}");
+        assert!(st.index().unwrap().versions.is_empty());
+    }
+
+    /// Regression (issue 12): a version in use that shrank by more than half against the one
+    /// before it warns in every screening.
+    #[test]
+    fn a_list_that_shrank_sharply_warns_in_every_screening() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Store::new(dir.path());
+        assert!(st
+            .import(version(&names(10)), false, "now".into())
+            .unwrap()
+            .warning
+            .is_none());
+        // Half is not "more than half".
+        assert!(st
+            .import(version(&names(5)), false, "now".into())
+            .unwrap()
+            .warning
+            .is_none());
+        let i = st.import(version(&names(2)), false, "now".into()).unwrap();
+        assert!(i.warning.is_some());
+        let l = LoadedLists::load(dir.path()).unwrap().unwrap();
+        let s = l.screen(&[], &[]);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(
+            s.warnings[0].contains("has 2 entries against 5"),
+            "{:?}",
+            s.warnings
+        );
+    }
+
+    /// Regression (issue 12): two imports at once both took version 2, or left `index.json` and
+    /// `v2.json` disagreeing.
+    #[test]
+    fn concurrent_imports_each_get_their_own_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 8;
+        std::thread::scope(|s| {
+            for t in 0..n {
+                let d = dir.path().to_path_buf();
+                s.spawn(move || {
+                    Store::new(&d)
+                        .import(version(&names(t + 1)), false, "now".into())
+                        .unwrap()
+                });
+            }
+        });
+        let st = Store::new(dir.path());
+        let idx = st.index().unwrap();
+        let mut numbers: Vec<u32> = idx.versions.iter().map(|v| v.number).collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=8).collect::<Vec<u32>>());
+        for v in &idx.versions {
+            assert_eq!(st.load(v.number).unwrap().entries.len(), v.entries);
+        }
+        let mut sizes: Vec<usize> = idx.versions.iter().map(|v| v.entries).collect();
+        sizes.sort_unstable();
+        assert_eq!(sizes, (1..=8).collect::<Vec<usize>>());
     }
 }

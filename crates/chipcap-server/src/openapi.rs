@@ -183,6 +183,9 @@ pub struct ScreeningDoc {
     query: Object,
     lists: Vec<String>,
     hits: Vec<Object>,
+    /// Warnings about the lists in use (a version that shrank by more than half against the one
+    /// before it); empty when there are none.
+    warnings: Vec<String>,
 }
 
 /// A reviewer's disposition of a screening hit.

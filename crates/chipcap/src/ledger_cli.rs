@@ -219,9 +219,17 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Re-derive every balance from the entries, check every cap and the audit chain; exit
-    /// non-zero on any discrepancy.
-    Verify,
+    /// Re-derive every balance from the entries, tie every entry to its audit record, check every
+    /// cap and the audit chain; exit non-zero on any discrepancy.
+    Verify {
+        /// An audit hash printed by an earlier write (`audit head: ...`) or by `ledger head`: the
+        /// chain must still contain it, so a ledger whose tail was cut off fails (repeatable).
+        #[arg(long = "expect-head", value_name = "HASH")]
+        expect_head: Vec<String>,
+    },
+    /// Print the head of the audit chain (`SEQ HASH`): a checkpoint to keep elsewhere for
+    /// `ledger verify --expect-head`.
+    Head,
     /// Import shipments and licences from a CSV or JSON file, all or nothing.
     Import {
         /// `FILE.csv` or `FILE.json`.
@@ -260,6 +268,12 @@ pub enum CauseArg {
 #[derive(Debug, thiserror::Error)]
 #[error("the ledger does not verify: {0} problem(s)")]
 pub struct VerifyFailed(pub usize);
+
+/// Says on stderr which audit record a write left at the head of the chain: a checkpoint for
+/// `ledger verify --expect-head` (stdout keeps only the result document).
+fn audit_head_note(hash: &str) {
+    eprintln!("audit head: {hash}");
+}
 
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Error::Input(msg.into()))
@@ -833,8 +847,11 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
             print_history(&rows, json);
             Ok(())
         }
-        LedgerCommand::Init | LedgerCommand::Verify | LedgerCommand::Import { .. } => Err(bad(
-            "`ledger init`, `verify` and `import` work on a ledger database (`--db`), not with `--server`",
+        LedgerCommand::Init
+        | LedgerCommand::Verify { .. }
+        | LedgerCommand::Head
+        | LedgerCommand::Import { .. } => Err(bad(
+            "`ledger init`, `verify`, `head` and `import` work on a ledger database (`--db`), not with `--server`",
         )),
         _ => Err(bad("this subcommand is not available with `--server`")),
     }
@@ -860,6 +877,7 @@ pub fn run(
     let record = |l: &mut Ledger<'_>, e: Entry| -> anyhow::Result<()> {
         let o = l.record(&e)?;
         outln!("{}", pretty(&o.json));
+        audit_head_note(&o.audit_hash);
         Ok(())
     };
     match cmd {
@@ -894,13 +912,23 @@ pub fn run(
                         .iter()
                         .map(|(id, r)| chipcap_ledger::batch_result_json(id, r))
                         .collect();
-                    print_batch(&docs, array)
+                    print_batch(&docs, array)?;
+                    if let Some(h) = results
+                        .iter()
+                        .filter_map(|(_, r)| r.as_ref().ok())
+                        .map(|o| o.audit_hash.as_str())
+                        .next_back()
+                    {
+                        audit_head_note(h);
+                    }
+                    Ok(())
                 }
                 Err(e) if text.trim().is_empty() => Err(e.into()),
                 // One request (or an input that is not JSON: its error is the one-request one).
                 _ => {
                     let o = l.apply_screened(&text, &meta(&by), default_date, &screen)?;
                     outln!("{}", pretty(&o.json));
+                    audit_head_note(&o.audit_hash);
                     Ok(())
                 }
             }
@@ -928,6 +956,7 @@ pub fn run(
             };
             let o = l.grant(&g, &meta(&by))?;
             outln!("{}", pretty(&o.json));
+            audit_head_note(&o.audit_hash);
             Ok(())
         }
         LedgerCommand::Party { .. }
@@ -968,8 +997,15 @@ pub fn run(
             print_history(&l.history(&f)?, json);
             Ok(())
         }
-        LedgerCommand::Verify => {
-            let v = l.verify()?;
+        LedgerCommand::Head => {
+            match l.audit_head()? {
+                Some((seq, hash)) => outln!("{seq} {hash}"),
+                None => outln!("0 {}", chipcap_ledger::audit::GENESIS),
+            }
+            Ok(())
+        }
+        LedgerCommand::Verify { expect_head } => {
+            let v = l.verify_against(&expect_head)?;
             outln!(
                 "checked {} entries, {} allowances, {} audit records",
                 v.entries,
@@ -980,7 +1016,7 @@ pub fn run(
                 outln!("PROBLEM: {p}");
             }
             if v.problems.is_empty() {
-                outln!("ok: every balance re-derives from the entries, every cap holds, the audit chain is intact");
+                outln!("ok: every balance re-derives from the entries, every entry is the one its audit record recorded, every cap holds, the audit chain is intact");
                 Ok(())
             } else {
                 Err(anyhow::Error::new(VerifyFailed(v.problems.len())))
@@ -1013,6 +1049,9 @@ pub fn run(
                 s.recorded,
                 s.replayed
             );
+            if let Some((_, h)) = l.audit_head()? {
+                audit_head_note(&h);
+            }
             Ok(())
         }
     }

@@ -19,7 +19,7 @@ use chipcap_screen::{
 };
 use chipcap_server::lists::{
     describe, disposition_for, dispositions_from_entries, fingerprint, format_name, now_text,
-    write_atomic, DispositionKind, DispositionRecord, LoadedLists, Store, VersionMeta,
+    DispositionKind, DispositionRecord, ListStoreError, LoadedLists, Store,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -124,6 +124,10 @@ pub enum ListsCommand {
         /// A label for the version (default: the file name).
         #[arg(long)]
         label: Option<String>,
+        /// Import a list with no entries (refused by default: it would screen every party
+        /// against nothing).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// List the imported versions.
     Show {
@@ -293,6 +297,7 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
             add,
             date,
             label,
+            allow_empty,
         } => {
             let format = format.or_else(|| guess_format(&file)).ok_or_else(|| {
                 input_err("give `--format` (csl-csv, csl-json, ofac-sdn or bis-dpl)")
@@ -332,35 +337,31 @@ pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default()
             });
-            let version = ListVersion::new(lf, label.clone(), date, entries);
-            std::fs::create_dir_all(&st.dir)
-                .with_context(|| format!("creating {}", st.dir.display()))?;
-            let mut idx = st.index()?;
-            let number = idx.versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
-            write_atomic(
-                &st.dir.join(format!("v{number}.json")),
-                &serde_json::to_vec(&version)?,
-            )?;
-            let meta = VersionMeta {
-                number,
-                format: lf,
-                label,
-                date: date.map(|d| d.to_string()),
-                imported_at: now_text(),
-                entries: version.entries.len(),
-                names: version.name_count(),
-            };
+            let version = ListVersion::new(lf, label, date, entries);
+            let imported = st
+                .import(version, allow_empty, now_text())
+                .map_err(|e| match e {
+                    ListStoreError::Empty | ListStoreError::TooLarge { .. } => {
+                        input_err(format!("`{}`: {e}", file.display()))
+                    }
+                    other => anyhow::Error::new(other),
+                })?;
+            let meta = &imported.meta;
             outln!(
                 "imported {}: {} entries, {} names",
-                describe(&meta),
+                describe(meta),
                 meta.entries,
                 meta.names
             );
-            idx.versions.push(meta);
-            write_atomic(
-                &st.dir.join("index.json"),
-                &serde_json::to_vec_pretty(&idx)?,
-            )?;
+            if imported.duplicates > 0 {
+                eprintln!(
+                    "note: {} entries identical to an earlier one in the file were dropped",
+                    imported.duplicates
+                );
+            }
+            if let Some(w) = &imported.warning {
+                eprintln!("warning: {w}");
+            }
             Ok(())
         }
         ListsCommand::Show { json } => {
@@ -642,12 +643,15 @@ pub fn run_screen(
             rescreen(&st, &args.ledger, rules, parties.as_deref(), json)
         }
         None => {
-            let (versions, names) = st.latest()?;
+            let (versions, names, warnings) = st.latest_with_warnings()?;
             if versions.is_empty() {
                 return Err(input_err(format!(
                     "no lists imported in `{}`: run `chipcap lists import` first",
                     st.dir.display()
                 )));
+            }
+            for w in &warnings {
+                eprintln!("warning: {w}");
             }
             let cfg = config(args.threshold, args.review_threshold)?;
             let screener = Screener::new(&versions, cfg);
@@ -676,7 +680,7 @@ pub fn run_screen(
                                 v
                             })
                             .collect();
-                        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits}))?);
+                        outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"query": q, "lists": names, "hits": hits, "warnings": warnings}))?);
                     } else {
                         outln!("lists: {}", names.join("; "));
                         print_hits(&name, &hits, &|h| disposition_of(&name, h).map(describe_disposition));

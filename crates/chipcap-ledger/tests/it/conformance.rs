@@ -24,6 +24,13 @@ on_every_backend!(
     tampering_is_detected,
     dispositions_are_recorded_superseded_and_reversed,
     a_batch_is_decided_in_order_and_committed_once,
+    verify_detects_a_deleted_entry_and_its_draws,
+    verify_detects_an_amount_edited_consistently,
+    verify_detects_an_entry_moved_to_another_year,
+    verify_detects_an_entry_inserted_under_a_refused_id,
+    verify_detects_forced_added_to_a_grant,
+    verify_detects_a_truncated_tail_against_a_checkpoint,
+    lpp_is_keyed_on_the_party_not_its_spelling,
 );
 
 /// An explicit .a-type chip: `tpp` whole TPP per unit.
@@ -957,5 +964,316 @@ fn a_batch_is_decided_in_order_and_committed_once(b: Backend) {
     ))];
     let out = l.apply_batch(&more.iter().collect::<Vec<_>>());
     assert!(out[0].as_ref().unwrap().recorded, "{out:?}");
+    clean(&mut l);
+}
+
+/// Runs `statements` behind the ledger's back (`$1`, `$2`, ... are text parameters); `false` for
+/// the in-memory model, which has no rows to edit.
+fn behind_the_back(f: &Fixture, b: Backend, statements: &[(&str, Vec<String>)]) -> bool {
+    match b {
+        Backend::Memory => false,
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(f.db_path()).unwrap();
+            c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+            for (sql, args) in statements {
+                let sql = sql.replace('$', "?");
+                c.execute(&sql, rusqlite::params_from_iter(args.iter()))
+                    .unwrap();
+            }
+            true
+        }
+        Backend::Postgres => {
+            let mut c =
+                postgres::Client::connect(f.url.as_ref().unwrap(), postgres::NoTls).unwrap();
+            c.batch_execute(&format!("SET search_path TO {}", f.schema))
+                .unwrap();
+            for (sql, args) in statements {
+                let p: Vec<&(dyn postgres::types::ToSql + Sync)> = args
+                    .iter()
+                    .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                c.execute(*sql, &p).unwrap();
+            }
+            true
+        }
+    }
+}
+
+/// The stored entry with `id`, as JSON, edited by `edit`: the statement that writes it back.
+fn edited_body(
+    l: &mut Ledger<'_>,
+    id: &str,
+    edit: impl Fn(&mut serde_json::Value),
+) -> (&'static str, Vec<String>) {
+    let e = l
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.client_id == id)
+        .unwrap();
+    let mut v = serde_json::to_value(&e).unwrap();
+    edit(&mut v);
+    (
+        "UPDATE entries SET body = $1 WHERE client_id = $2",
+        vec![v.to_string(), id.to_string()],
+    )
+}
+
+fn assert_problem(l: &mut Ledger<'_>, checkpoints: &[String], want: &[&str]) {
+    let v = l.verify_against(checkpoints).unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| want.iter().all(|w| p.contains(w))),
+        "no problem with {want:?} in {:?}",
+        v.problems
+    );
+}
+
+fn two_shipments(f: &Fixture) -> Ledger<'static> {
+    let mut l = f.ledger();
+    for id in ["s1", "s2"] {
+        assert!(
+            apply(
+                &mut l,
+                &req(id, "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+            )
+            .1
+        );
+    }
+    clean(&mut l);
+    l
+}
+
+fn verify_detects_a_deleted_entry_and_its_draws(b: Backend) {
+    let Some(f) = Fixture::new(b, "tdel") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    let del = [
+        ("DELETE FROM draws WHERE entry_seq = 2", vec![]),
+        ("DELETE FROM entries WHERE seq = 2", vec![]),
+    ];
+    if behind_the_back(&f, b, &del) {
+        assert_problem(&mut l, &[], &["`s2`", "missing from the ledger"]);
+    }
+}
+
+fn verify_detects_an_amount_edited_consistently(b: Backend) {
+    let Some(f) = Fixture::new(b, "tamt") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    // Fewer chips on the entry, and its draw to match: the draws still re-derive.
+    let body = edited_body(&mut l, "s1", |v| {
+        let s = &mut v["body"];
+        let tpp = s["tpp_milli"].as_u64().unwrap() / 2;
+        s["tpp_milli"] = tpp.into();
+        s["counted_milli"] = tpp.into();
+        s["items"][0]["quantity"] = 50.into();
+    });
+    let half = h100() * 50;
+    let draw = format!("UPDATE draws SET amount = {half} WHERE entry_seq = 1");
+    if behind_the_back(&f, b, &[body, (draw.as_str(), vec![])]) {
+        assert_problem(&mut l, &[], &["`s1`", "altered"]);
+    }
+}
+
+fn verify_detects_an_entry_moved_to_another_year(b: Backend) {
+    let Some(f) = Fixture::new(b, "tyear") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    let body = edited_body(&mut l, "s1", |v| v["date"] = "2024-12-31".into());
+    let moved = [
+        body,
+        (
+            "UPDATE entries SET date = '2024-12-31' WHERE seq = 1",
+            vec![],
+        ),
+        (
+            "UPDATE draws SET date = '2024-12-31', key = 'lpp|Acme|2024' WHERE entry_seq = 1",
+            vec![],
+        ),
+    ];
+    if behind_the_back(&f, b, &moved) {
+        assert_problem(&mut l, &[], &["`s1`", "altered"]);
+    }
+}
+
+fn verify_detects_an_entry_inserted_under_a_refused_id(b: Backend) {
+    let Some(f) = Fixture::new(b, "tins") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    // Refused: China is Tier 3, no exception applies; nothing is recorded.
+    let (_, recorded) = apply(
+        &mut l,
+        &req(
+            "refused",
+            "2025-03-01",
+            "CN",
+            "Acme",
+            "nvidia-h100-sxm",
+            100,
+        ),
+    );
+    assert!(!recorded);
+    clean(&mut l);
+    let (_, mut ins) = edited_body(&mut l, "s2", |v| {
+        v["client_id"] = "refused".into();
+        v["seq"] = 3.into();
+    });
+    ins.truncate(1);
+    let stmts = [
+        (
+            "INSERT INTO entries (seq, client_id, kind, subject, date, body) VALUES (3, 'refused', 'shipment', 'Acme', '2025-03-01', $1)",
+            ins,
+        ),
+    ];
+    if behind_the_back(&f, b, &stmts) {
+        assert_problem(&mut l, &[], &["`refused`", "inserted"]);
+    }
+}
+
+fn verify_detects_forced_added_to_a_grant(b: Backend) {
+    let Some(f) = Fixture::new(b, "tforce") else {
+        return;
+    };
+    let mut l = f.ledger();
+    l.grant(
+        &grant("g1", "L-1", "Acme", "IN", 100_000, 10, None),
+        &meta(),
+    )
+    .unwrap();
+    clean(&mut l);
+    let body = edited_body(&mut l, "g1", |v| {
+        v["body"]["forced"] = "cover the overdraw".into()
+    });
+    if behind_the_back(&f, b, &[body]) {
+        assert_problem(&mut l, &[], &["`g1`", "altered"]);
+    }
+}
+
+fn verify_detects_a_truncated_tail_against_a_checkpoint(b: Backend) {
+    let Some(f) = Fixture::new(b, "ttail") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    let checkpoint = l.audit_head().unwrap().unwrap();
+    assert_eq!(checkpoint.0, 2);
+    let o = l
+        .apply(
+            &req("s3", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 1).to_string(),
+            &meta(),
+            d("2025-06-01"),
+        )
+        .unwrap();
+    // Every write returns its audit hash; the older checkpoint still verifies too.
+    assert_eq!(l.audit_head().unwrap().unwrap().1, o.audit_hash);
+    let cps = vec![checkpoint.1.clone(), o.audit_hash.clone()];
+    assert!(l.verify_against(&cps).unwrap().problems.is_empty());
+    // The last operation cut off entirely: entry, draws and audit record.
+    let cut = [
+        ("DELETE FROM draws WHERE entry_seq = 3", vec![]),
+        ("DELETE FROM entries WHERE seq = 3", vec![]),
+        ("DELETE FROM audit WHERE seq = 3", vec![]),
+    ];
+    if behind_the_back(&f, b, &cut) {
+        // Without a checkpoint a clean cut is invisible; with one it is not.
+        assert!(l.verify().unwrap().problems.is_empty());
+        assert!(l
+            .verify_against(std::slice::from_ref(&checkpoint.1))
+            .unwrap()
+            .problems
+            .is_empty());
+        assert_problem(&mut l, &[o.audit_hash], &["checkpoint", "tail"]);
+    }
+}
+
+/// Regression (issue 12): `Probe Co`, `PROBE CO`, `Probe Co `, `Probe  Co` and `Probe Co.` each got
+/// a fresh LPP limit.
+fn lpp_is_keyed_on_the_party_not_its_spelling(b: Backend) {
+    let Some(f) = Fixture::new(b, "spell") else {
+        return;
+    };
+    let mut l = f.ledger();
+    // 26,900,000 TPP: 1,699 H100s fit in one year (15,832 TPP each).
+    let (det, rec) = apply(
+        &mut l,
+        &req(
+            "p0",
+            "2025-03-01",
+            "IN",
+            "Probe Co",
+            "nvidia-h100-sxm",
+            1_000,
+        ),
+    );
+    assert!(rec, "{det}");
+    assert_eq!(det["authorization"], "LPP");
+    for (i, spelling) in ["PROBE CO", "Probe Co ", "Probe  Co", "Probe Co."]
+        .iter()
+        .enumerate()
+    {
+        let (det, rec) = apply(
+            &mut l,
+            &req(
+                &format!("p{}", i + 1),
+                "2025-03-02",
+                "IN",
+                spelling,
+                "nvidia-h100-sxm",
+                700,
+            ),
+        );
+        assert!(!rec, "`{spelling}` got a fresh LPP limit: {det}");
+        assert!(
+            det["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["code"] == "party_matched"),
+            "{det}"
+        );
+    }
+    // What still fits is recorded under the party's first spelling, with the spelling used.
+    let (det, rec) = apply(
+        &mut l,
+        &req("p9", "2025-03-03", "IN", "PROBE CO", "nvidia-h100-sxm", 699),
+    );
+    assert!(rec, "{det}");
+    let e = l
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.client_id == "p9")
+        .unwrap();
+    match e.body {
+        Body::Shipment(s) => {
+            assert_eq!(s.consignee, "Probe Co");
+            assert_eq!(s.consignee_as_given.as_deref(), Some("PROBE CO"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let rows = l.balances(d("2025-12-31")).unwrap();
+    assert_eq!(
+        row(&rows, "lpp", Some("Probe Co"), None).used,
+        h100() * 1_699
+    );
+    assert!(!rows.iter().any(|r| r.entity.as_deref() == Some("PROBE CO")));
+    // The group-commit path (the mirror) resolves spellings alike.
+    let job = PreparedApply::new(
+        rules(),
+        &req("p10", "2025-03-04", "IN", "probe co.", "nvidia-h100-sxm", 1).to_string(),
+        &meta(),
+        d("2025-06-01"),
+        &|_| None,
+    )
+    .unwrap();
+    let out = l.apply_batch(&[&job]);
+    let o = out[0].as_ref().unwrap();
+    assert!(!o.recorded, "{}", o.json);
+    assert!(o.json.contains("party_matched"), "{}", o.json);
     clean(&mut l);
 }

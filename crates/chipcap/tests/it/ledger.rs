@@ -107,3 +107,45 @@ fn rusqlite_free_edit(db: &std::path::Path) {
     c.execute_batch("UPDATE draws SET amount = amount + 1")
         .unwrap();
 }
+
+/// Regression (issue 12): a ledger whose last operations were cut off (entries, draws and audit
+/// records alike) verified; each write now prints the audit head, and `verify --expect-head`
+/// fails when the chain no longer contains it.
+#[test]
+fn verify_expect_head_detects_a_truncated_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let req = r#"{"id":"s-1","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"Example AI LLC"}}"#;
+    apply(&db, req);
+    let out = Command::cargo_bin("chipcap")
+        .unwrap()
+        .args(["ledger", "apply", "-"])
+        .env("CHIPCAP_DB", &db)
+        .write_stdin(req.replace("s-1", "s-2"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let head = err
+        .lines()
+        .find_map(|l| l.strip_prefix("audit head: "))
+        .unwrap_or_else(|| panic!("no audit head in {err}"))
+        .to_string();
+    let (code, out, _) = ledger(&db, &["head"]);
+    assert_eq!((code, out.trim().to_string()), (0, format!("2 {head}")));
+    assert_eq!(ledger(&db, &["verify", "--expect-head", &head]).0, 0);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "PRAGMA foreign_keys = OFF; DELETE FROM draws WHERE entry_seq = 2; \
+         DELETE FROM entries WHERE seq = 2; DELETE FROM audit WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(c);
+    assert_eq!(
+        ledger(&db, &["verify"]).0,
+        0,
+        "a clean cut needs a checkpoint"
+    );
+    let (code, out, _) = ledger(&db, &["verify", "--expect-head", &head]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("checkpoint"), "{out}");
+}

@@ -853,3 +853,57 @@ fn a_date_before_every_rule_version_exits_2_naming_the_earliest() {
         "{err}"
     );
 }
+
+/// Regression (issue 12): a header-only CSV imported with exit 0 as the latest version, and an
+/// Entity-List consignee was then `authorized` with no notice.
+#[test]
+fn an_empty_list_import_is_refused_and_a_shrunk_list_warns_in_determinations() {
+    let dir = temp_dir("emptylist");
+    let lists = dir.join("lists");
+    let import = |file: &std::path::Path, extra: &[&str]| {
+        chipcap()
+            .args(["lists", "import", "--format", "csl-csv"])
+            .args(extra)
+            .arg(file)
+            .env("CHIPCAP_LISTS", &lists)
+            .output()
+            .unwrap()
+    };
+    let sample = shared("csl-legacy-sample.csv");
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let header = dir.join("header.csv");
+    std::fs::write(&header, format!("{}\n", text.lines().next().unwrap())).unwrap();
+    let out = import(&header, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no entries"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!lists.join("index.json").exists());
+    assert!(import(&sample, &[]).status.success());
+    // Explicitly allowed, the empty version is imported, and every determination says the list in
+    // use shrank.
+    let out = import(&header, &["--allow-empty"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning"));
+    let req = r#"{"date":"2025-06-15","destination":"SG","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"32 Group China Limited","headquarters":"SG"}}"#;
+    let out = chipcap()
+        .args(["check", "-"])
+        .env("CHIPCAP_LISTS", &lists)
+        .env("CHIPCAP_DB", dir.join("l.db"))
+        .write_stdin(req)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["code"] == "screening_list_shrank"),
+        "{v}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,51 @@
+//! A party's identity for its allowances: the name with Unicode compatibility forms folded (NFKC),
+//! case folded, punctuation removed and whitespace collapsed, so that `Probe Co`, `PROBE CO`,
+//! `Probe Co `, `Probe  Co` and `Probe Co.` are one consignee with one LPP limit (740.29(a) counts
+//! per ultimate consignee, not per spelling).
+//!
+//! Deliberately smaller than the screening normaliser (chipcap-screen, which the ledger does not
+//! depend on): it folds only what cannot make two different parties one (no legal forms, no
+//! transliteration, no word equivalences).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The identity of a party name (empty for a name of punctuation only).
+pub fn party_identity(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut space = false;
+    for c in name.nfkc().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        } else if c.is_whitespace() {
+            space = true;
+        }
+        // Punctuation and symbols are dropped.
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_party_have_one_identity() {
+        for n in [
+            "Probe Co",
+            "PROBE CO",
+            "Probe Co ",
+            " Probe  Co",
+            "Probe Co.",
+            "Probe\tCo",
+            "Ｐｒｏｂｅ Ｃｏ",
+        ] {
+            assert_eq!(party_identity(n), "probe co", "{n:?}");
+        }
+        assert_ne!(party_identity("Probe Corp"), party_identity("Probe Co"));
+        assert_eq!(party_identity("..."), "");
+    }
+}
