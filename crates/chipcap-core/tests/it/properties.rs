@@ -107,3 +107,41 @@ proptest! {
         let _ = chipcap_core::wire::parse_request(&s, crate::rules(), Date::new(2025, 1, 1).unwrap_or_else(|| panic!("date")));
     }
 }
+
+/// A request decided under the named line.
+fn under(mut r: Request, id: chipcap_core::params::RuleSetId) -> Request {
+    r.rule_set = Some(id);
+    r
+}
+
+proptest! {
+    /// Differential (issue 11): the two lines agree where they should. Classification is the same
+    /// rule in both (the ECCN of the same items on the same date agrees), and a datacenter 3A090.a
+    /// export to Country Group D:5 or Macau needs a licence under a presumption of denial in both
+    /// (before the 2026-01-15 case-by-case review, which only the enforced line has).
+    #[test]
+    fn the_two_lines_agree_on_classification_and_d5_denial(
+        d in 0usize..8, h in 0usize..8, qty in 1u64..5000,
+        tpp in 1u64..40_000_000, area in 100_000u64..900_000, dc in any::<bool>(), days in 0i64..370
+    ) {
+        use chipcap_core::params::RuleSetId::{AdvancedComputing2023 as Ac, AiDiffusion2025 as Fw};
+        let rules = crate::rules();
+        let mut base = request(DESTS[d], DESTS[h], qty, 0, 0, days);
+        if let Subject::Items(items) = &mut base.subject {
+            items[0].unit_tpp = Tpp::from_milli(tpp);
+            items[0].die_area_milli_mm2 = Some(area);
+            items[0].datacenter = dc;
+        }
+        let ac = chipcap_core::determine(&under(base.clone(), Ac), rules).unwrap_or_else(|e| panic!("{e}"));
+        let fw = chipcap_core::determine(&under(base.clone(), Fw), rules).unwrap_or_else(|e| panic!("{e}"));
+        prop_assert_eq!(ac.eccn, fw.eccn);
+        let d5 = ["CN", "MO"].contains(&DESTS[d]);
+        let dc_a = ac.eccn == chipcap_core::determination::Eccn::A3a090 && dc;
+        if d5 && dc_a {
+            for det in [&ac, &fw] {
+                prop_assert_eq!(det.decision, Decision::LicenseRequired);
+                prop_assert_eq!(det.review_policy, Some(chipcap_core::determination::ReviewPolicy::PresumptionOfDenial));
+            }
+        }
+    }
+}
