@@ -35,16 +35,16 @@ grant g-mx-1 L-MX-0001 "Monterrey AI" MX 12500 2025-04-02
 post /v1/ledger/parties '{"id":"p-falcon","date":"2025-01-15","name":"Falcon Data","headquarters":"AE","veu":[{"kind":"nveu","countries":["AE"],"from":"2025-01-15"}]}'
 for s in "1 2025-02-10 30000" "2 2025-05-12 22000" "3 2025-08-04 18000" "4 2025-11-17 20000"; do
   set -- $s
-  post /v1/ledger/apply "{\"id\":\"s-falcon-$1\",\"date\":\"$2\",\"destination\":\"AE\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":$3}],\"consignee\":{\"name\":\"Falcon Data\",\"headquarters\":\"AE\",\"authorization\":\"nveu\"}}"
+  post /v1/ledger/apply "{\"id\":\"s-falcon-$1\",\"date\":\"$2\",\"rule_set\":\"ai-diffusion-2025\",\"destination\":\"AE\",\"items\":[{\"chip\":\"nvidia-h100-sxm\",\"quantity\":$3}],\"consignee\":{\"name\":\"Falcon Data\",\"headquarters\":\"AE\",\"authorization\":\"nveu\"}}"
 done
 
 # A Universal VEU headquartered in the US, with its installed base in the US recorded as an
 # opening balance (an audited admin adjustment), then shipments to Tier 2 data centers.
 post /v1/ledger/parties '{"id":"p-northstar","date":"2025-01-15","name":"Northstar Cloud","headquarters":"US","veu":[{"kind":"uveu","countries":[],"from":"2025-01-15"}]}'
 post /v1/ledger/adjustments '{"id":"adj-northstar-us","date":"2025-01-20","key":"uveu|Northstar Cloud|US","amount_milli":2400000000000,"reason":"opening balance: installed base in the US before the ledger"}'
-post /v1/ledger/apply '{"id":"s-northstar-in","date":"2025-03-10","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":9000}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
-post /v1/ledger/apply '{"id":"s-northstar-ae","date":"2025-06-16","destination":"AE","items":[{"chip":"nvidia-h100-sxm","quantity":6000}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
-post /v1/ledger/apply '{"id":"s-northstar-sa","date":"2025-09-01","destination":"SA","items":[{"chip":"nvidia-h100-sxm","quantity":7500}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
+post /v1/ledger/apply '{"id":"s-northstar-in","date":"2025-03-10","rule_set":"ai-diffusion-2025","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":9000}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
+post /v1/ledger/apply '{"id":"s-northstar-ae","date":"2025-06-16","rule_set":"ai-diffusion-2025","destination":"AE","items":[{"chip":"nvidia-h100-sxm","quantity":6000}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
+post /v1/ledger/apply '{"id":"s-northstar-sa","date":"2025-09-01","rule_set":"ai-diffusion-2025","destination":"SA","items":[{"chip":"nvidia-h100-sxm","quantity":7500}],"consignee":{"name":"Northstar Cloud","headquarters":"US","authorization":"uveu"}}'
 
 # A few stateless determinations, so "recent determinations" has something to show.
 for f in tier2-licence tier3-denial lpp-small-order; do
