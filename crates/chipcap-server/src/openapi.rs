@@ -87,6 +87,8 @@ pub enum DecisionDoc {
     Authorized,
     /// An individual licence is required.
     LicenseRequired,
+    /// The items are controlled but this export needs no licence (NLR).
+    NoLicenseRequired,
 }
 
 /// A reason, with its citation.
@@ -108,9 +110,10 @@ pub struct DeterminationDoc {
     authorization: Option<String>,
     /// With `license_required` only.
     review_policy: Option<String>,
-    /// Tier of the destination (1, 2, 3).
-    tier: u8,
-    /// `3A090.a`, `3A090.b`, `4E091`, or `none`.
+    /// Tier of the destination (1, 2, 3) under `ai-diffusion-2025`; null under
+    /// `advanced-computing-2023`, which has no tiers.
+    tier: Option<u8>,
+    /// `3A090.a`, `4A090.a`, `3A090.b`, `4A090.b`, `3A090.c`, `4E091`, or `none`.
     eccn: String,
     /// Total TPP (exact to 0.001).
     tpp: f64,
