@@ -519,7 +519,8 @@ fn resolve_party(tx: &mut dyn Tx, given: &str) -> Result<String, Error> {
 /// A request for `ledger apply`: the id and licence taken out, the rest in the contract.
 pub(crate) struct Prepared {
     id: String,
-    id_json: serde_json::Value,
+    /// The id as the request wrote it (JSON text: a string, or a number exactly as given).
+    id_json: String,
     licence: Option<String>,
     pub(crate) text: String,
     original: String,
@@ -533,36 +534,110 @@ fn plain(e: &Error) -> String {
     }
 }
 
+/// The top-level members of a request document, in order, each value as its JSON text (so numbers
+/// and nested objects reach the request parser exactly as given); a key given twice is an error
+/// naming it.
+struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Members, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Members, A::Error> {
+                let mut out: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if out.iter().any(|(x, _)| *x == k) {
+                        return Err(serde::de::Error::custom(DuplicateKey(k)));
+                    }
+                    let v = m.next_value()?;
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A key given twice (carried through serde's error to name the field).
+struct DuplicateKey(String);
+
+impl std::fmt::Display for DuplicateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\u{0}duplicate\u{0}{}\u{0}", self.0)
+    }
+}
+
 pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
-    let mut v: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| Error::Request(format!("field `` (the document) {e}")))?;
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| Error::Request("field `` (the document) must be a JSON object".into()))?;
-    let id_json = obj.get("id").cloned().ok_or_else(|| {
+    let members: Members = serde_json::from_str(json).map_err(|e| {
+        let m = e.to_string();
+        match m.split('\u{0}').collect::<Vec<_>>().as_slice() {
+            [_, "duplicate", key, rest] => Error::Request(format!(
+                "field `{key}` is given more than once (duplicate key){rest}: give each field once"
+            )),
+            _ if e.classify() == serde_json::error::Category::Data => Error::Request(format!(
+                "field `` (the document) must be a JSON object: {m}"
+            )),
+            _ => Error::Request(format!("field `` (the document) {m}")),
+        }
+    })?;
+    let mut id_json = None;
+    let mut licence = None;
+    let mut text = String::with_capacity(json.len());
+    text.push('{');
+    for (k, raw) in &members.0 {
+        match k.as_str() {
+            "licence" => {
+                licence = match serde_json::from_str::<serde_json::Value>(raw.get()) {
+                    Ok(serde_json::Value::Null) => None,
+                    Ok(serde_json::Value::String(s)) => Some(s),
+                    _ => {
+                        return Err(Error::Request(format!(
+                            "field `licence` must be a licence number (string), got `{}`",
+                            raw.get()
+                        )))
+                    }
+                };
+                continue;
+            }
+            // The ledger fills the context: a caller's figures are not trusted.
+            "context" => continue,
+            "id" => {
+                let v = serde_json::from_str::<serde_json::Value>(raw.get())
+                    .map_err(|e| Error::Request(format!("field `id` cannot be read: {e}")))?;
+                id_json = Some((v, raw.get().trim().to_string()));
+            }
+            _ => {}
+        }
+        if text.len() > 1 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::Value::from(k.as_str()).to_string());
+        text.push(':');
+        text.push_str(raw.get());
+    }
+    text.push('}');
+    let id_json = id_json.ok_or_else(|| {
         Error::Request("field `id` is missing: `ledger apply` needs a client id".into())
     })?;
-    let id = match &id_json {
+    let (id_value, id_json) = id_json;
+    let id = match &id_value {
         serde_json::Value::String(s) if !s.trim().is_empty() => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
+        // As written: `1e2` stays `1e2` (not `100.0`).
+        serde_json::Value::Number(_) => id_json.clone(),
         other => {
             return Err(Error::Request(format!(
                 "field `id` must be a non-empty string or a number, got `{other}`"
             )))
         }
     };
-    let licence = match obj.remove("licence") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => {
-            return Err(Error::Request(format!(
-                "field `licence` must be a licence number (string), got `{other}`"
-            )))
-        }
-    };
-    // The ledger fills the context: a caller's figures are not trusted.
-    obj.remove("context");
-    let text = serde_json::to_string(&v).map_err(|e| Error::Request(e.to_string()))?;
     Ok(Prepared {
         id,
         id_json,
@@ -788,7 +863,7 @@ pub(crate) fn apply_in(
     let det_json = wire::to_json(&det);
     let mut json = String::with_capacity(det_json.len() + 96);
     json.push_str("{\"id\":");
-    json.push_str(&pre.id_json.to_string());
+    json.push_str(&pre.id_json);
     json.push_str(if seq.is_some() {
         ",\"recorded\":true"
     } else {
