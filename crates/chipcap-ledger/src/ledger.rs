@@ -113,11 +113,21 @@ pub fn split_apply_input(text: &str) -> Result<ApplyInput, Error> {
         })?;
         docs.push(d);
     }
+    if docs.len() > MAX_REQUESTS_PER_APPLY {
+        return Err(Error::Request(format!(
+            "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+        )));
+    }
     match docs.as_slice() {
         [] => Err(Error::Request(
             "field `` (the document) is empty: give a request, an array of requests or one request per line".into(),
         )),
         [one] if one.get().starts_with('[') => {
+            if more_than(one.get(), MAX_REQUESTS_PER_APPLY) {
+                return Err(Error::Request(format!(
+                    "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+                )));
+            }
             let items: Vec<&RawValue> = serde_json::from_str(one.get()).map_err(|e| {
                 Error::Request(format!("field `` (the document) {e}"))
             })?;
@@ -534,6 +544,50 @@ fn plain(e: &Error) -> String {
     }
 }
 
+/// The most lines in a request's `items` (docs/ledger.md): a larger order is split into several
+/// requests. Checked before the items are read, so a huge request costs no memory.
+pub const MAX_ITEMS_PER_REQUEST: usize = 10_000;
+
+/// The most requests one `ledger apply` input (an array or a stream) may hold (docs/ledger.md).
+pub const MAX_REQUESTS_PER_APPLY: usize = 100_000;
+
+/// Counts the elements of a JSON array without keeping them, failing past `limit`.
+struct BoundedCount {
+    limit: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for BoundedCount {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BoundedCount {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Option<usize>, A::Error> {
+        let mut n = 0usize;
+        while a.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            n += 1;
+            if n > self.limit {
+                return Ok(None);
+            }
+        }
+        Ok(Some(n))
+    }
+}
+
+/// Whether the JSON array `raw` has more than `limit` elements (`false` for anything else: the
+/// request parser names what is wrong with it).
+fn more_than(raw: &str, limit: usize) -> bool {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(raw);
+    matches!(BoundedCount { limit }.deserialize(&mut de), Ok(None))
+}
+
 /// The top-level members of a request document, in order, each value as its JSON text (so numbers
 /// and nested objects reach the request parser exactly as given); a key given twice is an error
 /// naming it.
@@ -609,6 +663,11 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
             }
             // The ledger fills the context: a caller's figures are not trusted.
             "context" => continue,
+            "items" if more_than(raw.get(), MAX_ITEMS_PER_REQUEST) => {
+                return Err(Error::Request(format!(
+                    "field `items` has more than {MAX_ITEMS_PER_REQUEST} lines, the limit per request: split the order into several requests"
+                )));
+            }
             "id" => {
                 let v = serde_json::from_str::<serde_json::Value>(raw.get())
                     .map_err(|e| Error::Request(format!("field `id` cannot be read: {e}")))?;
@@ -1567,5 +1626,25 @@ mod tests {
         assert!(split_apply_input("  \n").is_err());
         let e = split_apply_input("{\"id\":\"a\"}\n{\"id\":").unwrap_err();
         assert!(e.to_string().contains("request 2"), "{e}");
+    }
+
+    /// Regression (issue 12): a request of 1.4M items took 3.9 GB; the items are now counted
+    /// (not kept) and refused past the limit, naming the field.
+    #[test]
+    fn a_request_past_the_item_limit_is_refused_naming_the_field() {
+        let item = r#"{"chip":"nvidia-h100-sxm","quantity":1}"#;
+        let doc = |n: usize| {
+            format!(
+                r#"{{"id":"x","date":"2025-06-15","destination":"IN","items":[{}],"consignee":{{"name":"A"}}}}"#,
+                vec![item; n].join(",")
+            )
+        };
+        assert!(prepare(&doc(MAX_ITEMS_PER_REQUEST)).is_ok());
+        let e = prepare(&doc(MAX_ITEMS_PER_REQUEST + 1)).err().unwrap();
+        assert!(e.to_string().contains("field `items`"), "{e}");
+        assert!(e.to_string().contains("10000"), "{e}");
+        let many = format!("[{}]", vec!["{}"; MAX_REQUESTS_PER_APPLY + 1].join(","));
+        let e = split_apply_input(&many).unwrap_err();
+        assert!(e.to_string().contains("100000 requests"), "{e}");
     }
 }
