@@ -1628,6 +1628,29 @@ mod tests {
         assert!(e.to_string().contains("request 2"), "{e}");
     }
 
+    /// Issue 12, part 3: where an entry is written, a draw past its cap or below zero is a
+    /// checked error (never committed), whatever the check before it said.
+    #[test]
+    fn the_invariants_are_asserted_where_an_entry_is_written() {
+        let m = |key: &str, cap: Option<i64>, before: i64, after: i64| Moved {
+            key: key.into(),
+            cap,
+            before,
+            after,
+        };
+        let lpp = "lpp|A|2025";
+        assert!(assert_draws_within_caps(&[m(lpp, Some(10), 0, 10)], false).is_ok());
+        let e = assert_draws_within_caps(&[m(lpp, Some(10), 0, 11)], false).unwrap_err();
+        assert!(matches!(e, Error::Corrupt(_)), "{e}");
+        assert!(assert_draws_within_caps(&[m("nveu|A|AE", Some(10), 5, -1)], false).is_err());
+        // A forced grant may pass the country allocation, and only that.
+        let c = "country_allocation|IN";
+        assert!(assert_draws_within_caps(&[m(c, Some(10), 0, 11)], true).is_ok());
+        assert!(assert_draws_within_caps(&[m(lpp, Some(10), 0, 11)], true).is_err());
+        // An allowance without a cap (UVEU, AIA) is bounded only below.
+        assert!(assert_draws_within_caps(&[m("aia|A", None, 0, i64::MAX)], false).is_ok());
+    }
+
     /// Regression (issue 12): a request of 1.4M items took 3.9 GB; the items are now counted
     /// (not kept) and refused past the limit, naming the field.
     #[test]
