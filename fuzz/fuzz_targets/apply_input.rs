@@ -45,5 +45,6 @@ fn unreachable_outcome() -> chipcap_ledger::Outcome {
         json: "{\"recorded\":false}".into(),
         recorded: false,
         replayed: false,
+        audit_hash: String::new(),
     }
 }

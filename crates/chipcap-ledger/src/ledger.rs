@@ -113,11 +113,21 @@ pub fn split_apply_input(text: &str) -> Result<ApplyInput, Error> {
         })?;
         docs.push(d);
     }
+    if docs.len() > MAX_REQUESTS_PER_APPLY {
+        return Err(Error::Request(format!(
+            "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+        )));
+    }
     match docs.as_slice() {
         [] => Err(Error::Request(
             "field `` (the document) is empty: give a request, an array of requests or one request per line".into(),
         )),
         [one] if one.get().starts_with('[') => {
+            if more_than(one.get(), MAX_REQUESTS_PER_APPLY) {
+                return Err(Error::Request(format!(
+                    "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+                )));
+            }
             let items: Vec<&RawValue> = serde_json::from_str(one.get()).map_err(|e| {
                 Error::Request(format!("field `` (the document) {e}"))
             })?;
@@ -519,7 +529,8 @@ fn resolve_party(tx: &mut dyn Tx, given: &str) -> Result<String, Error> {
 /// A request for `ledger apply`: the id and licence taken out, the rest in the contract.
 pub(crate) struct Prepared {
     id: String,
-    id_json: serde_json::Value,
+    /// The id as the request wrote it (JSON text: a string, or a number exactly as given).
+    id_json: String,
     licence: Option<String>,
     pub(crate) text: String,
     original: String,
@@ -533,36 +544,159 @@ fn plain(e: &Error) -> String {
     }
 }
 
+/// The most lines in a request's `items` (docs/ledger.md): a larger order is split into several
+/// requests. Checked before the items are read, so a huge request costs no memory.
+pub const MAX_ITEMS_PER_REQUEST: usize = 10_000;
+
+/// The most requests one `ledger apply` input (an array or a stream) may hold (docs/ledger.md).
+pub const MAX_REQUESTS_PER_APPLY: usize = 100_000;
+
+/// Counts the elements of a JSON array without keeping them, failing past `limit`.
+struct BoundedCount {
+    limit: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for BoundedCount {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BoundedCount {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Option<usize>, A::Error> {
+        let mut n = 0usize;
+        while a.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            n += 1;
+            if n > self.limit {
+                return Ok(None);
+            }
+        }
+        Ok(Some(n))
+    }
+}
+
+/// Whether the JSON array `raw` has more than `limit` elements (`false` for anything else: the
+/// request parser names what is wrong with it).
+fn more_than(raw: &str, limit: usize) -> bool {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(raw);
+    matches!(BoundedCount { limit }.deserialize(&mut de), Ok(None))
+}
+
+/// The top-level members of a request document, in order, each value as its JSON text (so numbers
+/// and nested objects reach the request parser exactly as given); a key given twice is an error
+/// naming it.
+struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Members, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Members, A::Error> {
+                let mut out: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if out.iter().any(|(x, _)| *x == k) {
+                        return Err(serde::de::Error::custom(DuplicateKey(k)));
+                    }
+                    let v = m.next_value()?;
+                    out.push((k, v));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A key given twice (carried through serde's error to name the field).
+struct DuplicateKey(String);
+
+impl std::fmt::Display for DuplicateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\u{0}duplicate\u{0}{}\u{0}", self.0)
+    }
+}
+
 pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
-    let mut v: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| Error::Request(format!("field `` (the document) {e}")))?;
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| Error::Request("field `` (the document) must be a JSON object".into()))?;
-    let id_json = obj.get("id").cloned().ok_or_else(|| {
+    let members: Members = serde_json::from_str(json).map_err(|e| {
+        let m = e.to_string();
+        match m.split('\u{0}').collect::<Vec<_>>().as_slice() {
+            [_, "duplicate", key, rest] => Error::Request(format!(
+                "field `{key}` is given more than once (duplicate key){rest}: give each field once"
+            )),
+            _ if e.classify() == serde_json::error::Category::Data => Error::Request(format!(
+                "field `` (the document) must be a JSON object: {m}"
+            )),
+            _ => Error::Request(format!("field `` (the document) {m}")),
+        }
+    })?;
+    let mut id_json = None;
+    let mut licence = None;
+    let mut text = String::with_capacity(json.len());
+    text.push('{');
+    for (k, raw) in &members.0 {
+        match k.as_str() {
+            "licence" => {
+                licence = match serde_json::from_str::<serde_json::Value>(raw.get()) {
+                    Ok(serde_json::Value::Null) => None,
+                    Ok(serde_json::Value::String(s)) => Some(s),
+                    _ => {
+                        return Err(Error::Request(format!(
+                            "field `licence` must be a licence number (string), got `{}`",
+                            raw.get()
+                        )))
+                    }
+                };
+                continue;
+            }
+            // The ledger fills the context: a caller's figures are not trusted.
+            "context" => continue,
+            "items" if more_than(raw.get(), MAX_ITEMS_PER_REQUEST) => {
+                return Err(Error::Request(format!(
+                    "field `items` has more than {MAX_ITEMS_PER_REQUEST} lines, the limit per request: split the order into several requests"
+                )));
+            }
+            "id" => {
+                let v = serde_json::from_str::<serde_json::Value>(raw.get())
+                    .map_err(|e| Error::Request(format!("field `id` cannot be read: {e}")))?;
+                id_json = Some((v, raw.get().trim().to_string()));
+            }
+            _ => {}
+        }
+        if text.len() > 1 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::Value::from(k.as_str()).to_string());
+        text.push(':');
+        text.push_str(raw.get());
+    }
+    text.push('}');
+    let id_json = id_json.ok_or_else(|| {
         Error::Request("field `id` is missing: `ledger apply` needs a client id".into())
     })?;
-    let id = match &id_json {
+    let (id_value, id_json) = id_json;
+    let id = match &id_value {
         serde_json::Value::String(s) if !s.trim().is_empty() => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
+        // As written: `1e2` stays `1e2` (not `100.0`).
+        serde_json::Value::Number(_) => id_json.clone(),
         other => {
             return Err(Error::Request(format!(
                 "field `id` must be a non-empty string or a number, got `{other}`"
             )))
         }
     };
-    let licence = match obj.remove("licence") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(other) => {
-            return Err(Error::Request(format!(
-                "field `licence` must be a licence number (string), got `{other}`"
-            )))
-        }
-    };
-    // The ledger fills the context: a caller's figures are not trusted.
-    obj.remove("context");
-    let text = serde_json::to_string(&v).map_err(|e| Error::Request(e.to_string()))?;
     Ok(Prepared {
         id,
         id_json,
@@ -800,7 +934,7 @@ pub(crate) fn apply_in(
     let det_json = wire::to_json(&det);
     let mut json = String::with_capacity(det_json.len() + 96);
     json.push_str("{\"id\":");
-    json.push_str(&pre.id_json.to_string());
+    json.push_str(&pre.id_json);
     json.push_str(if seq.is_some() {
         ",\"recorded\":true"
     } else {
@@ -1507,5 +1641,48 @@ mod tests {
         assert!(split_apply_input("  \n").is_err());
         let e = split_apply_input("{\"id\":\"a\"}\n{\"id\":").unwrap_err();
         assert!(e.to_string().contains("request 2"), "{e}");
+    }
+
+    /// Issue 12, part 3: where an entry is written, a draw past its cap or below zero is a
+    /// checked error (never committed), whatever the check before it said.
+    #[test]
+    fn the_invariants_are_asserted_where_an_entry_is_written() {
+        let m = |key: &str, cap: Option<i64>, before: i64, after: i64| Moved {
+            key: key.into(),
+            cap,
+            before,
+            after,
+        };
+        let lpp = "lpp|A|2025";
+        assert!(assert_draws_within_caps(&[m(lpp, Some(10), 0, 10)], false).is_ok());
+        let e = assert_draws_within_caps(&[m(lpp, Some(10), 0, 11)], false).unwrap_err();
+        assert!(matches!(e, Error::Corrupt(_)), "{e}");
+        assert!(assert_draws_within_caps(&[m("nveu|A|AE", Some(10), 5, -1)], false).is_err());
+        // A forced grant may pass the country allocation, and only that.
+        let c = "country_allocation|IN";
+        assert!(assert_draws_within_caps(&[m(c, Some(10), 0, 11)], true).is_ok());
+        assert!(assert_draws_within_caps(&[m(lpp, Some(10), 0, 11)], true).is_err());
+        // An allowance without a cap (UVEU, AIA) is bounded only below.
+        assert!(assert_draws_within_caps(&[m("aia|A", None, 0, i64::MAX)], false).is_ok());
+    }
+
+    /// Regression (issue 12): a request of 1.4M items took 3.9 GB; the items are now counted
+    /// (not kept) and refused past the limit, naming the field.
+    #[test]
+    fn a_request_past_the_item_limit_is_refused_naming_the_field() {
+        let item = r#"{"chip":"nvidia-h100-sxm","quantity":1}"#;
+        let doc = |n: usize| {
+            format!(
+                r#"{{"id":"x","date":"2025-06-15","destination":"IN","items":[{}],"consignee":{{"name":"A"}}}}"#,
+                vec![item; n].join(",")
+            )
+        };
+        assert!(prepare(&doc(MAX_ITEMS_PER_REQUEST)).is_ok());
+        let e = prepare(&doc(MAX_ITEMS_PER_REQUEST + 1)).err().unwrap();
+        assert!(e.to_string().contains("field `items`"), "{e}");
+        assert!(e.to_string().contains("10000"), "{e}");
+        let many = format!("[{}]", vec!["{}"; MAX_REQUESTS_PER_APPLY + 1].join(","));
+        let e = split_apply_input(&many).unwrap_err();
+        assert!(e.to_string().contains("100000 requests"), "{e}");
     }
 }

@@ -504,6 +504,21 @@ async fn problems(req: Request, next: Next) -> Response {
     p
 }
 
+/// Answers 413 at once when the declared `Content-Length` is over the body limit, before a byte of
+/// the body is read (otherwise the request would wait for a body that never comes).
+async fn declared_length(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = u64::try_from(st.config.body_limit).unwrap_or(u64::MAX);
+    if declared.is_some_and(|n| n > limit) {
+        return Problem::from_status(StatusCode::PAYLOAD_TOO_LARGE).into_response();
+    }
+    next.run(req).await
+}
+
 async fn fallback() -> Problem {
     Problem::from_status(StatusCode::NOT_FOUND)
 }
@@ -577,6 +592,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             timeout,
         ))
         .layer(middleware::from_fn(problems))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            declared_length,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard_reads))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
@@ -619,8 +638,29 @@ pub fn check_exposure(addr: &SocketAddr, tokens: &TokenStore) -> Result<(), Serv
     Ok(())
 }
 
+/// Connection-level bounds of [`serve_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// Longest time a client may take to send a request's headers, counted from when the server
+    /// starts waiting for them: a connection that trickles header bytes is closed after it, and so
+    /// is a kept-alive connection idle that long between requests (the idle timeout).
+    pub header_read_timeout: Duration,
+    /// After shutdown is requested: how long requests in flight (ledger writes included) may take
+    /// to finish before the remaining connections (half-sent requests) are closed.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting, finishes the
-/// requests in flight (ledger writes included) and returns.
+/// requests in flight (ledger writes included) and returns; see [`serve_with`] for the bounds.
 pub async fn serve<F>(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -629,9 +669,77 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    serve_with(listener, app, shutdown, ServeOptions::default()).await
+}
+
+/// As [`serve`], with the header-read (and idle) timeout and the shutdown grace of `opts`. Each
+/// connection is served by hyper's HTTP/1 server with a timer, so a client can hold a connection
+/// only while it sends a request promptly; once `shutdown` resolves, idle connections close at
+/// once, requests in flight get `opts.shutdown_grace` to finish, and what is left is closed.
+pub async fn serve_with<F>(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: F,
+    opts: ServeOptions,
+) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    let shutdown = shutdown;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((s, _)) => s,
+                    Err(e) => {
+                        // Out of file descriptors and the like: the listener itself is fine.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                };
+                let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+                let mut stop = closed.clone();
+                conns.spawn(async move {
+                    let mut b = hyper::server::conn::http1::Builder::new();
+                    b.timer(TokioTimer::new())
+                        .header_read_timeout(opts.header_read_timeout);
+                    let conn = b.serve_connection(TokioIo::new(stream), svc);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        r = conn.as_mut() => {
+                            if let Err(e) = r {
+                                tracing::debug!(error = %e, "connection closed");
+                            }
+                        }
+                        _ = stop.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(opts.shutdown_grace, drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = conns.len(),
+            "shutdown: closing connections whose requests did not finish in time"
+        );
+        conns.shutdown().await;
+    }
     Ok(())
 }
 

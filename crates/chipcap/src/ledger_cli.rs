@@ -362,11 +362,49 @@ fn print_batch(docs: &[String], array: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A JSON document indented, keys sorted, every number and string exactly as written (`1e2` stays
+/// `1e2`: reading it into a `serde_json::Value` would print `100.0`).
 fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
+    serde_json::from_str::<AsWritten>(json)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| json.to_string())
+}
+
+/// A JSON value whose leaves keep their text.
+enum AsWritten {
+    Object(std::collections::BTreeMap<String, AsWritten>),
+    Array(Vec<AsWritten>),
+    Leaf(Box<serde_json::value::RawValue>),
+}
+
+impl<'de> serde::Deserialize<'de> for AsWritten {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AsWritten, D::Error> {
+        use serde::de::Error as _;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let text = raw.get().trim_start();
+        if text.starts_with('{') {
+            serde_json::from_str(text)
+                .map(AsWritten::Object)
+                .map_err(D::Error::custom)
+        } else if text.starts_with('[') {
+            serde_json::from_str(text)
+                .map(AsWritten::Array)
+                .map_err(D::Error::custom)
+        } else {
+            Ok(AsWritten::Leaf(raw))
+        }
+    }
+}
+
+impl serde::Serialize for AsWritten {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AsWritten::Object(m) => m.serialize(s),
+            AsWritten::Array(a) => a.serialize(s),
+            AsWritten::Leaf(r) => r.serialize(s),
+        }
+    }
 }
 
 fn tpp_arg(s: &str, flag: &str) -> anyhow::Result<i64> {

@@ -39,6 +39,14 @@ pub struct ServeArgs {
     /// Longest time a request may take, seconds.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Longest time a client may take to send a request's headers, and to keep a connection idle
+    /// between requests, seconds.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// On SIGTERM or Ctrl-C: how long requests in flight may take to finish before the remaining
+    /// connections are closed, seconds.
+    #[arg(long, default_value_t = 5)]
+    pub shutdown_grace: u64,
     /// Allow this origin to call the API from a browser (CORS; repeat for several). None by default.
     #[arg(long = "cors-origin")]
     pub cors_origins: Vec<String>,
@@ -190,7 +198,11 @@ pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on `{}`", args.listen))?;
         let addr = listener.local_addr()?;
         tracing::info!(%addr, ledger = backend, "chipcap serving: dashboard http://{addr}/ , API http://{addr}/v1 , docs http://{addr}/docs/");
-        chipcap_server::serve(listener, chipcap_server::router(state), chipcap_server::shutdown_signal()).await?;
+        let opts = chipcap_server::ServeOptions {
+            header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        };
+        chipcap_server::serve_with(listener, chipcap_server::router(state), chipcap_server::shutdown_signal(), opts).await?;
         tracing::info!("stopped");
         anyhow::Ok(())
     })

@@ -564,3 +564,49 @@ async fn dispositions_are_recorded_in_the_ledger_and_applied() {
         0
     );
 }
+
+/// Regression (issue 12): `POST /v1/ledger/apply` accepted duplicate keys (the last value won and
+/// was recorded) while `check` refused them, lost the field name of `1E400`, and rewrote `1e2`.
+#[tokio::test]
+async fn ledger_apply_refuses_duplicate_keys_and_keeps_numbers_as_given() {
+    let (app, _, t) = app();
+    let off = Some(t.officer.as_str());
+    let item = r#"[{"chip":"nvidia-h100-sxm","quantity":10}]"#;
+    let cases = [
+        (
+            format!(r#"{{"id":"d1","date":"2025-06-15","date":"2026-06-15","destination":"IN","items":{item},"consignee":{{"name":"A"}}}}"#),
+            "date",
+        ),
+        (
+            format!(r#"{{"id":"d2","date":"2025-06-15","destination":"IN","items":{item},"consignee":{{"name":"A","name":"B"}}}}"#),
+            "consignee",
+        ),
+        (
+            r#"{"id":"d3","date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1E400}],"consignee":{"name":"A"}}"#.to_string(),
+            "items[0].quantity",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = post(&app, "/v1/ledger/apply", off, &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let errors = v["errors"].as_array().cloned().unwrap_or_default();
+        let named = v["field"] == field
+            || errors.iter().any(|e| e["field"] == field)
+            || r.text.contains(&format!("`{field}`"));
+        assert!(
+            named,
+            "{body}: the field `{field}` is not named: {}",
+            r.text
+        );
+    }
+    let body = r#"{"id":1e2,"date":"2025-06-15","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":10}],"consignee":{"name":"A"}}"#;
+    let r = post(&app, "/v1/ledger/apply", off, body).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    assert!(r.text.starts_with(r#"{"id":1e2,"#), "{}", r.text);
+}

@@ -9,22 +9,33 @@ use tokio::net::TcpStream;
 
 use crate::*;
 
-async fn start() -> (
+type Started = (
     SocketAddr,
     std::sync::Arc<chipcap_server::AppState>,
     Tokens,
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
-) {
+);
+
+async fn start() -> Started {
+    start_with(chipcap_server::ServeOptions::default()).await
+}
+
+async fn start_with(opts: chipcap_server::ServeOptions) -> Started {
     let (st, t) = state_with(Config::default(), true);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = chipcap_server::router(st.clone());
     let h = tokio::spawn(async move {
-        chipcap_server::serve(listener, app, async {
-            let _ = rx.await;
-        })
+        chipcap_server::serve_with(
+            listener,
+            app,
+            async {
+                let _ = rx.await;
+            },
+            opts,
+        )
         .await
         .unwrap();
     });
@@ -157,4 +168,115 @@ async fn concurrent_applies_are_group_committed_without_overdrawing() {
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     tx.send(()).unwrap();
     h.await.unwrap();
+}
+
+fn short() -> chipcap_server::ServeOptions {
+    chipcap_server::ServeOptions {
+        header_read_timeout: Duration::from_millis(300),
+        shutdown_grace: Duration::from_millis(300),
+    }
+}
+
+/// Reads until the server closes the connection; fails if it is still open after `within`.
+async fn closed_within(s: &mut TcpStream, within: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    tokio::time::timeout(within, s.read_to_end(&mut out))
+        .await
+        .expect("the server kept the connection open")
+        .ok();
+    out
+}
+
+/// Regression (issue 12): a client sending a header byte every so often held its connection for
+/// minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_header_is_cut_off_by_the_header_read_timeout() {
+    let (addr, _, _, tx, h) = start_with(short()).await;
+    let s = TcpStream::connect(addr).await.unwrap();
+    let (mut r, mut w) = s.into_split();
+    // The attacker: one header byte every 50 ms, for as long as the server listens.
+    let trickle = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "
+            .iter()
+            .chain(std::iter::repeat(&b'a'))
+        {
+            tick.tick().await;
+            if w.write_all(&[*b]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), r.read_to_end(&mut out))
+        .await
+        .expect("the server kept the trickling connection open")
+        .ok();
+    trickle.abort();
+    tx.send(()).unwrap();
+    h.await.unwrap();
+}
+
+/// Regression (issue 12): an idle kept-alive connection stayed open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed_by_the_idle_timeout() {
+    let (addr, _, _, tx, h) = start_with(short()).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Kept alive after its answer, then idle: closed by the server.
+    let out = closed_within(&mut s, Duration::from_secs(5)).await;
+    assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200"));
+    tx.send(()).unwrap();
+    h.await.unwrap();
+}
+
+/// Regression (issue 12): a tiny body announced as 100 GB waited for the request timeout (408)
+/// instead of 413 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_content_length_is_refused_at_once() {
+    let (addr, _, _, tx, h) = start().await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"POST /v1/determinations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n{}",
+    )
+    .await
+    .unwrap();
+    // Well inside the 10 s request timeout.
+    let out = closed_within(&mut s, Duration::from_secs(3)).await;
+    let (status, body) = status_and_body(&String::from_utf8_lossy(&out));
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("payload_too_large"), "{body}");
+    tx.send(()).unwrap();
+    h.await.unwrap();
+}
+
+/// Regression (issue 12): a half-sent request delayed shutdown; it now waits at most the grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_a_half_sent_request() {
+    let (addr, st, _, tx, h) = start_with(chipcap_server::ServeOptions {
+        header_read_timeout: Duration::from_secs(60),
+        shutdown_grace: Duration::from_millis(300),
+    })
+    .await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"POST /v1/determinations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"date\"")
+        .await
+        .unwrap();
+    let wait = async {
+        while st.metrics.in_flight() < 1 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .unwrap();
+    tx.send(()).unwrap();
+    // Far less than the 10 s request timeout the half-sent request would otherwise hold it for.
+    tokio::time::timeout(Duration::from_secs(3), h)
+        .await
+        .expect("shutdown waited for a half-sent request")
+        .unwrap();
+    let _ = closed_within(&mut s, Duration::from_secs(3)).await;
 }

@@ -907,3 +907,51 @@ fn an_empty_list_import_is_refused_and_a_shrunk_list_warns_in_determinations() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression (issue 12): two `lists import` at once both printed "imported v2", lost a version or
+/// left `index.json` and `v2.json` disagreeing.
+#[test]
+fn concurrent_list_imports_each_get_their_own_version() {
+    let dir = temp_dir("raceimport");
+    let lists = dir.join("lists");
+    let sample = shared("csl-legacy-sample.csv");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("chipcap"))
+                .args(["lists", "import", "--format", "csl-csv"])
+                .arg(&sample)
+                .env("CHIPCAP_LISTS", &lists)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut printed = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        printed.push(text.split_whitespace().nth(1).unwrap_or("").to_string());
+    }
+    printed.sort();
+    assert_eq!(printed, ["v1", "v2", "v3", "v4", "v5", "v6"]);
+    let idx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lists.join("index.json")).unwrap()).unwrap();
+    let versions = idx["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 6);
+    for v in versions {
+        let file = lists.join(format!("v{}.json", v["number"]));
+        let body: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        assert_eq!(
+            body["entries"].as_array().unwrap().len() as u64,
+            v["entries"].as_u64().unwrap()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
