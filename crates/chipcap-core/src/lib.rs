@@ -6,6 +6,7 @@
 
 pub mod advanced;
 pub mod classify;
+pub mod compare;
 pub mod country;
 pub mod date;
 pub mod determination;

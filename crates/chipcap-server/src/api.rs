@@ -190,6 +190,38 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
     Ok(json_text(StatusCode::OK, out))
 }
 
+/// Decides one proposed export under every rule version (the request's own `rule_set` is
+/// ignored) and says what changes: the enforced controls against the framework as printed.
+#[utoipa::path(
+    post, path = "/v1/determinations/compare", tag = "determinations",
+    request_body(content = crate::openapi::RequestDoc, description = "A request document (shared contract)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The determinations and what differs", body = crate::openapi::ComparisonDoc, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
+    let text = utf8(&body)?;
+    let mut parsed = wire::parse_request(text, st.rules, today())
+        .map_err(|e| Problem::invalid(e.field, e.message))?;
+    if parsed.request.options.skip_screening {
+        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
+    } else if !parsed.screening_given {
+        if let Some(l) = st.lists() {
+            let parties = parsed.parties_to_screen();
+            let disps = st.dispositions().await?;
+            parsed.request.context.screening = l.screen(&parties, &disps);
+        }
+    }
+    let c = chipcap_core::compare::compare(&parsed.request, st.rules).map_err(determine_problem)?;
+    Ok(json_text(
+        StatusCode::OK,
+        Bytes::from(chipcap_core::compare::to_json(&c)),
+    ))
+}
+
 /// The most recent determinations made by this server (stateless checks and ledger applies),
 /// newest first; kept in memory (at most 50).
 #[utoipa::path(

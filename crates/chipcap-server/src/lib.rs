@@ -527,6 +527,7 @@ async fn fallback() -> Problem {
 pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::new()
         .route("/v1/determinations", post(api::determine))
+        .route("/v1/determinations/compare", post(api::compare))
         .route("/v1/screenings", post(api::screen))
         .route(
             "/v1/screenings/dispositions",

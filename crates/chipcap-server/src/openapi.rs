@@ -23,6 +23,62 @@ pub struct ItemDoc {
     /// Units (a positive whole number).
     #[schema(minimum = 1)]
     quantity: u64,
+    /// `ic` (3A090, default), `computer` (4A090: a computer, assembly or component containing the
+    /// IC) or `hbm` (3A090.c: give `memory_bandwidth_gbps` and `package_area_mm2`).
+    form: Option<ItemFormDoc>,
+    /// Total DRAM bandwidth of one IC, GB/s (default from the catalog).
+    dram_bandwidth_gbps: Option<f64>,
+    /// First commercial availability in the US (YYYY-MM-DD; default from the catalog).
+    #[schema(format = Date)]
+    us_available_from: Option<String>,
+    /// Country of the designer's headquarters (ISO 3166-1 alpha-2; default from the catalog).
+    designer_country: Option<String>,
+    /// HBM only: memory bandwidth, GB/s.
+    memory_bandwidth_gbps: Option<f64>,
+    /// HBM only: package or stack area, mm^2.
+    package_area_mm2: Option<f64>,
+}
+
+/// What an item line is.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ItemFormDoc {
+    /// Integrated circuits.
+    Ic,
+    /// Computers, assemblies, components (4A090).
+    Computer,
+    /// High-bandwidth memory (3A090.c).
+    Hbm,
+}
+
+/// A rule version.
+#[derive(ToSchema, serde::Deserialize)]
+#[allow(dead_code)]
+pub enum RuleSetDoc {
+    /// The controls enforced (88 FR 73458 as amended); the default on every date.
+    #[serde(rename = "advanced-computing-2023")]
+    #[schema(rename = "advanced-computing-2023")]
+    AdvancedComputing2023,
+    /// The AI Diffusion framework as printed (90 FR 4544), not enforced.
+    #[serde(rename = "ai-diffusion-2025")]
+    #[schema(rename = "ai-diffusion-2025")]
+    AiDiffusion2025,
+}
+
+/// The kind of transaction.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum TransactionDoc {
+    /// From the United States (default).
+    Export,
+    /// From one foreign country to another.
+    Reexport,
+    /// An export from abroad of a foreign-made item subject to the EAR.
+    ExportFromAbroad,
+    /// In-country.
+    Transfer,
 }
 
 /// The ultimate consignee.
@@ -37,6 +93,8 @@ pub struct ConsigneeDoc {
     headquarters: Option<String>,
     /// `none`, `uveu` or `nveu`.
     authorization: Option<AuthorizationDoc>,
+    /// The consignee provides infrastructure as a service (raises the 2025-05-13 red-flag notice).
+    iaas_provider: Option<bool>,
 }
 
 /// A request document (docs/contract.md). For `POST /v1/ledger/apply` it also carries `id`
@@ -73,6 +131,22 @@ pub struct RequestDoc {
     options: Option<Object>,
     /// The licence a ledger shipment is made under.
     licence: Option<String>,
+    /// The rule version; default: the version enforced on the date (`advanced-computing-2023`).
+    rule_set: Option<RuleSetDoc>,
+    /// `export` (default), `reexport`, `export_from_abroad` or `transfer`.
+    transaction: Option<TransactionDoc>,
+}
+
+/// A request decided under every rule version.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ComparisonDoc {
+    /// The version enforced on the decision date.
+    enforced: String,
+    /// The fields that differ: `{"field": "decision", "advanced-computing-2023": ..., "ai-diffusion-2025": ...}`.
+    changed: Vec<Object>,
+    /// The determination under each version, by version name.
+    determinations: Object,
 }
 
 /// The outcome.
@@ -590,7 +664,7 @@ impl Modify for Bearer {
         license(name = "Apache-2.0")
     ),
     paths(
-        crate::api::determine, crate::api::recent, crate::api::rules, crate::api::chips,
+        crate::api::determine, crate::api::compare, crate::api::recent, crate::api::rules, crate::api::chips,
         crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_apply_batch, crate::api::ledger_grant,
         crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,

@@ -352,76 +352,51 @@ fn compare_lines(
     rules: &RuleSet,
     format: Format,
 ) -> anyhow::Result<()> {
-    let mut dets = Vec::new();
-    for id in RuleSetId::ALL {
-        let mut r = req.clone();
-        r.rule_set = Some(id);
-        let det = chipcap_core::determine(&r, rules).map_err(|e| input_err(e.to_string()))?;
-        dets.push((id, det));
-    }
-    let values: Vec<serde_json::Value> = dets
-        .iter()
-        .map(|(_, d)| serde_json::from_str(&wire::to_json(d)).unwrap_or(serde_json::Value::Null))
-        .collect();
-    let fields = [
-        "decision",
-        "authorization",
-        "review_policy",
-        "tier",
-        "eccn",
-        "tpp",
-    ];
-    let mut changed = Vec::new();
-    for f in fields {
-        let a = &values[0][f];
-        let b = &values[1][f];
-        if a != b {
-            changed.push(serde_json::json!({"field": f, RuleSetId::ALL[0].as_str(): a, RuleSetId::ALL[1].as_str(): b}));
-        }
-    }
+    let c = chipcap_core::compare::compare(req, rules).map_err(|e| input_err(e.to_string()))?;
     match format {
         Format::Json => {
-            let mut by = serde_json::Map::new();
-            for ((id, _), v) in dets.iter().zip(values) {
-                by.insert(id.as_str().to_string(), v);
-            }
-            let doc = serde_json::json!({
-                "enforced": RuleSetId::AdvancedComputing2023.as_str(),
-                "changed": changed,
-                "determinations": by,
-            });
-            outln!("{}", serde_json::to_string_pretty(&doc)?);
+            let v: serde_json::Value = serde_json::from_str(&chipcap_core::compare::to_json(&c))?;
+            outln!("{}", serde_json::to_string_pretty(&v)?);
         }
         Format::Table => {
-            outln!(
-                "{:<16} {:<28} {:<28}",
-                "",
-                RuleSetId::ALL[0].as_str(),
-                RuleSetId::ALL[1].as_str()
-            );
-            for f in fields {
-                let show = |v: &serde_json::Value| match v {
-                    serde_json::Value::Null => "-".to_string(),
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                let a = show(
-                    &serde_json::from_str::<serde_json::Value>(&wire::to_json(&dets[0].1))
-                        .unwrap_or_default()[f],
-                );
-                let b = show(
-                    &serde_json::from_str::<serde_json::Value>(&wire::to_json(&dets[1].1))
-                        .unwrap_or_default()[f],
-                );
-                outln!(
-                    "{:<16} {:<28} {:<28}{}",
-                    f,
-                    a,
-                    b,
-                    if a != b { "  changed" } else { "" }
-                );
+            let mut head = format!("{:<16}", "");
+            for (id, _) in &c.determinations {
+                head.push_str(&format!(" {:<26}", id.as_str()));
             }
-            outln!("\n{} is the version enforced; {} is printed in the CFR but not enforced (BIS, 2025-05-13).", RuleSetId::ALL[0].as_str(), RuleSetId::ALL[1].as_str());
+            outln!("{}", head.trim_end());
+            let docs: Vec<serde_json::Value> = c
+                .determinations
+                .iter()
+                .map(|(_, d)| serde_json::from_str(&wire::to_json(d)).unwrap_or_default())
+                .collect();
+            for field in [
+                "decision",
+                "authorization",
+                "review_policy",
+                "tier",
+                "eccn",
+                "tpp",
+            ] {
+                let mut row = format!("{field:<16}");
+                for v in &docs {
+                    let shown = match &v[field] {
+                        serde_json::Value::Null => "-".to_string(),
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    row.push_str(&format!(" {shown:<26}"));
+                }
+                if c.changed.iter().any(|ch| ch.field == field) {
+                    row.push_str(" changed");
+                }
+                outln!("{}", row.trim_end());
+            }
+            outln!(
+                "\n{} is the version enforced on {}; {} is printed in the CFR but not enforced (BIS, 2025-05-13).",
+                c.enforced.as_str(),
+                req.date,
+                RuleSetId::AiDiffusion2025.as_str()
+            );
         }
     }
     Ok(())

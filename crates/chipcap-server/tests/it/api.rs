@@ -610,3 +610,51 @@ async fn ledger_apply_refuses_duplicate_keys_and_keeps_numbers_as_given() {
     assert!(r.status.is_success(), "{}", r.text);
     assert!(r.text.starts_with(r#"{"id":1e2,"#), "{}", r.text);
 }
+
+/// Issue 11: the API's equivalent of `check --compare`, and a request naming a version.
+#[tokio::test]
+async fn compare_answers_under_both_versions_and_rule_set_is_honoured() {
+    let (app, _, _) = app();
+    let text = std::fs::read_to_string(root().join("examples/h200-uae-today.json")).unwrap();
+    let r = post(&app, "/v1/determinations/compare", None, &text).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["enforced"], "advanced-computing-2023");
+    assert_eq!(
+        v["determinations"]["advanced-computing-2023"]["decision"],
+        "license_required"
+    );
+    assert_eq!(
+        v["determinations"]["ai-diffusion-2025"]["authorization"],
+        "LPP"
+    );
+    let fields: Vec<&str> = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"decision") && !fields.contains(&"eccn"),
+        "{fields:?}"
+    );
+
+    let r = post(
+        &app,
+        "/v1/determinations",
+        None,
+        r#"{"date":"2026-12-06","destination":"AE","items":[{"chip":"nvidia-h200-sxm","quantity":1}],"rule_set":"ai-diffusion-2099"}"#,
+    )
+    .await;
+    assert_eq!(r.problem(422, "invalid_request")["field"], "rule_set");
+    let r = post(
+        &app,
+        "/v1/determinations/compare",
+        None,
+        r#"{"date":"2023-11-16","destination":"AE","items":[{"chip":"nvidia-h200-sxm","quantity":1}]}"#,
+    )
+    .await;
+    let p = r.problem(422, "invalid_request");
+    assert_eq!(p["field"], "date");
+    assert!(p["detail"].as_str().unwrap().contains("2023-11-17"), "{p}");
+}

@@ -124,6 +124,7 @@ async fn every_write_route_in_the_document_is_covered_and_marked_secured() {
         .collect();
     let stateless = [
         "/v1/determinations",
+        "/v1/determinations/compare",
         "/v1/classifications",
         "/v1/screenings",
     ];
