@@ -13,6 +13,7 @@ pub mod determination;
 pub mod determine;
 pub mod params;
 pub mod request;
+pub mod rules_view;
 pub mod units;
 pub mod wire;
 

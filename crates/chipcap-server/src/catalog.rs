@@ -128,7 +128,73 @@ pub fn rules_json(rules: &RuleSet, date: Date) -> Value {
         "nveu_schedule": rules.nveu.iter().map(|q| json!({"quarter": q.quarter.to_string(), "cap_tpp": milli_number(q.cap.milli().into())})).collect::<Vec<_>>(),
         "country_groups": groups.iter().map(|(n, r)| json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
         "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
+        "enforced": chipcap_core::params::RuleSetId::AdvancedComputing2023.as_str(),
+        "advanced_computing": version_json(rules, chipcap_core::params::RuleSetId::AdvancedComputing2023, date),
     })
+}
+
+/// One rule version on a date: its parameters, country groups and review policies (and, for the
+/// advanced-computing line, the amendments in force), each with its reference and evidence grade.
+pub fn version_json(rules: &RuleSet, id: chipcap_core::params::RuleSetId, date: Date) -> Value {
+    use chipcap_core::rules_view as rv;
+    let params: Vec<Value> = rv::parameters(rules, id, date)
+        .into_iter()
+        .map(|p| json!({"name": p.name, "value": p.value, "reference": p.reference, "evidence": p.evidence.as_str(), "outside_window": p.outside}))
+        .collect();
+    let groups: Vec<Value> = rv::groups(rules, id, date)
+        .into_iter()
+        .map(|g| json!({"group": g.name, "members": g.members.iter().map(|c| c.to_string()).collect::<Vec<_>>(), "reference": g.reference, "evidence": g.evidence.as_str()}))
+        .collect();
+    let policies: Vec<Value> = rv::policies(rules, id, date)
+        .into_iter()
+        .map(|p| json!({"case": p.case, "policy": p.policy.as_str(), "citation": p.citation}))
+        .collect();
+    let mut v = json!({
+        "rule_set": id.as_str(), "date": date.to_string(),
+        "parameters": params, "country_groups": groups, "policies": policies,
+    });
+    if id == chipcap_core::params::RuleSetId::AdvancedComputing2023 {
+        let ac = &rules.advanced;
+        v["title"] = json!(ac.title);
+        v["citation"] = json!(&*ac.citation);
+        v["covered_from"] = json!(ac.covered_from.to_string());
+        v["amendments"] = json!(rv::amendments(rules, date)
+            .into_iter()
+            .map(|(key, from, title, src)| json!({"key": key, "effective_from": from.to_string(), "title": title, "reference": src.reference, "evidence": src.evidence.as_str()}))
+            .collect::<Vec<_>>());
+    }
+    v
+}
+
+/// `chipcap rules diff`: the differences between two sides as JSON.
+pub fn diff_json(
+    rules: &RuleSet,
+    a: chipcap_core::rules_view::Side,
+    b: chipcap_core::rules_view::Side,
+) -> Value {
+    use chipcap_core::rules_view::{diff, Difference};
+    let side = |s: chipcap_core::rules_view::Side| json!({"rule_set": s.rule_set.as_str(), "date": s.date.to_string()});
+    let prow = |r: &Option<chipcap_core::rules_view::ParamRow>| {
+        r.as_ref().map(|p| json!({"value": p.value, "reference": p.reference, "evidence": p.evidence.as_str()}))
+    };
+    let qrow = |r: &Option<chipcap_core::rules_view::PolicyRow>| {
+        r.as_ref()
+            .map(|p| json!({"policy": p.policy.as_str(), "citation": p.citation}))
+    };
+    let rows: Vec<Value> = diff(rules, a, b)
+        .iter()
+        .map(|d| match d {
+            Difference::Parameter { name, a, b } => json!({"kind": "parameter", "name": name, "a": prow(a), "b": prow(b)}),
+            Difference::Group { name, added, removed, only, reference } => json!({"kind": "group", "name": name,
+                "added": added.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                "removed": removed.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                "only_on": only.map(|c| c.to_string()), "reference": reference}),
+            Difference::Policy { case, a, b } => json!({"kind": "policy", "case": case, "a": qrow(a), "b": qrow(b)}),
+            Difference::Amendment { key, citation, effective_from, side } => json!({"kind": "amendment", "key": key,
+                "citation": citation, "effective_from": effective_from.to_string(), "in_force_on": side.to_string()}),
+        })
+        .collect();
+    json!({"a": side(a), "b": side(b), "differences": rows})
 }
 
 /// Classifies a chip given by its figures (or looked up by the caller in the catalog).

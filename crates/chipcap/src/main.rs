@@ -154,13 +154,21 @@ enum Command {
     },
     /// Show the rule parameters in force on a date, with their citations.
     #[command(after_help = "Examples:\n  chipcap rules\n  chipcap rules --date 2026-07-01 --json")]
+    #[command(
+        after_help = "Examples:\n  chipcap rules                                   # both versions today, the enforced one first\n  chipcap rules --rule-set advanced-computing-2023 --date 2026-01-15\n  chipcap rules diff 2026-01-14 2026-01-15        # the enforced line, day before and day of 91 FR 1684\n  chipcap rules diff advanced-computing-2023 ai-diffusion-2025 --date 2025-06-15\n  chipcap rules diff ai-diffusion-2025@2025-06-15 advanced-computing-2023@2026-12-06"
+    )]
     Rules {
         /// The date (default: today, UTC).
-        #[arg(long)]
+        #[arg(long, global = true)]
         date: Option<String>,
         /// Print JSON.
-        #[arg(long)]
+        #[arg(long, global = true)]
         json: bool,
+        /// Show one version only: `advanced-computing-2023` or `ai-diffusion-2025`.
+        #[arg(long, global = true)]
+        rule_set: Option<String>,
+        #[command(subcommand)]
+        cmd: Option<RulesCmd>,
     },
     /// The allowance ledger: parties, licences, shipments, balances, audit log (see docs/ledger.md).
     Ledger {
@@ -336,14 +344,161 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => classify(&rules, chip, tpp, die_area, datacenter, json),
         Command::Chips { json } => chips(&rules, json),
         Command::Ledger { db, server, cmd } => ledger_cli::run(cmd, db, server, &rules, today()),
-        Command::Rules { date, json } => {
+        Command::Rules {
+            date,
+            json,
+            rule_set,
+            cmd,
+        } => {
             let d = match date {
                 Some(d) => parse_date(&d, "--date")?,
                 None => today(),
             };
-            show_rules(&rules, d, json)
+            let only = rule_set
+                .as_deref()
+                .map(|n| rule_set_arg(n, "--rule-set"))
+                .transpose()?;
+            match cmd {
+                Some(RulesCmd::Diff { a, b }) => rules_diff(&rules, &a, &b, only, d, json),
+                None => show_rules(&rules, d, json, only),
+            }
         }
     }
+}
+
+/// `chipcap rules` subcommands.
+#[derive(Subcommand, Debug)]
+enum RulesCmd {
+    /// The parameters, country groups, review policies and amendments that differ between two
+    /// versions or two dates, with citations. A side is a version name, a date (YYYY-MM-DD), or
+    /// `version@date`; a side without a date takes `--date` (default today), a side without a
+    /// version takes `--rule-set` (default: the version enforced, advanced-computing-2023).
+    Diff {
+        /// Side A.
+        a: String,
+        /// Side B.
+        b: String,
+    },
+}
+
+fn rule_set_arg(name: &str, flag: &str) -> anyhow::Result<RuleSetId> {
+    RuleSetId::parse(name).ok_or_else(|| {
+        input_err(format!(
+            "{flag}: names an unknown rule set, got `{name}` (known: `advanced-computing-2023`, `ai-diffusion-2025`)"
+        ))
+    })
+}
+
+fn rule_side(
+    rules: &RuleSet,
+    text: &str,
+    which: &str,
+    default_set: Option<RuleSetId>,
+    default_date: Date,
+) -> anyhow::Result<chipcap_core::rules_view::Side> {
+    let (name, date) = match text.split_once('@') {
+        Some((n, d)) => (Some(n), Some(d)),
+        None if text.parse::<Date>().is_ok() => (None, Some(text)),
+        None if text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') => (None, Some(text)),
+        None => (Some(text), None),
+    };
+    let rule_set = match name {
+        Some(n) => rule_set_arg(n, which)?,
+        None => default_set.unwrap_or(RuleSetId::AdvancedComputing2023),
+    };
+    let date = match date {
+        Some(d) => parse_date(d, which)?,
+        None => default_date,
+    };
+    rules
+        .select(Some(rule_set), date)
+        .map_err(|e| input_err(format!("{which}: {e}")))?;
+    Ok(chipcap_core::rules_view::Side { rule_set, date })
+}
+
+fn rules_diff(
+    rules: &RuleSet,
+    a: &str,
+    b: &str,
+    default_set: Option<RuleSetId>,
+    date: Date,
+    json: bool,
+) -> anyhow::Result<()> {
+    let sa = rule_side(rules, a, "A", default_set, date)?;
+    let sb = rule_side(rules, b, "B", default_set, date)?;
+    let v = chipcap_server::catalog::diff_json(rules, sa, sb);
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let t = |x: &serde_json::Value| x.as_str().unwrap_or("-").to_string();
+    outln!(
+        "A = {} on {}    B = {} on {}",
+        sa.rule_set,
+        sa.date,
+        sb.rule_set,
+        sb.date
+    );
+    let rows = v["differences"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        outln!("no differences");
+    }
+    for r in rows {
+        match r["kind"].as_str() {
+            Some("parameter") => outln!(
+                "parameter  {:<38} A: {:<34} B: {:<34} [{}]",
+                t(&r["name"]),
+                t(&r["a"]["value"]),
+                t(&r["b"]["value"]),
+                if r["b"].is_null() {
+                    t(&r["a"]["reference"])
+                } else {
+                    t(&r["b"]["reference"])
+                }
+            ),
+            Some("group") => {
+                let list = |k: &str| {
+                    r[k].as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(t)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let only = match r["only_on"].as_str() {
+                    Some(side) => format!(" (only on {})", side.to_uppercase()),
+                    None => String::new(),
+                };
+                outln!(
+                    "group      {:<10}{only} added on B: {}  removed on B: {}  [{}]",
+                    t(&r["name"]),
+                    list("added"),
+                    list("removed"),
+                    t(&r["reference"])
+                )
+            }
+            Some("policy") => outln!(
+                "policy     {:<56} A: {:<24} B: {:<24} [{}]",
+                t(&r["case"]),
+                t(&r["a"]["policy"]),
+                t(&r["b"]["policy"]),
+                if r["b"].is_null() {
+                    t(&r["a"]["citation"])
+                } else {
+                    t(&r["b"]["citation"])
+                }
+            ),
+            Some("amendment") => outln!(
+                "amendment  {:<38} {} effective {}: in force on {} only",
+                t(&r["key"]),
+                t(&r["citation"]),
+                t(&r["effective_from"]),
+                t(&r["in_force_on"]).to_uppercase()
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `check --compare`: the request decided under both rule versions, and what differs.
@@ -532,13 +687,89 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show_rules(rules: &RuleSet, date: Date, json: bool) -> anyhow::Result<()> {
+fn show_version(rules: &RuleSet, id: RuleSetId, date: Date) {
+    let v = chipcap_server::catalog::version_json(rules, id, date);
+    let text = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
+    if id == RuleSetId::AdvancedComputing2023 {
+        outln!(
+            "rule set {} — {} ({}); enforced; covers dates from {}",
+            id,
+            text(&v["title"]),
+            text(&v["citation"]),
+            text(&v["covered_from"])
+        );
+        outln!("amendments in force on {date}:");
+        for a in v["amendments"].as_array().into_iter().flatten() {
+            outln!(
+                "  {} {:<30} {} [{}] ({})",
+                text(&a["effective_from"]),
+                text(&a["key"]),
+                text(&a["title"]),
+                text(&a["reference"]),
+                text(&a["evidence"])
+            );
+        }
+    }
+    outln!("parameters in force on {date}:");
+    for p in v["parameters"].as_array().into_iter().flatten() {
+        outln!(
+            "  {:<38} {:<34} [{}] ({})",
+            text(&p["name"]),
+            text(&p["value"]),
+            text(&p["reference"]),
+            text(&p["evidence"])
+        );
+    }
+    outln!("licence review policies:");
+    for p in v["policies"].as_array().into_iter().flatten() {
+        outln!(
+            "  {:<58} {:<24} [{}]",
+            text(&p["case"]),
+            text(&p["policy"]),
+            text(&p["citation"])
+        );
+    }
+    outln!("country groups:");
+    for g in v["country_groups"].as_array().into_iter().flatten() {
+        let members: Vec<String> = g["members"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(text)
+            .collect();
+        outln!(
+            "  {:<7} [{}] ({}): {}",
+            text(&g["group"]),
+            text(&g["reference"]),
+            text(&g["evidence"]),
+            members.join(" ")
+        );
+    }
+}
+
+fn show_rules(
+    rules: &RuleSet,
+    date: Date,
+    json: bool,
+    only: Option<RuleSetId>,
+) -> anyhow::Result<()> {
     // One source for the parameters in force: the API's `GET /v1/rules` writer; the table reads it.
-    let v = chipcap_server::catalog::rules_json(rules, date);
     if json {
+        let v = match only {
+            Some(id) => chipcap_server::catalog::version_json(rules, id, date),
+            None => chipcap_server::catalog::rules_json(rules, date),
+        };
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
+    if only != Some(RuleSetId::AiDiffusion2025) {
+        show_version(rules, RuleSetId::AdvancedComputing2023, date);
+        if only.is_some() {
+            return Ok(());
+        }
+        outln!();
+    }
+    let v = chipcap_server::catalog::rules_json(rules, date);
     let text = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
     outln!(
         "rule set {} — {} ({})",

@@ -4,6 +4,7 @@
 
 mod coverage;
 mod properties;
+mod rules_view;
 mod scenarios;
 
 use chipcap_core::params::RuleSet;

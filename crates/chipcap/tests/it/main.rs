@@ -955,3 +955,51 @@ fn concurrent_list_imports_each_get_their_own_version() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11: `chipcap rules diff` between two dates of the enforced line and between the versions.
+#[test]
+fn rules_diff_names_what_changed_with_citations() {
+    let out = chipcap()
+        .args(["rules", "diff", "2026-01-14", "2026-01-15", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["differences"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["kind"] == "policy"
+        && r["b"]["policy"] == "case_by_case"
+        && r["b"]["citation"] == "15 CFR 742.6(b)(10) (91 FR 1684)"));
+    assert!(rows
+        .iter()
+        .any(|r| r["kind"] == "amendment" && r["citation"] == "91 FR 1684"));
+
+    let out = chipcap()
+        .args([
+            "rules",
+            "diff",
+            "advanced-computing-2023",
+            "ai-diffusion-2025",
+            "--date",
+            "2025-06-15",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("lpp_limit_tpp") && text.contains("tier1"),
+        "{text}"
+    );
+
+    let out = chipcap()
+        .args(["rules", "diff", "2023-01-01", "2026-01-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2023-11-17"));
+}
