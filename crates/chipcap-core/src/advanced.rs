@@ -636,7 +636,7 @@ fn policy<'a>(
     }
     let china = dest == CountryCode::CN || dest == CountryCode::HK || dest == CountryCode::MO;
     if ac.in_force(AcStep::CaseByCase, date) && china {
-        match case_by_case(req, ac, items, rested) {
+        match case_by_case(req, ac, items, rested, out) {
             Ok(()) => {
                 out.reason(
                     cite(ac, P_POLICY, AcStep::CaseByCase),
@@ -679,6 +679,7 @@ fn case_by_case<'a>(
     ac: &'a AdvancedComputing,
     items: &[crate::request::Item],
     rested: &mut Rested<'a>,
+    out: &mut Out,
 ) -> Result<(), String> {
     let date = req.date;
     if req.transaction != Transaction::Export {
@@ -742,7 +743,70 @@ fn case_by_case<'a>(
             Some(_) => {}
         }
     }
-    Ok(())
+    china_us_share(req, ac, items, rested, out)
+}
+
+/// The 50% certification of 91 FR 1684: for each product, licensed China+Macau shipments after this
+/// one at most the share of its US end-use shipments (exact, cross-multiplied). Tested only when the
+/// ledger tracks the product; otherwise the certification is the exporter's (the notice says so).
+fn china_us_share<'a>(
+    req: &Request,
+    ac: &'a AdvancedComputing,
+    items: &[crate::request::Item],
+    rested: &mut Rested<'a>,
+    out: &mut Out,
+) -> Result<(), String> {
+    if req.context.china_us.is_empty() {
+        return Ok(());
+    }
+    let pct = ac.params.china_us_share_max_percent.at(req.date);
+    rested.on(pct.source);
+    let pct = *pct.value;
+    let mut failed = None;
+    for it in items {
+        let Some(chip) = &it.chip else { continue };
+        let Some(b) = req.context.china_us.iter().find(|b| b.chip == *chip) else {
+            continue;
+        };
+        let draw = it
+            .unit_tpp
+            .checked_mul(it.quantity)
+            .unwrap_or(Tpp::from_milli(u64::MAX));
+        let after = b
+            .china_macau
+            .checked_add(draw)
+            .unwrap_or(Tpp::from_milli(u64::MAX));
+        let ok =
+            u128::from(after.milli()) * 100 <= u128::from(pct) * u128::from(b.us_end_use.milli());
+        let cap_milli = u128::from(b.us_end_use.milli()) * u128::from(pct) / 100;
+        let cap = Tpp::from_milli(u64::try_from(cap_milli).unwrap_or(u64::MAX));
+        out.allowances.push(Allowance {
+            kind: AllowanceKind::ChinaUsShare,
+            scope: Cow::Owned(chip.to_string()),
+            period: None,
+            cap,
+            used_before: b.china_macau,
+            draw,
+            remaining_after_milli: i128::from(cap.milli()) - i128::from(after.milli()),
+            within_limit: ok,
+            drawn: ok,
+            share: Some(Share {
+                percent: pct,
+                minimum: false,
+                total_after: b.us_end_use,
+            }),
+        });
+        if !ok && failed.is_none() {
+            failed = Some(format!(
+                "China and Macau shipments of `{chip}` would reach {after} TPP, more than {pct}% of the {} TPP shipped to US end-use customers, so the exporter cannot certify",
+                b.us_end_use
+            ));
+        }
+    }
+    match failed {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
 }
 
 /// Notices of the 2025-05-13 guidance: AI-training/IaaS and diversion red flags.

@@ -149,6 +149,8 @@ pub enum AllowanceKind {
     UveuOutsideTier1Share,
     /// UVEU share in the United States (a minimum).
     UveuUsShare,
+    /// China+Macau licensed shipments of a product against its US end-use shipments (91 FR 1684).
+    ChinaUsShare,
 }
 
 impl AllowanceKind {
@@ -161,6 +163,7 @@ impl AllowanceKind {
             AllowanceKind::UveuCountryShare => "uveu_country_share",
             AllowanceKind::UveuOutsideTier1Share => "uveu_outside_tier1_share",
             AllowanceKind::UveuUsShare => "uveu_us_share",
+            AllowanceKind::ChinaUsShare => "china_us_share",
         }
     }
 }

@@ -208,6 +208,21 @@ pub struct Context {
     pub most_capable_published_model_operations: Option<u128>,
     /// Restricted-party screening of the parties, gathered at the edge.
     pub screening: Screening,
+    /// Per product: licensed China+Macau shipments and US end-use shipments recorded so far
+    /// (91 FR 1684's 50% certification), filled by the ledger; empty when not tracked.
+    pub china_us: Vec<ChinaUsBalance>,
+}
+
+/// One product's shipments to China and Macau against its US end-use shipments, in TPP (the ratio
+/// of units, since every unit of one product has the same TPP).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChinaUsBalance {
+    /// The catalog id.
+    pub chip: std::sync::Arc<str>,
+    /// Licensed shipments to China and Macau so far.
+    pub china_macau: Tpp,
+    /// Shipments to US end-use customers so far.
+    pub us_end_use: Tpp,
 }
 
 /// Restricted-party screening as gathered by the edge (the core never runs the matcher).

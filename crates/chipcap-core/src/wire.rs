@@ -220,6 +220,18 @@ struct ContextDto<'a> {
     most_capable_published_model_operations: Option<Raw<'a>>,
     #[serde(default, borrow)]
     screening: Option<ScreeningDto<'a>>,
+    #[serde(default, borrow)]
+    china_us_by_chip: Option<BTreeMap<String, ChinaUsDto<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+#[serde(deny_unknown_fields)]
+struct ChinaUsDto<'a> {
+    #[serde(borrow)]
+    china_macau_tpp: Raw<'a>,
+    #[serde(borrow)]
+    us_end_use_tpp: Raw<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -569,6 +581,25 @@ fn convert(
                 context
                     .uveu_installed_by_country
                     .push((cc, tpp_field(v, f)?));
+            }
+        }
+        if let Some(m) = c.china_us_by_chip {
+            for (k, v) in m {
+                let chip = rules.catalog.get(&k).ok_or_else(|| {
+                    err(
+                        format!("context.china_us_by_chip.{k}"),
+                        format!("is not a chip in the catalog, got `{k}`"),
+                    )
+                })?;
+                context.china_us.push(ChinaUsBalance {
+                    chip: std::sync::Arc::clone(&chip.id),
+                    china_macau: tpp_field(v.china_macau_tpp, || {
+                        format!("context.china_us_by_chip.{k}.china_macau_tpp")
+                    })?,
+                    us_end_use: tpp_field(v.us_end_use_tpp, || {
+                        format!("context.china_us_by_chip.{k}.us_end_use_tpp")
+                    })?,
+                });
             }
         }
         if let Some(r) = c.most_capable_published_model_operations {

@@ -571,8 +571,12 @@ mod tests {
             if agrees(d) {
                 fast += 1;
             } else {
-                // Only `context.screening` is meant for serde.
-                assert!(d.contains("\"screening\""), "scanner declined {d}");
+                // Only `context.screening` and `context.china_us_by_chip` (both filled by the
+                // edges, rare in documents) are meant for serde.
+                assert!(
+                    d.contains("\"screening\"") || d.contains("\"china_us_by_chip\""),
+                    "scanner declined {d}"
+                );
             }
         }
         assert!(fast * 4 >= docs.len() * 3, "{fast} of {}", docs.len());
