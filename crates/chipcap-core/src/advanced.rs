@@ -185,8 +185,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
             if items.is_empty() {
                 return Err(DetermineError::NoItems);
             }
-            let groups_cite: Cow<'static, str> =
-                Cow::Owned(format!("{P_GROUPS}; {}", d5.source.reference));
+            let groups_cite: Cow<'static, str> = Cow::Borrowed(P_GROUPS);
             rested.on(d1.source);
             rested.on(d4.source);
             rested.on(d5.source);
@@ -405,6 +404,13 @@ fn chips<'a>(
 
     // Licence requirements.
     let dest_scope = groups.licence_scope(dest);
+    let listed_scope = !dest_scope
+        && ac
+            .groups
+            .listed_end_user_scope
+            .at(date)
+            .value
+            .contains(dest);
     let dest_d5 = groups.d5_or_macau(dest);
     let hq_d5 = groups.d5_or_macau(hq);
     let mut need = false;
@@ -416,6 +422,39 @@ fn chips<'a>(
                 owned(format!(
                     "A licence is required for 3A090.a/.b, 4A090 and .z items to {dest}: it is in Country Group D:1, D:4 or D:5 (or is Macau) and in neither A:5 nor A:6."
                 )),
+            );
+        } else if listed_scope {
+            let listed = ac
+                .listed_end_users
+                .iter()
+                .filter(|l| l.country == dest)
+                .inspect(|l| rested.on(&l.source))
+                .find(|l| l.in_force(date) && l.names(&req.consignee.name));
+            match listed {
+                Some(l) => out.reason(
+                    cite(ac, P_REQ_DEST, AcStep::Uae),
+                    owned(format!(
+                        "{dest} left D:4 for A:5, and 3A090/4A090 items to it need a licence except for listed end users; the consignee `{}` is listed (`{}`, until {}): no licence required.",
+                        req.consignee.name,
+                        l.name,
+                        l.to.map_or_else(|| "further notice".to_string(), |t| t.to_string())
+                    )),
+                ),
+                None => {
+                    need = true;
+                    out.reason(
+                        cite(ac, P_REQ_DEST, AcStep::Uae),
+                        owned(format!(
+                            "A licence is required for 3A090/4A090 items to {dest}: it left D:4 for A:5, but the licence requirement stays except for the end users the rule lists, and `{}` is not one of them.",
+                            req.consignee.name
+                        )),
+                    );
+                }
+            }
+            out.notice_cited(
+                "listed_end_user_exemptions",
+                cite(ac, P_REQ_DEST, AcStep::Uae),
+                Text::Static("91 FR 43034 also exempts the UAE Government and the UAE subsidiaries of listed US companies, which the request cannot show; the listing and its expiry come from secondary summaries (open question R13). Check the consignee against Supp. No. 8 before relying on this answer."),
             );
         } else {
             out.reason(
@@ -571,7 +610,7 @@ fn nac_aca(
             owned(if in_country_d5 {
                 "License Exception ACA covers transfers (in-country) within Macau or D:5 of items other than datacenter 3A090.a items; no notification is required.".to_string()
             } else {
-                format!("License Exception ACA covers exports to {dest} (D:1 or D:4, not Macau or D:5) of items other than datacenter 3A090.a items, for a party not headquartered in Macau or D:5; no notification is required.")
+                format!("License Exception ACA covers exports to {dest} (not Macau or D:5) of items other than datacenter 3A090.a items, for a party not headquartered in Macau or D:5; no notification is required.")
             }),
         );
         det.decision = Decision::Authorized;
@@ -628,7 +667,7 @@ fn policy<'a>(
         out.reason(
             cite(ac, P_POLICY, AcStep::Base),
             owned(format!(
-                "Presumption of approval: {dest} is in D:1 or D:4 but not in D:5 and is not Macau, and the party is not headquartered there."
+                "Presumption of approval: {dest} is neither Macau nor in D:5, and the party is not headquartered there."
             )),
         );
         det.review_policy = Some(ReviewPolicy::PresumptionOfApproval);

@@ -535,6 +535,8 @@ pub enum AcStep {
     Nicaragua,
     /// 89 FR 23876, effective 2024-04-04: NAC split into NAC and ACA; 4A090.b.
     NacAca,
+    /// 89 FR 40369, effective 2024-05-30: Cyprus no longer in D:5.
+    Cyprus,
     /// 89 FR 80080, effective 2024-10-02: Data Center VEU.
     DataCenterVeu,
     /// 89 FR 96790, effective 2024-12-02: HBM as 3A090.c, License Exception HBM.
@@ -549,24 +551,32 @@ pub enum AcStep {
     /// 91 FR 1684, effective 2026-01-15: case-by-case review for qualifying AI commodities exported
     /// from the US to China or Macau.
     CaseByCase,
+    /// BIS conforming rule effective 2026-02-03: Cambodia no longer in D:5 (stays in D:1).
+    Cambodia,
     /// BIS guidance of 2026-05-31: the D:5/Macau headquarters requirement applies at every
     /// destination outside the US.
     HqGuidance2026,
+    /// 91 FR 43034, effective 2026-07-10: the UAE leaves D:3/D:4 and joins A:5; 3A090/4A090 items
+    /// still need a licence except for listed end users.
+    Uae,
 }
 
 impl AcStep {
     /// Every step, in date order.
-    pub const ALL: [AcStep; 10] = [
+    pub const ALL: [AcStep; 13] = [
         AcStep::Base,
         AcStep::Nicaragua,
         AcStep::NacAca,
+        AcStep::Cyprus,
         AcStep::DataCenterVeu,
         AcStep::Hbm,
         AcStep::Foundry,
         AcStep::FoundryCorrection,
         AcStep::Guidance2025,
         AcStep::CaseByCase,
+        AcStep::Cambodia,
         AcStep::HqGuidance2026,
+        AcStep::Uae,
     ];
 
     /// The key used in the rule data.
@@ -575,13 +585,16 @@ impl AcStep {
             AcStep::Base => "ac-2023-11-17",
             AcStep::Nicaragua => "nicaragua-2024-03-15",
             AcStep::NacAca => "nac-aca-2024-04-04",
+            AcStep::Cyprus => "cyprus-2024-05-30",
             AcStep::DataCenterVeu => "dc-veu-2024-10-02",
             AcStep::Hbm => "hbm-2024-12-02",
             AcStep::Foundry => "foundry-2025-01-16",
             AcStep::FoundryCorrection => "foundry-correction-2025-02-11",
             AcStep::Guidance2025 => "guidance-2025-05-13",
             AcStep::CaseByCase => "case-by-case-2026-01-15",
+            AcStep::Cambodia => "cambodia-2026-02-03",
             AcStep::HqGuidance2026 => "hq-guidance-2026-05-31",
+            AcStep::Uae => "uae-2026-07-10",
         }
     }
 }
@@ -639,6 +652,46 @@ pub struct AcGroups {
     pub a6: Timeline<CountrySet>,
     /// Remote-access screening countries of the 2026-01-15 certifications (KYC).
     pub remote_access_concern: Timeline<CountrySet>,
+    /// Destinations outside the D-group scope where 3A090/4A090 items still need a licence except
+    /// for listed end users (the UAE from 2026-07-10, 91 FR 43034).
+    pub listed_end_user_scope: Timeline<CountrySet>,
+}
+
+/// An end user named in the rule data whose exports are exempt from a destination's
+/// advanced-computing licence requirement (the UAE's Supp. No. 8 entities, 91 FR 43034).
+#[derive(Clone, Debug)]
+pub struct ListedEndUser {
+    /// The name as listed.
+    pub name: String,
+    /// Its country.
+    pub country: CountryCode,
+    /// First day listed.
+    pub from: Date,
+    /// Last day listed (the listing expires), if any.
+    pub to: Option<Date>,
+    /// Source.
+    pub source: Source,
+}
+
+impl ListedEndUser {
+    /// Whether `name` names this end user: its words, case and punctuation folded, begin with the
+    /// listed name's words (`G42` matches `G42 Holding Ltd`, not `G420 Ltd`).
+    pub fn names(&self, name: &str) -> bool {
+        fn words(s: &str) -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        }
+        let listed = words(&self.name);
+        let given = words(name);
+        !listed.is_empty() && given.len() >= listed.len() && given[..listed.len()] == listed[..]
+    }
+
+    /// Whether the listing is in force on `date`.
+    pub fn in_force(&self, date: Date) -> bool {
+        self.from <= date && self.to.is_none_or(|t| date <= t)
+    }
 }
 
 /// The advanced-computing line: its amendments, groups and parameters.
@@ -658,6 +711,8 @@ pub struct AdvancedComputing {
     pub groups: AcGroups,
     /// Parameters.
     pub params: AcParameters,
+    /// End users exempt from a destination's listed-end-user licence requirement.
+    pub listed_end_users: Vec<ListedEndUser>,
 }
 
 impl AdvancedComputing {

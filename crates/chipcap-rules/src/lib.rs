@@ -755,6 +755,22 @@ struct AcFile {
     rule_set: AcMeta,
     amendment: Vec<AmendmentEntry>,
     param: Vec<AcParam>,
+    #[serde(default)]
+    listed_end_user: Vec<ListedEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListedEntry {
+    name: String,
+    country: String,
+    effective_from: String,
+    #[serde(default)]
+    effective_to: Option<String>,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    question: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1081,7 +1097,47 @@ fn load_advanced(
         a5: group("a5")?,
         a6: group("a6")?,
         remote_access_concern: group("remote_access_concern")?,
+        listed_end_user_scope: group("listed_end_user_scope")?,
     };
+    let mut listed_end_users = Vec::with_capacity(af.listed_end_user.len());
+    for l in af.listed_end_user {
+        if l.name.trim().is_empty() {
+            return Err(rerr(F, "`listed_end_user.name` must not be empty"));
+        }
+        let key = format!("listed_end_user `{}`", l.name);
+        let ev = evidence(F, &key, &l.evidence)?;
+        let country = CountryCode::parse(&l.country)
+            .filter(|c| c.as_str() == l.country && known.contains(*c))
+            .ok_or_else(|| {
+                rerr(
+                    F,
+                    format!(
+                        "{key}: `country` must be a code in countries.toml, got `{}`",
+                        l.country
+                    ),
+                )
+            })?;
+        let from = date(F, &format!("{key}.effective_from"), &l.effective_from)?;
+        let to = l
+            .effective_to
+            .as_deref()
+            .map(|t| date(F, &format!("{key}.effective_to"), t))
+            .transpose()?;
+        if to.is_some_and(|t| t < from) {
+            return Err(rerr(F, format!("{key} ends before it starts")));
+        }
+        listed_end_users.push(ListedEndUser {
+            name: l.name,
+            country,
+            from,
+            to,
+            source: Source {
+                reference: l.reference,
+                evidence: ev,
+                question: question(F, &key, l.question, ev)?,
+            },
+        });
+    }
     if let Some(unknown) = groups.keys().next() {
         return Err(rerr(FG, format!("unknown group `{unknown}`")));
     }
@@ -1093,6 +1149,7 @@ fn load_advanced(
         amendments,
         groups: ac_groups,
         params,
+        listed_end_users,
     })
 }
 
