@@ -41,7 +41,7 @@ pub struct BalanceRow {
 }
 
 /// The allowance names a [`BalanceRow`] can carry.
-pub const ALLOWANCES: [&str; 8] = [
+pub const ALLOWANCES: [&str; 10] = [
     "country_allocation",
     "lpp",
     "nveu_allocation",
@@ -50,7 +50,19 @@ pub const ALLOWANCES: [&str; 8] = [
     "uveu_us_share",
     "aia",
     "licence",
+    "china_us_share",
+    "us_end_use",
 ];
+
+/// The rule version an allowance belongs to: the framework's allocations and exceptions are kept
+/// for analysis (`ai-diffusion-2025`); licences, US end-use shipments and the 50% China/US share are
+/// the enforced line's (`advanced-computing-2023`).
+pub fn allowance_rule_set(allowance: &str) -> &'static str {
+    match allowance {
+        "licence" | "china_us_share" | "us_end_use" => "advanced-computing-2023",
+        _ => "ai-diffusion-2025",
+    }
+}
 
 impl BalanceRow {
     /// The row as the CLI (`--json`) and the API (`/v1/ledger/balances`) write it: TPP as exact
@@ -59,6 +71,7 @@ impl BalanceRow {
         let n = crate::ledger::milli_json;
         serde_json::json!({
             "allowance": self.allowance,
+            "rule_set": allowance_rule_set(self.allowance),
             "entity": self.entity,
             "country": self.country,
             "period": self.period,
@@ -293,6 +306,33 @@ pub fn balances(entries: &[Entry], as_of: Date, rules: &RuleSet) -> Result<Vec<B
                     *used,
                 ));
             }
+            Key::UsEndUse(c) => rows.push(row(
+                "us_end_use",
+                Some(c.clone()),
+                Some("US".into()),
+                None,
+                None,
+                false,
+                *used,
+            )),
+            Key::ChinaMacau(c) => {
+                let us = sums.get(&Key::UsEndUse(c.clone())).copied().unwrap_or(0);
+                let share = *rules
+                    .advanced
+                    .params
+                    .china_us_share_max_percent
+                    .at(as_of)
+                    .value;
+                rows.push(row(
+                    "china_us_share",
+                    Some(c.clone()),
+                    Some("CN+MO".into()),
+                    None,
+                    Some(pct(us, share)),
+                    false,
+                    *used,
+                ));
+            }
         }
     }
     let p = &rules.params;
@@ -387,6 +427,7 @@ pub fn history(entries: &[Entry], f: &HistoryFilter) -> Result<Vec<(Entry, Vec<D
             Body::Shipment(s) => (Some(&s.consignee), vec![s.destination.as_str()]),
             Body::Attrition(a) => (Some(&a.consignee), vec![a.country.as_str()]),
             Body::Disposition(d) => (Some(&d.party), Vec::new()),
+            Body::UsShipment(_) => (None, vec!["US"]),
             Body::Adjustment(_) | Body::Reversal { .. } => (None, Vec::new()),
         };
         let ds = draws.get(&e.seq).cloned().unwrap_or_default();
@@ -583,7 +624,7 @@ pub fn verify(
                 Key::Licence(n) => licences
                     .get(n.as_str())
                     .and_then(|l| i64::try_from(l.tpp_milli).ok()),
-                Key::Uveu(..) | Key::Aia(_) => None,
+                Key::Uveu(..) | Key::Aia(_) | Key::UsEndUse(_) | Key::ChinaMacau(_) => None,
             };
             if let Some(c) = cap {
                 if bal > c && !forced.contains(k) {

@@ -190,6 +190,25 @@ pub struct Shipment {
     /// spelling the ledger already knew the party by; see [`crate::identity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consignee_as_given: Option<String>,
+    /// The rule version the shipment was decided under (absent in entries written before rule
+    /// versions existed, which were decided under `ai-diffusion-2025`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<String>,
+}
+
+/// Units of a product shipped to end-use customers in the United States: the denominator of the
+/// 50% certification of 91 FR 1684 (aggregate China and Macau shipments of the product at most half
+/// of its US end-use shipments).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsShipment {
+    /// The catalog id of the product.
+    pub chip: String,
+    /// Units.
+    pub quantity: u64,
+    /// TPP of one unit, milli-TPP (from the catalog when recorded).
+    #[serde(default)]
+    pub unit_tpp_milli: u64,
 }
 
 /// Why VEU-installed chips left the installed base (748.15(a)(2)(iii)(B)).
@@ -299,6 +318,8 @@ pub enum Body {
     Adjustment(Adjustment),
     /// A reviewer's disposition of a screening hit.
     Disposition(Disposition),
+    /// Units of a product shipped to US end-use customers (91 FR 1684).
+    UsShipment(UsShipment),
     /// Reverses the entry with client id `of`.
     Reversal {
         /// The client id of the entry reversed.
@@ -320,6 +341,7 @@ impl Body {
             Body::Attrition(_) => "attrition",
             Body::Adjustment(_) => "adjustment",
             Body::Disposition(_) => "disposition",
+            Body::UsShipment(_) => "us_shipment",
             Body::Reversal { .. } => "reversal",
         }
     }
@@ -334,6 +356,7 @@ impl Body {
             Body::Attrition(a) => &a.consignee,
             Body::Adjustment(a) => &a.key,
             Body::Disposition(d) => &d.party_normalized,
+            Body::UsShipment(u) => &u.chip,
             Body::Reversal { of, .. } => of,
         }
     }
@@ -374,6 +397,10 @@ pub enum Key {
     Aia(String),
     /// TPP shipped under a licence.
     Licence(String),
+    /// TPP of a product shipped to US end-use customers (91 FR 1684).
+    UsEndUse(String),
+    /// TPP of a product exported under licence to China or Macau, decided under the enforced line.
+    ChinaMacau(String),
 }
 
 /// The separator of key parts (names may not contain it).
@@ -390,6 +417,8 @@ impl Key {
             Key::Uveu(n, c) => format!("uveu{SEP}{n}{SEP}{c}"),
             Key::Aia(n) => format!("aia{SEP}{n}"),
             Key::Licence(l) => format!("licence{SEP}{l}"),
+            Key::UsEndUse(c) => format!("us_end_use{SEP}{c}"),
+            Key::ChinaMacau(c) => format!("china_macau{SEP}{c}"),
         }
     }
 
@@ -398,7 +427,7 @@ impl Key {
         let parts: Vec<&str> = s.split(SEP).collect();
         let bad = || {
             input(format!(
-                "allowance key must look like `country_allocation|AE`, `lpp|NAME|YEAR`, `nveu|NAME|CC`, `uveu|NAME|CC`, `aia|NAME` or `licence|NUMBER`, got `{s}`"
+                "allowance key must look like `country_allocation|AE`, `lpp|NAME|YEAR`, `nveu|NAME|CC`, `uveu|NAME|CC`, `aia|NAME`, `licence|NUMBER`, `us_end_use|CHIP` or `china_macau|CHIP`, got `{s}`"
             ))
         };
         let nonempty = |p: &str| -> Result<String, Error> {
@@ -420,6 +449,8 @@ impl Key {
             ["uveu", n, c] => Ok(Key::Uveu(nonempty(n)?, cc(c)?)),
             ["aia", n] => Ok(Key::Aia(nonempty(n)?)),
             ["licence", l] => Ok(Key::Licence(nonempty(l)?)),
+            ["us_end_use", c] => Ok(Key::UsEndUse(nonempty(c)?)),
+            ["china_macau", c] => Ok(Key::ChinaMacau(nonempty(c)?)),
             _ => Err(bad()),
         }
     }
@@ -434,6 +465,8 @@ impl Key {
             Key::Uveu(..) => "uveu_installed",
             Key::Aia(_) => "aia",
             Key::Licence(_) => "licence",
+            Key::UsEndUse(_) => "us_end_use",
+            Key::ChinaMacau(_) => "china_us_share",
         }
     }
 }
@@ -480,6 +513,10 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
     };
     Ok(match &entry.body {
         Body::Party(_) | Body::Assurance(_) | Body::Disposition(_) => Vec::new(),
+        Body::UsShipment(u) => one(
+            Key::UsEndUse(u.chip.clone()),
+            amount(u.unit_tpp_milli.saturating_mul(u.quantity))?,
+        ),
         Body::LicenceGrant(l) => {
             let counts =
                 l.tier == 2 && l.counted_milli > 0 && allocation_start().is_some_and(|s| d >= s);
@@ -500,7 +537,26 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
                 "UVEU" => one(Key::Uveu(s.consignee.clone(), s.destination.clone()), c),
                 "AIA" => one(Key::Aia(s.consignee.clone()), c),
                 "licence" => match &s.licence {
-                    Some(l) => one(Key::Licence(l.clone()), amount(s.tpp_milli)?),
+                    Some(l) => {
+                        let mut v = one(Key::Licence(l.clone()), amount(s.tpp_milli)?);
+                        // Licensed exports to China or Macau (Hong Kong is China for the EAR) decided
+                        // under the enforced line count toward the 50% certification, per product.
+                        let china = ["CN", "HK", "MO"].contains(&s.destination.as_str());
+                        if china && s.rule_set.as_deref() == Some("advanced-computing-2023") {
+                            for line in &s.items {
+                                if let Some(chip) = &line.chip {
+                                    v.push(Draw {
+                                        key: Key::ChinaMacau(chip.clone()).text(),
+                                        date: d,
+                                        amount: amount(
+                                            line.unit_tpp_milli.saturating_mul(line.quantity),
+                                        )?,
+                                    });
+                                }
+                            }
+                        }
+                        v
+                    }
                     None => Vec::new(),
                 },
                 _ => Vec::new(),

@@ -101,9 +101,15 @@ fn row(line: usize, f: &BTreeMap<String, String>) -> Result<ImportRow, Error> {
             valid_to: date("valid_to")?,
             force: get("force").map(String::from),
         })),
+        "us_shipment" => Ok(ImportRow::UsShipment {
+            id: need("id")?.to_string(),
+            date: date("date")?,
+            chip: need("chip")?.to_string(),
+            quantity,
+        }),
         other => Err(err(
             line,
-            format!("column `kind` must be `shipment` or `licence`, got `{other}`"),
+            format!("column `kind` must be `shipment`, `licence` or `us_shipment`, got `{other}`"),
         )),
     }
 }

@@ -315,7 +315,8 @@ fn cap_tx(tx: &mut dyn Tx, rules: &RuleSet, key: &Key, date: Date) -> Result<Opt
         Key::Licence(n) => {
             licence_of(tx, n, date)?.map(|(_, l)| i64::try_from(l.tpp_milli).unwrap_or(i64::MAX))
         }
-        Key::Uveu(..) | Key::Aia(_) => None,
+        // The 50% share's cap moves with the US shipments and is tested by the core.
+        Key::Uveu(..) | Key::Aia(_) | Key::UsEndUse(_) | Key::ChinaMacau(_) => None,
     })
 }
 
@@ -836,6 +837,38 @@ pub(crate) fn apply_in(
         }
     }
 
+    // 91 FR 1684's 50% certification, for products whose US end-use shipments the ledger tracks:
+    // China and Macau at their most (Upper), the US denominator at its least (Lower).
+    if let chipcap_core::request::Subject::Items(items) = &req.subject {
+        let mut seen: Vec<std::sync::Arc<str>> = Vec::new();
+        for it in items {
+            let Some(chip) = &it.chip else { continue };
+            if seen.contains(chip) {
+                continue;
+            }
+            seen.push(std::sync::Arc::clone(chip));
+            let us = tx.sum(
+                &Key::UsEndUse(chip.to_string()).text(),
+                SumMode::Lower,
+                date,
+            )?;
+            if us > 0 {
+                let cn = tx.sum(
+                    &Key::ChinaMacau(chip.to_string()).text(),
+                    SumMode::Upper,
+                    date,
+                )?;
+                req.context
+                    .china_us
+                    .push(chipcap_core::request::ChinaUsBalance {
+                        chip: std::sync::Arc::clone(chip),
+                        china_macau: Tpp::from_milli(u64::try_from(cn).unwrap_or(0)),
+                        us_end_use: Tpp::from_milli(u64::try_from(us).unwrap_or(0)),
+                    });
+            }
+        }
+    }
+
     let mut det =
         chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.to_string()))?;
     det.notices.extend(extra);
@@ -856,6 +889,7 @@ pub(crate) fn apply_in(
                     authorization: a.as_str().to_string(),
                     licence: None,
                     consignee_as_given: as_given.clone(),
+                    rule_set: Some(det.rule_set.to_string()),
                 });
             }
         }
@@ -884,6 +918,7 @@ pub(crate) fn apply_in(
                                 authorization: "licence".into(),
                                 licence: Some(num.clone()),
                                 consignee_as_given: as_given.clone(),
+                    rule_set: Some(det.rule_set.to_string()),
                             });
                         }
                     }
@@ -900,6 +935,7 @@ pub(crate) fn apply_in(
                 authorization: "NLR".to_string(),
                 licence: None,
                 consignee_as_given: as_given.clone(),
+                rule_set: Some(det.rule_set.to_string()),
             });
         }
         Decision::NotControlled => {}
@@ -1190,6 +1226,24 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
                 return Err(input("a disposition needs the reviewer (`by`)"));
             }
         }
+        Body::UsShipment(u) => {
+            let chip = rules.catalog.get(&u.chip).ok_or_else(|| {
+                input(format!(
+                    "`chip` is not a chip in the catalog, got `{}` (see `chipcap chips`)",
+                    u.chip
+                ))
+            })?;
+            if u.quantity == 0 {
+                return Err(input(
+                    "a US end-use shipment's `quantity` must be greater than zero",
+                ));
+            }
+            u.chip = chip.id.to_string();
+            u.unit_tpp_milli = chip
+                .tpp()
+                .map(|t| t.milli())
+                .ok_or_else(|| input(format!("chip `{}` has no TPP in the catalog", u.chip)))?;
+        }
         Body::Reversal { .. } => {}
         Body::LicenceGrant(_) | Body::Shipment(_) => {
             return Err(input(
@@ -1282,6 +1336,17 @@ pub enum ImportRow {
     },
     /// A licence grant.
     Licence(GrantInput),
+    /// Units of a product shipped to US end-use customers (91 FR 1684's 50% base).
+    UsShipment {
+        /// Client id.
+        id: String,
+        /// Effective date.
+        date: Date,
+        /// Catalog chip id.
+        chip: String,
+        /// Units.
+        quantity: u64,
+    },
 }
 
 /// What an import recorded.
@@ -1424,6 +1489,7 @@ impl<'r> Ledger<'r> {
                     prepared.push((*line, Some((pre, parsed)), None));
                 }
                 ImportRow::Licence(g) => prepared.push((*line, None, Some(g.clone()))),
+                ImportRow::UsShipment { .. } => prepared.push((*line, None, None)),
             }
         }
         let mut summary = ImportSummary {
@@ -1456,6 +1522,29 @@ impl<'r> Ledger<'r> {
                     o
                 } else if let Some(g) = lic {
                     grant_in(tx, rules, g, meta).map_err(at)?
+                } else if let Some((
+                    _,
+                    ImportRow::UsShipment {
+                        id,
+                        date,
+                        chip,
+                        quantity,
+                    },
+                )) = rows.get(i)
+                {
+                    let e = Entry {
+                        seq: 0,
+                        client_id: id.clone(),
+                        recorded_by: meta.recorded_by.clone(),
+                        recorded_at: meta.recorded_at.clone(),
+                        date: *date,
+                        body: Body::UsShipment(crate::entry::UsShipment {
+                            chip: chip.clone(),
+                            quantity: *quantity,
+                            unit_tpp_milli: 0,
+                        }),
+                    };
+                    record_in(tx, rules, &e).map_err(at)?
                 } else {
                     continue;
                 };

@@ -944,6 +944,34 @@ pub async fn ledger_attrition(
     record(&st, e).await
 }
 
+/// Records units of a product shipped to US end-use customers (the base of the 50% certification
+/// of 91 FR 1684). Role: officer.
+#[utoipa::path(
+    post, path = "/v1/ledger/us-shipments", tag = "ledger",
+    request_body(content = crate::openapi::UsShipmentDoc, content_type = "application/json"),
+    responses(
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Replayed", body = Object),
+        (status = 201, description = "Recorded", body = Object),
+        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger_us_shipment(
+    State(st): State<Arc<AppState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Role::Officer)?;
+    let e = entry_of(&body, &caller, Body::UsShipment)?;
+    record(&st, e).await
+}
+
 /// Records an audited manual adjustment of one allowance. Role: admin.
 #[utoipa::path(
     post, path = "/v1/ledger/adjustments", tag = "ledger",
@@ -1076,6 +1104,9 @@ pub struct AsOfQuery {
     /// The date (YYYY-MM-DD; default today, UTC).
     #[param(format = Date)]
     pub as_of: Option<String>,
+    /// Only the allowances of one rule version (`advanced-computing-2023` or `ai-diffusion-2025`);
+    /// default both, each row labelled with its `rule_set`.
+    pub rule_set: Option<String>,
 }
 
 /// Balances of every allowance as of a date, derived from the entries.
@@ -1092,8 +1123,21 @@ pub async fn ledger_balances(
     Query(q): Query<AsOfQuery>,
 ) -> Result<Response, Problem> {
     let d = date_param(&q.as_of, "as_of")?;
+    let only = match q.rule_set.as_deref() {
+        None => None,
+        Some(n) => Some(chipcap_core::params::RuleSetId::parse(n).ok_or_else(|| {
+            Problem::bad(
+                "rule_set",
+                format!("must be `advanced-computing-2023` or `ai-diffusion-2025`, got `{n}`"),
+            )
+        })?),
+    };
     let rows = st.with_ledger(move |l| l.balances(d)).await?;
-    let v = json!({"as_of": d.to_string(), "balances": rows.iter().map(balance_json).collect::<Vec<_>>()});
+    let v = json!({"as_of": d.to_string(), "balances": rows
+        .iter()
+        .filter(|r| only.is_none_or(|o| chipcap_ledger::balances::allowance_rule_set(r.allowance) == o.as_str()))
+        .map(balance_json)
+        .collect::<Vec<_>>()});
     Ok(json_value(StatusCode::OK, &v))
 }
 

@@ -544,6 +544,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/ledger/reversals", post(api::ledger_reverse))
         .route("/v1/ledger/attritions", post(api::ledger_attrition))
         .route("/v1/ledger/adjustments", post(api::ledger_adjust))
+        .route("/v1/ledger/us-shipments", post(api::ledger_us_shipment))
         .route(
             "/v1/ledger/parties",
             get(api::ledger_parties).post(api::ledger_party),

@@ -137,6 +137,24 @@ pub struct RequestDoc {
     transaction: Option<TransactionDoc>,
 }
 
+/// Units of a product shipped to US end-use customers.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct UsShipmentDoc {
+    /// Client id.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
+    id: String,
+    /// Effective date (default today).
+    #[schema(format = Date)]
+    date: Option<String>,
+    /// The product (catalog chip id).
+    chip: String,
+    /// Units.
+    #[schema(minimum = 1)]
+    quantity: u64,
+}
+
 /// A request decided under every rule version.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -666,7 +684,7 @@ impl Modify for Bearer {
     paths(
         crate::api::determine, crate::api::compare, crate::api::recent, crate::api::rules, crate::api::chips,
         crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_apply_batch, crate::api::ledger_grant,
-        crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust,
+        crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust, crate::api::ledger_us_shipment,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
         crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,
         crate::api::ledger_audit, crate::api::tokens_list, crate::api::tokens_create,

@@ -15,7 +15,8 @@ use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
 use chipcap_ledger::entry::{
-    Adjustment, Assurance, Attrition, Body, Cause, Draw, Entry, Party, VeuAuthorization, VeuKind,
+    Adjustment, Assurance, Attrition, Body, Cause, Draw, Entry, Party, UsShipment,
+    VeuAuthorization, VeuKind,
 };
 use chipcap_ledger::{import, Error, GrantInput, Ledger, Meta};
 use clap::{Subcommand, ValueEnum};
@@ -146,6 +147,26 @@ pub enum LedgerCommand {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Record units of a product shipped to end-use customers in the United States: the base of
+    /// the 50% certification of 91 FR 1684 (China and Macau shipments of a product at most half of
+    /// its US end-use shipments; checked by `apply` for products tracked here).
+    UsShipment {
+        /// Client id.
+        #[arg(long)]
+        id: String,
+        /// The product (catalog chip id).
+        #[arg(long)]
+        chip: String,
+        /// Units shipped to US end-use customers.
+        #[arg(long)]
+        quantity: u64,
+        /// Effective date (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Who records it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Reverse an entry (the correction of an append-only ledger).
     Reverse {
         /// Client id of the reversal.
@@ -191,6 +212,11 @@ pub enum LedgerCommand {
         /// Answer for a past date (default: today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Only the allowances of one rule version: `advanced-computing-2023` (licences, US
+        /// end-use shipments, the 50% China/US share) or `ai-diffusion-2025` (the framework's
+        /// allocations and exceptions, kept for analysis). Default: both, each row labelled.
+        #[arg(long)]
+        rule_set: Option<String>,
         /// Print JSON.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
@@ -445,6 +471,30 @@ fn percent(bp: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
+/// `--rule-set` of `ledger balances`, checked.
+fn rule_set_filter(name: Option<&str>) -> anyhow::Result<Option<&'static str>> {
+    match name {
+        None => Ok(None),
+        Some(n) => chipcap_core::params::RuleSetId::parse(n)
+            .map(|id| Some(id.as_str()))
+            .ok_or_else(|| {
+                bad(format!(
+                    "option `--rule-set` must be `advanced-computing-2023` or `ai-diffusion-2025`, got `{n}`"
+                ))
+            }),
+    }
+}
+
+fn filter_rows(rows: Vec<BalanceRow>, only: Option<&str>) -> Vec<BalanceRow> {
+    match only {
+        None => rows,
+        Some(v) => rows
+            .into_iter()
+            .filter(|r| chipcap_ledger::balances::allowance_rule_set(r.allowance) == v)
+            .collect(),
+    }
+}
+
 fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
     if json {
         let v: Vec<serde_json::Value> = rows.iter().map(BalanceRow::to_json).collect();
@@ -486,7 +536,7 @@ fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
         }
         return;
     }
-    outln!("balances as of {as_of}");
+    outln!("balances as of {as_of} (advanced-computing-2023: the controls enforced; ai-diffusion-2025: the framework's allowances, kept for analysis)");
     if rows.is_empty() {
         outln!("  (no allowance has been drawn)");
         return;
@@ -494,8 +544,17 @@ fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  flags",
-        "allowance", "entity", "country", "period", "cap", "used", "remaining", "%", "H100e"
+        "{:<24} {:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  flags",
+        "rule set",
+        "allowance",
+        "entity",
+        "country",
+        "period",
+        "cap",
+        "used",
+        "remaining",
+        "%",
+        "H100e"
     );
     for r in rows {
         let cap = r
@@ -510,7 +569,8 @@ fn print_balances(rows: &[BalanceRow], as_of: Date, json: bool, csv: bool) {
             .join(" ");
         let _ = writeln!(
             out,
-            "{:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  {}",
+            "{:<24} {:<26} {:<22} {:<14} {:<10} {:>18} {:>18} {:>18} {:>8} {:>12}  {}",
+            chipcap_ledger::balances::allowance_rule_set(r.allowance),
             r.allowance,
             r.entity.clone().unwrap_or_else(|| "-".into()),
             r.country.clone().unwrap_or_else(|| "-".into()),
@@ -653,6 +713,25 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
             });
             entry(id, d, by, body)
         }
+        LedgerCommand::UsShipment {
+            id,
+            chip,
+            quantity,
+            date,
+            by,
+        } => {
+            let d = date_arg(date, "--date", today)?;
+            entry(
+                id,
+                d,
+                by,
+                Body::UsShipment(UsShipment {
+                    chip: chip.clone(),
+                    quantity: *quantity,
+                    unit_tpp_milli: 0,
+                }),
+            )
+        }
         LedgerCommand::Reverse {
             id,
             of,
@@ -748,6 +827,7 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
             | LedgerCommand::Attrition { by: Some(_), .. }
             | LedgerCommand::Reverse { by: Some(_), .. }
             | LedgerCommand::Adjust { by: Some(_), .. }
+            | LedgerCommand::UsShipment { by: Some(_), .. }
     );
     if by_given {
         return Err(bad(
@@ -760,6 +840,7 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
             "assurance" => "/v1/ledger/assurances",
             "attrition" => "/v1/ledger/attritions",
             "adjustment" => "/v1/ledger/adjustments",
+            "us_shipment" => "/v1/ledger/us-shipments",
             _ => "/v1/ledger/reversals",
         };
         let mut v = serde_json::to_value(&e.body)?;
@@ -823,8 +904,14 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
             );
             Ok(())
         }
-        LedgerCommand::Balances { as_of, json, csv } => {
+        LedgerCommand::Balances {
+            as_of,
+            rule_set,
+            json,
+            csv,
+        } => {
             let d = date_arg(&as_of, "--as-of", today)?;
+            let filter = rule_set_filter(rule_set.as_deref())?;
             let text = answered(remote_get(url, &format!("/v1/ledger/balances?as_of={d}"))?)?;
             let doc: serde_json::Value = serde_json::from_str(&text)?;
             let rows = doc["balances"]
@@ -832,6 +919,7 @@ fn run_remote(cmd: LedgerCommand, url: &str, today: Date) -> anyhow::Result<()> 
                 .map(|a| a.iter().map(BalanceRow::from_json).collect::<Result<Vec<_>, _>>())
                 .transpose()?
                 .unwrap_or_default();
+            let rows = filter_rows(rows, filter);
             print_balances(&rows, d, json, csv);
             Ok(())
         }
@@ -1001,13 +1089,20 @@ pub fn run(
         | LedgerCommand::Assurance { .. }
         | LedgerCommand::Attrition { .. }
         | LedgerCommand::Reverse { .. }
-        | LedgerCommand::Adjust { .. } => match entry_of(&cmd, today)? {
+        | LedgerCommand::Adjust { .. }
+        | LedgerCommand::UsShipment { .. } => match entry_of(&cmd, today)? {
             Some(e) => record(&mut l, e),
             None => Err(bad("this subcommand records nothing")),
         },
-        LedgerCommand::Balances { as_of, json, csv } => {
+        LedgerCommand::Balances {
+            as_of,
+            rule_set,
+            json,
+            csv,
+        } => {
             let d = date_arg(&as_of, "--as-of", today)?;
-            let rows = l.balances(d)?;
+            let filter = rule_set_filter(rule_set.as_deref())?;
+            let rows = filter_rows(l.balances(d)?, filter);
             print_balances(&rows, d, json, csv);
             Ok(())
         }

@@ -2,8 +2,8 @@
 
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
 use chipcap_ledger::entry::{
-    Attrition, Body, Cause, Disposition, DispositionKind, Entry, Key, Party, VeuAuthorization,
-    VeuKind,
+    Attrition, Body, Cause, Disposition, DispositionKind, Entry, Key, Party, UsShipment,
+    VeuAuthorization, VeuKind,
 };
 use chipcap_ledger::{import, Error, GrantInput, Ledger, PreparedApply};
 
@@ -31,6 +31,7 @@ on_every_backend!(
     verify_detects_forced_added_to_a_grant,
     verify_detects_a_truncated_tail_against_a_checkpoint,
     lpp_is_keyed_on_the_party_not_its_spelling,
+    the_china_us_share_follows_recorded_us_shipments,
 );
 
 /// An explicit .a-type chip: `tpp` whole TPP per unit.
@@ -1275,5 +1276,93 @@ fn lpp_is_keyed_on_the_party_not_its_spelling(b: Backend) {
     let o = out[0].as_ref().unwrap();
     assert!(!o.recorded, "{}", o.json);
     assert!(o.json.contains("party_matched"), "{}", o.json);
+    clean(&mut l);
+}
+
+/// Issue 11: the 50% certification of 91 FR 1684 as a ledger allowance. US end-use shipments are
+/// recorded; licensed exports to China decided under the enforced line draw China+Macau TPP per
+/// product; the determination tests the share exactly and refuses case-by-case review past it;
+/// shipments record the version they were decided under.
+fn the_china_us_share_follows_recorded_us_shipments(b: Backend) {
+    let Some(f) = Fixture::new(b, "cnus") else {
+        return;
+    };
+    let mut l = f.ledger();
+    let us = |id: &str, q: u64| Entry {
+        seq: 0,
+        client_id: id.into(),
+        recorded_by: "t".into(),
+        recorded_at: "2026-02-01T00:00:00Z".into(),
+        date: d("2026-02-01"),
+        body: Body::UsShipment(UsShipment {
+            chip: "nvidia-h200-sxm".into(),
+            quantity: q,
+            unit_tpp_milli: 0,
+        }),
+    };
+    l.record(&us("u1", 200)).unwrap();
+    let mut g = grant("g1", "L-CN", "Example Cloud Co", "CN", 0, 0, None);
+    g.items = serde_json::json!([{"chip": "nvidia-h200-sxm", "quantity": 1000}]);
+    g.date = d("2026-02-01");
+    g.valid_to = d("2027-02-01");
+    l.grant(&g, &meta()).unwrap();
+    let ship = |id: &str, q: u64| {
+        serde_json::json!({"id": id, "date": "2026-06-01", "destination": "CN",
+            "items": [{"chip": "nvidia-h200-sxm", "quantity": q}],
+            "consignee": {"name": "Example Cloud Co", "headquarters": "CN"}, "licence": "L-CN"})
+    };
+    // 100 of 200: exactly half.
+    let (det, rec) = apply(&mut l, &ship("s1", 100));
+    assert!(rec, "{det}");
+    assert_eq!(det["rule_set"], "advanced-computing-2023", "{det}");
+    assert_eq!(det["review_policy"], "case_by_case", "{det}");
+    let share = det["allowances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["allowance"] == "china_us_share")
+        .cloned()
+        .unwrap_or_else(|| panic!("no china_us_share in {det}"));
+    assert_eq!(share["within_limit"], true);
+    assert_eq!(share["remaining_after_tpp"], 0);
+    // One more unit is past half: no case-by-case review (the licence still covers the shipment,
+    // which is recorded: 101 units have now gone to China).
+    let (det, rec) = apply(&mut l, &ship("s2", 1));
+    assert_eq!(det["review_policy"], "presumption_of_denial", "{det}");
+    assert!(rec);
+    let rows = l.balances(d("2026-12-31")).unwrap();
+    let cn = row(
+        &rows,
+        "china_us_share",
+        Some("nvidia-h200-sxm"),
+        Some("CN+MO"),
+    );
+    assert_eq!(cn.cap, Some(100 * 15_832_000));
+    assert_eq!(cn.used, 101 * 15_832_000);
+    assert_eq!(
+        row(&rows, "us_end_use", Some("nvidia-h200-sxm"), Some("US")).used,
+        200 * 15_832_000
+    );
+    // More US shipments raise the base (an import row this time): 101 + 1 of 204 is half again.
+    let rows = import::parse_csv(
+        "kind,id,date,chip,quantity\nus_shipment,u2,2026-03-01,nvidia-h200-sxm,4\n",
+    )
+    .unwrap();
+    l.import(&rows, &meta(), d("2026-06-01"), &mut |_| {})
+        .unwrap();
+    let (det, _) = apply(&mut l, &ship("s3", 1));
+    assert_eq!(det["review_policy"], "case_by_case", "{det}");
+    // The shipment records its version.
+    let hist = l.history(&HistoryFilter::default()).unwrap();
+    let shipped = hist
+        .iter()
+        .find_map(|(e, _)| match &e.body {
+            Body::Shipment(s) if e.client_id == "s1" => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(shipped.rule_set.as_deref(), Some("advanced-computing-2023"));
+    let v = l.verify().unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
     clean(&mut l);
 }

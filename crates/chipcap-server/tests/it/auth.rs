@@ -42,6 +42,12 @@ fn writes() -> Vec<(Method, &'static str, Role, &'static str)> {
         ),
         (
             Method::POST,
+            "/v1/ledger/us-shipments",
+            Role::Officer,
+            r#"{"id":"u1","chip":"nvidia-h200-sxm","quantity":1}"#,
+        ),
+        (
+            Method::POST,
             "/v1/ledger/adjustments",
             Role::Admin,
             r#"{"id":"j1","key":"lpp|C|2025","amount_milli":1,"reason":"test"}"#,
