@@ -43,7 +43,9 @@ check "allocation bars"                  'class="bar-row" data-country="[A-Z]{2}
 check "allocation marks 80/90/95/100"    '<span>95</span>' 5
 check "NVEU staircase"                   'data-nveu="Falcon Data' 1
 check "UVEU shares"                      'data-uveu="Northstar Cloud"' 1
-check "determination result"             'class="decision" data-decision="(license_required|authorized|not_controlled)"' 1
+check "determination result"             'class="decision" data-decision="(license_required|authorized|not_controlled|no_license_required)"' 1
+check "rule version shown and switchable" 'data-rule-set="advanced-computing-2023"' 1
+check "rule version selector"            'id="f-ruleset"' 1
 check "reasons with citations"           'class="cite">15 CFR' 5
 check "recent determinations"            'class="recent"' 1
 if grep -qE 'src="https?://|href="https?://' "$WORK/dom.html"; then echo "FAIL the page references an outside URL"; fail=1; failed=$((failed + 1)); else passed=$((passed + 1)); fi

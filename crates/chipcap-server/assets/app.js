@@ -39,7 +39,7 @@ function today() {
 async function loadMeta() {
   const r = await api("/readyz");
   if (r.ok) {
-    $("meta").textContent = `rule set ${r.body.rule_set} · ledger ${r.body.ledger} · ${today()}`;
+    $("meta").textContent = `enforced: ${r.body.rule_set} · ledger ${r.body.ledger} · ${today()}`;
   } else {
     $("meta").textContent = "server not ready";
   }
@@ -194,14 +194,14 @@ function uveuShares(rows, limits) {
 // ---- determinations ----
 function decisionBadge(d) {
   const denial = d.review_policy === "policy_of_denial" || d.review_policy === "presumption_of_denial";
-  return el("span", { class: `badge ${denial ? "denial" : d.decision}`, text: d.decision.replace("_", " ") });
+  return el("span", { class: `badge ${denial ? "denial" : d.decision}`, text: d.decision.replaceAll("_", " ") });
 }
 
 function renderDetermination(host, d) {
   host.replaceChildren();
-  const head = el("div", { class: "decision", "data-decision": d.decision },
+  const head = el("div", { class: "decision", "data-decision": d.decision, "data-rule-set": d.rule_set },
     decisionBadge(d),
-    el("span", { class: "kv", text: [d.authorization ? `via ${d.authorization}` : null, d.review_policy ? d.review_policy.replaceAll("_", " ") : null, `Tier ${d.tier}`, d.eccn, `${fmt.format(d.tpp)} TPP`, `${fmt.format(d.h100_equivalents)} H100e`].filter(Boolean).join(" · ") }));
+    el("span", { class: "kv", text: [d.authorization ? `via ${d.authorization}` : null, d.review_policy ? d.review_policy.replaceAll("_", " ") : null, d.tier !== null && d.tier !== undefined ? `Tier ${d.tier}` : null, d.eccn, `${fmt.format(d.tpp)} TPP`, `${fmt.format(d.h100_equivalents)} H100e`, d.rule_set].filter(Boolean).join(" · ") }));
   host.append(head);
   if (d.allowances && d.allowances.length) {
     const t = el("table", { class: "recent" },
@@ -258,12 +258,31 @@ async function loadRecent() {
 
 async function submitForm(ev) {
   if (ev) ev.preventDefault();
+  const version = $("f-ruleset").value;
+  $("form-version").textContent = version === "compare" ? "both versions" : version;
   const doc = {
     date: $("f-date").value || undefined,
     destination: $("f-dest").value.trim().toUpperCase(),
     items: [{ chip: $("f-chip").value, quantity: Number($("f-qty").value) }],
     consignee: { name: $("f-name").value, headquarters: $("f-hq").value.trim().toUpperCase() || $("f-dest").value.trim().toUpperCase(), authorization: $("f-auth").value },
   };
+  if (version === "compare") {
+    const r = await api("/v1/determinations/compare", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
+    if (!r.ok) { renderProblem($("result"), r.body || { detail: `HTTP ${r.status}` }); return; }
+    const grid = el("div", { class: "compare" });
+    for (const [name, d] of Object.entries(r.body.determinations)) {
+      const col = el("div", {}, el("h3", { text: name === r.body.enforced ? `${name} (enforced)` : `${name} (printed, not enforced)` }));
+      const inner = el("div", {});
+      renderDetermination(inner, d);
+      col.append(inner);
+      grid.append(col);
+    }
+    const changed = (r.body.changed || []).map((c) => c.field).join(", ");
+    $("result").replaceChildren(el("p", { class: "note", text: changed ? `What changes: ${changed}` : "Both versions give the same answer." }), grid);
+    loadRecent();
+    return;
+  }
+  doc.rule_set = version;
   const r = await api("/v1/determinations", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(doc) });
   if (r.ok) renderDetermination($("result"), r.body);
   else renderProblem($("result"), r.body || { detail: `HTTP ${r.status}` });
@@ -286,6 +305,10 @@ async function main() {
   if (saved) $("token").value = saved;
   $("token").addEventListener("change", () => { sessionStorage.setItem("chipcap-token", $("token").value); location.reload(); });
   $("try").addEventListener("submit", submitForm);
+  $("f-ruleset").addEventListener("change", () => submitForm());
+  $("f-date").value = today();
+  const wanted = new URLSearchParams(location.search).get("rule_set");
+  if (wanted) $("f-ruleset").value = wanted;
   await loadMeta();
   const [tiers, bal, rules] = await Promise.all([
     api(`/v1/tiers?date=${today()}`),

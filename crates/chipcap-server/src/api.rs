@@ -1386,7 +1386,9 @@ pub async fn readyz(State(st): State<Arc<AppState>>) -> Result<Response, Problem
     }
     Ok(json_value(
         StatusCode::OK,
-        &json!({"status": "ready", "rule_set": st.rules.name, "ledger": st.backend()}),
+        &json!({"status": "ready", "rule_set": chipcap_core::params::RuleSetId::AdvancedComputing2023.as_str(),
+            "rule_sets": chipcap_core::params::RuleSetId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            "ledger": st.backend()}),
     ))
 }
 

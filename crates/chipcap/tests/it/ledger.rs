@@ -149,3 +149,71 @@ fn verify_expect_head_detects_a_truncated_tail() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("checkpoint"), "{out}");
 }
+
+/// Issue 11: US end-use shipments recorded from the command line feed the 50% China/US share;
+/// balances are labelled with their rule version and `--rule-set` shows one.
+#[test]
+fn us_shipments_and_balances_by_rule_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    assert_eq!(ledger(&db, &["init"]).0, 0);
+    let (code, _, err) = ledger(
+        &db,
+        &[
+            "us-shipment",
+            "--id",
+            "u-1",
+            "--chip",
+            "nvidia-h200-sxm",
+            "--quantity",
+            "200",
+            "--date",
+            "2026-02-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = ledger(
+        &db,
+        &[
+            "us-shipment",
+            "--id",
+            "u-2",
+            "--chip",
+            "no-such-chip",
+            "--quantity",
+            "1",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-chip"), "{err}");
+    // An NLR shipment (Brazil, enforced line) is recorded with its version.
+    let v = apply(
+        &db,
+        r#"{"id":"s-1","date":"2026-06-01","destination":"BR","items":[{"chip":"nvidia-l40","quantity":4}],"consignee":{"name":"Exemplo Ltda","headquarters":"BR"}}"#,
+    );
+    assert_eq!(v["decision"], "no_license_required");
+    assert_eq!(v["recorded"], true);
+    let (code, out, _) = ledger(
+        &db,
+        &[
+            "balances",
+            "--as-of",
+            "2026-12-31",
+            "--json",
+            "--rule-set",
+            "advanced-computing-2023",
+        ],
+    );
+    assert_eq!(code, 0);
+    let b: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = b["balances"].as_array().unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r["allowance"] == "us_end_use" && r["entity"] == "nvidia-h200-sxm"));
+    assert!(rows
+        .iter()
+        .all(|r| r["rule_set"] == "advanced-computing-2023"));
+    let (code, _, err) = ledger(&db, &["balances", "--rule-set", "ai-2099"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--rule-set"), "{err}");
+}
