@@ -9,6 +9,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 
 const TYPICAL: &str = r#"{
   "date": "2025-06-15",
+  "rule_set": "ai-diffusion-2025",
   "destination": "AE",
   "items": [
     {"chip": "nvidia-h100-sxm", "quantity": 2000},
@@ -22,6 +23,19 @@ const TYPICAL: &str = r#"{
     "nveu_installed_tpp": 0,
     "uveu_installed_tpp_by_country": {"US": 0}
   },
+  "options": {"strict_740_2": false}
+}"#;
+
+/// The same export today under the controls enforced (no `rule_set`: `advanced-computing-2023`):
+/// licence required, presumption of approval, seven reasons, the open-question and guidance notices.
+const ENFORCED: &str = r#"{
+  "date": "2026-12-06",
+  "destination": "AE",
+  "items": [
+    {"chip": "nvidia-h100-sxm", "quantity": 2000},
+    {"tpp": 4992, "die_area_mm2": 826, "datacenter": true, "quantity": 8}
+  ],
+  "consignee": {"name": "Example AI LLC", "headquarters": "AE", "authorization": "none"},
   "options": {"strict_740_2": false}
 }"#;
 
@@ -47,6 +61,18 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("json_serialise_only", |b| {
         b.iter(|| wire::to_json(black_box(&det)))
+    });
+    let today_enforced = Date::new(2026, 12, 6).unwrap();
+    let enforced = wire::parse_request(ENFORCED, &rules, today_enforced).unwrap();
+    g.bench_function("enforced_core_only", |b| {
+        b.iter(|| chipcap_core::determine(black_box(&enforced.request), black_box(&rules)).unwrap())
+    });
+    g.bench_function("enforced_json_parse_decide_serialise", |b| {
+        b.iter(|| {
+            let p = wire::parse_request(black_box(ENFORCED), &rules, today_enforced).unwrap();
+            let d = chipcap_core::determine(&p.request, &rules).unwrap();
+            wire::to_json(&d)
+        })
     });
     g.finish();
 }

@@ -57,49 +57,130 @@ impl Groups<'_> {
             && !self.a5.contains(c)
             && !self.a6.contains(c)
     }
-    /// The groups a country is in, for the reasons (`D:1, D:4`).
-    fn names(&self, c: CountryCode) -> String {
-        let mut v = Vec::new();
-        for (name, set) in [
-            ("D:1", self.d1),
-            ("D:4", self.d4),
-            ("D:5", self.d5),
-            ("A:5", self.a5),
-            ("A:6", self.a6),
-        ] {
-            if set.contains(c) {
-                v.push(name);
-            }
-        }
-        if self.macau.contains(c) {
-            v.push("Macau");
-        }
-        if v.is_empty() {
-            "none of D:1, D:4, D:5, A:5, A:6".to_string()
-        } else {
-            v.join(", ")
-        }
+    /// The groups a country is in, as the bit set of [`Text::AcGroups`].
+    fn bits(&self, c: CountryCode) -> u8 {
+        [self.d1, self.d4, self.d5, self.a5, self.a6, self.macau]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.contains(c))
+            .fold(0u8, |b, (i, _)| b | (1 << i))
     }
 }
 
-/// What the steps rest on: each value's source, for the open-question notices.
+/// What the steps rest on: the sources graded `?`, for the open-question notices (only those are
+/// kept: the others need no notice).
 struct Rested<'a> {
     sources: Vec<&'a Source>,
 }
 
 impl<'a> Rested<'a> {
     fn on(&mut self, s: &'a Source) {
-        if !self.sources.iter().any(|x| std::ptr::eq(*x, s)) {
+        if s.evidence == Evidence::Open && !self.sources.iter().any(|x| std::ptr::eq(*x, s)) {
             self.sources.push(s);
         }
     }
 }
 
-/// `paragraph (instrument)`: the citation of a step and the amendment it rests on.
-fn cite(ac: &AdvancedComputing, paragraph: &str, step: AcStep) -> Cow<'static, str> {
+/// The paragraphs the steps cite (a citation is the paragraph and the amendment it rests on).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Para {
+    Groups,
+    Eccn3a090,
+    Note,
+    Eccn3a090c,
+    Eccn4a090,
+    ReqDest,
+    ReqHq,
+    Nac,
+    Aca,
+    NacScope,
+    Policy,
+    Weights,
+    Gp10,
+    LeHbm,
+    Supp2To748,
+    EndUse,
+}
+
+impl Para {
+    const ALL: [Para; 16] = [
+        Para::Groups,
+        Para::Eccn3a090,
+        Para::Note,
+        Para::Eccn3a090c,
+        Para::Eccn4a090,
+        Para::ReqDest,
+        Para::ReqHq,
+        Para::Nac,
+        Para::Aca,
+        Para::NacScope,
+        Para::Policy,
+        Para::Weights,
+        Para::Gp10,
+        Para::LeHbm,
+        Para::Supp2To748,
+        Para::EndUse,
+    ];
+
+    fn text(self) -> &'static str {
+        match self {
+            Para::Groups => P_GROUPS,
+            Para::Eccn3a090 => P_3A090,
+            Para::Note => P_NOTE,
+            Para::Eccn3a090c => P_3A090C,
+            Para::Eccn4a090 => P_4A090,
+            Para::ReqDest => P_REQ_DEST,
+            Para::ReqHq => P_REQ_HQ,
+            Para::Nac => P_NAC,
+            Para::Aca => P_ACA,
+            Para::NacScope => P_NAC_SCOPE,
+            Para::Policy => P_POLICY,
+            Para::Weights => P_WEIGHTS,
+            Para::Gp10 => P_GP10,
+            Para::LeHbm => "15 CFR 740.25",
+            Para::Supp2To748 => "Supp. No. 2 to part 748",
+            Para::EndUse => "15 CFR 744.6, 744.22, 744.23",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Composes every citation of the line once (`paragraph (instrument)` for each paragraph and
+/// amendment, and the version line of each amendment), so that deciding shares them instead of
+/// formatting them. Called by the rule loader; [`cite`] formats on the spot when it was not.
+pub fn prepare_citations(ac: &mut AdvancedComputing) {
+    let mut c = Vec::with_capacity(Para::ALL.len() * AcStep::ALL.len());
+    for p in Para::ALL {
+        for step in AcStep::ALL {
+            c.push(compose(ac, p, step));
+        }
+    }
+    ac.citations = c;
+    ac.version_citations = AcStep::ALL
+        .iter()
+        .map(|s| {
+            let at = ac.amendment(*s).map_or("", |a| &*a.citation);
+            Arc::from(format!("{}; latest amendment in force: {at}", ac.citation))
+        })
+        .collect();
+}
+
+fn compose(ac: &AdvancedComputing, p: Para, step: AcStep) -> Arc<str> {
     match ac.amendment(step) {
-        Some(a) => Cow::Owned(format!("{paragraph} ({})", a.citation)),
-        None => Cow::Owned(paragraph.to_string()),
+        Some(a) => Arc::from(format!("{} ({})", p.text(), a.citation)),
+        None => Arc::from(p.text()),
+    }
+}
+
+/// `paragraph (instrument)`: the citation of a step and the amendment it rests on.
+fn cite(ac: &AdvancedComputing, p: Para, step: AcStep) -> Citation {
+    let i = p.index() * AcStep::ALL.len() + step.index();
+    match ac.citations.get(i) {
+        Some(c) => Citation::Shared(Arc::clone(c)),
+        None => Citation::Shared(compose(ac, p, step)),
     }
 }
 
@@ -140,17 +221,23 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
     };
     let mut out = Out::new();
     let version = ac.version_on(date);
+    let version_cite = match version {
+        Some(v) => match ac.version_citations.get(v.step.index()) {
+            Some(c) => Citation::Shared(Arc::clone(c)),
+            None => Citation::from(format!(
+                "{}; latest amendment in force: {}",
+                ac.citation, v.citation
+            )),
+        },
+        None => Citation::Shared(Arc::clone(&ac.citation)),
+    };
     out.reason(
-        Cow::Owned(match version {
-            Some(v) => format!("{}; latest amendment in force: {}", ac.citation, v.citation),
-            None => ac.citation.to_string(),
-        }),
-        owned(format!(
-            "Rule set `{}` applied for {date}: the advanced-computing controls enforced on that date, as amended by {}{}.",
-            ac.name,
-            version.map_or("none", |v| &*v.citation),
-            version.map_or(String::new(), |v| format!(" (effective {})", v.effective_from)),
-        )),
+        version_cite,
+        Text::AcVersion {
+            name: Arc::clone(&ac.name),
+            date,
+            amended_by: version.map(|v| (Arc::clone(&v.citation), v.effective_from)),
+        },
     );
     out.notice(
         "framework_not_applied",
@@ -185,30 +272,31 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
             if items.is_empty() {
                 return Err(DetermineError::NoItems);
             }
-            let groups_cite: Cow<'static, str> = Cow::Borrowed(P_GROUPS);
+
             rested.on(d1.source);
             rested.on(d4.source);
             rested.on(d5.source);
             rested.on(a5.source);
             rested.on(a6.source);
             out.reason(
-                groups_cite.clone(),
-                owned(format!(
-                    "Destination {dest} is in {} on {date}.",
-                    groups.names(dest)
-                )),
+                P_GROUPS,
+                Text::AcGroups {
+                    country: dest,
+                    date,
+                    groups: groups.bits(dest),
+                    headquarters: false,
+                    assumed: false,
+                },
             );
             out.reason(
-                groups_cite,
-                owned(format!(
-                    "Headquarters of the consignee or its ultimate parent: {hq}{}, in {}.",
-                    if req.consignee.headquarters_assumed {
-                        " (not given; the destination was assumed)"
-                    } else {
-                        ""
-                    },
-                    groups.names(hq)
-                )),
+                P_GROUPS,
+                Text::AcGroups {
+                    country: hq,
+                    date,
+                    groups: groups.bits(hq),
+                    headquarters: true,
+                    assumed: req.consignee.headquarters_assumed,
+                },
             );
             chips(req, rules, &groups, items, &mut det, &mut out, &mut rested)?;
         }
@@ -229,7 +317,7 @@ fn weights(ac: &AdvancedComputing, det: &mut Determination, out: &mut Out) {
     det.decision = Decision::NotControlled;
     det.eccn = Eccn::None;
     out.reason(
-        cite(ac, P_WEIGHTS, AcStep::Guidance2025),
+        cite(ac, Para::Weights, AcStep::Guidance2025),
         Text::Static("ECCN 4E091 (weights of closed models trained with 10^26 or more operations) was created by the AI Diffusion framework; BIS does not enforce the framework, so the enforced controls do not reach model weights."),
     );
     out.notice(
@@ -323,9 +411,9 @@ fn chips<'a>(
         }
         assumed_dc |= it.datacenter_assumed;
         let cite_p = match (class.band, it.form) {
-            (Err(Outside::Note2), _) => P_NOTE,
-            (_, ItemForm::Computer) => P_4A090,
-            _ => P_3A090,
+            (Err(Outside::Note2), _) => Para::Note,
+            (_, ItemForm::Computer) => Para::Eccn4a090,
+            _ => Para::Eccn3a090,
         };
         out.reason(
             cite(ac, cite_p, AcStep::Base),
@@ -343,7 +431,7 @@ fn chips<'a>(
             out.reason(
                 cite(
                     ac,
-                    P_4A090,
+                    Para::Eccn4a090,
                     if eccn == Eccn::B4a090 {
                         AcStep::NacAca
                     } else {
@@ -358,7 +446,7 @@ fn chips<'a>(
             if eccn == Eccn::B4a090 && !ac.in_force(AcStep::NacAca, date) {
                 out.notice_cited(
                     "4a090b_before_2024_04_04",
-                    cite(ac, P_4A090, AcStep::NacAca),
+                    cite(ac, Para::Eccn4a090, AcStep::NacAca),
                     Text::Static("4A090.b was added on 2024-04-04 (89 FR 23876); before that date the computer was classified by the 3A090.b IC it contains."),
                 );
             }
@@ -386,7 +474,7 @@ fn chips<'a>(
     if prc_designed && ac.in_force(AcStep::Guidance2025, date) {
         out.notice_cited(
             "gp10_prc_advanced_ic",
-            cite(ac, P_GP10, AcStep::Guidance2025),
+            cite(ac, Para::Gp10, AcStep::Guidance2025),
             Text::Static("BIS guidance of 2025-05-13: an advanced-computing IC designed in the PRC (such as Huawei Ascend 910B, 910C or 910D) meeting 3A090 was very likely made in violation of the EAR; using, selling, transferring, financing or servicing it risks violating General Prohibition 10. No licence exception applies; a GP10 authorisation from BIS is needed. Acquiring one solely for technical analysis or evaluation is not an enforcement target."),
         );
     }
@@ -394,7 +482,7 @@ fn chips<'a>(
     if t.ab_lines == 0 && t.hbm_lines == 0 {
         det.decision = Decision::NotControlled;
         out.reason(
-            cite(ac, P_3A090, AcStep::Base),
+            cite(ac, Para::Eccn3a090, AcStep::Base),
             Text::Static(
                 "No item meets ECCN 3A090 or 4A090; these controls do not reach the export.",
             ),
@@ -418,10 +506,8 @@ fn chips<'a>(
         if dest_scope {
             need = true;
             out.reason(
-                cite(ac, P_REQ_DEST, AcStep::Base),
-                owned(format!(
-                    "A licence is required for 3A090.a/.b, 4A090 and .z items to {dest}: it is in Country Group D:1, D:4 or D:5 (or is Macau) and in neither A:5 nor A:6."
-                )),
+                cite(ac, Para::ReqDest, AcStep::Base),
+                Text::AcDestLicence { destination: dest },
             );
         } else if listed_scope {
             let listed = ac
@@ -432,41 +518,33 @@ fn chips<'a>(
                 .find(|l| l.in_force(date) && l.names(&req.consignee.name));
             match listed {
                 Some(l) => out.reason(
-                    cite(ac, P_REQ_DEST, AcStep::Uae),
-                    owned(format!(
-                        "{dest} left D:4 for A:5, and 3A090/4A090 items to it need a licence except for listed end users; the consignee `{}` is listed (`{}`, until {}): no licence required.",
-                        req.consignee.name,
-                        l.name,
-                        l.to.map_or_else(|| "further notice".to_string(), |t| t.to_string())
-                    )),
+                    cite(ac, Para::ReqDest, AcStep::Uae),
+                    Text::AcListed {
+                        destination: dest,
+                        name: Arc::clone(&l.name),
+                        until: l.to,
+                    },
                 ),
                 None => {
                     need = true;
                     out.reason(
-                        cite(ac, P_REQ_DEST, AcStep::Uae),
-                        owned(format!(
-                            "A licence is required for 3A090/4A090 items to {dest}: it left D:4 for A:5, but the licence requirement stays except for the end users the rule lists, and `{}` is not one of them.",
-                            req.consignee.name
-                        )),
+                        cite(ac, Para::ReqDest, AcStep::Uae),
+                        Text::AcListedRequired { destination: dest },
                     );
                 }
             }
             out.notice_cited(
                 "listed_end_user_exemptions",
-                cite(ac, P_REQ_DEST, AcStep::Uae),
+                cite(ac, Para::ReqDest, AcStep::Uae),
                 Text::Static("91 FR 43034 also exempts the UAE Government and the UAE subsidiaries of listed US companies, which the request cannot show; the listing and its expiry come from secondary summaries (open question R13). Check the consignee against Supp. No. 8 before relying on this answer."),
             );
         } else {
             out.reason(
-                cite(ac, P_REQ_DEST, AcStep::Base),
-                owned(format!(
-                    "No destination licence requirement: {dest} is {}.",
-                    if groups.a5.contains(dest) || groups.a6.contains(dest) {
-                        "in A:5 or A:6"
-                    } else {
-                        "in none of D:1, D:4, D:5 and is not Macau"
-                    }
-                )),
+                cite(ac, Para::ReqDest, AcStep::Base),
+                Text::AcNoDestLicence {
+                    destination: dest,
+                    excluded: groups.a5.contains(dest) || groups.a6.contains(dest),
+                },
             );
         }
         if hq_d5 && dest != CountryCode::US {
@@ -477,15 +555,13 @@ fn chips<'a>(
                 AcStep::Base
             };
             out.reason(
-                cite(ac, P_REQ_HQ, step),
-                owned(format!(
-                    "A licence is required at any destination for an entity headquartered (or whose ultimate parent is headquartered) in Macau or Country Group D:5: {hq}."
-                )),
+                cite(ac, Para::ReqHq, step),
+                Text::AcHqLicence { headquarters: hq },
             );
             if ac.in_force(AcStep::HqGuidance2026, date) {
                 out.notice_cited(
                     "hq_legacy_inventory",
-                    cite(ac, P_REQ_HQ, AcStep::HqGuidance2026),
+                    cite(ac, Para::ReqHq, AcStep::HqGuidance2026),
                     Text::Static("BIS guidance of 2026-05-31: the D:5/Macau headquarters requirement continues to apply at every destination outside the US; data centers holding items received without a licence need not stop using, storing, disposing of or servicing them until further notice."),
                 );
             }
@@ -495,7 +571,7 @@ fn chips<'a>(
         if dest_d5 || hq_d5 {
             need = true;
             out.reason(
-                cite(ac, P_REQ_DEST, AcStep::Hbm),
+                cite(ac, Para::ReqDest, AcStep::Hbm),
                 owned(format!(
                     "A licence is required for 3A090.c HBM to Macau or D:5, or for an entity headquartered there ({}).",
                     if dest_d5 { dest } else { hq }
@@ -503,12 +579,12 @@ fn chips<'a>(
             );
             out.notice_cited(
                 "hbm_exception_unverified",
-                cite(ac, "15 CFR 740.25", AcStep::Hbm),
+                cite(ac, Para::LeHbm, AcStep::Hbm),
                 Text::Static("License Exception HBM (15 CFR 740.25) may cover some HBM exports; its conditions are not verified (open question R3) and chipcap does not apply it."),
             );
         } else {
             out.reason(
-                cite(ac, P_REQ_DEST, AcStep::Hbm),
+                cite(ac, Para::ReqDest, AcStep::Hbm),
                 owned(format!(
                     "No licence is required for 3A090.c HBM to {dest} for an entity headquartered in {hq}: neither is Macau or in D:5."
                 )),
@@ -518,7 +594,7 @@ fn chips<'a>(
     if !need {
         det.decision = Decision::NoLicenseRequired;
         out.reason(
-            cite(ac, P_REQ_DEST, AcStep::Base),
+            cite(ac, Para::ReqDest, AcStep::Base),
             Text::Static(
                 "The items are controlled but no licence is required for this export (NLR).",
             ),
@@ -533,7 +609,7 @@ fn chips<'a>(
     }
     if t.ab_lines > 0 {
         out.reason(
-            cite(ac, P_NAC_SCOPE, AcStep::Base),
+            cite(ac, Para::NacScope, AcStep::Base),
             Text::Static("NAC and ACA do not cover items designed or marketed for datacenters that meet 3A090.a (or 4A090.a items containing them), nor HBM: an individual licence is required."),
         );
     }
@@ -554,7 +630,7 @@ fn hbm_line<'a>(
 ) -> Eccn {
     if !in_force {
         out.reason(
-            cite(ac, P_3A090C, AcStep::Hbm),
+            cite(ac, Para::Eccn3a090c, AcStep::Hbm),
             owned(format!(
                 "Item {index} is high-bandwidth memory; 3A090.c applies only from {} (89 FR 96790), so it is not controlled on {date}.",
                 ac.amendment(AcStep::Hbm).map_or(date, |a| a.effective_from)
@@ -575,7 +651,7 @@ fn hbm_line<'a>(
     let mut l = String::new();
     let _ = crate::units::write_milli_grouped(&mut l, i128::from(*limit.value));
     out.reason(
-        cite(ac, P_3A090C, AcStep::Hbm),
+        cite(ac, Para::Eccn3a090c, AcStep::Hbm),
         owned(format!(
             "Item {index}: high-bandwidth memory with a memory bandwidth density of {d} GB/s per mm2 {} the 3A090.c limit of more than {l}: {}.",
             if above { "meets" } else { "does not meet" },
@@ -606,44 +682,33 @@ fn nac_aca(
     let days = *ac.params.nac_notification_days.at(date).value;
     if split && (!d5_side || in_country_d5) {
         out.reason(
-            cite(ac, P_ACA, AcStep::NacAca),
-            owned(if in_country_d5 {
-                "License Exception ACA covers transfers (in-country) within Macau or D:5 of items other than datacenter 3A090.a items; no notification is required.".to_string()
-            } else {
-                format!("License Exception ACA covers exports to {dest} (not Macau or D:5) of items other than datacenter 3A090.a items, for a party not headquartered in Macau or D:5; no notification is required.")
-            }),
+            cite(ac, Para::Aca, AcStep::NacAca),
+            Text::AcAca {
+                destination: dest,
+                transfer: in_country_d5,
+            },
         );
         det.decision = Decision::Authorized;
         det.authorization = Some(Authorization::Aca);
         out.notice_cited(
             "aca_conditions",
-            cite(ac, P_ACA, AcStep::NacAca),
+            cite(ac, Para::Aca, AcStep::NacAca),
             Text::Static("ACA: record the exception (AES licence code C68 where it applies) and keep the data sheet showing the item is not designed or marketed for datacenters or is a 3A090.b item."),
         );
         return;
     }
     let step = if split { AcStep::NacAca } else { AcStep::Base };
-    out.reason(
-        cite(ac, P_NAC, step),
-        owned(format!(
-            "License Exception NAC covers the items (none is a datacenter 3A090.a item){}, after a notification to BIS at least {days} days before the export.",
-            if split {
-                " for a destination or party in Macau or D:5"
-            } else {
-                ""
-            }
-        )),
-    );
+    out.reason(cite(ac, Para::Nac, step), Text::AcNac { days, split });
     det.decision = Decision::Authorized;
     det.authorization = Some(Authorization::Nac);
     out.notice_cited(
         "nac_notification",
-        cite(ac, P_NAC, step),
+        cite(ac, Para::Nac, step),
         Text::NacNotification { days },
     );
     out.notice_cited(
         "nac_notification_contents",
-        cite(ac, P_NAC, step),
+        cite(ac, Para::Nac, step),
         Text::Static("NAC notification through SNAP-R: one ultimate consignee and one end user, no distributor, at most six items (one model number recommended), with TPP, performance density and a data sheet; export under AES licence code C67 with the NAC number. BIS may still require a licence within the review period."),
     );
 }
@@ -665,10 +730,12 @@ fn policy<'a>(
     let hq_d5 = groups.d5_or_macau(hq);
     if !dest_d5 && !hq_d5 {
         out.reason(
-            cite(ac, P_POLICY, AcStep::Base),
-            owned(format!(
-                "Presumption of approval: {dest} is neither Macau nor in D:5, and the party is not headquartered there."
-            )),
+            cite(ac, Para::Policy, AcStep::Base),
+            Text::AcPolicy {
+                policy: ReviewPolicy::PresumptionOfApproval,
+                country: dest,
+                headquarters: false,
+            },
         );
         det.review_policy = Some(ReviewPolicy::PresumptionOfApproval);
         return;
@@ -678,22 +745,24 @@ fn policy<'a>(
         match case_by_case(req, ac, items, rested, out) {
             Ok(()) => {
                 out.reason(
-                    cite(ac, P_POLICY, AcStep::CaseByCase),
-                    owned(format!(
-                        "Case-by-case review: an export from the United States to {dest} of AI commodities below the 91 FR 1684 limits (TPP and total DRAM bandwidth) that were commercially available in the US on the rule's date."
-                    )),
+                    cite(ac, Para::Policy, AcStep::CaseByCase),
+                    Text::AcPolicy {
+                        policy: ReviewPolicy::CaseByCase,
+                        country: dest,
+                        headquarters: false,
+                    },
                 );
                 det.review_policy = Some(ReviewPolicy::CaseByCase);
                 out.notice_cited(
                     "case_by_case_certifications",
-                    cite(ac, "Supp. No. 2 to part 748", AcStep::CaseByCase),
+                    cite(ac, Para::Supp2To748, AcStep::CaseByCase),
                     Text::Static("The application must state the units already shipped in the US and certify: the item performs below the criteria; US supply is sufficient (no delay to US orders, no diversion of foundry capacity); aggregate China and Macau shipments of the product are at most 50% of its shipments to US end-use customers; the export is not prohibited by end-use or end-user controls; the consignee runs rigorous know-your-customer procedures against unauthorised remote access (users in or controlled from Belarus, China, Cuba, Iran, Macau, North Korea, Russia and Venezuela); every shipment is reviewed before export by a qualified independent third-party testing laboratory in the US."),
                 );
                 return;
             }
             Err(why) => {
                 out.reason(
-                    cite(ac, P_POLICY, AcStep::CaseByCase),
+                    cite(ac, Para::Policy, AcStep::CaseByCase),
                     owned(format!(
                         "The case-by-case review of 91 FR 1684 does not apply: {why}."
                     )),
@@ -702,12 +771,12 @@ fn policy<'a>(
         }
     }
     out.reason(
-        cite(ac, P_POLICY, AcStep::Base),
-        owned(if dest_d5 {
-            format!("Presumption of denial: {dest} is Macau or in Country Group D:5.")
-        } else {
-            format!("Presumption of denial: the party is headquartered in Macau or Country Group D:5 ({hq}).")
-        }),
+        cite(ac, Para::Policy, AcStep::Base),
+        Text::AcPolicy {
+            policy: ReviewPolicy::PresumptionOfDenial,
+            country: if dest_d5 { dest } else { hq },
+            headquarters: !dest_d5,
+        },
     );
     det.review_policy = Some(ReviewPolicy::PresumptionOfDenial);
 }
@@ -856,14 +925,14 @@ fn guidance_notices(req: &Request, ac: &AdvancedComputing, out: &mut Out) {
     if req.consignee.iaas_provider {
         out.notice_cited(
             "iaas_red_flag",
-            cite(ac, "15 CFR 744.6, 744.22, 744.23", AcStep::Guidance2025),
+            cite(ac, Para::EndUse, AcStep::Guidance2025),
             Text::Static("BIS guidance of 2025-05-13: supplying an IaaS provider that trains AI models for, or on behalf of, parties headquartered in Macau or D:5 is a red flag; a licence may be required where there is knowledge of WMD or military-intelligence end uses. Know who the provider's customers are and do not self-blind."),
         );
     }
     if req.consignee.headquarters_assumed {
         out.notice_cited(
             "headquarters_unknown",
-            cite(ac, P_REQ_HQ, AcStep::Guidance2025),
+            cite(ac, Para::ReqHq, AcStep::Guidance2025),
             Text::Static("The headquarters of the consignee (or its ultimate parent) was not given: the D:5/Macau headquarters requirement cannot be ruled out. BIS's 2025-05-13 diversion guidance lists red flags (a customer that began ordering only after October 2022, a residential address for commercial quantities, little online presence, a data center that cannot confirm power or space, unusual forwarders or resellers): do the new-customer due diligence."),
         );
     }
@@ -883,7 +952,7 @@ fn open_question_notices(rested: &Rested<'_>, out: &mut Out) {
         seen.push(q);
         out.notices.push(Notice {
             code: "unverified_value",
-            citation: Some(Cow::Owned(s.reference.clone())),
+            citation: Some(Citation::from(s.reference.clone())),
             text: Text::Owned(format!(
                 "This determination rests on a value not verified against the primary text (open question {q} in docs/readings.md): {}.",
                 s.reference

@@ -206,11 +206,67 @@ pub struct Share {
     pub total_after: Tpp,
 }
 
+/// A citation: one of the crate's constants, or one composed from the rule data once and shared
+/// (an amendment's instrument after the paragraph), so that deciding does not allocate for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Citation {
+    /// A constant of this crate (never in need of JSON escaping).
+    Static(&'static str),
+    /// Text from the rule data.
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Citation {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Citation::Static(s) => s,
+            Citation::Shared(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Citation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq<&str> for Citation {
+    fn eq(&self, other: &&str) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<str> for Citation {
+    fn eq(&self, other: &str) -> bool {
+        **self == *other
+    }
+}
+
+impl From<&'static str> for Citation {
+    fn from(s: &'static str) -> Citation {
+        Citation::Static(s)
+    }
+}
+
+impl From<Arc<str>> for Citation {
+    fn from(s: Arc<str>) -> Citation {
+        Citation::Shared(s)
+    }
+}
+
+impl From<String> for Citation {
+    fn from(s: String) -> Citation {
+        Citation::Shared(s.into())
+    }
+}
+
 /// One step of the reasoning with the paragraph it applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
     /// The paragraph (e.g. `15 CFR 740.29(a)`), or the amendment a step rests on (from the rule data).
-    pub citation: Cow<'static, str>,
+    pub citation: Citation,
     /// What was found.
     pub text: Text,
 }
@@ -221,7 +277,7 @@ pub struct Notice {
     /// A stable code (`aia_certification_due`, `not_enforced`, `reading_d3`, ...).
     pub code: &'static str,
     /// The paragraph, when one applies.
-    pub citation: Option<Cow<'static, str>>,
+    pub citation: Option<Citation>,
     /// The notice.
     pub text: Text,
 }
@@ -233,6 +289,51 @@ pub enum Text {
     Static(&'static str),
     /// A sentence built from rule data (the advanced-computing line).
     Owned(String),
+    /// The enforced line's version applied on a date (`amended_by`: the latest amendment in force).
+    AcVersion {
+        name: Arc<str>,
+        date: Date,
+        amended_by: Option<(Arc<str>, Date)>,
+    },
+    /// The country groups a destination (or headquarters) is in; `groups` is a bit set of
+    /// D:1, D:4, D:5, A:5, A:6, Macau (bits 0 to 5).
+    AcGroups {
+        country: CountryCode,
+        date: Date,
+        groups: u8,
+        headquarters: bool,
+        assumed: bool,
+    },
+    /// The destination licence requirement applies.
+    AcDestLicence { destination: CountryCode },
+    /// No destination licence requirement (`excluded`: by A:5/A:6, else outside D:1/D:4/D:5).
+    AcNoDestLicence {
+        destination: CountryCode,
+        excluded: bool,
+    },
+    /// The D:5/Macau headquarters requirement applies.
+    AcHqLicence { headquarters: CountryCode },
+    /// A destination's listed-end-user licence requirement applies (the consignee is not listed).
+    AcListedRequired { destination: CountryCode },
+    /// The consignee is a listed end user: no licence.
+    AcListed {
+        destination: CountryCode,
+        name: Arc<str>,
+        until: Option<Date>,
+    },
+    /// ACA covers the export (`transfer`: an in-country transfer within Macau/D:5).
+    AcAca {
+        destination: CountryCode,
+        transfer: bool,
+    },
+    /// NAC covers the export after a notification (`split`: from 2024-04-04).
+    AcNac { days: u32, split: bool },
+    /// A review policy and the country it rests on (`headquarters`: the party's, else the destination).
+    AcPolicy {
+        policy: ReviewPolicy,
+        country: CountryCode,
+        headquarters: bool,
+    },
     /// A sentence composed at the edge (the ledger, the list store), written as given (escaped).
     Note(Arc<str>),
     /// Rule set applied.
@@ -499,6 +600,157 @@ impl Text {
         match self {
             Text::Static(t) => s.lit(t),
             Text::Owned(t) => s.text(t),
+            Text::AcVersion {
+                name,
+                date,
+                amended_by,
+            } => {
+                s.lit("Rule set `");
+                s.text(name);
+                s.lit("` applied for ");
+                s.date(*date);
+                s.lit(": the advanced-computing controls enforced on that date, as amended by ");
+                match amended_by {
+                    Some((c, d)) => {
+                        s.text(c);
+                        s.lit(" (effective ");
+                        s.date(*d);
+                        s.lit(").");
+                    }
+                    None => s.lit("none."),
+                }
+            }
+            Text::AcGroups {
+                country,
+                date,
+                groups,
+                headquarters,
+                assumed,
+            } => {
+                if *headquarters {
+                    s.lit("Headquarters of the consignee or its ultimate parent: ");
+                    s.country(*country);
+                    if *assumed {
+                        s.lit(" (not given; the destination was assumed)");
+                    }
+                    s.lit(", in ");
+                } else {
+                    s.lit("Destination ");
+                    s.country(*country);
+                    s.lit(" is in ");
+                }
+                let names = ["D:1", "D:4", "D:5", "A:5", "A:6", "Macau"];
+                let mut first = true;
+                for (i, n) in names.iter().enumerate() {
+                    if groups & (1 << i) != 0 {
+                        if !first {
+                            s.lit(", ");
+                        }
+                        s.lit(n);
+                        first = false;
+                    }
+                }
+                if first {
+                    s.lit("none of D:1, D:4, D:5, A:5, A:6");
+                }
+                if *headquarters {
+                    s.lit(".");
+                } else {
+                    s.lit(" on ");
+                    s.date(*date);
+                    s.lit(".");
+                }
+            }
+            Text::AcDestLicence { destination } => {
+                s.lit("A licence is required for 3A090.a/.b, 4A090 and .z items to ");
+                s.country(*destination);
+                s.lit(": it is in Country Group D:1, D:4 or D:5 (or is Macau) and in neither A:5 nor A:6.");
+            }
+            Text::AcNoDestLicence {
+                destination,
+                excluded,
+            } => {
+                s.lit("No destination licence requirement: ");
+                s.country(*destination);
+                s.lit(if *excluded {
+                    " is in A:5 or A:6."
+                } else {
+                    " is in none of D:1, D:4, D:5 and is not Macau."
+                });
+            }
+            Text::AcHqLicence { headquarters } => {
+                s.lit("A licence is required at any destination for an entity headquartered (or whose ultimate parent is headquartered) in Macau or Country Group D:5: ");
+                s.country(*headquarters);
+                s.lit(".");
+            }
+            Text::AcListedRequired { destination } => {
+                s.lit("A licence is required for 3A090/4A090 items to ");
+                s.country(*destination);
+                s.lit(": it left D:4 for A:5, but the licence requirement stays except for the end users the rule lists, and the consignee is not one of them.");
+            }
+            Text::AcListed {
+                destination,
+                name,
+                until,
+            } => {
+                s.country(*destination);
+                s.lit(" left D:4 for A:5, and 3A090/4A090 items to it need a licence except for listed end users; the consignee is listed (`");
+                s.text(name);
+                s.lit("`, until ");
+                match until {
+                    Some(d) => s.date(*d),
+                    None => s.lit("further notice"),
+                }
+                s.lit("): no licence required.");
+            }
+            Text::AcAca {
+                destination,
+                transfer,
+            } => {
+                if *transfer {
+                    s.lit("License Exception ACA covers transfers (in-country) within Macau or D:5 of items other than datacenter 3A090.a items; no notification is required.");
+                } else {
+                    s.lit("License Exception ACA covers exports to ");
+                    s.country(*destination);
+                    s.lit(" (not Macau or D:5) of items other than datacenter 3A090.a items, for a party not headquartered in Macau or D:5; no notification is required.");
+                }
+            }
+            Text::AcNac { days, split } => {
+                s.lit("License Exception NAC covers the items (none is a datacenter 3A090.a item)");
+                if *split {
+                    s.lit(" for a destination or party in Macau or D:5");
+                }
+                s.lit(", after a notification to BIS at least ");
+                s.uint(u64::from(*days));
+                s.lit(" days before the export.");
+            }
+            Text::AcPolicy {
+                policy,
+                country,
+                headquarters,
+            } => match policy {
+                ReviewPolicy::PresumptionOfApproval => {
+                    s.lit("Presumption of approval: ");
+                    s.country(*country);
+                    s.lit(" is neither Macau nor in D:5, and the party is not headquartered there.");
+                }
+                ReviewPolicy::CaseByCase => {
+                    s.lit("Case-by-case review: an export from the United States to ");
+                    s.country(*country);
+                    s.lit(" of AI commodities below the 91 FR 1684 limits (TPP and total DRAM bandwidth) that were commercially available in the US on the rule's date.");
+                }
+                _ => {
+                    if *headquarters {
+                        s.lit("Presumption of denial: the party is headquartered in Macau or Country Group D:5 (");
+                        s.country(*country);
+                        s.lit(").");
+                    } else {
+                        s.lit("Presumption of denial: ");
+                        s.country(*country);
+                        s.lit(" is Macau or in Country Group D:5.");
+                    }
+                }
+            },
             Text::Note(t) => s.text(t),
             Text::RuleSet { name, citation, date } => {
                 s.lit("Rule set `");

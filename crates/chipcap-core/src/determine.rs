@@ -115,7 +115,7 @@ impl Out {
             allowances: Vec::with_capacity(4),
         }
     }
-    pub(crate) fn reason(&mut self, citation: impl Into<Cow<'static, str>>, text: Text) {
+    pub(crate) fn reason(&mut self, citation: impl Into<Citation>, text: Text) {
         self.reasons.push(Reason {
             citation: citation.into(),
             text,
@@ -129,16 +129,11 @@ impl Out {
     ) {
         self.notices.push(Notice {
             code,
-            citation: citation.map(Cow::Borrowed),
+            citation: citation.map(Citation::Static),
             text,
         });
     }
-    pub(crate) fn notice_cited(
-        &mut self,
-        code: &'static str,
-        citation: Cow<'static, str>,
-        text: Text,
-    ) {
+    pub(crate) fn notice_cited(&mut self, code: &'static str, citation: Citation, text: Text) {
         self.notices.push(Notice {
             code,
             citation: Some(citation),

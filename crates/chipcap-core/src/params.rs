@@ -579,6 +579,25 @@ impl AcStep {
         AcStep::Uae,
     ];
 
+    /// Position in [`AcStep::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            AcStep::Base => 0,
+            AcStep::Nicaragua => 1,
+            AcStep::NacAca => 2,
+            AcStep::Cyprus => 3,
+            AcStep::DataCenterVeu => 4,
+            AcStep::Hbm => 5,
+            AcStep::Foundry => 6,
+            AcStep::FoundryCorrection => 7,
+            AcStep::Guidance2025 => 8,
+            AcStep::CaseByCase => 9,
+            AcStep::Cambodia => 10,
+            AcStep::HqGuidance2026 => 11,
+            AcStep::Uae => 12,
+        }
+    }
+
     /// The key used in the rule data.
     pub fn key(self) -> &'static str {
         match self {
@@ -661,8 +680,8 @@ pub struct AcGroups {
 /// advanced-computing licence requirement (the UAE's Supp. No. 8 entities, 91 FR 43034).
 #[derive(Clone, Debug)]
 pub struct ListedEndUser {
-    /// The name as listed.
-    pub name: String,
+    /// The name as listed (shared with the reasons that name it).
+    pub name: std::sync::Arc<str>,
     /// Its country.
     pub country: CountryCode,
     /// First day listed.
@@ -677,15 +696,34 @@ impl ListedEndUser {
     /// Whether `name` names this end user: its words, case and punctuation folded, begin with the
     /// listed name's words (`G42` matches `G42 Holding Ltd`, not `G420 Ltd`).
     pub fn names(&self, name: &str) -> bool {
-        fn words(s: &str) -> Vec<String> {
+        fn words(s: &str) -> impl Iterator<Item = &str> {
             s.split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .collect()
         }
-        let listed = words(&self.name);
-        let given = words(name);
-        !listed.is_empty() && given.len() >= listed.len() && given[..listed.len()] == listed[..]
+        fn same(a: &str, b: &str) -> bool {
+            a.chars()
+                .flat_map(char::to_lowercase)
+                .eq(b.chars().flat_map(char::to_lowercase))
+        }
+        // Most names differ in their first letter: decide those without walking the words.
+        let first = |s: &str| {
+            s.chars()
+                .find(|c| c.is_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+        };
+        if first(name) != first(&self.name) {
+            return false;
+        }
+        let mut given = words(name);
+        let mut any = false;
+        for w in words(&self.name) {
+            any = true;
+            match given.next() {
+                Some(g) if same(w, g) => {}
+                _ => return false,
+            }
+        }
+        any
     }
 
     /// Whether the listing is in force on `date`.
@@ -705,7 +743,8 @@ pub struct AdvancedComputing {
     pub citation: std::sync::Arc<str>,
     /// First date the line answers for.
     pub covered_from: Date,
-    /// The amendments, in date order; every [`AcStep`] once.
+    /// The amendments, in the order of [`AcStep::ALL`] (indexed by [`AcStep::index`]); every step
+    /// once.
     pub amendments: Vec<Amendment>,
     /// Country groups.
     pub groups: AcGroups,
@@ -713,12 +752,19 @@ pub struct AdvancedComputing {
     pub params: AcParameters,
     /// End users exempt from a destination's listed-end-user licence requirement.
     pub listed_end_users: Vec<ListedEndUser>,
+    /// Citations composed once from the data (see `advanced::prepare_citations`); empty until then.
+    pub citations: Vec<std::sync::Arc<str>>,
+    /// The version line of each amendment, composed once; empty until prepared.
+    pub version_citations: Vec<std::sync::Arc<str>>,
 }
 
 impl AdvancedComputing {
     /// The amendment of a step (the loader guarantees each step is present).
     pub fn amendment(&self, step: AcStep) -> Option<&Amendment> {
-        self.amendments.iter().find(|a| a.step == step)
+        match self.amendments.get(step.index()) {
+            Some(a) if a.step == step => Some(a),
+            _ => self.amendments.iter().find(|a| a.step == step),
+        }
     }
 
     /// Whether the step is in force on `date`.

@@ -1123,6 +1123,18 @@ fn push_lit(o: &mut String, v: &'static str) {
     o.push('"');
 }
 
+/// A citation: the crate's own constants are clean and copied as they are; citations built from rule
+/// data are escaped.
+fn push_citation(o: &mut String, c: &Citation) {
+    match c {
+        Citation::Static(s) => {
+            debug_assert!(clean(s), "citation needs escaping: {s}");
+            o.push_str(s);
+        }
+        Citation::Shared(s) => escape_into(o, s),
+    }
+}
+
 fn push_opt_lit(o: &mut String, v: Option<&'static str>) {
     match v {
         Some(s) => push_lit(o, s),
@@ -1148,7 +1160,7 @@ fn write_reasons(o: &mut String, reasons: &[Reason]) {
         } else {
             ",{\"citation\":\""
         });
-        escape_into(o, &r.citation);
+        push_citation(o, &r.citation);
         o.push_str("\",\"text\":\"");
         r.text.render(&mut JsonText(o));
         o.push_str("\"}");
@@ -1168,7 +1180,7 @@ fn write_notices(o: &mut String, notices: &[Notice]) {
         match &n.citation {
             Some(c) => {
                 o.push('"');
-                escape_into(o, c);
+                push_citation(o, c);
                 o.push('"');
             }
             None => o.push_str("null"),

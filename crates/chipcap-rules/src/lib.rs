@@ -914,8 +914,8 @@ fn load_advanced(
             return Err(rerr(F, format!("amendment `{}` is missing", s.key())));
         }
     }
-    amendments.sort_by_key(|a| a.effective_from);
-    if amendments.first().map(|a| a.effective_from) != Some(covered_from) {
+    amendments.sort_by_key(|a| a.step.index());
+    if amendments.iter().map(|a| a.effective_from).min() != Some(covered_from) {
         return Err(rerr(
             F,
             "`rule_set.covered_from` must be the date of the first amendment",
@@ -1127,7 +1127,7 @@ fn load_advanced(
             return Err(rerr(F, format!("{key} ends before it starts")));
         }
         listed_end_users.push(ListedEndUser {
-            name: l.name,
+            name: l.name.as_str().into(),
             country,
             from,
             to,
@@ -1141,7 +1141,7 @@ fn load_advanced(
     if let Some(unknown) = groups.keys().next() {
         return Err(rerr(FG, format!("unknown group `{unknown}`")));
     }
-    Ok(AdvancedComputing {
+    let mut ac = AdvancedComputing {
         name: meta.name.as_str().into(),
         title: meta.title,
         citation: meta.citation.as_str().into(),
@@ -1150,7 +1150,11 @@ fn load_advanced(
         groups: ac_groups,
         params,
         listed_end_users,
-    })
+        citations: Vec::new(),
+        version_citations: Vec::new(),
+    };
+    chipcap_core::advanced::prepare_citations(&mut ac);
+    Ok(ac)
 }
 
 #[cfg(test)]
