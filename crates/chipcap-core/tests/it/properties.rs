@@ -145,3 +145,61 @@ proptest! {
         }
     }
 }
+
+const AC_DESTS: [&str; 14] = [
+    "US", "DE", "IN", "AE", "SA", "CN", "MO", "HK", "BR", "IL", "VN", "NI", "KH", "CY",
+];
+
+proptest! {
+    /// The enforced line (issue 11): a licence is never asked for an export that is neither to a
+    /// destination in its scope nor for a D:5/Macau-headquartered party; `no_license_required` only
+    /// for controlled items and `not_controlled` only with ECCN `none`; a D:5/Macau headquarters never
+    /// makes an answer less strict than the same export for a party headquartered at the
+    /// destination; every answer names the version and never a tier.
+    #[test]
+    fn the_enforced_line_is_consistent(
+        d in 0usize..14, qty in 1u64..5000, tpp in 1u64..40_000_000,
+        area in 100_000u64..900_000, dc in any::<bool>(), days in 0i64..800
+    ) {
+        use chipcap_core::determination::{Eccn, ReviewPolicy};
+        use chipcap_core::params::RuleSetId;
+        let rules = crate::rules();
+        let dest = AC_DESTS[d];
+        let mk = |hq: &str| {
+            let mut r = request(dest, hq, qty, 0, 0, 300 + days);
+            r.rule_set = Some(RuleSetId::AdvancedComputing2023);
+            if let Subject::Items(items) = &mut r.subject {
+                items[0].unit_tpp = Tpp::from_milli(tpp);
+                items[0].die_area_milli_mm2 = Some(area);
+                items[0].datacenter = dc;
+            }
+            r
+        };
+        let local = chipcap_core::determine(&mk(dest), rules).unwrap_or_else(|e| panic!("{e}"));
+        let china_hq = chipcap_core::determine(&mk("CN"), rules).unwrap_or_else(|e| panic!("{e}"));
+        for det in [&local, &china_hq] {
+            prop_assert_eq!(&*det.rule_set, "advanced-computing-2023");
+            prop_assert_eq!(det.tier, None);
+            match det.decision {
+                Decision::NotControlled => prop_assert_eq!(det.eccn, Eccn::None),
+                Decision::NoLicenseRequired => prop_assert!(det.eccn != Eccn::None),
+                _ => {}
+            }
+        }
+        let strictness = |d: &chipcap_core::determination::Determination| match (d.decision, d.review_policy) {
+            (Decision::NotControlled | Decision::NoLicenseRequired, _) => 0,
+            (Decision::Authorized, _) => 1,
+            (Decision::LicenseRequired, Some(ReviewPolicy::PresumptionOfApproval)) => 2,
+            (Decision::LicenseRequired, Some(ReviewPolicy::CaseByCase)) => 3,
+            (Decision::LicenseRequired, _) => 4,
+        };
+        if dest != "US" && local.eccn != Eccn::None {
+            prop_assert!(strictness(&china_hq) >= strictness(&local), "{local:?} vs {china_hq:?}");
+        }
+        // Outside the scope (A:5/A:6 or no D group, not the UAE's listed-end-user scope) and not
+        // D:5-headquartered: never a licence.
+        if ["DE", "IN", "BR", "IL", "US"].contains(&dest) {
+            prop_assert!(local.decision != Decision::LicenseRequired, "{local:?}");
+        }
+    }
+}
