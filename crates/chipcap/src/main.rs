@@ -277,9 +277,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ledger,
             server,
         } => {
-            if server.is_some() && (rule_set.is_some() || compare) {
+            if server.is_some() && rule_set.is_some() {
                 return Err(input_err(
-                    "`--rule-set` and `--compare` are local options: name `rule_set` in the request for `--server`",
+                    "`--rule-set` is a local option: name `rule_set` in the request for `--server`",
                 ));
             }
             if let Some(url) = server {
@@ -289,7 +289,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ));
                 }
                 let text = read_input(&file)?;
-                return match serve_cli::remote_check(&url, &text, date.as_deref())? {
+                let answer = if compare {
+                    serve_cli::remote_compare(&url, &text, date.as_deref())?
+                } else {
+                    serve_cli::remote_check(&url, &text, date.as_deref())?
+                };
+                return match answer {
                     Ok(json) => {
                         outln!("{json}");
                         Ok(())

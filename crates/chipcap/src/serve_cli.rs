@@ -285,6 +285,20 @@ pub fn remote_check(
     .map(|t| pretty(&t)))
 }
 
+/// `chipcap check --compare --server`: `POST /v1/determinations/compare`.
+pub fn remote_compare(
+    server: &str,
+    request: &str,
+    default_date: Option<&str>,
+) -> anyhow::Result<Answer> {
+    Ok(remote_post(
+        server,
+        "/v1/determinations/compare",
+        &with_date(request, default_date),
+    )?
+    .map(|t| pretty(&t)))
+}
+
 /// `chipcap ledger apply --server`: `POST /v1/ledger/apply`, the date filled as for `check`.
 pub fn remote_apply(
     server: &str,

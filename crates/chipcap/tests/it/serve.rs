@@ -152,6 +152,24 @@ fn check_against_a_running_server_prints_the_local_answer() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("items[0].quantity"), "{err}");
 
+    // Issue 11: `--compare` against the server prints both versions.
+    let cmp = Command::new(bin())
+        .args(["check", "--compare", "--server", &url])
+        .arg(root().join("examples/h200-uae-today.json"))
+        .output()
+        .unwrap();
+    assert!(
+        cmp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cmp.stderr)
+    );
+    let cmp: serde_json::Value = serde_json::from_slice(&cmp.stdout).unwrap();
+    assert_eq!(cmp["enforced"], "advanced-computing-2023");
+    assert_eq!(
+        cmp["determinations"]["ai-diffusion-2025"]["rule_set"],
+        "ai-diffusion-2025"
+    );
+
     // SIGTERM: a graceful stop, exit code 0.
     server.stop();
 }
