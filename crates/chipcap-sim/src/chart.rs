@@ -88,6 +88,8 @@ fn draw(
             .configure_mesh()
             .x_labels(labels.len().min(16))
             .x_label_formatter(&fmt_x)
+            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .x_desc("end of quarter")
             .y_desc(y_desc)
             .draw()
             .map_err(|e| chart_err(name, e))?;
@@ -152,6 +154,11 @@ pub fn charts(sc: &Scenario, run: &Run) -> Result<Vec<(String, String)>, SimErro
                 .collect(),
             dashed: false,
         }];
+        lines.push(Line {
+            label: format!("allocation ({:.0} H100e)", h(cap, hm)),
+            points: vec![(0, h(cap, hm)), (idx(run.quarters.len()), h(cap, hm))],
+            dashed: true,
+        });
         for t in crate::report::THRESHOLDS {
             let left = cap - cap * i64::from(t) / 100;
             let at = c

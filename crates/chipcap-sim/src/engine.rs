@@ -24,7 +24,9 @@ use chipcap_core::date::{Date, Quarter};
 use chipcap_core::determination::{Decision, Determination, ReviewPolicy};
 use chipcap_core::request::{Request, Subject};
 use chipcap_core::units::Tpp;
-use chipcap_ledger::entry::{draws_of, Assurance, Body, Entry, Key, LicenceGrant, Shipment, SEP};
+use chipcap_ledger::entry::{
+    draws_of, Adjustment, Assurance, Body, Entry, Key, LicenceGrant, Shipment, SEP,
+};
 use chipcap_ledger::ledger::{counted_of, country_cap_pure, lines_of, uplift_pure};
 
 use crate::error::SimError;
@@ -253,6 +255,18 @@ impl<'a> Engine<'a> {
                 granted_by_authorization: BTreeMap::new(),
             })
             .collect();
+        if let Some(q0) = sc.quarters.first() {
+            for (key, amount) in &sc.installed_base {
+                st.record(
+                    q0.first_day(),
+                    Body::Adjustment(Adjustment {
+                        key: key.clone(),
+                        amount_milli: *amount,
+                        reason: "scenario installed_base".into(),
+                    }),
+                )?;
+            }
+        }
         let mut veu_keys: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         let mut nveu_cap = vec![None; n];
         let no_reversals = BTreeMap::new();
@@ -360,17 +374,19 @@ impl<'a> Engine<'a> {
                     let uplift = uplift_pure(&sc.rules, &self.assurances, &no_reversals, cc, date);
                     cr.cap[k] = Some(country_cap_pure(&sc.rules, date, uplift));
                 }
-                for line in sc.demand.iter().filter(|d| d.country == cr.country) {
-                    let Some(s) = cr.channels.get_mut(&line.channel) else {
-                        continue;
-                    };
-                    let rem = match line.channel {
+                let channels: Vec<Channel> = cr.channels.keys().copied().collect();
+                for ch in channels {
+                    let names = sc
+                        .demand
+                        .iter()
+                        .filter(|d| d.country == cr.country && d.channel == ch)
+                        .flat_map(|d| d.consignees.iter());
+                    let rem = match ch {
                         Channel::Licence => cr.cap[k].map(|c| c - cr.used[k]),
                         Channel::Lpp if framework => {
                             let limit = tpp_i64(sc.rules.params.lpp_limit.at(date).value.milli());
                             Some(
-                                line.consignees
-                                    .iter()
+                                names
                                     .map(|c| {
                                         limit - st.sum(&Key::Lpp(c.clone(), date.year()).text())
                                     })
@@ -378,19 +394,39 @@ impl<'a> Engine<'a> {
                             )
                         }
                         Channel::Nveu if framework => nveu_cap[k].map(|cap| {
-                            line.consignees
-                                .iter()
+                            names
                                 .map(|c| cap - st.sum(&Key::Nveu(c.clone(), cc.to_string()).text()))
                                 .sum::<i64>()
                         }),
                         _ => None,
                     };
-                    s.remaining[k] = rem;
+                    if let Some(s) = cr.channels.get_mut(&ch) {
+                        s.remaining[k] = rem;
+                    }
                 }
             }
             for (key, v) in &st.balances {
                 if key.starts_with("uveu|") || key.starts_with("nveu|") {
                     veu_keys.entry(key.clone()).or_insert_with(|| vec![0; n])[k] = *v;
+                }
+            }
+        }
+        // Quarters before a country's first request: its tier then, and its untouched allocation.
+        for cr in countries.iter_mut() {
+            let Some(first) = cr.tier.iter().position(Option::is_some) else {
+                continue;
+            };
+            for k in 0..first {
+                cr.tier[k] = cr.tier[first];
+                if framework && cr.tier[k] == Some(2) {
+                    let date = sc.quarters[k].first_day();
+                    let cc = cr.country.as_str();
+                    let uplift = uplift_pure(&sc.rules, &self.assurances, &no_reversals, cc, date);
+                    let cap = country_cap_pure(&sc.rules, date, uplift);
+                    cr.cap[k] = Some(cap);
+                    if let Some(s) = cr.channels.get_mut(&Channel::Licence) {
+                        s.remaining[k] = Some(cap - cr.used[k]);
+                    }
                 }
             }
         }

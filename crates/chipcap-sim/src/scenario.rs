@@ -144,6 +144,8 @@ pub struct Scenario {
     pub case_by_case: CaseByCase,
     /// Monte Carlo settings, if any.
     pub monte_carlo: Option<MonteCarlo>,
+    /// VEU installed bases at the start (ledger adjustment keys such as `uveu|NAME|US`, milli-TPP).
+    pub installed_base: Vec<(String, i64)>,
     /// TPP of one H100 (display unit and the H100e conversion), milli-TPP.
     pub h100_tpp_milli: u64,
 }
@@ -175,6 +177,8 @@ struct FileDto {
     demand: Vec<DemandDto>,
     #[serde(default)]
     project: Vec<ProjectDto>,
+    #[serde(default)]
+    installed_base: Vec<BaseDto>,
     monte_carlo: Option<McDto>,
 }
 
@@ -265,6 +269,16 @@ struct ProjectDto {
     channel: Spanned<String>,
     chip: Option<Spanned<String>>,
     h100e: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaseDto {
+    kind: Spanned<String>,
+    consignee: String,
+    country: Spanned<String>,
+    h100e: Option<Spanned<toml::Value>>,
+    tpp: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -696,6 +710,49 @@ pub fn parse(src: &str, default_name: &str, rules: &RuleSet) -> Result<Scenario,
             distribution: None,
         });
     }
+    let mut installed_base = Vec::new();
+    for (i, b) in dto.installed_base.iter().enumerate() {
+        let field = format!("installed_base[{i}]");
+        let country = cx.country(&format!("{field}.country"), &b.country, &rules)?;
+        let amount = match (&b.h100e, &b.tpp) {
+            (Some(h), None) => {
+                cx.decimal(&format!("{field}.h100e"), h, 3)? * u128::from(h100_tpp_milli) / 1000
+            }
+            (None, Some(t)) => cx.decimal(&format!("{field}.tpp"), t, 3)?,
+            _ => {
+                return Err(cx.err(
+                    &field,
+                    b.kind.span(),
+                    "give exactly one of `h100e` and `tpp`".into(),
+                ))
+            }
+        };
+        let amount = i64::try_from(amount)
+            .map_err(|_| cx.err(&field, b.kind.span(), "is too large".into()))?;
+        if b.consignee.trim().is_empty() || b.consignee.contains(chipcap_ledger::entry::SEP) {
+            return Err(cx.err(
+                &format!("{field}.consignee"),
+                b.kind.span(),
+                format!("must be a name without `{}`", chipcap_ledger::entry::SEP),
+            ));
+        }
+        let key = match b.kind.get_ref().as_str() {
+            "uveu" => {
+                chipcap_ledger::entry::Key::Uveu(b.consignee.clone(), country.as_str().to_string())
+            }
+            "nveu" => {
+                chipcap_ledger::entry::Key::Nveu(b.consignee.clone(), country.as_str().to_string())
+            }
+            other => {
+                return Err(cx.err(
+                    &format!("{field}.kind"),
+                    b.kind.span(),
+                    format!("must be `uveu` or `nveu`, got `{other}`"),
+                ))
+            }
+        };
+        installed_base.push((key.text(), amount));
+    }
     let fill = dto.options.fill.unwrap_or(true);
     let case_by_case = match &dto.options.case_by_case {
         None => CaseByCase::Refuse,
@@ -752,6 +809,7 @@ pub fn parse(src: &str, default_name: &str, rules: &RuleSet) -> Result<Scenario,
         fill,
         case_by_case,
         monte_carlo,
+        installed_base,
         h100_tpp_milli,
     })
 }
