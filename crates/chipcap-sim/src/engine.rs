@@ -17,7 +17,7 @@
 //! A country is *exhausted* in the first quarter in which any of its demand was refused for lack
 //! of allocation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chipcap_core::country::CountryCode;
 use chipcap_core::date::{Date, Quarter};
@@ -147,16 +147,22 @@ enum Verdict {
 pub struct Engine<'a> {
     sc: &'a Scenario,
     templates: Vec<Request>,
+    /// Balance keys per demand line and consignee.
+    keys: Vec<Vec<Keys>>,
+    /// Index in `countries` of each demand line's country.
+    country_of: Vec<usize>,
     assurances: Vec<Entry>,
     /// The scenario's countries with demand, sorted.
     countries: Vec<CountryCode>,
 }
 
+/// An entry as the ledger would write it (the simulation keeps no client ids or authors: only the
+/// draws of the entry matter to it).
 fn meta_entry(seq: u64, date: Date, body: Body) -> Entry {
     Entry {
         seq,
-        client_id: format!("sim-{seq}"),
-        recorded_by: "chipcap-sim".into(),
+        client_id: String::new(),
+        recorded_by: String::new(),
         recorded_at: String::new(),
         date,
         body,
@@ -224,9 +230,28 @@ impl<'a> Engine<'a> {
         let mut countries: Vec<CountryCode> = sc.demand.iter().map(|d| d.country).collect();
         countries.sort();
         countries.dedup();
+        let years =
+            sc.quarters.first().map_or(0, |q| q.year)..=sc.quarters.last().map_or(0, |q| q.year);
+        let keys = sc
+            .demand
+            .iter()
+            .map(|d| {
+                d.consignees
+                    .iter()
+                    .map(|c| Keys::new(c, d.country.as_str(), years.clone()))
+                    .collect()
+            })
+            .collect();
+        let country_of = sc
+            .demand
+            .iter()
+            .map(|d| countries.iter().position(|c| *c == d.country).unwrap_or(0))
+            .collect();
         Ok(Engine {
             sc,
             templates,
+            keys,
+            country_of,
             assurances,
             countries,
         })
@@ -234,14 +259,32 @@ impl<'a> Engine<'a> {
 
     /// Runs the scenario with the given demand, milli-TPP per demand line and quarter.
     pub fn run(&self, demand: &[Vec<u64>]) -> Result<Run, SimError> {
+        self.run_with(demand, true)
+    }
+
+    /// The quarter index of exhaustion of each country (in [`Run::countries`] order) under the
+    /// given demand: the same run without the end-of-quarter reports (Monte Carlo).
+    pub fn exhaustion(&self, demand: &[Vec<u64>]) -> Result<Vec<Option<usize>>, SimError> {
+        Ok(self
+            .run_with(demand, false)?
+            .countries
+            .iter()
+            .map(|c| c.exhausted)
+            .collect())
+    }
+
+    /// The countries with demand, in report order.
+    pub fn countries(&self) -> &[CountryCode] {
+        &self.countries
+    }
+
+    fn run_with(&self, demand: &[Vec<u64>], report: bool) -> Result<Run, SimError> {
         let sc = self.sc;
         let n = sc.quarters.len();
         let framework = sc.rule_set == chipcap_core::params::RuleSetId::AiDiffusion2025;
-        let mut st = State {
-            balances: BTreeMap::new(),
-            seq: 1000,
-            determinations: 0,
-        };
+        let mut st = State::new();
+        // One request per demand line, changed in place for each consignee and quarter.
+        let mut reqs = self.templates.clone();
         let mut countries: Vec<CountryRun> = self
             .countries
             .iter()
@@ -274,7 +317,7 @@ impl<'a> Engine<'a> {
             let date = q.first_day();
             for (li, line) in sc.demand.iter().enumerate() {
                 let tpp = demand.get(li).and_then(|v| v.get(k)).copied().unwrap_or(0);
-                let Some(ci) = self.countries.iter().position(|c| *c == line.country) else {
+                let Some(&ci) = self.country_of.get(li) else {
                     continue;
                 };
                 let cr = &mut countries[ci];
@@ -282,8 +325,8 @@ impl<'a> Engine<'a> {
                     .channels
                     .entry(line.channel)
                     .or_insert_with(|| Series::new(n));
-                let tmpl = &self.templates[li];
-                let unit = tmpl_unit(tmpl);
+                let req = &mut reqs[li];
+                let unit = tmpl_unit(req);
                 if unit == 0 {
                     continue;
                 }
@@ -299,11 +342,12 @@ impl<'a> Engine<'a> {
                     }
                     let asked = tpp_i64(q_units.saturating_mul(unit));
                     series.demanded[k] += asked;
-                    let mut req = tmpl.clone();
                     req.date = date;
                     req.consignee.name.clone_from(name);
-                    set_quantity(&mut req, q_units);
-                    let (det, verdict) = self.decide(&mut st, &req, line.label.as_str(), *q)?;
+                    set_quantity(req, q_units);
+                    let keys = &self.keys[li][i];
+                    let (det, verdict) =
+                        self.decide(&mut st, req, keys, line.label.as_str(), *q)?;
                     if det.tier.is_some() {
                         cr.tier[k] = det.tier;
                     }
@@ -331,9 +375,9 @@ impl<'a> Engine<'a> {
                                     _ => 0,
                                 };
                                 if fit > 0 {
-                                    set_quantity(&mut req, fit);
+                                    set_quantity(req, fit);
                                     let (det2, v2) =
-                                        self.decide(&mut st, &req, line.label.as_str(), *q)?;
+                                        self.decide(&mut st, req, keys, line.label.as_str(), *q)?;
                                     if let Verdict::Granted(body, label) = v2 {
                                         st.record(date, body)?;
                                         got = tpp_i64(det2.tpp.milli());
@@ -358,6 +402,9 @@ impl<'a> Engine<'a> {
                 }
             }
             // End of quarter: balances and remaining allowances.
+            if !report {
+                continue;
+            }
             if framework {
                 nveu_cap[k] = sc
                     .rules
@@ -405,14 +452,12 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            for (key, v) in &st.balances {
-                if key.starts_with("uveu|") || key.starts_with("nveu|") {
-                    veu_keys.entry(key.clone()).or_insert_with(|| vec![0; n])[k] = *v;
-                }
+            for key in &st.veu_keys {
+                veu_keys.entry(key.clone()).or_insert_with(|| vec![0; n])[k] = st.sum(key);
             }
         }
         // Quarters before a country's first request: its tier then, and its untouched allocation.
-        for cr in countries.iter_mut() {
+        for cr in countries.iter_mut().filter(|_| report) {
             let Some(first) = cr.tier.iter().position(Option::is_some) else {
                 continue;
             };
@@ -459,17 +504,18 @@ impl<'a> Engine<'a> {
     fn decide(
         &self,
         st: &mut State,
-        req: &Request,
+        req: &mut Request,
+        keys: &Keys,
         label: &str,
         q: Quarter,
     ) -> Result<(Determination, Verdict), SimError> {
-        let mut req = req.clone();
         let date = req.date;
-        let name = req.consignee.name.clone();
-        let dest = req.destination.as_str().to_string();
-        let ctx = &mut req.context;
+        let dest = req.destination.as_str();
         let tpp = |v: i64| Tpp::from_milli(u64::try_from(v).unwrap_or(0));
-        ctx.country_allocation_used = tpp(st.sum(&Key::Country(dest.clone()).text()));
+        let ctx = &mut req.context;
+        ctx.country_allocation_used = tpp(st.sum(&keys.country));
+        ctx.government_assurances = false;
+        ctx.assurance_uplift_percent = None;
         if let Some(Body::Assurance(a)) = self
             .assurances
             .iter()
@@ -482,24 +528,32 @@ impl<'a> Engine<'a> {
             ctx.government_assurances = true;
             ctx.assurance_uplift_percent = Some(a.uplift_percent);
         }
-        ctx.consignee_lpp_used = tpp(st.sum(&Key::Lpp(name.clone(), date.year()).text()));
-        ctx.nveu_installed = tpp(st.sum(&Key::Nveu(name.clone(), dest.clone()).text()));
-        ctx.consignee_aia_cumulative = tpp(st.sum(&Key::Aia(name.clone()).text()));
-        let prefix = format!("uveu{SEP}{name}{SEP}");
-        ctx.uveu_installed_by_country = st
-            .balances
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, v)| CountryCode::parse(&k[prefix.len()..]).map(|c| (c, tpp(*v))))
-            .collect();
+        let name = req.consignee.name.as_str();
+        ctx.consignee_lpp_used = tpp(match keys.lpp.iter().find(|(y, _)| *y == date.year()) {
+            Some((_, k)) => st.sum(k),
+            None => st.sum(&Key::Lpp(name.to_string(), date.year()).text()),
+        });
+        ctx.nveu_installed = tpp(st.sum(&keys.nveu));
+        ctx.consignee_aia_cumulative = tpp(st.sum(&keys.aia));
+        let prefix = &keys.uveu_prefix;
+        ctx.uveu_installed_by_country.clear();
+        for k in st
+            .veu_keys
+            .range::<String, _>(prefix..)
+            .take_while(|k| k.starts_with(prefix.as_str()))
+        {
+            if let Some(c) = CountryCode::parse(&k[prefix.len()..]) {
+                ctx.uveu_installed_by_country.push((c, tpp(st.sum(k))));
+            }
+        }
         st.determinations += 1;
         let det =
-            chipcap_core::determine(&req, &self.sc.rules).map_err(|e| SimError::Determine {
+            chipcap_core::determine(req, &self.sc.rules).map_err(|e| SimError::Determine {
                 quarter: q.to_string(),
                 label: label.to_string(),
                 message: e.to_string(),
             })?;
-        let verdict = self.judge(&det, &name, &dest, &mut st.seq);
+        let verdict = self.judge(&det, name, dest, &mut st.seq);
         Ok((det, verdict))
     }
 
@@ -567,13 +621,45 @@ impl<'a> Engine<'a> {
 }
 
 /// The simulated ledger: running sums by key, as the stores keep them.
+/// FNV-1a for the balance map: its keys are short ledger key texts made by the simulation itself.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 struct State {
-    balances: BTreeMap<String, i64>,
+    balances: HashMap<String, i64, std::hash::BuildHasherDefault<Fnv>>,
+    /// The VEU keys (`uveu|...`, `nveu|...`) in order, for prefix scans and the VEU series.
+    veu_keys: BTreeSet<String>,
     seq: u64,
     determinations: u64,
 }
 
 impl State {
+    fn new() -> State {
+        State {
+            balances: HashMap::default(),
+            veu_keys: BTreeSet::new(),
+            seq: 1000,
+            determinations: 0,
+        }
+    }
+
     fn sum(&self, key: &str) -> i64 {
         self.balances.get(key).copied().unwrap_or(0)
     }
@@ -582,10 +668,39 @@ impl State {
         self.seq += 1;
         let entry = meta_entry(self.seq, date, body);
         for d in draws_of(&entry, None).map_err(|e| SimError::Ledger(e.to_string()))? {
+            if (d.key.starts_with("uveu|") || d.key.starts_with("nveu|"))
+                && !self.veu_keys.contains(&d.key)
+            {
+                self.veu_keys.insert(d.key.clone());
+            }
             let s = self.balances.entry(d.key).or_insert(0);
             *s = s.saturating_add(d.amount);
         }
         Ok(())
+    }
+}
+
+/// The balance keys of one consignee of one demand line, made once.
+struct Keys {
+    /// LPP keys by calendar year of the period.
+    lpp: Vec<(i32, String)>,
+    country: String,
+    nveu: String,
+    aia: String,
+    uveu_prefix: String,
+}
+
+impl Keys {
+    fn new(name: &str, dest: &str, years: std::ops::RangeInclusive<i32>) -> Keys {
+        Keys {
+            lpp: years
+                .map(|y| (y, Key::Lpp(name.to_string(), y).text()))
+                .collect(),
+            country: Key::Country(dest.to_string()).text(),
+            nveu: Key::Nveu(name.to_string(), dest.to_string()).text(),
+            aia: Key::Aia(name.to_string()).text(),
+            uveu_prefix: format!("uveu{SEP}{name}{SEP}"),
+        }
     }
 }
 

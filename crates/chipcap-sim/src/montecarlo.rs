@@ -104,67 +104,115 @@ fn percentile(sorted: &[Option<usize>], p: usize) -> Option<usize> {
     sorted.get(rank - 1).copied().flatten()
 }
 
-/// Runs the scenario's Monte Carlo (`runs` and `seed` from the file unless given).
-pub fn run(sc: &Scenario, runs: u32, seed: u64) -> Result<McResult, SimError> {
+/// A run's index and each country's quarter of exhaustion.
+type RunResult = (u32, Vec<Option<usize>>);
+
+/// The generator of run `r`: seeded from the scenario's seed and the run's index (SplitMix64), so
+/// that runs are independent of one another and of how many threads share them.
+fn run_rng(seed: u64, r: u32) -> fastrand::Rng {
+    let mut z = seed ^ u64::from(r).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    fastrand::Rng::with_seed(z ^ (z >> 31))
+}
+
+/// The sampled demand of one run, milli-TPP per line and quarter.
+fn sampled(sc: &Scenario, rng: &mut fastrand::Rng, per_quarter: bool) -> Vec<Vec<u64>> {
+    sc.demand
+        .iter()
+        .map(|d| match &d.distribution {
+            None => d.tpp_milli.clone(),
+            Some(dist) if per_quarter => {
+                let base = levels(
+                    1_000_000,
+                    &sc.quarters,
+                    d.active,
+                    d.growth_milli_percent_per_quarter,
+                    d.growth_milli_percent_per_year,
+                );
+                base.iter()
+                    .map(|g| {
+                        let s = sample(dist, rng);
+                        let t = u128::from(to_tpp_milli(s, sc.h100_tpp_milli)) * u128::from(*g)
+                            / 1_000_000;
+                        u64::try_from(t).unwrap_or(u64::MAX)
+                    })
+                    .collect()
+            }
+            Some(dist) => {
+                let s = sample(dist, rng);
+                levels(
+                    to_tpp_milli(s, sc.h100_tpp_milli),
+                    &sc.quarters,
+                    d.active,
+                    d.growth_milli_percent_per_quarter,
+                    d.growth_milli_percent_per_year,
+                )
+            }
+        })
+        .collect()
+}
+
+/// Runs the scenario's Monte Carlo: `runs` runs, run `r` drawing from its own generator seeded
+/// from `seed` and `r`, shared among `threads` threads (the result does not depend on how many).
+pub fn run_threads(
+    sc: &Scenario,
+    runs: u32,
+    seed: u64,
+    threads: usize,
+) -> Result<McResult, SimError> {
     let engine = Engine::new(sc)?;
-    let mut rng = fastrand::Rng::with_seed(seed);
     let per_quarter = sc.monte_carlo.as_ref().is_some_and(|m| m.per_quarter);
-    let mut exh: Vec<Vec<Option<usize>>> = Vec::new();
-    let mut codes: Vec<String> = Vec::new();
-    for _ in 0..runs {
-        let demand: Vec<Vec<u64>> = sc
-            .demand
-            .iter()
-            .map(|d| match &d.distribution {
-                None => d.tpp_milli.clone(),
-                Some(dist) if per_quarter => {
-                    let base = levels(
-                        1_000_000,
-                        &sc.quarters,
-                        d.active,
-                        d.growth_milli_percent_per_quarter,
-                        d.growth_milli_percent_per_year,
-                    );
-                    base.iter()
-                        .map(|g| {
-                            let s = sample(dist, &mut rng);
-                            let t = u128::from(to_tpp_milli(s, sc.h100_tpp_milli)) * u128::from(*g)
-                                / 1_000_000;
-                            u64::try_from(t).unwrap_or(u64::MAX)
-                        })
-                        .collect()
-                }
-                Some(dist) => {
-                    let s = sample(dist, &mut rng);
-                    levels(
-                        to_tpp_milli(s, sc.h100_tpp_milli),
-                        &sc.quarters,
-                        d.active,
-                        d.growth_milli_percent_per_quarter,
-                        d.growth_milli_percent_per_year,
-                    )
-                }
+    let threads = threads.clamp(1, 64);
+    let one = |r: u32| -> Result<Vec<Option<usize>>, SimError> {
+        let mut rng = run_rng(seed, r);
+        engine.exhaustion(&sampled(sc, &mut rng, per_quarter))
+    };
+    // Thread t takes runs t, t + threads, ...; results are put back in run order.
+    let mut per_run: Vec<Vec<Option<usize>>> = vec![Vec::new(); runs as usize];
+    let parts: Vec<Result<Vec<RunResult>, SimError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let one = &one;
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    let mut r = t as u32;
+                    while r < runs {
+                        out.push((r, one(r)?));
+                        r += threads as u32;
+                    }
+                    Ok(out)
+                })
             })
             .collect();
-        let r = engine.run(&demand)?;
-        if codes.is_empty() {
-            codes = r
-                .countries
-                .iter()
-                .map(|c| c.country.as_str().to_string())
-                .collect();
-            exh = vec![Vec::with_capacity(runs as usize); codes.len()];
-        }
-        for (i, c) in r.countries.iter().enumerate() {
-            if let Some(v) = exh.get_mut(i) {
-                v.push(c.exhausted);
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(SimError::Ledger("a Monte Carlo thread failed".into())))
+            })
+            .collect()
+    });
+    for p in parts {
+        for (r, v) in p? {
+            if let Some(slot) = per_run.get_mut(r as usize) {
+                *slot = v;
             }
         }
     }
+    let codes: Vec<String> = engine
+        .countries()
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
     let countries = codes
         .into_iter()
-        .zip(exh)
-        .map(|(country, mut v)| {
+        .enumerate()
+        .map(|(i, country)| {
+            let mut v: Vec<Option<usize>> = per_run
+                .iter()
+                .map(|r| r.get(i).copied().flatten())
+                .collect();
             v.sort_by_key(|k| k.unwrap_or(usize::MAX));
             McCountry {
                 country,
@@ -183,9 +231,23 @@ pub fn run(sc: &Scenario, runs: u32, seed: u64) -> Result<McResult, SimError> {
     })
 }
 
+/// Runs the scenario's Monte Carlo on as many threads as the machine offers.
+pub fn run(sc: &Scenario, runs: u32, seed: u64) -> Result<McResult, SimError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    run_threads(sc, runs, seed, threads)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn run_generators_differ_by_run_and_repeat_by_seed() {
+        let a = run_rng(42, 0).u64(..);
+        assert_eq!(a, run_rng(42, 0).u64(..));
+        assert_ne!(a, run_rng(42, 1).u64(..));
+        assert_ne!(a, run_rng(43, 0).u64(..));
+    }
 
     #[test]
     fn percentiles_are_nearest_rank_with_never_last() {

@@ -149,6 +149,9 @@ fn monte_carlo_with_a_seed_is_deterministic_and_ordered() {
             "{c:?}"
         );
     }
+    // The result does not depend on how many threads share the runs.
+    assert_eq!(a, montecarlo::run_threads(&sc, 200, 42, 1).unwrap());
+    assert_eq!(a, montecarlo::run_threads(&sc, 200, 42, 3).unwrap());
     // Malaysia's least demand (6,000 a quarter) still exhausts it by 2027Q1.
     let my = a.countries.iter().find(|c| c.country == "MY").unwrap();
     assert_eq!(my.exhausted_runs, 200);
