@@ -497,6 +497,12 @@ fn simulate_blocking(
     rules: &'static chipcap_core::params::RuleSet,
 ) -> Result<Value, Problem> {
     let sc = chipcap_sim::parse(text, "scenario", rules).map_err(sim_problem)?;
+    if sc.replay_ledger.is_some() {
+        return Err(Problem::invalid(
+            "replay_ledger",
+            "the server does not read ledger files named in a scenario; replay with `chipcap simulate`",
+        ));
+    }
     if let Some(m) = &sc.monte_carlo {
         if m.runs > MAX_SIMULATION_RUNS {
             return Err(Problem::invalid(

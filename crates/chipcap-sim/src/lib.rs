@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod montecarlo;
 mod overrides;
+pub mod replay;
 pub mod report;
 pub mod scenario;
 

@@ -146,6 +146,9 @@ pub struct Scenario {
     pub monte_carlo: Option<MonteCarlo>,
     /// VEU installed bases at the start (ledger adjustment keys such as `uveu|NAME|US`, milli-TPP).
     pub installed_base: Vec<(String, i64)>,
+    /// A ledger whose shipments are replayed as demand (`replay_ledger`: an SQLite path, relative to
+    /// the scenario file, or a PostgreSQL URL); the edge reads it and calls [`crate::replay::add`].
+    pub replay_ledger: Option<String>,
     /// TPP of one H100 (display unit and the H100e conversion), milli-TPP.
     pub h100_tpp_milli: u64,
 }
@@ -179,6 +182,7 @@ struct FileDto {
     project: Vec<ProjectDto>,
     #[serde(default)]
     installed_base: Vec<BaseDto>,
+    replay_ledger: Option<String>,
     monte_carlo: Option<McDto>,
 }
 
@@ -810,6 +814,7 @@ pub fn parse(src: &str, default_name: &str, rules: &RuleSet) -> Result<Scenario,
         case_by_case,
         monte_carlo,
         installed_base,
+        replay_ledger: dto.replay_ledger,
         h100_tpp_milli,
     })
 }

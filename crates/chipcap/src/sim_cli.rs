@@ -41,7 +41,34 @@ fn read(path: &str, rules: &RuleSet) -> anyhow::Result<Scenario> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    chipcap_sim::parse(&text, stem, rules).map_err(|e| input_err(format!("{path}: {e}")))
+    let mut sc =
+        chipcap_sim::parse(&text, stem, rules).map_err(|e| input_err(format!("{path}: {e}")))?;
+    if let Some(db) = sc.replay_ledger.clone() {
+        let is_url = db.starts_with("postgres://") || db.starts_with("postgresql://");
+        let db = if is_url || Path::new(&db).is_absolute() {
+            db
+        } else {
+            let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+            dir.join(&db).to_string_lossy().to_string()
+        };
+        // A missing SQLite file would be created empty: refuse it instead.
+        if !is_url && !Path::new(&db).is_file() {
+            return Err(input_err(format!(
+                "{path}: field `replay_ledger`: no ledger at `{db}`"
+            )));
+        }
+        let store = chipcap_ledger::open(&db)
+            .map_err(|e| input_err(format!("{path}: field `replay_ledger`: {e}")))?;
+        let entries = chipcap_ledger::Ledger::new(store, rules)
+            .entries()
+            .with_context(|| format!("reading the ledger `{db}`"))?;
+        let s = chipcap_sim::replay::add(&mut sc, &entries);
+        eprintln!(
+            "replayed {} shipments and {} assurances from `{db}` ({} outside the period or reversed)",
+            s.shipments, s.assurances, s.skipped
+        );
+    }
+    Ok(sc)
 }
 
 fn sim_err(path: &str, e: SimError) -> anyhow::Error {
@@ -62,6 +89,11 @@ fn run_one(path: &str, rules: &RuleSet, a: &SimulateArgs) -> anyhow::Result<Done
     let run = chipcap_sim::simulate(&sc).map_err(|e| sim_err(path, e))?;
     let wants_mc = sc.monte_carlo.is_some() || a.runs.is_some() || a.seed.is_some();
     let has_dist = sc.demand.iter().any(|d| d.distribution.is_some());
+    if (a.runs.is_some() || a.seed.is_some()) && !has_dist {
+        return Err(input_err(format!(
+            "{path}: `--runs` and `--seed` need a demand line with a `distribution`"
+        )));
+    }
     let mc = if wants_mc && has_dist {
         let runs = a
             .runs

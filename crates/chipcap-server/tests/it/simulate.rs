@@ -74,3 +74,17 @@ async fn the_dashboard_has_the_scenario_page() {
     let js = crate::get(&app, "/assets/app.js").await.text;
     assert!(js.contains("/v1/simulations"));
 }
+
+#[tokio::test]
+async fn the_server_does_not_read_ledger_files() {
+    let (app, _, _) = app();
+    let r = post(
+        &app,
+        "/v1/simulations",
+        None,
+        "rule_set = \"ai-diffusion-2025\"\nstart = \"2025Q1\"\nend = \"2025Q4\"\nreplay_ledger = \"/etc/passwd\"\n",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "replay_ledger");
+}

@@ -167,3 +167,96 @@ fn a_named_project_draws_on_its_country() {
         vec!["Example Compute Co".to_string()]
     );
 }
+
+/// Regression: the remaining LPP of a channel counts every line of that channel (it used to keep
+/// only the last line's consignees).
+#[test]
+fn remaining_lpp_sums_every_line_of_the_channel() {
+    let r = run("rule_set = \"ai-diffusion-2025\"\nstart = \"2025Q1\"\nend = \"2025Q4\"\n[[demand]]\ncountry = \"VN\"\nchannel = \"lpp\"\nh100e_per_quarter = 100\nconsignee = \"A\"\n[[demand]]\ncountry = \"VN\"\nchannel = \"lpp\"\nh100e_per_quarter = 200\nconsignee = \"B\"\n");
+    let s = &r.country("VN").unwrap().channels[&Channel::Lpp];
+    assert_eq!(s.remaining[0], Some(2 * 26_900_000_000 - 300 * H100));
+}
+
+/// Regression: a country whose demand starts later still has its tier and allocation reported from
+/// the first quarter (they used to be blank until its first request).
+#[test]
+fn tier_and_allocation_are_reported_before_the_first_request() {
+    let r = run(&example("gulf-project.toml"));
+    let sa = r.country("SA").unwrap();
+    assert_eq!(sa.tier[0], Some(2));
+    assert_eq!(sa.cap[0], Some(790_000_000_000));
+    assert_eq!(
+        sa.channels[&Channel::Licence].remaining[0],
+        Some(790_000_000_000)
+    );
+}
+
+#[test]
+fn a_ledger_replays_as_demand_under_the_scenario_rules() {
+    use chipcap_core::date::Date;
+    use chipcap_ledger::entry::{Assurance, Body, Entry, Line, Shipment};
+    let entry = |id: &str, date: Date, body: Body| Entry {
+        seq: 0,
+        client_id: id.into(),
+        recorded_by: "t".into(),
+        recorded_at: String::new(),
+        date,
+        body,
+    };
+    let ship = |auth: &str, q: u64| {
+        Body::Shipment(Shipment {
+            consignee: "Bharat Compute".into(),
+            destination: "IN".into(),
+            items: vec![Line {
+                chip: Some("nvidia-h100-sxm".into()),
+                quantity: q,
+                unit_tpp_milli: H100 as u64,
+                a_type: true,
+            }],
+            tpp_milli: q * H100 as u64,
+            counted_milli: q * H100 as u64,
+            authorization: auth.into(),
+            licence: None,
+            consignee_as_given: None,
+        })
+    };
+    let d = |m, day| Date::new(2025, m, day).unwrap();
+    let entries = vec![
+        entry(
+            "a",
+            d(1, 5),
+            Body::Assurance(Assurance {
+                country: "IN".into(),
+                uplift_percent: 50,
+            }),
+        ),
+        entry("s1", d(2, 1), ship("licence", 30_000)),
+        entry("s2", d(5, 1), ship("licence", 30_000)),
+        entry("s3", d(5, 2), ship("LPP", 1_000)),
+        entry("s4", d(8, 1), ship("licence", 30_000)),
+        entry(
+            "r4",
+            d(8, 2),
+            Body::Reversal {
+                of: "s4".into(),
+                reason: String::new(),
+            },
+        ),
+    ];
+    let mut sc =
+        scenario("rule_set = \"ai-diffusion-2025\"\nstart = \"2025Q1\"\nend = \"2025Q4\"\n");
+    let sum = chipcap_sim::replay::add(&mut sc, &entries);
+    assert_eq!((sum.shipments, sum.assurances, sum.skipped), (3, 1, 1));
+    let r = simulate(&sc).unwrap();
+    let inr = r.country("IN").unwrap();
+    // 790,000,000 x 1.5 = 1,185,000,000 TPP = 74,848 H100: the second 30,000 fits, nothing is refused.
+    assert_eq!(
+        inr.cap[0],
+        Some(790_000_000_000),
+        "decided on 2025-01-01, before the assurance"
+    );
+    assert_eq!(inr.cap[1], Some(1_185_000_000_000));
+    assert_eq!(inr.used[1], 60_000 * H100);
+    assert_eq!(inr.granted_by_authorization["LPP"][1], 1_000 * H100);
+    assert_eq!(inr.exhausted, None);
+}

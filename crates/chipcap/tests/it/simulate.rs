@@ -199,3 +199,39 @@ fn a_bad_scenario_exits_2_naming_the_field_and_line_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn a_ledger_is_replayed_as_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let db_s = db.to_string_lossy().to_string();
+    assert!(chipcap()
+        .args(["ledger", "--db", &db_s, "init"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let day = root().join("examples/ledger-apply-day.ndjson");
+    let out = chipcap()
+        .args(["ledger", "--db", &db_s, "apply"])
+        .arg(&day)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sc = dir.path().join("replay.toml");
+    std::fs::write(&sc, "rule_set = \"ai-diffusion-2025\"\nstart = \"2025Q1\"\nend = \"2025Q4\"\nreplay_ledger = \"l.db\"\n").unwrap();
+    let v = json(&[&sc.to_string_lossy()]);
+    let india = &v["countries"][0];
+    assert_eq!(india["country"], "IN");
+    assert_eq!(india["granted_by_authorization_tpp"]["LPP"][1], 18_998_400);
+    // A ledger that is not there is an input error naming the field (and is not created).
+    std::fs::write(&sc, "rule_set = \"ai-diffusion-2025\"\nstart = \"2025Q1\"\nend = \"2025Q4\"\nreplay_ledger = \"none.db\"\n").unwrap();
+    let out = chipcap().arg("simulate").arg(&sc).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("field `replay_ledger`"));
+    assert!(!dir.path().join("none.db").exists());
+}
