@@ -192,9 +192,10 @@ pub fn charts(sc: &Scenario, run: &Run) -> Result<Vec<(String, String)>, SimErro
         for (label, v) in &c.granted_by_authorization {
             for (k, m) in v.iter().enumerate() {
                 let tier = c.tier[k].map_or("no tier".to_string(), |t| format!("Tier {t}"));
-                groups
+                let g = groups
                     .entry(format!("{tier} {label}"))
-                    .or_insert_with(|| vec![0; n])[k] += m;
+                    .or_insert_with(|| vec![0; n]);
+                g[k] = g[k].saturating_add(*m);
             }
         }
     }
@@ -209,7 +210,7 @@ pub fn charts(sc: &Scenario, run: &Run) -> Result<Vec<(String, String)>, SimErro
                         .iter()
                         .enumerate()
                         .map(|(k, m)| {
-                            acc += m;
+                            acc = acc.saturating_add(*m);
                             (idx(k), h(acc, hm))
                         })
                         .collect(),
@@ -273,7 +274,7 @@ pub fn charts(sc: &Scenario, run: &Run) -> Result<Vec<(String, String)>, SimErro
                 .entry(v.consignee.as_str())
                 .or_insert_with(|| vec![0; n]);
             for (k, m) in v.installed.iter().enumerate() {
-                t[k] += m;
+                t[k] = t[k].saturating_add(*m);
             }
         }
         let mut lines: Vec<Line> = uveu

@@ -341,7 +341,7 @@ impl<'a> Engine<'a> {
                         continue;
                     }
                     let asked = tpp_i64(q_units.saturating_mul(unit));
-                    series.demanded[k] += asked;
+                    add(&mut series.demanded[k], asked);
                     req.date = date;
                     req.consignee.name.clone_from(name);
                     set_quantity(req, q_units);
@@ -354,7 +354,7 @@ impl<'a> Engine<'a> {
                     match verdict {
                         Verdict::Granted(body, label) => {
                             st.record(date, body)?;
-                            series.granted[k] += tpp_i64(det.tpp.milli());
+                            add(&mut series.granted[k], tpp_i64(det.tpp.milli()));
                             add_label(
                                 &mut cr.granted_by_authorization,
                                 &label,
@@ -364,7 +364,7 @@ impl<'a> Engine<'a> {
                             );
                         }
                         Verdict::Policy => {
-                            series.refused[k] += asked;
+                            add(&mut series.refused[k], asked);
                         }
                         Verdict::Allocation(room) => {
                             let mut got = 0i64;
@@ -391,9 +391,12 @@ impl<'a> Engine<'a> {
                                     }
                                 }
                             }
-                            series.granted[k] += got;
-                            series.refused[k] += asked - got;
-                            series.refused_for_allocation[k] += asked - got;
+                            add(&mut series.granted[k], got);
+                            add(&mut series.refused[k], asked.saturating_sub(got));
+                            add(
+                                &mut series.refused_for_allocation[k],
+                                asked.saturating_sub(got),
+                            );
                             if cr.exhausted.is_none() {
                                 cr.exhausted = Some(k);
                             }
@@ -437,13 +440,13 @@ impl<'a> Engine<'a> {
                                     .map(|c| {
                                         limit - st.sum(&Key::Lpp(c.clone(), date.year()).text())
                                     })
-                                    .sum::<i64>(),
+                                    .fold(0i64, i64::saturating_add),
                             )
                         }
                         Channel::Nveu if framework => nveu_cap[k].map(|cap| {
                             names
                                 .map(|c| cap - st.sum(&Key::Nveu(c.clone(), cc.to_string()).text()))
-                                .sum::<i64>()
+                                .fold(0i64, i64::saturating_add)
                         }),
                         _ => None,
                     };
@@ -704,8 +707,16 @@ impl Keys {
     }
 }
 
+/// Saturating sum: series of absurd demand (a fuzzed scenario) saturate instead of overflowing.
+fn add(a: &mut i64, v: i64) {
+    *a = a.saturating_add(v);
+}
+
 fn add_label(m: &mut BTreeMap<String, Vec<i64>>, label: &str, k: usize, n: usize, v: i64) {
-    m.entry(label.to_string()).or_insert_with(|| vec![0; n])[k] += v;
+    add(
+        &mut m.entry(label.to_string()).or_insert_with(|| vec![0; n])[k],
+        v,
+    );
 }
 
 fn tpp_i64(m: u64) -> i64 {

@@ -121,9 +121,9 @@ fn country_json(sc: &Scenario, run: &Run, c: &CountryRun) -> Value {
 pub fn totals(c: &CountryRun) -> (i64, i64, i64) {
     let mut t = (0i64, 0i64, 0i64);
     for s in c.channels.values() {
-        t.0 += s.demanded.iter().sum::<i64>();
-        t.1 += s.granted.iter().sum::<i64>();
-        t.2 += s.refused.iter().sum::<i64>();
+        t.0 = s.demanded.iter().fold(t.0, |a, b| a.saturating_add(*b));
+        t.1 = s.granted.iter().fold(t.1, |a, b| a.saturating_add(*b));
+        t.2 = s.refused.iter().fold(t.2, |a, b| a.saturating_add(*b));
     }
     t
 }
