@@ -2,7 +2,8 @@
 # Browser test of the dashboard: starts `chipcap serve` on loopback with a fresh SQLite ledger,
 # seeds the sample ledger, lets Debian's chromium (headless) run the page, and checks in the DOM
 # it produced that the map, the allocation bars, the NVEU staircase, the UVEU shares and a
-# determination result are there. Saves docs/dashboard.png.
+# determination result are there, and that the scenario page runs the sample scenario. Saves
+# docs/dashboard.png.
 # Usage: scripts/dashboard-browser-test.sh [path/to/chipcap]   (needs curl and chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,16 @@ check "rule version shown and switchable" 'data-rule-set="advanced-computing-202
 check "rule version selector"            'id="f-ruleset"' 1
 check "reasons with citations"           'class="cite">15 CFR' 5
 check "recent determinations"            'class="recent"' 1
+# The scenario page: `/?scenario` posts the sample scenario (the issue's example) on load.
+timeout 120 "${CHROME[@]}" --dump-dom "$URL/?scenario=1" >"$WORK/scenario.html" 2>>"$WORK/chromium.log" || true
+check_scenario() { # description, extended regex, minimum count
+  local n
+  n=$( (grep -oE "$2" "$WORK/scenario.html" || true) | wc -l)
+  if [ "$n" -ge "$3" ]; then echo "ok   $1 ($n)"; passed=$((passed + 1)); else echo "FAIL $1 ($n < $3)"; fail=1; failed=$((failed + 1)); fi
+}
+check_scenario "scenario: MY exhausted 2026Q1"   'data-country="MY"><td>MY</td><td class="exhausted">2026Q1' 1
+check_scenario "scenario: TH exhausted 2027Q2"   'data-country="TH"><td>TH</td><td class="exhausted">2027Q2' 1
+check_scenario "scenario: SVG charts as images"  '<img src="data:image/svg\+xml' 3
 if grep -qE 'src="https?://|href="https?://' "$WORK/dom.html"; then echo "FAIL the page references an outside URL"; fail=1; failed=$((failed + 1)); else passed=$((passed + 1)); fi
 
 timeout 120 "${CHROME[@]}" --window-size=1400,1900 --screenshot="docs/dashboard.png" "$URL/?demo=1" >/dev/null 2>&1 || true

@@ -475,7 +475,9 @@ fn replay(tx: &mut dyn Tx, id: &str, op: &str) -> Result<Option<Outcome>, Error>
     }
 }
 
-fn lines_of(det: &Determination) -> Vec<Line> {
+/// The resolved lines of a determination, as shipments and licence grants record them (also used by
+/// the scenario simulation, `chipcap-sim`, so that it records what the ledger would).
+pub fn lines_of(det: &Determination) -> Vec<Line> {
     det.items
         .iter()
         .map(|i| Line {
@@ -487,7 +489,8 @@ fn lines_of(det: &Determination) -> Vec<Line> {
         .collect()
 }
 
-fn counted_of(det: &Determination) -> u64 {
+/// The TPP of a determination's .a-type lines, milli-TPP: what counts toward allocations.
+pub fn counted_of(det: &Determination) -> u64 {
     det.items
         .iter()
         .filter(|i| matches!(i.band, Ok(b) if b.is_a()))
@@ -1681,8 +1684,10 @@ pub(crate) fn by_seq(draws: &[(u64, Draw)]) -> HashMap<u64, Vec<Draw>> {
     m
 }
 
-/// The uplift in force for `c` on `date` from a slice of entries (pure; used by reports and verify).
-pub(crate) fn uplift_pure(
+/// The uplift in force for `c` on `date` from a slice of entries (pure; used by reports, verify and
+/// the scenario simulation). The assurance uplift, percent, in force for country `c` on `date` from the assurance entries
+/// (the latest one wins; Supp. No. 5 para (b) countries get the default; capped at the maximum).
+pub fn uplift_pure(
     rules: &RuleSet,
     entries: &[Entry],
     reversed: &BTreeMap<String, Date>,
@@ -1697,7 +1702,8 @@ pub(crate) fn uplift_pure(
     uplift_from(rules, c, date, &a)
 }
 
-pub(crate) fn country_cap_pure(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
+/// The country allocation cap on `date` with `uplift` percent, milli-TPP.
+pub fn country_cap_pure(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
     country_cap(rules, date, uplift)
 }
 

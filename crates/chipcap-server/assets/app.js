@@ -300,6 +300,37 @@ async function loadChips() {
   }
 }
 
+// ---- scenario ----
+async function runScenario(ev) {
+  if (ev) ev.preventDefault();
+  const r = await api("/v1/simulations", { method: "POST", headers: { "Content-Type": "application/toml" }, body: $("scenario-text").value });
+  const charts = $("scenario-charts");
+  charts.replaceChildren();
+  if (!r.ok) { renderProblem($("scenario-result"), r.body || { detail: `HTTP ${r.status}` }); return; }
+  const d = r.body;
+  const t = el("table", { class: "recent", "data-scenario": d.scenario },
+    el("tr", {}, ...["country", "exhausted", "80%", "90%", "95%", "100%", "granted TPP", "refused TPP"].map((h) => el("th", { text: h }))));
+  for (const c of d.countries) {
+    const th = c.thresholds || {};
+    t.append(el("tr", { "data-country": c.country },
+      el("td", { text: c.country }), el("td", { class: "exhausted", text: c.exhausted || "–" }),
+      ...["80", "90", "95", "100"].map((k) => el("td", { text: th[k] || "–" })),
+      el("td", { class: "num", text: fmt.format(c.granted_tpp) }), el("td", { class: "num", text: fmt.format(c.refused_tpp) })));
+  }
+  const mc = d.monte_carlo;
+  const parts = [el("p", { class: "muted", text: `${d.scenario} under ${d.rule_set}, ${d.start} to ${d.end}` }), t];
+  if (mc) {
+    const m = el("table", { class: "recent" }, el("tr", {}, ...["country", "P10", "P50", "P90", "exhausted in"].map((h) => el("th", { text: h }))));
+    for (const c of mc.countries) m.append(el("tr", {}, el("td", { text: c.country }), el("td", { text: c.p10 || "never" }), el("td", { text: c.p50 || "never" }), el("td", { text: c.p90 || "never" }), el("td", { text: `${c.exhausted_runs} of ${mc.runs} runs` })));
+    parts.push(el("p", { class: "muted", text: `Monte Carlo, seed ${mc.seed}` }), m);
+  }
+  $("scenario-result").replaceChildren(...parts);
+  // Charts as images (data URLs): an SVG shown this way runs no script.
+  for (const [name, svg] of Object.entries(d.charts || {})) {
+    charts.append(el("figure", {}, el("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, alt: name }), el("figcaption", { text: name })));
+  }
+}
+
 async function main() {
   const saved = sessionStorage.getItem("chipcap-token");
   if (saved) $("token").value = saved;
@@ -309,6 +340,7 @@ async function main() {
   $("f-date").value = today();
   const wanted = new URLSearchParams(location.search).get("rule_set");
   if (wanted) $("f-ruleset").value = wanted;
+  $("scenario-form").addEventListener("submit", runScenario);
   await loadMeta();
   const [tiers, bal, rules] = await Promise.all([
     api(`/v1/tiers?date=${today()}`),
@@ -334,6 +366,7 @@ async function main() {
   }
   await loadRecent();
   if (new URLSearchParams(location.search).has("demo")) await submitForm();
+  if (new URLSearchParams(location.search).has("scenario")) await runScenario();
   document.body.setAttribute("data-ready", "true");
 }
 

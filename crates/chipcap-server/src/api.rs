@@ -475,6 +475,95 @@ pub async fn dispositions_list(State(st): State<Arc<AppState>>) -> Result<Respon
     ))
 }
 
+/// At most this many Monte Carlo runs on the server (`chipcap simulate` has no such limit).
+pub const MAX_SIMULATION_RUNS: u32 = 2_000;
+
+/// Runs a scenario (TOML, `docs/simulate.md`): the `chipcap simulate --json` document plus the SVG
+/// charts by file name. The run happens off the async workers.
+#[utoipa::path(
+    post, path = "/v1/simulations", tag = "rules",
+    request_body(content = String, content_type = "application/toml", description = "A scenario file (docs/simulate.md)"),
+    responses(
+        (status = 200, description = "The run and its charts", body = crate::openapi::SimulationDoc, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The scenario cannot be read: `field` names the key, `detail` the line", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+pub async fn simulate(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
+    let text = utf8(&body)?.to_string();
+    let rules = st.rules;
+    let doc = tokio::task::spawn_blocking(move || simulate_blocking(&text, rules))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "simulation task failed");
+            Problem::internal()
+        })??;
+    Ok(json_value(StatusCode::OK, &doc))
+}
+
+fn sim_problem(e: chipcap_sim::SimError) -> Problem {
+    use chipcap_sim::SimError;
+    match e {
+        SimError::Schema {
+            field,
+            line,
+            message,
+        } => Problem::invalid(
+            field,
+            match line {
+                Some(l) => format!("line {l}: {message}"),
+                None => message,
+            },
+        ),
+        SimError::Determine { .. } | SimError::Compare(_) => Problem::invalid("", e.to_string()),
+        SimError::Ledger(_) | SimError::Chart { .. } => {
+            tracing::error!(error = %e, "simulation failed");
+            Problem::internal()
+        }
+    }
+}
+
+fn simulate_blocking(
+    text: &str,
+    rules: &'static chipcap_core::params::RuleSet,
+) -> Result<Value, Problem> {
+    let sc = chipcap_sim::parse(text, "scenario", rules).map_err(sim_problem)?;
+    if sc.replay_ledger.is_some() {
+        return Err(Problem::invalid(
+            "replay_ledger",
+            "the server does not read ledger files named in a scenario; replay with `chipcap simulate`",
+        ));
+    }
+    if let Some(m) = &sc.monte_carlo {
+        if m.runs > MAX_SIMULATION_RUNS {
+            return Err(Problem::invalid(
+                "monte_carlo.runs",
+                format!(
+                    "at most {MAX_SIMULATION_RUNS} runs on the server, got `{}`; run more with `chipcap simulate`",
+                    m.runs
+                ),
+            ));
+        }
+    }
+    let run = chipcap_sim::simulate(&sc).map_err(sim_problem)?;
+    let mc = match &sc.monte_carlo {
+        Some(m) if sc.demand.iter().any(|d| d.distribution.is_some()) => {
+            Some(chipcap_sim::montecarlo::run(&sc, m.runs, m.seed).map_err(sim_problem)?)
+        }
+        _ => None,
+    };
+    let mut doc = chipcap_sim::report::to_json(&sc, &run, mc.as_ref());
+    let charts = chipcap_sim::chart::charts(&sc, &run).map_err(sim_problem)?;
+    doc["charts"] = Value::Object(
+        charts
+            .into_iter()
+            .map(|(n, svg)| (n, Value::String(svg)))
+            .collect(),
+    );
+    Ok(doc)
+}
+
 /// Classifies a catalog chip, or a chip given by its figures, under ECCN 3A090.
 #[utoipa::path(
     post, path = "/v1/classifications", tag = "rules",

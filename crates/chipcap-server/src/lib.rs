@@ -538,6 +538,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/chips", get(api::chips))
         .route("/v1/tiers", get(api::tiers))
         .route("/v1/classifications", post(api::classify))
+        .route("/v1/simulations", post(api::simulate))
         .route("/v1/ledger/apply", post(api::ledger_apply))
         .route("/v1/ledger/apply/batch", post(api::ledger_apply_batch))
         .route("/v1/ledger/grants", post(api::ledger_grant))

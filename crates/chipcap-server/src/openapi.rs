@@ -337,6 +337,32 @@ pub struct ClassifyDoc {
     datacenter: Option<bool>,
 }
 
+/// The run of a scenario: the document `chipcap simulate --json` prints (docs/simulate.md), plus
+/// the SVG charts by file name.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SimulationDoc {
+    /// The scenario's name.
+    scenario: String,
+    /// The rule version it ran under.
+    rule_set: String,
+    /// The quarters, `YYYYQn`.
+    quarters: Vec<String>,
+    /// Per country: `country`, `exhausted` (the first quarter with demand refused for lack of
+    /// allocation, or null), `thresholds`, `allocation` and `channels` series per quarter.
+    #[schema(value_type = Vec<Object>)]
+    countries: Vec<serde_json::Value>,
+    /// VEU installed bases per quarter.
+    #[schema(value_type = Vec<Object>)]
+    veu: Vec<serde_json::Value>,
+    /// P10/P50/P90 exhaustion quarters when the scenario has a Monte Carlo.
+    #[schema(value_type = Option<Object>)]
+    monte_carlo: Option<serde_json::Value>,
+    /// SVG charts by file name (`burndown-MY.svg`, ...).
+    #[schema(value_type = Object)]
+    charts: serde_json::Value,
+}
+
 /// A classification under ECCN 3A090.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -683,7 +709,7 @@ impl Modify for Bearer {
     ),
     paths(
         crate::api::determine, crate::api::compare, crate::api::recent, crate::api::rules, crate::api::chips,
-        crate::api::tiers, crate::api::classify, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_apply_batch, crate::api::ledger_grant,
+        crate::api::tiers, crate::api::classify, crate::api::simulate, crate::api::screen, crate::api::disposition_create, crate::api::dispositions_list, crate::api::ledger_apply, crate::api::ledger_apply_batch, crate::api::ledger_grant,
         crate::api::ledger_reverse, crate::api::ledger_attrition, crate::api::ledger_adjust, crate::api::ledger_us_shipment,
         crate::api::ledger_party, crate::api::ledger_parties, crate::api::ledger_assurance,
         crate::api::ledger_assurances, crate::api::ledger_balances, crate::api::ledger_history,

@@ -42,6 +42,7 @@ macro_rules! out {
 mod ledger_cli;
 mod screen_cli;
 mod serve_cli;
+mod sim_cli;
 
 #[derive(Parser)]
 #[command(
@@ -170,6 +171,12 @@ enum Command {
         #[command(subcommand)]
         cmd: Option<RulesCmd>,
     },
+    /// Run a scenario (TOML) quarter by quarter through the rules: when each country's allocation
+    /// runs out, what each channel is granted; two files compare (see docs/simulate.md).
+    #[command(
+        after_help = "Examples:\n  chipcap simulate examples/scenarios/my-th-assurances.toml\n  chipcap simulate examples/scenarios/my-th-assurances.toml --json\n  chipcap simulate examples/scenarios/headline-tier2.toml --csv out/ --chart out/\n  chipcap simulate examples/scenarios/my-th-assurances.toml examples/scenarios/my-th-advanced-computing.toml\n\nExit codes: 0 the scenario ran; 2 the scenario cannot be read (the message names the field and line; nothing is written); 1 other errors."
+    )]
+    Simulate(sim_cli::SimulateArgs),
     /// The allowance ledger: parties, licences, shipments, balances, audit log (see docs/ledger.md).
     Ledger {
         /// The ledger: an SQLite file (default `chipcap.db`) or `postgres://user@host:port/db`.
@@ -264,6 +271,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve_cli::run(args, rules),
         Command::Token(args) => serve_cli::run_token(args),
+        Command::Simulate(args) => sim_cli::run(args, &rules),
         Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store),
         Command::Screen { args, store } => screen_cli::run_screen(args, &store, &rules),
         Command::Check {

@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+mod simulate;
 mod socket;
 
 use std::sync::Arc;

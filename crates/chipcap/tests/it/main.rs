@@ -4,6 +4,7 @@
 
 mod ledger;
 mod serve;
+mod simulate;
 
 use assert_cmd::Command;
 use std::path::PathBuf;
