@@ -479,6 +479,7 @@ fn chips<'a>(
         );
     }
     guidance_notices(req, ac, out);
+    is_informed_notice(req, ac, groups, items, out);
     if t.ab_lines == 0 && t.hbm_lines == 0 {
         det.decision = Decision::NotControlled;
         out.reason(
@@ -914,6 +915,37 @@ fn china_us_share<'a>(
     match failed {
         Some(why) => Err(why),
         None => Ok(()),
+    }
+}
+
+/// Chips named in "is-informed" letters (744.23(b)): not in the CFR, so a notice, not a requirement
+/// the engine imposes (reading R4).
+fn is_informed_notice(
+    req: &Request,
+    ac: &AdvancedComputing,
+    groups: &Groups<'_>,
+    items: &[crate::request::Item],
+    out: &mut Out,
+) {
+    let china = |c: CountryCode| c == CountryCode::CN || c == CountryCode::HK;
+    let reach = |c: CountryCode| china(c) || groups.d5_or_macau(c);
+    if !reach(req.destination) && !reach(req.consignee.headquarters) {
+        return;
+    }
+    let named = ac.is_informed.iter().any(|l| {
+        l.from <= req.date
+            && items.iter().any(|it| {
+                it.chip
+                    .as_deref()
+                    .is_some_and(|c| l.chips.iter().any(|x| x == c))
+            })
+    });
+    if named {
+        out.notice(
+            "is_informed_letter",
+            Some("15 CFR 744.23(b)"),
+            Text::Static("BIS told the maker in April 2025 (an is-informed letter under 744.23(b), reported in its SEC filing, not published in the Federal Register) that this chip needs a licence to China (with Hong Kong and Macau), Country Group D:5 and D:5-headquartered parties for the indefinite future; licences were later granted case by case. chipcap does not apply unpublished letters (reading R4): check with the maker and BIS."),
+        );
     }
 }
 

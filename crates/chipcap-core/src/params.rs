@@ -676,6 +676,18 @@ pub struct AcGroups {
     pub listed_end_user_scope: Timeline<CountrySet>,
 }
 
+/// Chips BIS told their makers need a licence to China (with Hong Kong and Macau), D:5 and
+/// D:5-headquartered parties (15 CFR 744.23(b) letters; reported, not published).
+#[derive(Clone, Debug)]
+pub struct IsInformed {
+    /// Catalog ids.
+    pub chips: Vec<String>,
+    /// When the letters were received.
+    pub from: Date,
+    /// Source.
+    pub source: Source,
+}
+
 /// An end user named in the rule data whose exports are exempt from a destination's
 /// advanced-computing licence requirement (the UAE's Supp. No. 8 entities, 91 FR 43034).
 #[derive(Clone, Debug)]
@@ -752,6 +764,8 @@ pub struct AdvancedComputing {
     pub params: AcParameters,
     /// End users exempt from a destination's listed-end-user licence requirement.
     pub listed_end_users: Vec<ListedEndUser>,
+    /// Chips named in BIS "is-informed" letters (15 CFR 744.23(b)), which are not in the CFR.
+    pub is_informed: Vec<IsInformed>,
     /// Citations composed once from the data (see `advanced::prepare_citations`); empty until then.
     pub citations: Vec<std::sync::Arc<str>>,
     /// The version line of each amendment, composed once; empty until prepared.

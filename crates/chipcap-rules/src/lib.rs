@@ -757,6 +757,19 @@ struct AcFile {
     param: Vec<AcParam>,
     #[serde(default)]
     listed_end_user: Vec<ListedEntry>,
+    #[serde(default)]
+    is_informed: Vec<IsInformedEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IsInformedEntry {
+    chips: Vec<String>,
+    effective_from: String,
+    reference: String,
+    evidence: String,
+    #[serde(default)]
+    question: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1099,6 +1112,26 @@ fn load_advanced(
         remote_access_concern: group("remote_access_concern")?,
         listed_end_user_scope: group("listed_end_user_scope")?,
     };
+    let mut is_informed = Vec::with_capacity(af.is_informed.len());
+    for (i, e) in af.is_informed.into_iter().enumerate() {
+        let key = format!("is_informed[{i}]");
+        if e.chips.is_empty() {
+            return Err(rerr(
+                F,
+                format!("`{key}.chips` must name at least one chip"),
+            ));
+        }
+        let ev = evidence(F, &key, &e.evidence)?;
+        is_informed.push(IsInformed {
+            chips: e.chips,
+            from: date(F, &format!("{key}.effective_from"), &e.effective_from)?,
+            source: Source {
+                reference: e.reference,
+                evidence: ev,
+                question: question(F, &key, e.question, ev)?,
+            },
+        });
+    }
     let mut listed_end_users = Vec::with_capacity(af.listed_end_user.len());
     for l in af.listed_end_user {
         if l.name.trim().is_empty() {
@@ -1150,6 +1183,7 @@ fn load_advanced(
         groups: ac_groups,
         params,
         listed_end_users,
+        is_informed,
         citations: Vec::new(),
         version_citations: Vec::new(),
     };
