@@ -25,10 +25,13 @@ RUST_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.1; done
 # Run from the scratch folder: schemathesis keeps its state in ./.schemathesis.
+# POST /v1/simulations takes a TOML scenario (application/toml), which schemathesis cannot generate;
+# it is covered by the API tests and the dashboard browser test instead.
 ST=$(command -v "$ST" || echo "$ST")
 (cd "$WORK" && timeout "${TIMEOUT:-600}" "$ST" run "$URL/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \
   --exclude-method DELETE \
+  --exclude-path /v1/simulations \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "${MAX_EXAMPLES:-50}" --generation-deterministic \
   --request-timeout 10)
