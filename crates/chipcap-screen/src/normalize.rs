@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::translit::{self, Pattern, Script};
+
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
 const WORDS: &str = include_str!("../data/words.tsv");
 
@@ -46,6 +48,13 @@ pub struct Token {
     /// `mueller`), equal to the canonical form of the word written with `ae`, `oe`, `ue`.
     #[serde(skip)]
     pub(crate) alt: Option<String>,
+    /// The Latin readings of a word written in another script (see [`crate::translit`]).
+    #[serde(skip)]
+    pub(crate) pat: Option<Box<Pattern>>,
+    /// Further romanisations of a script word used as index keys (customary surname spellings,
+    /// Japanese readings).
+    #[serde(skip)]
+    pub(crate) keys: Vec<String>,
     /// Consonants and vowel runs of the word as written (see [`vowel_key`]); `None` for words of
     /// fewer than four letters, words with digits and words from abjad or syllabic scripts.
     #[serde(skip)]
@@ -510,20 +519,33 @@ pub(crate) struct RawWord {
     pub abbrev: bool,
     /// The word with `ä`, `ö`, `ü` written `ae`, `oe`, `ue` (only for words that have them).
     pub alt: Option<String>,
+    /// Latin readings of a word in another script.
+    pub pat: Option<Pattern>,
+    /// Further romanisations for the index.
+    pub keys: Vec<String>,
+}
+
+impl RawWord {
+    fn plain(text: String, origin: Origin) -> Self {
+        Self {
+            text,
+            origin,
+            abbrev: false,
+            alt: None,
+            pat: None,
+            keys: Vec::new(),
+        }
+    }
 }
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
+        0x3005 | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
         | 0x1100..=0x11FF | 0x3130..=0x318F | 0x20000..=0x2FFFF)
 }
 
 fn is_hebrew(c: char) -> bool {
     ('\u{05D0}'..='\u{05EA}').contains(&c)
-}
-
-fn is_arabic(c: char) -> bool {
-    ('\u{0620}'..='\u{064A}').contains(&c) || ('\u{0671}'..='\u{06D3}').contains(&c)
 }
 
 /// Hebrew letters to Latin consonants (vowel letters kept as their consonant value; the matcher's
@@ -581,33 +603,63 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
     let mut out: Vec<RawWord> = Vec::new();
     // Char range of each word in `text`.
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| translit::native_digit(c).unwrap_or(c))
+        .collect();
+    // The last word was the Arabic `Abd`, which takes the article of the next word.
+    let mut prev_abd: Option<usize> = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if is_cjk(c) {
-            let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            let start = i;
+            if translit::is_kana_char(c) {
+                while i < chars.len() && translit::is_kana_char(chars[i]) {
+                    i += 1;
+                }
+                let p = translit::kana_word(&chars[start..i]);
+                let t = p.first();
+                if !t.is_empty() {
+                    let mut w = RawWord::plain(t, Origin::Syllabic);
+                    w.pat = Some(p);
+                    out.push(w);
+                    spans.push((start, i));
+                }
+                prev_abd = None;
+                continue;
+            }
+            // `々` repeats the kanji before it (`佐々木`).
+            let base = if c == '\u{3005}' && i > 0 {
+                chars[i - 1]
+            } else {
+                c
+            };
+            let t = any_ascii::any_ascii_char(base).to_ascii_lowercase();
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
-                out.push(RawWord {
-                    text: t,
-                    origin: Origin::Syllabic,
-                    abbrev: false,
-                    alt: None,
-                });
+                let mut w = RawWord::plain(t, Origin::Syllabic);
+                if translit::is_hangul_syllable(base) {
+                    let word_start = i == 0 || !translit::is_hangul_syllable(chars[i - 1]);
+                    let (p, custom) = translit::hangul(base, word_start);
+                    w.pat = Some(p);
+                    w.keys = custom.into_iter().map(str::to_string).collect();
+                } else if is_han(base) {
+                    let (p, keys) = translit::han(base, &w.text);
+                    w.pat = Some(p);
+                    w.keys = keys;
+                }
+                out.push(w);
                 spans.push((i, i + 1));
             }
+            prev_abd = None;
             i += 1;
             continue;
         }
         if c == '&' || c == '+' {
-            out.push(RawWord {
-                text: "and".into(),
-                origin: Origin::Latin,
-                abbrev: false,
-                alt: None,
-            });
+            out.push(RawWord::plain("and".into(), Origin::Latin));
             spans.push((i, i + 1));
+            prev_abd = None;
             i += 1;
             continue;
         }
@@ -621,58 +673,107 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
         }
         let word = &chars[start..i];
         let abbrev = chars.get(i) == Some(&'.');
+        let script = word.iter().find_map(|&c| translit::script_of(c));
+        if script == Some(Script::Burmese) {
+            // One word per syllable: names are romanised syllable by syllable (`Kyaw Kyaw`).
+            for syl in translit::burmese_syllables(word) {
+                let p = translit::burmese(&syl);
+                let t = ascii_lower(&p.first());
+                if !t.is_empty() {
+                    let mut w = RawWord::plain(t, Origin::Syllabic);
+                    w.pat = Some(p);
+                    out.push(w);
+                    spans.push((start, i));
+                }
+            }
+            prev_abd = None;
+            continue;
+        }
         let mut origin = Origin::Latin;
         let mut ascii = String::new();
         let mut alt = None;
-        if word.iter().any(|&c| is_hebrew(c)) {
-            origin = Origin::Abjad;
-            for (k, &c) in word.iter().enumerate() {
-                if is_hebrew(c) {
-                    ascii.push_str(hebrew(c, word.get(k + 1).copied()));
-                } else if c.is_ascii_alphanumeric() {
-                    ascii.push(c);
-                }
-            }
-        } else {
-            let mut w: String = word.iter().collect();
-            if word.iter().any(|&c| is_arabic(c)) {
+        let mut pat = None;
+        let mut abd = false;
+        match script {
+            Some(Script::Hebrew) => {
                 origin = Origin::Abjad;
-                if let Some(rest) = w.strip_prefix("ال") {
-                    if rest.chars().count() >= 2 {
-                        w = rest.to_string();
+                for (k, &c) in word.iter().enumerate() {
+                    if is_hebrew(c) {
+                        ascii.push_str(hebrew(c, word.get(k + 1).copied()));
+                    } else if c.is_ascii_alphanumeric() {
+                        ascii.push(c);
                     }
                 }
-            } else if word
-                .iter()
-                .any(|&c| !c.is_ascii() && c.is_alphabetic() && !is_latin(c))
-            {
+                pat = Some(translit::hebrew(word));
+            }
+            Some(Script::Arabic) => {
+                origin = Origin::Abjad;
+                let (article, rest) = translit::arabic_article(word);
+                if article {
+                    if let Some(k) = prev_abd {
+                        if let Some(p) = out.get_mut(k).and_then(|w| w.pat.as_mut()) {
+                            translit::add_inner_article(p);
+                        }
+                    }
+                }
+                abd = translit::is_abd(rest);
+                ascii = any_ascii::any_ascii(&rest.iter().collect::<String>());
+                pat = Some(translit::arabic(rest, article && prev_abd.is_none()));
+            }
+            Some(Script::Thai) => {
                 origin = Origin::Transliterated;
-                // Armenian "ու" is one vowel, u.
-                w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
+                let p = translit::thai(word);
+                ascii = p.first();
+                pat = Some(p);
             }
-            if origin == Origin::Latin && w.contains(['ä', 'ö', 'ü', 'Ä', 'Ö', 'Ü']) {
-                let german: String = w
-                    .chars()
-                    .map(|c| match c {
-                        'ä' | 'Ä' => "ae".to_string(),
-                        'ö' | 'Ö' => "oe".to_string(),
-                        'ü' | 'Ü' => "ue".to_string(),
-                        c => c.to_string(),
-                    })
-                    .collect();
-                alt = Some(ascii_lower(&any_ascii::any_ascii(&german)));
+            Some(Script::Devanagari) => {
+                origin = Origin::Transliterated;
+                let p = translit::devanagari(word);
+                ascii = p.first();
+                pat = Some(p);
             }
-            ascii = any_ascii::any_ascii(&w);
+            _ => {
+                let mut w: String = word.iter().collect();
+                if word
+                    .iter()
+                    .any(|&c| !c.is_ascii() && c.is_alphabetic() && !is_latin(c))
+                {
+                    origin = Origin::Transliterated;
+                    // Armenian "ու" is one vowel, u.
+                    w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
+                    if script == Some(Script::Greek) {
+                        pat = Some(translit::greek(word));
+                    }
+                }
+                if origin == Origin::Latin && w.contains(['ä', 'ö', 'ü', 'Ä', 'Ö', 'Ü']) {
+                    let german: String = w
+                        .chars()
+                        .map(|c| match c {
+                            'ä' | 'Ä' => "ae".to_string(),
+                            'ö' | 'Ö' => "oe".to_string(),
+                            'ü' | 'Ü' => "ue".to_string(),
+                            c => c.to_string(),
+                        })
+                        .collect();
+                    alt = Some(ascii_lower(&any_ascii::any_ascii(&german)));
+                }
+                ascii = any_ascii::any_ascii(&w);
+            }
         }
         let text = ascii_lower(&ascii);
         if !text.is_empty() {
+            prev_abd = abd.then_some(out.len());
             out.push(RawWord {
                 text,
                 origin,
                 abbrev,
                 alt,
+                pat: pat.filter(|p| !p.slots.is_empty()),
+                keys: Vec::new(),
             });
             spans.push((start, i));
+        } else {
+            prev_abd = None;
         }
     }
     if join {
@@ -680,6 +781,10 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
     } else {
         out
     }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 /// Join runs of single Latin letters into one word, the acronym, before any table lookup:
@@ -734,12 +839,10 @@ fn join_acronyms(words: Vec<RawWord>, spans: &[(usize, usize)], chars: &[char]) 
         if end - k == 1 {
             out.push(words[k].clone());
         } else {
-            out.push(RawWord {
-                text: words[k..end].iter().map(|w| w.text.as_str()).collect(),
-                origin: Origin::Latin,
-                abbrev: false,
-                alt: None,
-            });
+            out.push(RawWord::plain(
+                words[k..end].iter().map(|w| w.text.as_str()).collect(),
+                Origin::Latin,
+            ));
         }
         k = end;
     }
@@ -1201,6 +1304,8 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                     canon,
                     skels,
                     alt,
+                    pat: w.pat.map(Box::new),
+                    keys: w.keys,
                     vkey,
                     vsig,
                     weight,
@@ -1287,6 +1392,8 @@ pub(crate) fn compound(v: &Variant, k: usize) -> Option<Token> {
         vkey,
         weight: tables().weight(&canon),
         alt: None,
+        pat: None,
+        keys: Vec::new(),
         origin: v.tokens.get(k).map_or(Origin::Latin, |t| t.origin),
         abbrev: false,
         text,
@@ -1305,6 +1412,8 @@ fn merge(words: &[RawWord]) -> RawWord {
         origin: words.first().map_or(Origin::Latin, |w| w.origin),
         abbrev: words.last().is_some_and(|w| w.abbrev),
         alt: None,
+        pat: None,
+        keys: Vec::new(),
     }
 }
 

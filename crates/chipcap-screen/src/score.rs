@@ -22,6 +22,7 @@ use crate::normalize::{
     abjad_skeleton, compound, tables, NameForm, Origin, Seg, Token, Variant, VariantKind,
     W_DISTINCT,
 };
+use crate::translit::Pattern;
 
 /// Default score at or above which two names are a match.
 pub const DEFAULT_MATCH_THRESHOLD: f64 = 0.80;
@@ -407,6 +408,7 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
     }
     sort_cands(&mut cands);
     let mut al = align(&cands, a.tokens.len(), b.tokens.len());
+    let before_runs = cands.len();
     // Only pairs of weak words that some weak word of the other name could equal: about as long
     // as both together, written with the same first letters (up to three) and the same last one.
     let split_pairs = |v: &Variant, sims: &[f32], o: &Variant, other: &[f32]| {
@@ -429,9 +431,10 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
             .filter_map(|k| compound(v, k).map(|t| (k, t)))
             .collect::<Vec<_>>()
     };
+    run_cands(a, b, &al.sim_a, &al.sim_b, true, &mut cands);
+    run_cands(b, a, &al.sim_b, &al.sim_a, false, &mut cands);
     let comps_a = split_pairs(a, &al.sim_a, b, &al.sim_b);
     let comps_b = split_pairs(b, &al.sim_b, a, &al.sim_a);
-    let before = cands.len();
     for (k, tb) in &comps_b {
         for (i, ta) in a.tokens.iter().enumerate() {
             if let Some(s) = compound_sim(ta, tb) {
@@ -458,7 +461,7 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
             }
         }
     }
-    if cands.len() > before {
+    if cands.len() > before_runs {
         sort_cands(&mut cands);
         al = align(&cands, a.tokens.len(), b.tokens.len());
     }
@@ -723,6 +726,16 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
     if abbreviates(a, b) || abbreviates(b, a) {
         return Some((0.9, MatchKind::Abbreviation));
     }
+    // A word written in another script against a Latin word: read off its pattern.
+    match (&a.pat, &b.pat) {
+        (Some(p), None) if latin_readable(b) && p.fits(&b.text) => {
+            return Some((0.9, MatchKind::Variant))
+        }
+        (None, Some(p)) if latin_readable(a) && p.fits(&a.text) => {
+            return Some((0.9, MatchKind::Variant))
+        }
+        _ => {}
+    }
     let abjad_a = a.origin == Origin::Abjad;
     let abjad_b = b.origin == Origin::Abjad;
     if abjad_a != abjad_b {
@@ -753,6 +766,103 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
         return Some((if len >= 6 { 0.9 } else { 0.85 }, MatchKind::Variant));
     }
     None
+}
+
+/// A word in Latin letters (or transliterated without a pattern of its own), which a script
+/// word's pattern can read.
+fn latin_readable(t: &Token) -> bool {
+    t.pat.is_none() && t.text.len() >= 2 && t.text.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Similarity of a word read off the pattern of several script words, or of a script word read
+/// as several Latin words.
+const RUN_SIM: f32 = 0.9;
+
+/// Candidates of one word against several adjacent words of the other name read as one, when one
+/// side is written in another script: a Latin word against a run of two to four script words
+/// (`Suzuki` / `鈴木`, `Geunhye` / `근혜`, `Yadanar` / `ရ တ နာ`), or a script word against two or
+/// three adjacent Latin words (`Som Sak` / `สมศักดิ์`, `Abdul Rahman` / `عبدالرحمن`). Only words
+/// without a strong pair are tried. `x_is_a` says whether `x` is the first name.
+fn run_cands<'a>(
+    x: &'a Variant,
+    y: &'a Variant,
+    sx: &[f32],
+    sy: &[f32],
+    x_is_a: bool,
+    out: &mut Vec<Cand<'a>>,
+) {
+    let weak = |s: &[f32], k: usize| s.get(k).is_some_and(|&v| v < STRONG);
+    let adjacent = |v: &Variant, k: usize, len: usize| {
+        (k + 1..k + len).all(|m| v.adjacent.get(m).copied().unwrap_or(false))
+    };
+    let mut push = |xi: (usize, usize), yi: (usize, usize), tx: &'a Token, ty: &'a Token| {
+        let (a, b, words) = if x_is_a {
+            (xi, yi, (tx, ty))
+        } else {
+            (yi, xi, (ty, tx))
+        };
+        out.push(Cand {
+            s: RUN_SIM,
+            a,
+            b,
+            kind: MatchKind::Split,
+            words,
+        });
+    };
+    if !y.tokens.iter().any(|t| t.pat.is_some()) {
+        return;
+    }
+    for (i, tx) in x.tokens.iter().enumerate() {
+        if !weak(sx, i) || !latin_readable(tx) {
+            continue;
+        }
+        for k in 0..y.tokens.len() {
+            for len in 2..=4usize {
+                let Some(run) = y.tokens.get(k..k + len) else {
+                    break;
+                };
+                if !(k..k + len).all(|m| weak(sy, m))
+                    || !run.iter().all(|t| t.pat.is_some())
+                    || !adjacent(y, k, len)
+                {
+                    break;
+                }
+                let p = Pattern::concat(run.iter().filter_map(|t| t.pat.as_deref()));
+                if p.fits(&tx.text) {
+                    push((i, 1), (k, len), tx, &y.tokens[k]);
+                }
+            }
+        }
+    }
+    let mut text = String::new();
+    for (j, ty) in y.tokens.iter().enumerate() {
+        let Some(p) = ty.pat.as_deref() else {
+            continue;
+        };
+        if !weak(sy, j) {
+            continue;
+        }
+        for k in 0..x.tokens.len() {
+            for len in 2..=3usize {
+                let Some(run) = x.tokens.get(k..k + len) else {
+                    break;
+                };
+                if !(k..k + len).all(|m| weak(sx, m))
+                    || !run.iter().all(latin_readable)
+                    || !adjacent(x, k, len)
+                {
+                    break;
+                }
+                text.clear();
+                for t in run {
+                    text.push_str(&t.text);
+                }
+                if p.fits(&text) {
+                    push((k, len), (j, 1), &x.tokens[k], ty);
+                }
+            }
+        }
+    }
 }
 
 /// Similarity of two words and how they correspond.

@@ -1,0 +1,43 @@
+"""Build data/kanji_readings.tsv from KANJIDIC2 (EDRDG, CC BY-SA 4.0).
+
+Input: the SQLite database of the `jamdict-data` package (jamdict.db, KANJIDIC2 1.6 of April 2008
+and JMnedict of 2020-05-29, compiled by jamdict), path as the first argument:
+
+    pip download jamdict-data --no-deps && tar xzf jamdict_data-1.5.tar.gz
+    xz -dk jamdict_data-1.5/jamdict_data/jamdict.db.xz
+    python3 crates/chipcap-screen/scripts/kanjidic_readings.py jamdict_data-1.5/jamdict_data/jamdict.db \
+        > crates/chipcap-screen/data/kanji_readings.tsv
+
+Kept: the kanji of grades 1-10 (joyo kanji, grades 1-8, and jinmeiyo kanji for names, 9-10), with
+their kun readings (okurigana after `.` and affix marks `-` removed), on readings and name readings
+(nanori), in that order, as kana. chipcap romanises them (Hepburn, with the usual long-vowel
+spellings) when the table is loaded.
+"""
+import sqlite3
+import sys
+
+db = sqlite3.connect(sys.argv[1])
+print("# Kanji readings for romanising Japanese names: kanji<TAB>readings (kana) separated by |.")
+print("# Derived from KANJIDIC2 (c) Electronic Dictionary Research and Development Group, licensed")
+print("# under CC BY-SA 4.0 (https://www.edrdg.org/edrdg/licence.html); built by")
+print("# scripts/kanjidic_readings.py from jamdict-data 1.5 (KANJIDIC2 1.6). Grades 1-10 (joyo and")
+print("# jinmeiyo kanji): kun readings (stems), on readings, then name readings (nanori).")
+rows = db.execute(
+    "select id, literal, cast(grade as integer) g from character "
+    "where grade is not null and cast(grade as integer) between 1 and 10 order by g, id"
+).fetchall()
+for cid, lit, _ in rows:
+    reads = []
+    kun = [r for (r,) in db.execute(
+        "select r.value from reading r join rm_group g on r.gid = g.id "
+        "where g.cid = ? and r.r_type = 'ja_kun'", (cid,))]
+    on = [r for (r,) in db.execute(
+        "select r.value from reading r join rm_group g on r.gid = g.id "
+        "where g.cid = ? and r.r_type = 'ja_on'", (cid,))]
+    nan = [r for (r,) in db.execute("select value from nanori where cid = ?", (cid,))]
+    for r in kun + on + nan:
+        r = r.split(".")[0].replace("-", "").strip()
+        if r and r not in reads:
+            reads.append(r)
+    if reads:
+        print(f"{lit}\t{'|'.join(reads)}")
