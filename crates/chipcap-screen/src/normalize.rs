@@ -12,6 +12,7 @@ use crate::translit::{self, Pattern, Script};
 
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
 const WORDS: &str = include_str!("../data/words.tsv");
+const TRANSLATIONS: &str = include_str!("../data/translations.tsv");
 
 /// Weight of stopwords (articles, prepositions, conjunctions).
 pub(crate) const W_STOP: f32 = 0.2;
@@ -73,7 +74,9 @@ pub struct Token {
 
 impl Token {
     pub(crate) fn is_initial(&self) -> bool {
-        self.text.len() == 1 && self.text.bytes().all(|b| b.is_ascii_alphabetic())
+        self.pat.is_none()
+            && self.text.len() == 1
+            && self.text.bytes().all(|b| b.is_ascii_alphabetic())
     }
 }
 
@@ -177,7 +180,10 @@ impl NameForm {
 
 /// Normalise a name to one string: the full reading's canonical tokens, numerals and legal forms.
 ///
-/// Idempotent on its own output: `normalize(&normalize(x)) == normalize(x)`.
+/// Idempotent on output in Latin letters: `normalize(&normalize(x)) == normalize(x)` whenever `x`
+/// is written in Latin, Cyrillic or Greek letters. A word of a syllabic or abjad script is printed
+/// romanised, and its romanisation read again as Latin may be a table word (`이` is printed `i`,
+/// which read as Latin is the conjunction): after one pass the output is stable.
 pub fn normalize(raw: &str) -> String {
     let tables = tables();
     let nfkc: String = raw.nfkc().collect();
@@ -206,6 +212,9 @@ pub(crate) struct LegalForm {
     pub generic: bool,
     /// Jurisdictions (ISO country codes) where the form is native; empty for generic forms.
     pub jurisdictions: Vec<String>,
+    /// A native form whose English rendering varies (`株式会社`: `Co., Ltd.`, `Corporation`,
+    /// `K.K.`): compatible with every limited-company form.
+    pub translated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -247,7 +256,7 @@ fn phrase_keys(variant: &str) -> (Vec<String>, Vec<String>) {
     let key = |join: bool| -> Vec<String> {
         split_words(&nfkc, join)
             .into_iter()
-            .map(|w| fold(&w.text))
+            .map(|w| table_key(&w))
             .collect()
     };
     (key(true), key(false))
@@ -279,9 +288,12 @@ fn load_tables() -> Tables {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (id, class, scope, variants, amb) = match cols[..] {
-            [id, class, scope, variants] => (id, class, scope, variants, ""),
-            [id, class, scope, variants, amb] => (id, class, scope, variants, amb),
+        let (id, class, scope, variants, amb, translated) = match cols[..] {
+            [id, class, scope, variants] => (id, class, scope, variants, "", false),
+            [id, class, scope, variants, amb] => (id, class, scope, variants, amb, false),
+            [id, class, scope, variants, amb, flag] => {
+                (id, class, scope, variants, amb, flag.trim() == "translated")
+            }
             _ => continue,
         };
         for v in amb.split('|').filter(|v| !v.trim().is_empty()) {
@@ -300,6 +312,7 @@ fn load_tables() -> Tables {
             } else {
                 scope.split(',').map(|j| j.trim().to_string()).collect()
             },
+            translated,
         });
         for v in variants.split('|') {
             add(&mut phrases, v, Phrase::Legal(idx), false);
@@ -332,6 +345,23 @@ fn load_tables() -> Tables {
             }
         }
     }
+    // Translated business words: read as the English word; `generic` ones weigh as business words.
+    for line in TRANSLATIONS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [kind, canon, variants] = cols[..] else {
+            continue;
+        };
+        let c = phrase_key(canon).join(" ");
+        if kind == "generic" {
+            generic.insert(c.clone());
+        }
+        for v in std::iter::once(canon).chain(variants.split('|')) {
+            add(&mut phrases, v, Phrase::Word(c.clone()), false);
+        }
+    }
     Tables {
         phrases,
         max_phrase,
@@ -356,7 +386,7 @@ impl Tables {
 
     /// Whether the words of `text` are all legal forms.
     fn all_legal(&self, text: &str) -> bool {
-        let words: Vec<String> = raw_words(text).into_iter().map(|w| fold(&w.text)).collect();
+        let words: Vec<String> = raw_words(text).iter().map(table_key).collect();
         if words.is_empty() {
             return false;
         }
@@ -403,6 +433,66 @@ const FORMER_MARKERS: &[&str] = &[
     "aka ",
 ];
 
+/// Markers of a former name written after the current one (lowercase, with the spaces around).
+const FORMER_INLINE: &[&str] = &[
+    " formerly known as ",
+    ", formerly ",
+    " formerly ",
+    " f/k/a ",
+    " f.k.a. ",
+    " fka ",
+    " ex-",
+    " ex ",
+    " ex.",
+];
+
+/// Split `NAME ex OLD NAME f/k/a OLDER NAME` into the current name and the former ones; markers
+/// inside parentheses are left alone. Returns the name unchanged and no former names when none is
+/// found or a part would be empty.
+fn split_former(s: &str) -> (String, Vec<String>) {
+    let lower = s.to_ascii_lowercase();
+    let depth_at = |i: usize| {
+        let b = &lower.as_bytes()[..i];
+        b.iter().filter(|&&c| c == b'(' || c == b'[').count()
+            > b.iter().filter(|&&c| c == b')' || c == b']').count()
+    };
+    // Every marker position outside parentheses, in order.
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for m in FORMER_INLINE {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(m).map(|i| i + from) {
+            if !depth_at(i) && !cuts.iter().any(|&(c, l)| i < c + l && c < i + m.len()) {
+                cuts.push((i, m.len()));
+            }
+            from = i + m.len();
+        }
+    }
+    if cuts.is_empty() {
+        return (s.to_string(), Vec::new());
+    }
+    cuts.sort_unstable();
+    let mut parts: Vec<String> = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &(i, l) in &cuts {
+        parts.push(s.get(start..i).unwrap_or("").to_string());
+        start = i + l;
+    }
+    parts.push(s.get(start..).unwrap_or("").to_string());
+    let clean = |p: &str| {
+        p.trim()
+            .trim_matches(|c: char| c == ',' || c == ';')
+            .trim()
+            .to_string()
+    };
+    let parts: Vec<String> = parts.iter().map(|p| clean(p)).collect();
+    if parts.iter().any(|p| !p.chars().any(char::is_alphanumeric)) {
+        return (s.to_string(), Vec::new());
+    }
+    let mut it = parts.into_iter();
+    let head = it.next().unwrap_or_default();
+    (head, it.collect())
+}
+
 fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
     let s: String = raw.nfkc().collect();
     // Care-of parts name another party: drop them and everything after.
@@ -414,7 +504,7 @@ fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
     // Leading party label `SHIPPER:` / `FIELD 59:`.
     if let Some(i) = s.find(':') {
         let head = &s[..i];
-        let words: Vec<String> = raw_words(head).into_iter().map(|w| fold(&w.text)).collect();
+        let words: Vec<String> = raw_words(head).iter().map(table_key).collect();
         let key = words.join(" ");
         if !words.is_empty()
             && (tables.labels.contains(&key)
@@ -423,8 +513,15 @@ fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
             s = s[i + 1..].to_string();
         }
     }
-    // Parenthesised parts.
+    // Former names written after the name: `NORTH STAR ex OCEAN GLORY`, `..., f/k/a ...`,
+    // `... formerly ...` (outside parentheses; parenthesised ones are read below).
     let mut former = Vec::new();
+    let (head, tails) = split_former(&s);
+    if !tails.is_empty() && !tails.iter().any(|t| tables.all_legal(t)) {
+        former.extend(tails);
+        s = head;
+    }
+    // Parenthesised parts.
     let mut full = String::with_capacity(s.len());
     let mut core = String::with_capacity(s.len());
     let mut rest = s.as_str();
@@ -582,6 +679,8 @@ fn hebrew(c: char, next: Option<char>) -> &'static str {
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
+        // Zero-width non-joiner and joiner inside Persian and Indic words.
+        || matches!(c, '\u{200C}' | '\u{200D}')
         || matches!(
             c,
             '\'' | '’' | 'ʼ' | '`' | '´' | '\u{05F3}' | '"' | '\u{05F4}'
@@ -609,6 +708,9 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
         .collect();
     // The last word was the Arabic `Abd`, which takes the article of the next word.
     let mut prev_abd: Option<usize> = None;
+    // The letters of the last word when it was Arabic-script (a Persian suffix `ای` written apart
+    // joins it: `خامنه ای` is `Khamenei`).
+    let mut prev_arabic: Option<Vec<char>> = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -671,9 +773,23 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
         while i < chars.len() && is_word_char(chars[i]) && !is_cjk(chars[i]) {
             i += 1;
         }
-        let word = &chars[start..i];
+        let mut word: &[char] = &chars[start..i];
         let abbrev = chars.get(i) == Some(&'.');
         let script = word.iter().find_map(|&c| translit::script_of(c));
+        let joined_suffix: Vec<char>;
+        let mut start = start;
+        if script == Some(Script::Arabic) && matches!(word, ['ا', 'ی'] | ['ی'] | ['ئ', 'ی']) {
+            if let Some(prev) = prev_arabic.take() {
+                if out.pop().is_some() {
+                    if let Some((s0, _)) = spans.pop() {
+                        start = s0;
+                    }
+                    joined_suffix = prev.iter().chain(word.iter()).copied().collect();
+                    word = &joined_suffix;
+                }
+            }
+        }
+        prev_arabic = (script == Some(Script::Arabic)).then(|| word.to_vec());
         if script == Some(Script::Burmese) {
             // One word per syllable: names are romanised syllable by syllable (`Kyaw Kyaw`).
             for syl in translit::burmese_syllables(word) {
@@ -938,6 +1054,18 @@ fn fold_once(w: &str) -> String {
     out
 }
 
+/// The key of a word for the tables: its folded form, marked with `~` when it was written in a
+/// syllabic or abjad script, so that a word of another script meets only the
+/// table entries written in that script (`이`, read `i`, is not the conjunction `i`).
+fn table_key(w: &RawWord) -> String {
+    let f = fold(&w.text);
+    if matches!(w.origin, Origin::Syllabic | Origin::Abjad) {
+        format!("~{f}")
+    } else {
+        f
+    }
+}
+
 /// Merge runs of the same letter.
 fn dedupe(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1163,7 +1291,7 @@ enum Item {
 
 fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
     let words = raw_words(text);
-    let folded: Vec<String> = words.iter().map(|w| fold(&w.text)).collect();
+    let folded: Vec<String> = words.iter().map(table_key).collect();
     let mut items: Vec<Item> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -1199,7 +1327,7 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 i += n;
             }
             None => {
-                items.push(Item::Word(words[i].clone(), folded[i].clone()));
+                items.push(Item::Word(words[i].clone(), fold(&words[i].text)));
                 i += 1;
             }
         }
@@ -1210,12 +1338,15 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
         .iter()
         .filter(|it| matches!(it, Item::Word(..)))
         .count();
-    if word_count >= 3 {
+    if word_count >= 2 {
         let last_num = items.iter().rposition(|it| matches!(it, Item::Num(..)));
         let last_word = items.iter().rposition(|it| matches!(it, Item::Word(..)));
         if let Some(k) = last_word.filter(|&k| last_num.is_none_or(|n| n < k)) {
             if let Some(Item::Word(w, _)) = items.get(k) {
-                if let Some(v) = roman(&w.text) {
+                // After two words, only numerals that are not also names (`Xi`, `Vi`, `Di`).
+                let two_ok = word_count >= 3
+                    || matches!(w.text.as_str(), "ii" | "iii" | "iv" | "vii" | "viii");
+                if let Some(v) = roman(&w.text).filter(|_| two_ok) {
                     let text = w.text.clone();
                     items[k] = Item::Roman(v, text);
                 }

@@ -525,7 +525,13 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         if !a.numerals.is_empty() && !b.numerals.is_empty() {
             pen("different numerals", 0.5, &mut penalties);
         } else {
-            pen("numeral on one side", 0.9, &mut penalties);
+            // A hull number or ordinal is a distinctive part of the name (`OCEAN PEARL II` is
+            // not `OCEAN PEARL`): like an unmatched distinctive word.
+            pen(
+                "numeral on one side",
+                f64::from(1.0 - UNMATCHED * W_DISTINCT),
+                &mut penalties,
+            );
         }
     }
     let legal = legal_relation(&a.legal_forms, &b.legal_forms);
@@ -685,6 +691,9 @@ fn legal_relation(a: &[String], b: &[String]) -> LegalFormRelation {
     let compatible = |x: &str, y: &str| match (info(x), info(y)) {
         (Some(lx), Some(ly)) => {
             (lx.class == ly.class && (lx.generic || ly.generic))
+                // A native form whose English rendering varies (`株式会社` / `Co., Ltd.`).
+                || (lx.translated && (limited_company(&ly.class) || ly.class == "company"))
+                || (ly.translated && (limited_company(&lx.class) || lx.class == "company"))
                 || lx.class == "company"
                 || ly.class == "company"
                 // Two native forms of one jurisdiction (`Inc`/`Corp`, `FZE`/`FZCO`, `SAS`/`SA`).
@@ -712,6 +721,16 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
     if a.alt.as_ref() == Some(&b.canon) || b.alt.as_ref() == Some(&a.canon) {
         return Some((1.0, MatchKind::Exact));
     }
+    // A word written in another script against a Latin word: its pattern decides.
+    match (&a.pat, &b.pat) {
+        (Some(p), None) if latin_readable(b) => {
+            return p.fits(&b.text).then_some((0.9, MatchKind::Variant));
+        }
+        (None, Some(p)) if latin_readable(a) => {
+            return p.fits(&a.text).then_some((0.9, MatchKind::Variant));
+        }
+        _ => {}
+    }
     let (ai, bi) = (a.is_initial(), b.is_initial());
     if ai || bi {
         if ai && bi {
@@ -725,16 +744,6 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
     }
     if abbreviates(a, b) || abbreviates(b, a) {
         return Some((0.9, MatchKind::Abbreviation));
-    }
-    // A word written in another script against a Latin word: read off its pattern.
-    match (&a.pat, &b.pat) {
-        (Some(p), None) if latin_readable(b) && p.fits(&b.text) => {
-            return Some((0.9, MatchKind::Variant))
-        }
-        (None, Some(p)) if latin_readable(a) && p.fits(&a.text) => {
-            return Some((0.9, MatchKind::Variant))
-        }
-        _ => {}
     }
     let abjad_a = a.origin == Origin::Abjad;
     let abjad_b = b.origin == Origin::Abjad;
@@ -771,7 +780,7 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
 /// A word in Latin letters (or transliterated without a pattern of its own), which a script
 /// word's pattern can read.
 fn latin_readable(t: &Token) -> bool {
-    t.pat.is_none() && t.text.len() >= 2 && t.text.bytes().all(|b| b.is_ascii_lowercase())
+    t.pat.is_none() && !t.text.is_empty() && t.text.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Similarity of a word read off the pattern of several script words, or of a script word read
