@@ -1313,7 +1313,17 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                         let key = folded[i..i + n].join(" ");
                         Item::Legal(*idx, raw, tables.ambiguous.contains(&key))
                     }
-                    Phrase::Word(c) => Item::Word(raw, c.clone()),
+                    Phrase::Word(c) => {
+                        // A translated word of another script may also be written romanised
+                        // (`بانک صادرات` / `Bank Saderat`): it keeps its pattern.
+                        let mut raw = raw;
+                        if words[i..i + n].iter().all(|w| w.pat.is_some()) {
+                            raw.pat = Some(Pattern::concat(
+                                words[i..i + n].iter().filter_map(|w| w.pat.as_ref()),
+                            ));
+                        }
+                        Item::Word(raw, c.clone())
+                    }
                     Phrase::Label => Item::Label(raw),
                     Phrase::Vessel => Item::Vessel(raw),
                     // Roman numerals are numerals only as the last word (decided below).

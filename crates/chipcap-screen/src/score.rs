@@ -470,8 +470,22 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         sim_b,
         mut pairs,
     } = al;
-    let wa: f32 = a.tokens.iter().map(|t| t.weight).sum();
-    let wb: f32 = b.tokens.iter().map(|t| t.weight).sum();
+    let absorbed_a = article_absorbed(a, b, &sim_a, &pairs, |p| (p.0, p.1));
+    let absorbed_b = article_absorbed(b, a, &sim_b, &pairs, |p| (p.1, p.0));
+    let wa: f32 = a
+        .tokens
+        .iter()
+        .zip(&absorbed_a)
+        .filter(|(_, &x)| !x)
+        .map(|(t, _)| t.weight)
+        .sum();
+    let wb: f32 = b
+        .tokens
+        .iter()
+        .zip(&absorbed_b)
+        .filter(|(_, &x)| !x)
+        .map(|(t, _)| t.weight)
+        .sum();
     let num: f32 = a
         .tokens
         .iter()
@@ -484,8 +498,12 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
     } else {
         0.0
     };
-    let unmatched_a: Vec<usize> = (0..a.tokens.len()).filter(|&i| sim_a[i] == 0.0).collect();
-    let unmatched_b: Vec<usize> = (0..b.tokens.len()).filter(|&j| sim_b[j] == 0.0).collect();
+    let unmatched_a: Vec<usize> = (0..a.tokens.len())
+        .filter(|&i| sim_a[i] == 0.0 && !absorbed_a[i])
+        .collect();
+    let unmatched_b: Vec<usize> = (0..b.tokens.len())
+        .filter(|&j| sim_b[j] == 0.0 && !absorbed_b[j])
+        .collect();
     // Missing or extra spaces: equal once concatenated.
     let joined_equal = !a.joined.is_empty() && a.joined == b.joined;
     if joined_equal && base < 0.95 {
@@ -578,6 +596,33 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         legal,
         penalties,
     }
+}
+
+/// Words of `v` that are the Arabic article written apart (`Al Rashid`, `El Sisi`) before a word
+/// matched with an Arabic-script word, which carries the article itself (`الراشد`): they are not
+/// words of their own. `side(pair)` gives (index in `v`, index in `o`).
+fn article_absorbed(
+    v: &Variant,
+    o: &Variant,
+    sims: &[f32],
+    pairs: &[Pair],
+    side: impl Fn(&Pair) -> (usize, usize),
+) -> Vec<bool> {
+    (0..v.tokens.len())
+        .map(|i| {
+            v.tokens[i].canon == "al"
+                && v.tokens[i].origin == Origin::Latin
+                && sims.get(i).is_some_and(|&s| s == 0.0)
+                && v.adjacent.get(i + 1).copied().unwrap_or(false)
+                && pairs.iter().map(&side).any(|(x, y)| {
+                    x == i + 1
+                        && o.tokens.get(y).is_some_and(|t| {
+                            t.origin == Origin::Abjad
+                                && t.pat.as_ref().is_some_and(|p| p.starts_with_article())
+                        })
+                })
+        })
+        .collect()
 }
 
 /// A candidate pair of the alignment: spans `(first token, count)` of each name.
@@ -790,8 +835,9 @@ const RUN_SIM: f32 = 0.9;
 /// Candidates of one word against several adjacent words of the other name read as one, when one
 /// side is written in another script: a Latin word against a run of two to four script words
 /// (`Suzuki` / `鈴木`, `Geunhye` / `근혜`, `Yadanar` / `ရ တ နာ`), or a script word against two or
-/// three adjacent Latin words (`Som Sak` / `สมศักดิ์`, `Abdul Rahman` / `عبدالرحمن`). Only words
-/// without a strong pair are tried. `x_is_a` says whether `x` is the first name.
+/// three adjacent Latin words (`Som Sak` / `สมศักดิ์`, `Abdul Rahman` / `عبدالرحمن`). A run that
+/// covers more words scores a thousandth more per word. `x_is_a` says whether `x` is the first
+/// name.
 fn run_cands<'a>(
     x: &'a Variant,
     y: &'a Variant,
@@ -800,18 +846,21 @@ fn run_cands<'a>(
     x_is_a: bool,
     out: &mut Vec<Cand<'a>>,
 ) {
-    let weak = |s: &[f32], k: usize| s.get(k).is_some_and(|&v| v < STRONG);
+    // Every word is tried, matched or not: a Latin word read off two kanji (`Ito` / `伊藤`) is a
+    // better reading than off the first alone (`伊` is also read `ito`), and wins the tie.
+    let weak = |s: &[f32], k: usize| s.get(k).is_some();
     let adjacent = |v: &Variant, k: usize, len: usize| {
         (k + 1..k + len).all(|m| v.adjacent.get(m).copied().unwrap_or(false))
     };
     let mut push = |xi: (usize, usize), yi: (usize, usize), tx: &'a Token, ty: &'a Token| {
+        let span = (xi.1 + yi.1).saturating_sub(2) as f32;
         let (a, b, words) = if x_is_a {
             (xi, yi, (tx, ty))
         } else {
             (yi, xi, (ty, tx))
         };
         out.push(Cand {
-            s: RUN_SIM,
+            s: RUN_SIM + 0.001 * span,
             a,
             b,
             kind: MatchKind::Split,

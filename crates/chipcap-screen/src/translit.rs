@@ -37,6 +37,8 @@ const FREE_AO: u8 = 0b0_1001;
 pub(crate) struct Slot {
     pub alts: Vec<Cow<'static, str>>,
     pub free: u8,
+    /// A whole syllable (Hangul, kana, kanji, Burmese): it always reads a letter of its own.
+    pub syllable: bool,
 }
 
 impl Slot {
@@ -44,12 +46,14 @@ impl Slot {
         Self {
             alts: alts.iter().map(|a| Cow::Borrowed(*a)).collect(),
             free,
+            syllable: false,
         }
     }
     fn owned(alts: Vec<String>, free: u8) -> Self {
         Self {
             alts: alts.into_iter().map(Cow::Owned).collect(),
             free,
+            syllable: true,
         }
     }
 }
@@ -120,8 +124,14 @@ impl Pattern {
                     if w[j..].starts_with(a) {
                         next |= 1 << (j + a.len());
                     }
-                    // A letter doubled across two slots is written once (`Abd ur-Rahman`).
-                    if j > 0 && w[j - 1] == a[0] && w[j..].starts_with(&a[1..]) {
+                    // A letter doubled across two slots is written once (`Abd ur-Rahman`,
+                    // `דיין` Dayan); a whole syllable (Hangul, kana, kanji, Burmese) still reads at
+                    // least one letter of its own (`木一` is not `ki`).
+                    if (a.len() >= 2 || !slot.syllable)
+                        && j > 0
+                        && w[j - 1] == a[0]
+                        && w[j..].starts_with(&a[1..])
+                    {
                         next |= 1 << (j + a.len() - 1);
                     }
                 }
@@ -142,6 +152,16 @@ impl Pattern {
             }
         }
         cur & (1 << n) != 0
+    }
+
+    /// Whether the pattern begins with the Arabic article (`الراشد`: `Al Rashid`).
+    pub fn starts_with_article(&self) -> bool {
+        self.slots.first().is_some_and(|s| {
+            s.alts
+                .iter()
+                .map(|a| a.as_ref())
+                .eq(ARTICLE_START.iter().copied())
+        })
     }
 
     /// The first reading of every slot, as one word: the canonical romanisation.
@@ -248,14 +268,16 @@ fn arabic_letter(c: char, first: bool, last: bool) -> Option<&'static [&'static 
         'ع' => &["", "'"],
         'غ' => &["gh", "g", "r"],
         'ف' => &["f", "ph"],
-        'ق' => &["q", "k", "g", "c"],
+        // `gh` in Persian (`Ghasem`, `Araghchi`).
+        'ق' => &["q", "k", "g", "c", "gh"],
         'ك' | 'ک' => &["k", "c", "ck"],
         'ل' => &["l"],
         'م' => &["m"],
         'ن' => &["n", "m"],
         'ه' | 'ە' if last => &["h", "a", "e", "eh", "ah", ""],
         'ه' | 'ە' => &["h", ""],
-        'ة' => &["a", "ah", "at", "e", "eh", "et"],
+        // Also silent: the nisba `-iyya` is written `-i` in English (`Saudi`).
+        'ة' => &["a", "ah", "at", "e", "eh", "et", ""],
         'و' => &["w", "v", "u", "o", "ou", "aw", "ow", "au", "uw"],
         'ي' | 'ی' | 'ې' => &["y", "i", "e", "ei", "ai", "ay", "ey", "ie", "iy", "j"],
         'ى' => &["a", "i", "y", "e"],
@@ -335,7 +357,9 @@ fn hebrew_letter(c: char, geresh: bool, first: bool, last: bool) -> &'static [&'
         'ס' => &["s"],
         'פ' | 'ף' => &["p", "f", "ph"],
         'צ' | 'ץ' if geresh => &["ch", "tsh"],
-        'צ' | 'ץ' => &["tz", "ts", "z", "c", "s"],
+        // Final `-ץ` of Slavic `-vich` names is often written without the geresh.
+        'ץ' => &["tz", "ts", "z", "c", "s", "ch"],
+        'צ' => &["tz", "ts", "z", "c", "s"],
         'ק' => &["k", "q", "c", "ck"],
         'ר' => &["r"],
         'ש' => &["sh", "s", "ch"],
@@ -407,6 +431,14 @@ pub(crate) fn greek(word: &[char]) -> Pattern {
             ('γ', Some('κ')) if k == 0 => Some(&["g", "gk"]),
             ('γ', Some('κ')) => Some(&["ng", "gk", "nk", "g"]),
             ('γ', Some('χ')) => Some(&["nch", "nkh", "nh"]),
+            // `γι` before a vowel is the glide `y` (`Γιάνης` Yanis).
+            ('γ', Some('ι'))
+                if letters
+                    .get(k + 2)
+                    .is_some_and(|v| matches!(v, 'α' | 'ε' | 'ο' | 'ω' | 'η')) =>
+            {
+                Some(&["gi", "y", "yi", "gy"])
+            }
             ('τ', Some('ζ')) => Some(&["tz", "dz", "j"]),
             ('τ', Some('σ')) => Some(&["ts", "tz", "ch"]),
             _ => None,
@@ -565,6 +597,12 @@ pub(crate) fn hangul(c: char, word_start: bool) -> (Pattern, Vec<&'static str>) 
     );
     let mut alts: Vec<String> = Vec::new();
     let (ini, vow, fin) = (KO_INITIAL[i], KO_VOWEL[v], KO_FINAL[f]);
+    // `ㅎ` inside a word is weak and often not written (`한화` Hanwha, `전화` jeonwa).
+    let ini: &[&str] = if i == 18 && !word_start {
+        &["h", ""]
+    } else {
+        ini
+    };
     let mut vowels: Vec<&str> = vow.to_vec();
     // `우` is written `Woo` as well.
     if i == 11 && v == 13 {
@@ -868,7 +906,7 @@ fn rendaku(r: &str) -> Option<String> {
 }
 
 /// Pattern of one Han character: its Pinyin reading and, if it is a kanji of the table, its
-/// Japanese readings. Returns the pattern and up to four readings for the index.
+/// Japanese readings. Returns the pattern and up to six readings for the index.
 pub(crate) fn han(c: char, pinyin: &str) -> (Pattern, Vec<String>) {
     let mut alts: Vec<String> = Vec::new();
     if !pinyin.is_empty() {
@@ -881,7 +919,7 @@ pub(crate) fn han(c: char, pinyin: &str) -> (Pattern, Vec<String>) {
                 alts.push(x.clone());
             }
         }
-        keys.extend(r.iter().take(3).cloned());
+        keys.extend(r.iter().take(6).cloned());
     }
     (
         Pattern {
@@ -897,11 +935,11 @@ pub(crate) fn han(c: char, pinyin: &str) -> (Pattern, Vec<String>) {
 /// Initial and final values of a Thai consonant (RTGS), with customary spellings.
 fn thai_consonant(c: char) -> &'static [&'static str] {
     match c {
-        'ก' => &["k", "g"],
-        'ข' | 'ฃ' | 'ค' | 'ฅ' | 'ฆ' => &["kh", "k"],
+        'ก' => &["k", "g", "ck"],
+        'ข' | 'ฃ' | 'ค' | 'ฅ' | 'ฆ' => &["kh", "k", "ck"],
         'ง' => &["ng", "n"],
         'จ' => &["ch", "j", "t"],
-        'ฉ' | 'ช' | 'ฌ' => &["ch", "sh", "s", "t"],
+        'ฉ' | 'ช' | 'ฌ' => &["ch", "sh", "s", "t", "j"],
         'ซ' => &["s", "t"],
         'ญ' => &["y", "n"],
         'ฎ' | 'ด' => &["d", "t"],
@@ -910,7 +948,8 @@ fn thai_consonant(c: char) -> &'static [&'static str] {
         'ณ' | 'น' => &["n"],
         'บ' => &["b", "p"],
         'ป' => &["p", "b"],
-        'ผ' | 'พ' | 'ภ' => &["ph", "p"],
+        'ผ' | 'พ' => &["ph", "p"],
+        'ภ' => &["ph", "p", "bh"],
         'ฝ' | 'ฟ' => &["f", "p"],
         'ม' => &["m"],
         'ย' => &["y", "i"],
@@ -1008,8 +1047,18 @@ pub(crate) fn thai(word: &[char]) -> Pattern {
             k = j + used;
             continue;
         }
+        // `รร` (ro han) is the vowel `a`, with `n` when nothing follows (`สุวรรณ` Suwan).
+        if c == 'ร' && w.get(k + 1) == Some(&'ร') {
+            slots.push(Slot::of(&["a", "an", "un", "on"], 0));
+            k += 2;
+            continue;
+        }
         if is_thai_consonant(c) {
             let mut alts: Vec<&'static str> = thai_consonant(c).to_vec();
+            // A final `ร` after a consonant is silent (`ชินวัตร` Chinnawat).
+            if c == 'ร' && k + 1 == w.len() && k > 0 && is_thai_consonant(w[k - 1]) {
+                alts.push("");
+            }
             if maybe_silent[k] {
                 alts.push("");
             }
@@ -1017,6 +1066,7 @@ pub(crate) fn thai(word: &[char]) -> Pattern {
             slots.push(Slot {
                 alts: alts.into_iter().map(Cow::Borrowed).collect(),
                 free: FREE_AO,
+                syllable: false,
             });
             k += 1;
             continue;
@@ -1087,7 +1137,11 @@ fn is_my_consonant(c: char) -> bool {
 pub(crate) fn burmese_syllables(word: &[char]) -> Vec<Vec<char>> {
     let mut out: Vec<Vec<char>> = Vec::new();
     for (k, &c) in word.iter().enumerate() {
-        let final_ = matches!(word.get(k + 1), Some('\u{103A}' | '\u{1039}'));
+        // A final consonant is followed by asat or virama, tone marks (`့`, `း`) between.
+        let final_ = word[k + 1..]
+            .iter()
+            .find(|&&x| !matches!(x, '\u{1037}' | '\u{1038}'))
+            .is_some_and(|&x| matches!(x, '\u{103A}' | '\u{1039}'));
         let after_virama = k > 0 && word[k - 1] == '\u{1039}';
         let starts = is_my_consonant(c) && (!final_ || out.is_empty()) || after_virama;
         if starts || out.is_empty() {
@@ -1161,7 +1215,7 @@ pub(crate) fn burmese(syl: &[char]) -> Pattern {
         ("ိ", None) => &["i", "ei"],
         ("ီ", None) => &["i", "ee", "e"],
         ("ု", None) | ("ူ", None) => &["u", "oo", "ou", "o"],
-        ("ေ", None) => &["e", "ay", "ei", "ae"],
+        ("ေ", None) => &["e", "ay", "ei", "ae", "aye"],
         ("ဲ", None) => &["e", "ai", "ae", "eh", "al"],
         ("ော", None) | ("ော", Some('\u{103A}')) => &["aw", "o", "au"],
         ("ို", None) | ("ိုု", None) => &["o", "oe", "oh", "u"],
@@ -1169,7 +1223,7 @@ pub(crate) fn burmese(syl: &[char]) -> Pattern {
         ("ုံ", None) => &["on", "ohn", "oun", "one", "ome"],
         ("ွ", None) => &["wa", "ua"],
         ("ွံ", None) | ("ွ", Some('မ')) | ("ွ", Some('န')) => {
-            &["un", "oon", "on", "wun"]
+            &["un", "oon", "on", "wun", "unt"]
         }
         ("ွ", Some('တ' | 'ပ')) => &["ut", "wut"],
         ("ွ", Some('က')) => &["wet", "uet"],
@@ -1177,7 +1231,7 @@ pub(crate) fn burmese(syl: &[char]) -> Pattern {
         ("", Some('က')) | ("ာ", Some('က')) => &["et", "eq", "ek", "ak"],
         ("ော", Some('က')) => &["auk", "ouk", "awk"],
         ("ို", Some('က')) => &["aik", "ike"],
-        ("", Some('င')) => &["in", "ing"],
+        ("", Some('င')) => &["in", "ing", "int"],
         ("ော", Some('င')) => &["aung", "oung", "ong"],
         ("ို", Some('င')) => &["aing", "ine", "ai"],
         ("", Some('စ')) => &["it", "ik", "yit"],
@@ -1251,7 +1305,7 @@ fn deva_consonant(c: char, nukta: bool) -> Option<&'static [&'static str]> {
         'य' => &["y", "i"],
         'र' => &["r"],
         'ल' => &["l"],
-        'व' => &["v", "w"],
+        'व' => &["v", "w", "b"],
         'श' | 'ष' => &["sh", "s"],
         'स' => &["s"],
         'ह' => &["h"],
@@ -1270,6 +1324,16 @@ pub(crate) fn devanagari(word: &[char]) -> Pattern {
         // Nukta forms (decomposed: consonant + U+093C).
         let nukta = w.get(k + 1) == Some(&'\u{093C}');
         let step = if nukta { 2 } else { 1 };
+        // `क्ष` is `ksh`, also written `x` (`Laxmi`).
+        if c == 'क' && w.get(k + 1) == Some(&'\u{094D}') && w.get(k + 2) == Some(&'ष') {
+            let inherent = !matches!(w.get(k + 3), Some('\u{093E}'..='\u{094D}'));
+            slots.push(Slot::of(
+                &["ksh", "x", "ks", "kch"],
+                if inherent { FREE_A } else { 0 },
+            ));
+            k += 3;
+            continue;
+        }
         if let Some(alts) = deva_consonant(c, nukta) {
             // The inherent vowel unless a vowel sign or virama follows.
             let next = w.get(k + step).copied();
@@ -1293,7 +1357,7 @@ pub(crate) fn devanagari(word: &[char]) -> Pattern {
             'ऐ' | 'ै' => &["ai", "ae", "e"],
             'ओ' | 'ो' => &["o"],
             'औ' | 'ौ' => &["au", "ou", "o"],
-            'ं' => &["n", "m", ""],
+            'ं' => &["n", "m", "ng", ""],
             'ँ' => &["n", ""],
             'ः' => &["h", ""],
             'ॉ' | 'ऑ' => &["o", "a"],
