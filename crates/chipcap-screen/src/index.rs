@@ -110,9 +110,11 @@ fn keys(v: &Variant, query: bool, out: &mut Vec<String>) {
             out.push(format!("t{}", fold(k)));
         }
         // Coarse consonant classes, shared by a script word's readings and its romanisations.
+        // A Latin query needs none (its other keys find Latin names); a script word's do.
         let c = match &t.pat {
             Some(p) => coarse(&p.first()),
-            None => coarse(&t.text),
+            None if !query => coarse(&t.text),
+            None => String::new(),
         };
         if c.len() >= 2 {
             out.push(format!("c{c}"));

@@ -451,6 +451,10 @@ const FORMER_INLINE: &[&str] = &[
 /// found or a part would be empty.
 fn split_former(s: &str) -> (String, Vec<String>) {
     let lower = s.to_ascii_lowercase();
+    // Every marker starts with ` ex` or ` f` (or `, f`).
+    if !lower.contains(" ex") && !lower.contains(" f") {
+        return (s.to_string(), Vec::new());
+    }
     let depth_at = |i: usize| {
         let b = &lower.as_bytes()[..i];
         b.iter().filter(|&&c| c == b'(' || c == b'[').count()

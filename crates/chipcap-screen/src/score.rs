@@ -22,7 +22,7 @@ use crate::normalize::{
     abjad_skeleton, compound, tables, NameForm, Origin, Seg, Token, Variant, VariantKind,
     W_DISTINCT,
 };
-use crate::translit::Pattern;
+use crate::translit::fits_slots;
 
 /// Default score at or above which two names are a match.
 pub const DEFAULT_MATCH_THRESHOLD: f64 = 0.80;
@@ -472,19 +472,20 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
     } = al;
     let absorbed_a = article_absorbed(a, b, &sim_a, &pairs, |p| (p.0, p.1));
     let absorbed_b = article_absorbed(b, a, &sim_b, &pairs, |p| (p.1, p.0));
+    let bit = |m: u64, i: usize| i < 64 && m & (1 << i) != 0;
     let wa: f32 = a
         .tokens
         .iter()
-        .zip(&absorbed_a)
-        .filter(|(_, &x)| !x)
-        .map(|(t, _)| t.weight)
+        .enumerate()
+        .filter(|(i, _)| !bit(absorbed_a, *i))
+        .map(|(_, t)| t.weight)
         .sum();
     let wb: f32 = b
         .tokens
         .iter()
-        .zip(&absorbed_b)
-        .filter(|(_, &x)| !x)
-        .map(|(t, _)| t.weight)
+        .enumerate()
+        .filter(|(i, _)| !bit(absorbed_b, *i))
+        .map(|(_, t)| t.weight)
         .sum();
     let num: f32 = a
         .tokens
@@ -499,10 +500,10 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         0.0
     };
     let unmatched_a: Vec<usize> = (0..a.tokens.len())
-        .filter(|&i| sim_a[i] == 0.0 && !absorbed_a[i])
+        .filter(|&i| sim_a[i] == 0.0 && !bit(absorbed_a, i))
         .collect();
     let unmatched_b: Vec<usize> = (0..b.tokens.len())
-        .filter(|&j| sim_b[j] == 0.0 && !absorbed_b[j])
+        .filter(|&j| sim_b[j] == 0.0 && !bit(absorbed_b, j))
         .collect();
     // Missing or extra spaces: equal once concatenated.
     let joined_equal = !a.joined.is_empty() && a.joined == b.joined;
@@ -600,16 +601,20 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
 
 /// Words of `v` that are the Arabic article written apart (`Al Rashid`, `El Sisi`) before a word
 /// matched with an Arabic-script word, which carries the article itself (`الراشد`): they are not
-/// words of their own. `side(pair)` gives (index in `v`, index in `o`).
+/// words of their own. `side(pair)` gives (index in `v`, index in `o`). A bit per word of `v` (the
+/// first 64).
 fn article_absorbed(
     v: &Variant,
     o: &Variant,
     sims: &[f32],
     pairs: &[Pair],
     side: impl Fn(&Pair) -> (usize, usize),
-) -> Vec<bool> {
-    (0..v.tokens.len())
-        .map(|i| {
+) -> u64 {
+    if !o.tokens.iter().any(|t| t.origin == Origin::Abjad) {
+        return 0;
+    }
+    (0..v.tokens.len().min(64))
+        .filter(|&i| {
             v.tokens[i].canon == "al"
                 && v.tokens[i].origin == Origin::Latin
                 && sims.get(i).is_some_and(|&s| s == 0.0)
@@ -622,7 +627,7 @@ fn article_absorbed(
                         })
                 })
         })
-        .collect()
+        .fold(0u64, |m, i| m | (1 << i))
 }
 
 /// A candidate pair of the alignment: spans `(first token, count)` of each name.
@@ -885,8 +890,11 @@ fn run_cands<'a>(
                 {
                     break;
                 }
-                let p = Pattern::concat(run.iter().filter_map(|t| t.pat.as_deref()));
-                if p.fits(&tx.text) {
+                let slots = run
+                    .iter()
+                    .filter_map(|t| t.pat.as_deref())
+                    .flat_map(|p| p.slots.iter());
+                if fits_slots(slots, &tx.text) {
                     push((i, 1), (k, len), tx, &y.tokens[k]);
                 }
             }

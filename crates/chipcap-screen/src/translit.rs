@@ -41,17 +41,29 @@ pub(crate) struct Slot {
     pub syllable: bool,
 }
 
+/// A spelling with doubled letters merged (`ee` -> `e`), as the Latin word is read.
+fn merged(a: Cow<'static, str>) -> Cow<'static, str> {
+    let b = a.as_bytes();
+    if b.windows(2).any(|w| w[0] == w[1]) {
+        let mut out = Vec::with_capacity(b.len());
+        dedupe_bytes(b, &mut out);
+        Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    } else {
+        a
+    }
+}
+
 impl Slot {
     fn of(alts: &[&'static str], free: u8) -> Self {
         Self {
-            alts: alts.iter().map(|a| Cow::Borrowed(*a)).collect(),
+            alts: alts.iter().map(|a| merged(Cow::Borrowed(*a))).collect(),
             free,
             syllable: false,
         }
     }
     fn owned(alts: Vec<String>, free: u8) -> Self {
         Self {
-            alts: alts.into_iter().map(Cow::Owned).collect(),
+            alts: alts.into_iter().map(|a| merged(Cow::Owned(a))).collect(),
             free,
             syllable: true,
         }
@@ -100,58 +112,7 @@ impl Pattern {
     /// Whether the lowercase ASCII word `latin` reads as this pattern (doubled letters merged on
     /// both sides).
     pub fn fits(&self, latin: &str) -> bool {
-        let mut w = Vec::with_capacity(latin.len());
-        dedupe_bytes(latin.as_bytes(), &mut w);
-        let n = w.len();
-        if n == 0 || n > 62 || self.slots.is_empty() {
-            return false;
-        }
-        let mut alt_buf = Vec::with_capacity(16);
-        let mut cur: u64 = 1;
-        for slot in &self.slots {
-            let mut next: u64 = 0;
-            let mut pos = cur;
-            while pos != 0 {
-                let j = pos.trailing_zeros() as usize;
-                pos &= pos - 1;
-                for alt in &slot.alts {
-                    dedupe_bytes(alt.as_bytes(), &mut alt_buf);
-                    let a = alt_buf.as_slice();
-                    if a.is_empty() {
-                        next |= 1 << j;
-                        continue;
-                    }
-                    if w[j..].starts_with(a) {
-                        next |= 1 << (j + a.len());
-                    }
-                    // A letter doubled across two slots is written once (`Abd ur-Rahman`,
-                    // `דיין` Dayan); a whole syllable (Hangul, kana, kanji, Burmese) still reads at
-                    // least one letter of its own (`木一` is not `ki`).
-                    if (a.len() >= 2 || !slot.syllable)
-                        && j > 0
-                        && w[j - 1] == a[0]
-                        && w[j..].starts_with(&a[1..])
-                    {
-                        next |= 1 << (j + a.len() - 1);
-                    }
-                }
-            }
-            if slot.free != 0 {
-                let mut pos = next;
-                while pos != 0 {
-                    let j = pos.trailing_zeros() as usize;
-                    pos &= pos - 1;
-                    if j < n && free_ok(w[j], slot.free) {
-                        next |= 1 << (j + 1);
-                    }
-                }
-            }
-            cur = next;
-            if cur == 0 {
-                return false;
-            }
-        }
-        cur & (1 << n) != 0
+        fits_slots(self.slots.iter(), latin)
     }
 
     /// Whether the pattern begins with the Arabic article (`الراشد`: `Al Rashid`).
@@ -172,6 +133,70 @@ impl Pattern {
             .map(|a| a.as_ref())
             .collect()
     }
+}
+
+/// Whether `a` is written in `w` at `j` (a byte loop: the strings are a few letters long).
+#[inline]
+fn at(w: &[u8], j: usize, a: &[u8]) -> bool {
+    w.len() >= j + a.len() && w[j..].iter().zip(a).all(|(x, y)| x == y)
+}
+
+/// Whether the lowercase ASCII word `latin` reads as the sequence of slots (of one pattern or of
+/// several words' patterns in a row), doubled letters merged on both sides.
+pub(crate) fn fits_slots<'a>(slots: impl Iterator<Item = &'a Slot>, latin: &str) -> bool {
+    let mut w = Vec::with_capacity(latin.len());
+    dedupe_bytes(latin.as_bytes(), &mut w);
+    let n = w.len();
+    if n == 0 || n > 62 {
+        return false;
+    }
+    let mut cur: u64 = 1;
+    let mut any = false;
+    for slot in slots {
+        any = true;
+        let mut next: u64 = 0;
+        for alt in &slot.alts {
+            // Spellings are stored with doubled letters merged (`merged`).
+            let a = alt.as_bytes();
+            let mut pos = cur;
+            while pos != 0 {
+                let j = pos.trailing_zeros() as usize;
+                pos &= pos - 1;
+                if a.is_empty() {
+                    next |= 1 << j;
+                    continue;
+                }
+                if at(&w, j, a) {
+                    next |= 1 << (j + a.len());
+                }
+                // A letter doubled across two slots is written once (`Abd ur-Rahman`, `דיין`
+                // Dayan); a whole syllable (Hangul, kana, kanji, Burmese) still reads at least
+                // one letter of its own (`木一` is not `ki`).
+                if (a.len() >= 2 || !slot.syllable)
+                    && j > 0
+                    && w[j - 1] == a[0]
+                    && at(&w, j, &a[1..])
+                {
+                    next |= 1 << (j + a.len() - 1);
+                }
+            }
+        }
+        if slot.free != 0 {
+            let mut pos = next;
+            while pos != 0 {
+                let j = pos.trailing_zeros() as usize;
+                pos &= pos - 1;
+                if j < n && free_ok(w[j], slot.free) {
+                    next |= 1 << (j + 1);
+                }
+            }
+        }
+        cur = next;
+        if cur == 0 {
+            return false;
+        }
+    }
+    any && cur & (1 << n) != 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1064,7 +1089,7 @@ pub(crate) fn thai(word: &[char]) -> Pattern {
             }
             // `อ` between two consonants is the vowel `o`.
             slots.push(Slot {
-                alts: alts.into_iter().map(Cow::Borrowed).collect(),
+                alts: alts.into_iter().map(|a| merged(Cow::Borrowed(a))).collect(),
                 free: FREE_AO,
                 syllable: false,
             });
