@@ -15,7 +15,8 @@
 //! * Korean: Revised Romanization (2000) and McCune-Reischauer, with the customary spellings of
 //!   surnames (`data/korean_surnames.tsv`).
 //! * Japanese: modified Hepburn for kana; kanji readings from KANJIDIC2 (`data/kanji_readings.tsv`).
-//! * Chinese: Hanyu Pinyin (any_ascii), and Japanese readings of the same characters.
+//! * Chinese: Hanyu Pinyin with every reading of a character read several ways (the `pinyin`
+//!   crate, data from pinyin-data), Wade-Giles, and Japanese readings of the same characters.
 //! * Thai: Royal Thai General System of Transcription (RTGS, 1999), initial and final values.
 //! * Burmese: the customary romanisation of Burmese names (BGN/PCGN 1970 system as used in
 //!   passports and in the US and EU sanctions lists: `Kyaw`, `Aung`, `Htun`, `Thein`, `Hla`).
@@ -930,21 +931,96 @@ fn rendaku(r: &str) -> Option<String> {
     None
 }
 
-/// Pattern of one Han character: its Pinyin reading and, if it is a kanji of the table, its
-/// Japanese readings. Returns the pattern and up to six readings for the index.
-pub(crate) fn han(c: char, pinyin: &str) -> (Pattern, Vec<String>) {
+/// Wade-Giles spelling of a Pinyin syllable, apostrophes left out as they are in names
+/// (`cai` -> `tsai`, `zhong` -> `chung`, `xi` -> `hsi`, `guo` -> `kuo`), `None` when it is spelt
+/// alike. Rules of the Wade-Giles/Pinyin correspondence table (Library of Congress, "Pinyin
+/// conversion project", 2000).
+pub(crate) fn wade_giles(py: &str) -> Option<String> {
+    const INITIALS: [&str; 23] = [
+        "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
+        "r", "z", "c", "s", "y", "w",
+    ];
+    let init = INITIALS
+        .iter()
+        .copied()
+        .find(|i| py.starts_with(i))
+        .unwrap_or("");
+    let rest = &py[init.len()..];
+    let wg_init = match init {
+        "zh" | "j" | "q" => "ch",
+        "b" => "p",
+        "d" => "t",
+        "g" => "k",
+        "x" => "hs",
+        "r" => "j",
+        "z" | "c" => "ts",
+        other => other,
+    };
+    let fin: String = match (init, rest) {
+        // `ying` is written `Ing` in Taiwanese names (`Tsai Ing-wen`).
+        ("y", r) if r.starts_with('i') => return Some(r.into()),
+        ("z" | "c", "i") => return Some("tzu".into()),
+        ("s", "i") => return Some("ssu".into()),
+        ("zh" | "ch" | "sh" | "r", "i") => "ih".into(),
+        ("g" | "k" | "h" | "", "e") => "o".into(),
+        ("y", "e") => "eh".into(),
+        ("y", "an") => "en".into(),
+        ("y", "ou") => "u".into(),
+        (_, "ong") => "ung".into(),
+        (_, "iong") => "iung".into(),
+        (_, "ian") => "ien".into(),
+        (_, "ie") => "ieh".into(),
+        (_, "ue") => "ueh".into(),
+        (_, "ui") => "uei".into(),
+        ("g" | "k" | "h" | "zh" | "ch" | "sh" | "r", "uo") => "uo".into(),
+        (_, "uo") => "o".into(),
+        ("", "er") => "erh".into(),
+        (_, r) => r.into(),
+    };
+    let wg = format!("{wg_init}{fin}");
+    (wg != py).then_some(wg)
+}
+
+/// Pattern of one Han character: its Pinyin readings (all of them for a character read several
+/// ways: `长` chang/zhang), their Wade-Giles spellings (`蔡` Tsai), and, if it is a kanji of the
+/// table, its Japanese readings. Returns the pattern and up to six readings for the index.
+pub(crate) fn han(c: char, pinyin_text: &str) -> (Pattern, Vec<String>) {
+    use pinyin::ToPinyinMulti;
     let mut alts: Vec<String> = Vec::new();
-    if !pinyin.is_empty() {
-        alts.push(pinyin.to_string());
-    }
-    let mut keys = Vec::new();
-    if let Some(r) = kanji_table().get(&c) {
-        for x in r {
-            if !alts.contains(x) {
-                alts.push(x.clone());
+    let push = |alts: &mut Vec<String>, x: String| {
+        if !x.is_empty() && !alts.contains(&x) {
+            alts.push(x);
+        }
+    };
+    push(&mut alts, pinyin_text.to_string());
+    let mut readings: Vec<String> = Vec::new();
+    if let Some(multi) = c.to_pinyin_multi() {
+        for p in multi {
+            let r = p.plain().replace('ü', "u");
+            if !readings.contains(&r) {
+                readings.push(r);
             }
         }
+    }
+    for r in &readings {
+        push(&mut alts, r.clone());
+    }
+    let mut keys: Vec<String> = readings
+        .iter()
+        .filter(|r| r.as_str() != pinyin_text)
+        .cloned()
+        .collect();
+    if let Some(r) = kanji_table().get(&c) {
+        for x in r {
+            push(&mut alts, x.clone());
+        }
         keys.extend(r.iter().take(6).cloned());
+    }
+    for r in std::iter::once(pinyin_text.to_string()).chain(readings) {
+        if let Some(wg) = wade_giles(&r) {
+            push(&mut alts, wg.clone());
+            keys.push(wg);
+        }
     }
     (
         Pattern {
@@ -1471,6 +1547,30 @@ mod tests {
         assert!(kana_word(&chars("スズキ")).fits("suzuki"));
         assert!(kana_word(&chars("イチロー")).fits("ichiro"));
         assert!(kana_word(&chars("とうきょう")).fits("tokyo"));
+    }
+
+    #[test]
+    fn chinese_readings() {
+        let p = |s: &str| {
+            let parts: Vec<Pattern> = s
+                .chars()
+                .map(|c| han(c, &any_ascii::any_ascii_char(c).to_ascii_lowercase()).0)
+                .collect();
+            Pattern::concat(parts.iter())
+        };
+        assert!(p("长江").fits("changjiang"));
+        assert!(p("重庆").fits("chongqing"));
+        assert!(p("蔡").fits("tsai"));
+        assert!(p("英文").fits("yingwen"));
+        assert!(p("蒋").fits("chiang"));
+        assert!(p("台湾").fits("taiwan"));
+        assert!(!p("长江").fits("changhai"));
+        assert_eq!(wade_giles("zhong").as_deref(), Some("chung"));
+        assert_eq!(wade_giles("xi").as_deref(), Some("hsi"));
+        assert_eq!(wade_giles("si").as_deref(), Some("ssu"));
+        assert_eq!(wade_giles("guo").as_deref(), Some("kuo"));
+        assert_eq!(wade_giles("wen"), None);
+        assert_eq!(wade_giles("ying").as_deref(), Some("ing"));
     }
 
     #[test]

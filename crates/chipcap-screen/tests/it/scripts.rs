@@ -90,6 +90,10 @@ fn japanese_greek_thai_burmese_devanagari() {
         ("အောင်ဆန်းစုကြည်", "Aung San Suu Kyi"),
         ("မင်းအောင်လှိုင်", "Min Aung Hlaing"),
         ("नरेन्द्र मोदी", "Narendra Modi"),
+        // Every Pinyin reading of a character, and Wade-Giles.
+        ("长江", "Changjiang"),
+        ("蔡英文", "Tsai Ing-wen"),
+        ("毛泽东", "Mao Tse-tung"),
     ]);
     differ(&[
         ("鈴木一郎", "Suzuki Jiro"),
