@@ -8,8 +8,8 @@ and JMnedict of 2020-05-29, compiled by jamdict), path as the first argument:
     python3 crates/chipcap-screen/scripts/kanjidic_readings.py jamdict_data-1.5/jamdict_data/jamdict.db \
         > crates/chipcap-screen/data/kanji_readings.tsv
 
-Kept: the kanji of grades 1-10 (joyo kanji, grades 1-8, and jinmeiyo kanji for names, 9-10), with
-their kun readings (okurigana after `.` and affix marks `-` removed), on readings and name readings
+Kept: the 6,355 kanji of JIS X 0208 (which include the joyo kanji, grades 1-8, the jinmeiyo kanji for
+names, 9-10, and the older forms used in names such as 澤, 邊, 齋), with their kun readings (okurigana after `.` and affix marks `-` removed), on readings and name readings
 (nanori), in that order, as kana. chipcap romanises them (Hepburn, with the usual long-vowel
 spellings) when the table is loaded.
 """
@@ -20,11 +20,12 @@ db = sqlite3.connect(sys.argv[1])
 print("# Kanji readings for romanising Japanese names: kanji<TAB>readings (kana) separated by |.")
 print("# Derived from KANJIDIC2 (c) Electronic Dictionary Research and Development Group, licensed")
 print("# under CC BY-SA 4.0 (https://www.edrdg.org/edrdg/licence.html); built by")
-print("# scripts/kanjidic_readings.py from jamdict-data 1.5 (KANJIDIC2 1.6). Grades 1-10 (joyo and")
-print("# jinmeiyo kanji): kun readings (stems), on readings, then name readings (nanori).")
+print("# scripts/kanjidic_readings.py from jamdict-data 1.5 (KANJIDIC2 1.6). The kanji of JIS X 0208")
+print("# (joyo, jinmeiyo and older name forms): kun readings (stems), on readings, then name readings.")
 rows = db.execute(
-    "select id, literal, cast(grade as integer) g from character "
-    "where grade is not null and cast(grade as integer) between 1 and 10 order by g, id"
+    "select c.id, c.literal, coalesce(cast(c.grade as integer), 99) g from character c "
+    "where exists (select 1 from codepoint p where p.cid = c.id and p.cp_type = 'jis208') "
+    "order by g, c.id"
 ).fetchall()
 for cid, lit, _ in rows:
     reads = []

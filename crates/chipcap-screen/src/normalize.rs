@@ -497,8 +497,23 @@ fn split_former(s: &str) -> (String, Vec<String>) {
     (head, it.collect())
 }
 
+/// Abbreviated Korean and Japanese legal forms written in parentheses (`(주)`, `㈜`, `(株)`, `㈱`,
+/// `(有)`, `(유)`), spelt out so that the parentheses do not make them a qualifier.
+const CJK_FORM_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("(주)", " 주식회사 "),
+    ("(유)", " 유한회사 "),
+    ("(株)", " 株式会社 "),
+    ("(有)", " 有限会社 "),
+    ("(合)", " 合同会社 "),
+];
+
 fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
-    let s: String = raw.nfkc().collect();
+    let mut s: String = raw.nfkc().collect();
+    for (abbr, full) in CJK_FORM_ABBREVIATIONS {
+        if s.contains(abbr) {
+            s = s.replace(abbr, full);
+        }
+    }
     // Care-of parts name another party: drop them and everything after.
     let lower = s.to_lowercase();
     let mut s = match lower.find("c/o ") {
@@ -624,6 +639,9 @@ pub(crate) struct RawWord {
     pub pat: Option<Pattern>,
     /// Further romanisations for the index.
     pub keys: Vec<String>,
+    /// The script of a syllabic or abjad word (`h` Hebrew, `a` Arabic, `k` Hangul, `c` Han, `j`
+    /// kana, `m` Burmese; 0 otherwise): such a word meets only table entries of its script.
+    pub mark: u8,
 }
 
 impl RawWord {
@@ -635,6 +653,7 @@ impl RawWord {
             alt: None,
             pat: None,
             keys: Vec::new(),
+            mark: 0,
         }
     }
 }
@@ -729,6 +748,7 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
                 if !t.is_empty() {
                     let mut w = RawWord::plain(t, Origin::Syllabic);
                     w.pat = Some(p);
+                    w.mark = b'j';
                     out.push(w);
                     spans.push((start, i));
                 }
@@ -745,6 +765,11 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
                 let mut w = RawWord::plain(t, Origin::Syllabic);
+                w.mark = if translit::is_hangul_syllable(base) {
+                    b'k'
+                } else {
+                    b'c'
+                };
                 if translit::is_hangul_syllable(base) {
                     let word_start = i == 0 || !translit::is_hangul_syllable(chars[i - 1]);
                     let (p, custom) = translit::hangul(base, word_start);
@@ -802,6 +827,7 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
                 if !t.is_empty() {
                     let mut w = RawWord::plain(t, Origin::Syllabic);
                     w.pat = Some(p);
+                    w.mark = b'm';
                     out.push(w);
                     spans.push((start, i));
                 }
@@ -814,9 +840,11 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
         let mut alt = None;
         let mut pat = None;
         let mut abd = false;
+        let mut mark = 0u8;
         match script {
             Some(Script::Hebrew) => {
                 origin = Origin::Abjad;
+                mark = b'h';
                 for (k, &c) in word.iter().enumerate() {
                     if is_hebrew(c) {
                         ascii.push_str(hebrew(c, word.get(k + 1).copied()));
@@ -828,6 +856,7 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
             }
             Some(Script::Arabic) => {
                 origin = Origin::Abjad;
+                mark = b'a';
                 let (article, rest) = translit::arabic_article(word);
                 if article {
                     if let Some(k) = prev_abd {
@@ -890,6 +919,7 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
                 alt,
                 pat: pat.filter(|p| !p.slots.is_empty()),
                 keys: Vec::new(),
+                mark,
             });
             spans.push((start, i));
         } else {
@@ -1058,13 +1088,13 @@ fn fold_once(w: &str) -> String {
     out
 }
 
-/// The key of a word for the tables: its folded form, marked with `~` when it was written in a
-/// syllabic or abjad script, so that a word of another script meets only the
+/// The key of a word for the tables: its folded form, marked with `~` and its script when it was
+/// written in a syllabic or abjad script, so that a word of another script meets only the
 /// table entries written in that script (`이`, read `i`, is not the conjunction `i`).
 fn table_key(w: &RawWord) -> String {
     let f = fold(&w.text);
-    if matches!(w.origin, Origin::Syllabic | Origin::Abjad) {
-        format!("~{f}")
+    if w.mark != 0 {
+        format!("~{}{f}", char::from(w.mark))
     } else {
         f
     }
@@ -1315,7 +1345,11 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 let item = match p {
                     Phrase::Legal(idx) => {
                         let key = folded[i..i + n].join(" ");
-                        Item::Legal(*idx, raw, tables.ambiguous.contains(&key))
+                        // Only a spelling in Latin letters is also a name word (`AO`, but not
+                        // the Cyrillic `АО`).
+                        let ambiguous =
+                            words[i].origin == Origin::Latin && tables.ambiguous.contains(&key);
+                        Item::Legal(*idx, raw, ambiguous)
                     }
                     Phrase::Word(c) => {
                         // A translated word of another script may also be written romanised
@@ -1559,6 +1593,7 @@ fn merge(words: &[RawWord]) -> RawWord {
         alt: None,
         pat: None,
         keys: Vec::new(),
+        mark: words.first().map_or(0, |w| w.mark),
     }
 }
 

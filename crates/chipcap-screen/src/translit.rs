@@ -144,9 +144,17 @@ fn at(w: &[u8], j: usize, a: &[u8]) -> bool {
 
 /// Whether the lowercase ASCII word `latin` reads as the sequence of slots (of one pattern or of
 /// several words' patterns in a row), doubled letters merged on both sides.
-pub(crate) fn fits_slots<'a>(slots: impl Iterator<Item = &'a Slot>, latin: &str) -> bool {
+pub(crate) fn fits_slots<'a>(slots: impl Iterator<Item = &'a Slot> + Clone, latin: &str) -> bool {
+    if fits_bytes(slots.clone(), latin.as_bytes()) {
+        return true;
+    }
+    // A Latin `x` may stand for `ks` (`Hafenix` / `הפניקס`); Pinyin `x` is its own letter.
+    latin.contains('x') && fits_bytes(slots, latin.replace('x', "ks").as_bytes())
+}
+
+fn fits_bytes<'a>(slots: impl Iterator<Item = &'a Slot>, latin: &[u8]) -> bool {
     let mut w = Vec::with_capacity(latin.len());
-    dedupe_bytes(latin.as_bytes(), &mut w);
+    dedupe_bytes(latin, &mut w);
     let n = w.len();
     if n == 0 || n > 62 {
         return false;
@@ -269,6 +277,8 @@ fn arabic_letter(c: char, first: bool, last: bool) -> Option<&'static [&'static 
     Some(match c {
         'ا' if first => &["a", "e", "i", "o", "u"],
         'ا' => &["a", "e", ""],
+        // Hamza on alif is a vowel at the start of a word (`أحمد` Ahmed, not Hamid).
+        'أ' if first => &["a", "e", "o", "u", "i"],
         'أ' => &["a", "e", "o", "u", ""],
         'إ' => &["i", "e"],
         'آ' => &["a"],
@@ -913,7 +923,19 @@ fn kanji_table() -> &'static HashMap<char, Vec<String>> {
     })
 }
 
-fn rendaku(r: &str) -> Option<String> {
+fn rendaku(r: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // After a geminate (`っ`) `h` becomes `p` (`日本` Nippon, `一本` ippon).
+    if let Some(rest) = r.strip_prefix('h').or_else(|| r.strip_prefix('f')) {
+        out.push(format!("p{rest}"));
+    }
+    if let Some(v) = rendaku_voiced(r) {
+        out.push(v);
+    }
+    out
+}
+
+fn rendaku_voiced(r: &str) -> Option<String> {
     for (from, to) in [
         ("k", "g"),
         ("sh", "j"),
@@ -1499,6 +1521,8 @@ mod tests {
         assert!(arabic(&chars("محمد"), false).fits("muhammad"));
         assert!(!arabic(&chars("محمد"), false).fits("mahmoud"));
         assert!(arabic(&chars("عبدالله"), false).fits("abdullah"));
+        assert!(arabic(&chars("أحمد"), false).fits("ahmed"));
+        assert!(!arabic(&chars("أحمد"), false).fits("hamid"));
     }
 
     #[test]

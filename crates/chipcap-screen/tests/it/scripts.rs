@@ -65,6 +65,8 @@ fn hebrew() {
         ("יצחק לוי", "Yitzhak Levi"),
     ]);
     differ(&[("שלמה כהן", "Shlomo Levi"), ("משה כהן", "Shlomo Cohen")]);
+    // Regression: `שרה` (shrh) was read as the Arabic `شركه` (shrkh, folded shrh), a legal form.
+    matches(&[("שרה", "Sarah")]);
 }
 
 #[test]
@@ -143,4 +145,26 @@ fn vessels_former_names_and_numbers() {
     ]);
     // `Ex` inside a name before a legal form is not a former name.
     assert!(s("Tex Ex Corp", "Tex Corp") < 0.99);
+}
+
+/// Defects found on names outside the sets: each guarded here.
+#[test]
+fn regressions_found_on_fresh_names() {
+    matches(&[
+        // `(주)` and `(株)` are legal forms, not parenthesised qualifiers.
+        ("(주)대성무역", "Daesung Trading Co"),
+        // A Cyrillic legal form is not a name word (only the Latin `AO` is ambiguous).
+        ("АО «Северсталь»", "Severstal JSC"),
+        // `مؤسسة` is the establishment form.
+        ("مؤسسة الفجر للتجارة", "Al Fajr Trading Establishment"),
+        // `h` becomes `p` after a geminate (`日本` Nippon).
+        ("日本郵船株式会社", "Nippon Yusen Kabushiki Kaisha"),
+        // Kanji outside the joyo and jinmeiyo lists (`澤`).
+        ("黒澤明", "Kurosawa Akira"),
+        // A Latin `x` reads as `ks`; a Pinyin `x` stays `x`.
+        ("הפניקס אחזקות בע\"מ", "Hafenix Holdings Ltd"),
+        ("中兴物流有限公司", "Zhongxing Logistics Co., Ltd."),
+    ]);
+    // Hamza on alif is a vowel at the start of a word.
+    differ(&[("أحمد", "Hamid")]);
 }
