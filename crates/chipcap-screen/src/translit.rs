@@ -276,7 +276,8 @@ const ARTICLE_START: &[&str] = &["", "al", "el", "a", "e"];
 fn arabic_letter(c: char, first: bool, last: bool) -> Option<&'static [&'static str]> {
     Some(match c {
         'ا' if first => &["a", "e", "i", "o", "u"],
-        'ا' => &["a", "e", ""],
+        // A long vowel inside a word: always written (`جمال` Jamal is not Jamil).
+        'ا' => &["a", "e"],
         // Hamza on alif is a vowel at the start of a word (`أحمد` Ahmed, not Hamid).
         'أ' if first => &["a", "e", "o", "u", "i"],
         'أ' => &["a", "e", "o", "u", ""],
@@ -325,6 +326,14 @@ fn arabic_letter(c: char, first: bool, last: bool) -> Option<&'static [&'static 
     })
 }
 
+/// A name in an abjad ends as written: a final vowel is written with a letter (`ה`, `ו`, `י`, `ا`,
+/// `ى`, `ة`), never left unwritten (`דוד` is David, not Dudi).
+fn no_final_vowel(slots: &mut [Slot]) {
+    if let Some(last) = slots.last_mut() {
+        last.free = 0;
+    }
+}
+
 /// Pattern of an Arabic or Persian word (article already removed by [`arabic_article`];
 /// `article` adds it back as optional). A word beginning `عبدال` (`Abd al-...` written as one word)
 /// reads the article inside.
@@ -352,6 +361,7 @@ pub(crate) fn arabic(word: &[char], article: bool) -> Pattern {
         }
         k += 1;
     }
+    no_final_vowel(&mut slots);
     Pattern { slots }
 }
 
@@ -431,6 +441,7 @@ pub(crate) fn hebrew(word: &[char]) -> Pattern {
         slots.push(Slot::of(alts, FREE_ALL));
         k += 1;
     }
+    no_final_vowel(&mut slots);
     Pattern { slots }
 }
 
@@ -565,7 +576,7 @@ const KO_VOWEL: [&[&str]; 21] = [
 ];
 const KO_FINAL: [&[&str]; 28] = [
     &[""],
-    &["k", "g"],
+    &["k", "g", "ck"],
     &["k"],
     &["k"],
     &["n"],
@@ -1061,13 +1072,16 @@ fn thai_consonant(c: char) -> &'static [&'static str] {
         'ก' => &["k", "g", "ck"],
         'ข' | 'ฃ' | 'ค' | 'ฅ' | 'ฆ' => &["kh", "k", "ck"],
         'ง' => &["ng", "n"],
-        'จ' => &["ch", "j", "t"],
-        'ฉ' | 'ช' | 'ฌ' => &["ch", "sh", "s", "t", "j"],
-        'ซ' => &["s", "t"],
+        // Customary spellings write a final `t` as `d` (`ชัชชาติ` Chadchart).
+        'จ' => &["ch", "j", "t", "d"],
+        'ฉ' | 'ช' | 'ฌ' => &["ch", "sh", "s", "t", "j", "d"],
+        'ซ' => &["s", "t", "d"],
         'ญ' => &["y", "n"],
         'ฎ' | 'ด' => &["d", "t"],
-        'ฏ' | 'ต' => &["t"],
-        'ฐ' | 'ฑ' | 'ฒ' | 'ถ' | 'ท' | 'ธ' => &["th", "t", "d"],
+        'ฏ' | 'ต' => &["t", "d"],
+        'ฐ' | 'ฑ' | 'ฒ' | 'ถ' | 'ท' => &["th", "t", "d"],
+        // `dh` in names of Sanskrit origin (`สนธิ` Sondhi).
+        'ธ' => &["th", "t", "d", "dh"],
         'ณ' | 'น' => &["n"],
         'บ' => &["b", "p"],
         'ป' => &["p", "b"],
@@ -1080,7 +1094,7 @@ fn thai_consonant(c: char) -> &'static [&'static str] {
         'ฤ' => &["rue", "ri", "roe", "ru"],
         'ล' | 'ฬ' => &["l", "n"],
         'ว' => &["w", "o", "v", "ua", "u"],
-        'ศ' | 'ษ' | 'ส' => &["s", "t"],
+        'ศ' | 'ษ' | 'ส' => &["s", "t", "d"],
         'ห' => &["h", ""],
         'อ' => &["", "o"],
         'ฮ' => &["h"],
@@ -1200,6 +1214,8 @@ pub(crate) fn thai(word: &[char]) -> Pattern {
             ('ะ', _) => (&["a", ""], 1),
             ('า', _) => (&["a", "ar", "ah"], 1),
             ('ำ', _) => (&["am", "um"], 1),
+            // A final `ิ` of a Pali word is silent (`ชาติ` chat).
+            ('ิ', None) => (&["i", ""], 1),
             ('ิ', _) => (&["i"], 1),
             ('ี', _) => (&["i", "ee"], 1),
             ('ึ' | 'ื', Some('อ')) => (&["ue", "u", "eu"], 2),
@@ -1414,7 +1430,9 @@ fn deva_consonant(c: char, nukta: bool) -> Option<&'static [&'static str]> {
         'छ' => &["chh", "ch"],
         'ज' => &["j", "z"],
         'झ' => &["jh", "j"],
-        'ट' | 'त' => &["t"],
+        'ट' => &["t"],
+        // `th` in South Indian names (`सीतारमण` Sitharaman).
+        'त' => &["t", "th"],
         'ठ' | 'थ' => &["th", "t"],
         'ड' => &["d", "r"],
         'ढ' => &["dh", "d", "rh"],
@@ -1523,6 +1541,8 @@ mod tests {
         assert!(arabic(&chars("عبدالله"), false).fits("abdullah"));
         assert!(arabic(&chars("أحمد"), false).fits("ahmed"));
         assert!(!arabic(&chars("أحمد"), false).fits("hamid"));
+        assert!(!arabic(&chars("جمال"), false).fits("jamil"));
+        assert!(arabic(&chars("جمال"), false).fits("jamal"));
     }
 
     #[test]
@@ -1534,6 +1554,8 @@ mod tests {
         assert!(hebrew(&chars("הכהן")).fits("cohen"));
         assert!(hebrew(&chars("יצחק")).fits("yitzhak"));
         assert!(!hebrew(&chars("כהן")).fits("levi"));
+        assert!(hebrew(&chars("דוד")).fits("david"));
+        assert!(!hebrew(&chars("דוד")).fits("dudi"));
     }
 
     #[test]
