@@ -776,7 +776,8 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
                     w.pat = Some(p);
                     w.keys = custom.into_iter().map(str::to_string).collect();
                 } else if is_han(base) {
-                    let (p, keys) = translit::han(base, &w.text);
+                    let word_start = i == 0 || !is_han(chars[i - 1]);
+                    let (p, keys) = translit::han(base, &w.text, word_start);
                     w.pat = Some(p);
                     w.keys = keys;
                 }

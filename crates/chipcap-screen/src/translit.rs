@@ -899,10 +899,12 @@ pub(crate) fn is_kana_char(c: char) -> bool {
 
 const KANJI: &str = include_str!("../data/kanji_readings.tsv");
 
-/// Romanised readings of each kanji (KANJIDIC2), with the voiced forms a kanji takes inside a
-/// compound (rendaku: `Yamazaki`, `Nakajima`).
-fn kanji_table() -> &'static HashMap<char, Vec<String>> {
-    static T: OnceLock<HashMap<char, Vec<String>>> = OnceLock::new();
+/// Romanised Japanese readings of each kanji (KANJIDIC2), with the voiced forms a kanji takes
+/// inside a compound (rendaku: `Yamazaki`, `Nakajima`), and its Korean (Hanja) readings in Hangul.
+type KanjiTable = HashMap<char, (Vec<String>, Vec<char>)>;
+
+fn kanji_table() -> &'static KanjiTable {
+    static T: OnceLock<KanjiTable> = OnceLock::new();
     T.get_or_init(|| {
         let mut m = HashMap::new();
         for line in KANJI
@@ -916,8 +918,15 @@ fn kanji_table() -> &'static HashMap<char, Vec<String>> {
             let Some(c) = k.chars().next() else {
                 continue;
             };
+            let korean: Vec<char> = cols
+                .next()
+                .unwrap_or("")
+                .split('|')
+                .filter_map(|h| h.trim().chars().next())
+                .filter(|&h| is_hangul_syllable(h))
+                .collect();
             let mut out: Vec<String> = Vec::new();
-            for reading in r.split('|') {
+            for reading in r.split('|').filter(|x| !x.is_empty()) {
                 let chars: Vec<char> = reading.chars().collect();
                 for ro in kana_readings(&chars, 6) {
                     let voiced = rendaku(&ro);
@@ -928,7 +937,7 @@ fn kanji_table() -> &'static HashMap<char, Vec<String>> {
                     }
                 }
             }
-            m.insert(c, out);
+            m.insert(c, (out, korean));
         }
         m
     })
@@ -1016,8 +1025,9 @@ pub(crate) fn wade_giles(py: &str) -> Option<String> {
 
 /// Pattern of one Han character: its Pinyin readings (all of them for a character read several
 /// ways: `长` chang/zhang), their Wade-Giles spellings (`蔡` Tsai), and, if it is a kanji of the
-/// table, its Japanese readings. Returns the pattern and up to six readings for the index.
-pub(crate) fn han(c: char, pinyin_text: &str) -> (Pattern, Vec<String>) {
+/// table, its Japanese readings and its Korean readings with all their romanisations (`三星`
+/// Samsung; `朴` at the start of a word: Park). Returns the pattern and readings for the index.
+pub(crate) fn han(c: char, pinyin_text: &str, word_start: bool) -> (Pattern, Vec<String>) {
     use pinyin::ToPinyinMulti;
     let mut alts: Vec<String> = Vec::new();
     let push = |alts: &mut Vec<String>, x: String| {
@@ -1043,11 +1053,21 @@ pub(crate) fn han(c: char, pinyin_text: &str) -> (Pattern, Vec<String>) {
         .filter(|r| r.as_str() != pinyin_text)
         .cloned()
         .collect();
-    if let Some(r) = kanji_table().get(&c) {
+    if let Some((r, korean)) = kanji_table().get(&c) {
         for x in r {
             push(&mut alts, x.clone());
         }
         keys.extend(r.iter().take(6).cloned());
+        for &h in korean {
+            let (p, custom) = hangul(h, word_start);
+            keys.push(any_ascii::any_ascii_char(h).to_string());
+            keys.extend(custom.iter().map(|x| (*x).to_string()));
+            for slot in p.slots {
+                for a in slot.alts {
+                    push(&mut alts, a.into_owned());
+                }
+            }
+        }
     }
     for r in std::iter::once(pinyin_text.to_string()).chain(readings) {
         if let Some(wg) = wade_giles(&r) {
@@ -1582,7 +1602,7 @@ mod tests {
     #[test]
     fn japanese_readings() {
         let p = |s: &str| {
-            let parts: Vec<Pattern> = s.chars().map(|c| han(c, "").0).collect();
+            let parts: Vec<Pattern> = s.chars().map(|c| han(c, "", false).0).collect();
             Pattern::concat(parts.iter())
         };
         assert!(p("鈴木").fits("suzuki"));
@@ -1600,7 +1620,7 @@ mod tests {
         let p = |s: &str| {
             let parts: Vec<Pattern> = s
                 .chars()
-                .map(|c| han(c, &any_ascii::any_ascii_char(c).to_ascii_lowercase()).0)
+                .map(|c| han(c, &any_ascii::any_ascii_char(c).to_ascii_lowercase(), false).0)
                 .collect();
             Pattern::concat(parts.iter())
         };
@@ -1611,6 +1631,9 @@ mod tests {
         assert!(p("蒋").fits("chiang"));
         assert!(p("台湾").fits("taiwan"));
         assert!(!p("长江").fits("changhai"));
+        // Korean readings of Hanja.
+        assert!(p("三星").fits("samsung"));
+        assert!(han('朴', "pu", true).0.fits("park"));
         assert_eq!(wade_giles("zhong").as_deref(), Some("chung"));
         assert_eq!(wade_giles("xi").as_deref(), Some("hsi"));
         assert_eq!(wade_giles("si").as_deref(), Some("ssu"));

@@ -165,6 +165,13 @@ fn regressions_found_on_fresh_names() {
         ("הפניקס אחזקות בע\"מ", "Hafenix Holdings Ltd"),
         ("中兴物流有限公司", "Zhongxing Logistics Co., Ltd."),
     ]);
+    // Korean names in Hanja (KANJIDIC2's Korean readings), `중공업` = heavy industries, `Hoesa`.
+    matches(&[
+        ("三星電子", "Samsung Electronics"),
+        ("현대중공업", "Hyundai Heavy Industries"),
+        ("조선광업개발무역회사", "Chosun Kwangup Gaebal Muyeok Hoesa"),
+    ]);
+    differ(&[("삼성전자", "Samsung Heavy Industries")]);
     // Hamza on alif is a vowel at the start of a word.
     differ(&[("أحمد", "Hamid")]);
 }
