@@ -31,7 +31,7 @@ pub enum Origin {
     Transliterated,
     /// Transliterated from an abjad (Hebrew, Arabic): vowels are mostly not written.
     Abjad,
-    /// One syllable of a CJK or Hangul name.
+    /// One syllable of a Han, Hangul or Burmese name, or a run of kana.
     Syllabic,
 }
 
