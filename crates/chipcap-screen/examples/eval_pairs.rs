@@ -2,6 +2,12 @@
 //!
 //! ```text
 //! cargo run -p chipcap-screen --example eval_pairs --release -- testdata/screening/cascade-name-pairs.csv [threshold] [--errors]
+//! cargo run -p chipcap-screen --example eval_pairs --release -- testdata/screening/cross-script-pairs.csv
+//! ```
+//!
+//! A file with a `script` column (the cross-script set) is also reported per script.
+//!
+//! ```text
 //! ```
 
 use chipcap_screen::eval::evaluate_pairs;
@@ -49,6 +55,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "-".to_string()
         }
     };
+    let table =
+        |title: &str, rows: &std::collections::BTreeMap<String, chipcap_screen::eval::Counts>| {
+            println!(
+                "\n| {title} | pairs | correct | tp | fp | fn | tn | precision | recall | F1 |"
+            );
+            println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (c, k) in rows {
+                let (p_def, r_def) = (k.tp + k.fp > 0, k.tp + k.fn_ > 0);
+                println!(
+                    "| {c} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    k.tp + k.fp + k.fn_ + k.tn,
+                    k.tp + k.tn,
+                    k.tp,
+                    k.fp,
+                    k.fn_,
+                    k.tn,
+                    fmt(p_def, k.precision()),
+                    fmt(r_def, k.recall()),
+                    fmt(p_def || r_def, k.f1())
+                );
+            }
+        };
+    if !r.by_script.is_empty() {
+        table("script", &r.by_script);
+    }
+    // Classes of matches are judged by F1; classes of non-matches (F1 undefined) by the share of
+    // pairs kept apart.
+    let worst = r
+        .by_category
+        .iter()
+        .map(|(c, k)| {
+            let v = if k.tp + k.fn_ > 0 {
+                k.f1()
+            } else {
+                k.accuracy()
+            };
+            (c, v)
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((c, v)) = worst {
+        println!("\nlowest class: {c} {v:.3} (F1 for classes of matches, accuracy for classes of non-matches)");
+    }
     println!("\n| category | pairs | correct | tp | fp | fn | tn | precision | recall | F1 |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (c, k) in &r.by_category {

@@ -77,6 +77,8 @@ pub struct PairResult {
     pub line: u64,
     /// Category label.
     pub category: String,
+    /// Script of the pair (`script` column), if the file has one.
+    pub script: Option<String>,
     /// First name.
     pub name1: String,
     /// Second name.
@@ -98,6 +100,8 @@ pub struct EvalReport {
     pub overall: Counts,
     /// Counts per category.
     pub by_category: BTreeMap<String, Counts>,
+    /// Counts per script, when the file has a `script` column (empty otherwise).
+    pub by_script: BTreeMap<String, Counts>,
     /// Counts of the reference engine's `score` column at `reference_threshold`, when present.
     pub reference: Option<Counts>,
     /// Threshold used for the reference column.
@@ -107,7 +111,8 @@ pub struct EvalReport {
 }
 
 /// Score every pair of a labelled CSV and count agreement at `config.match_threshold`; the
-/// reference `score` column, if present, is judged at `reference_threshold`.
+/// reference `score` column, if present, is judged at `reference_threshold`; a `script` column,
+/// if present, gives counts per script.
 ///
 /// # Errors
 /// [`ScreenError::MissingColumn`] when `name1`, `name2`, `is_match` or `category` is absent,
@@ -141,6 +146,8 @@ pub fn evaluate_pairs(
         col("category")?,
     );
     let cs = headers.iter().position(|h| h.trim() == "score");
+    let cscript = headers.iter().position(|h| h.trim() == "script");
+    let mut by_script: BTreeMap<String, Counts> = BTreeMap::new();
     let mut overall = Counts::default();
     let mut reference = cs.map(|_| Counts::default());
     let mut by_category: BTreeMap<String, Counts> = BTreeMap::new();
@@ -165,6 +172,13 @@ pub fn evaluate_pairs(
         let e = score(&f(c1), &f(c2), config);
         overall.add(label, e.is_match);
         by_category.entry(f(cc)).or_default().add(label, e.is_match);
+        let script = cscript.map(f);
+        if let Some(sc) = &script {
+            by_script
+                .entry(sc.clone())
+                .or_default()
+                .add(label, e.is_match);
+        }
         let reference_score = cs
             .and_then(|i| rec.get(i))
             .and_then(|s| s.trim().parse::<f64>().ok());
@@ -174,6 +188,7 @@ pub fn evaluate_pairs(
         pairs.push(PairResult {
             line: line(),
             category: f(cc),
+            script,
             name1: f(c1),
             name2: f(c2),
             is_match: label,
@@ -185,6 +200,7 @@ pub fn evaluate_pairs(
         threshold: config.match_threshold,
         overall,
         by_category,
+        by_script,
         reference,
         reference_threshold,
         pairs,

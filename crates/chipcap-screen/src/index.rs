@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::country::country_code;
 use crate::model::{Entry, ListVersion, SourceClass};
-use crate::normalize::{abjad_skeleton, NameForm, Seg, Variant};
+use crate::normalize::{abjad_skeleton, fold, NameForm, Origin, Seg, Token, Variant};
 use crate::score::{quick_score, score_forms, MatchConfig, ScoreExplanation};
 
 /// Candidates scored in full per query, at most.
@@ -105,6 +105,20 @@ fn keys(v: &Variant, query: bool, out: &mut Vec<String>) {
         if let Some(alt) = &t.alt {
             out.push(format!("t{alt}"));
         }
+        // Other romanisations of a script word (customary surname spellings, kanji readings).
+        for k in &t.keys {
+            out.push(format!("t{}", fold(k)));
+        }
+        // Coarse consonant classes, shared by a script word's readings and its romanisations.
+        // A Latin query needs none (its other keys find Latin names); a script word's do.
+        let c = match &t.pat {
+            Some(p) => coarse(&p.first()),
+            None if !query => coarse(&t.text),
+            None => String::new(),
+        };
+        if c.len() >= 2 {
+            out.push(format!("c{c}"));
+        }
         if t.canon.len() >= 3 {
             for s in t.skels.iter().filter(|s| s.len() >= 2) {
                 out.push(format!("s{s}"));
@@ -138,6 +152,103 @@ fn keys(v: &Variant, query: bool, out: &mut Vec<String>) {
     if !v.joined.is_empty() {
         out.push(format!("j{}", v.joined));
     }
+    run_keys(v, out);
+}
+
+/// Keys of adjacent syllables written as one Latin word (`근혜` -> `geunhye`, `鈴木` -> `suzuki`,
+/// `ရတနာ` -> `yadanar`): two to four syllabic words, each read by its canonical form or one of
+/// its first five other readings (at most 64 keys per run).
+fn run_keys(v: &Variant, out: &mut Vec<String>) {
+    let syl = |t: &Token| t.origin == Origin::Syllabic && t.pat.is_some();
+    let readings = |t: &Token| -> Vec<String> {
+        let mut r = vec![t.canon.clone()];
+        r.extend(t.keys.iter().take(5).map(|k| fold(k)));
+        r.dedup();
+        r
+    };
+    for k in 0..v.tokens.len() {
+        // Coarse keys of the run read by each word's first reading and by its first other one.
+        let mut first = String::new();
+        let mut other = String::new();
+        for len in 1..=4usize {
+            let m = k + len - 1;
+            let Some(t) = v.tokens.get(m) else {
+                break;
+            };
+            let Some(p) = t.pat.as_ref().filter(|_| syl(t)) else {
+                break;
+            };
+            if len > 1 && !v.adjacent.get(m).copied().unwrap_or(false) {
+                break;
+            }
+            first.push_str(&p.first());
+            other.push_str(t.keys.first().map_or(t.canon.as_str(), String::as_str));
+            if len > 1 {
+                for x in [&first, &other] {
+                    let c = coarse(x);
+                    if c.len() >= 2 {
+                        out.push(format!("c{c}"));
+                    }
+                }
+            }
+        }
+        let mut acc: Vec<String> = Vec::new();
+        for len in 1..=4usize {
+            let m = k + len - 1;
+            let Some(t) = v.tokens.get(m) else {
+                break;
+            };
+            if !syl(t) || (len > 1 && !v.adjacent.get(m).copied().unwrap_or(false)) {
+                break;
+            }
+            let rs = readings(t);
+            acc = if acc.is_empty() {
+                rs
+            } else {
+                acc.iter()
+                    .flat_map(|a| rs.iter().map(move |r| format!("{a}{r}")))
+                    .take(64)
+                    .collect()
+            };
+            if len > 1 {
+                for a in &acc {
+                    out.push(format!("t{}", fold(a)));
+                }
+            }
+        }
+    }
+}
+
+/// Coarse consonant classes of a lowercase ASCII word, the same for the usual romanisations of a
+/// sound (`k`/`g`/`q`/`kh`/`gh`, `t`/`d`/`th`/`dh`, `s`/`z`/`sh`/`ch`/`j`/`ts`, `p`/`b`/`f`/`v`,
+/// `l`/`r`, `n`/`ng`); vowels, `h`, `w`, `y` dropped; repeated classes merged.
+fn coarse(w: &str) -> String {
+    let b = w.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied();
+        let (c, step) = match (b[i], next) {
+            (b'k' | b'g', Some(b'h')) | (b'c', Some(b'k')) => (b'K', 2),
+            (b's' | b'z' | b'c', Some(b'h')) | (b't', Some(b's' | b'z')) => (b'S', 2),
+            (b't' | b'd', Some(b'h')) => (b'T', 2),
+            (b'p' | b'b', Some(b'h')) => (b'P', 2),
+            (b'n', Some(b'g')) => (b'N', 2),
+            (b'k' | b'g' | b'q' | b'c' | b'x', _) => (b'K', 1),
+            (b't' | b'd', _) => (b'T', 1),
+            (b's' | b'z' | b'j', _) => (b'S', 1),
+            (b'p' | b'b' | b'f' | b'v', _) => (b'P', 1),
+            (b'm', _) => (b'M', 1),
+            (b'n', _) => (b'N', 1),
+            (b'l' | b'r', _) => (b'R', 1),
+            _ => (0, 1),
+        };
+        if c != 0 && out.as_bytes().last() != Some(&c) {
+            out.push(char::from(c));
+        }
+        i += step;
+    }
+    out
 }
 
 impl Screener {

@@ -22,6 +22,7 @@ mod lists;
 mod model;
 mod normalize;
 mod score;
+mod translit;
 
 pub use country::country_code;
 pub use error::ScreenError;

@@ -8,8 +8,11 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::translit::{self, Pattern, Script};
+
 const LEGAL_FORMS: &str = include_str!("../data/legal_forms.tsv");
 const WORDS: &str = include_str!("../data/words.tsv");
+const TRANSLATIONS: &str = include_str!("../data/translations.tsv");
 
 /// Weight of stopwords (articles, prepositions, conjunctions).
 pub(crate) const W_STOP: f32 = 0.2;
@@ -28,7 +31,7 @@ pub enum Origin {
     Transliterated,
     /// Transliterated from an abjad (Hebrew, Arabic): vowels are mostly not written.
     Abjad,
-    /// One syllable of a CJK or Hangul name.
+    /// One syllable of a Han, Hangul or Burmese name, or a run of kana.
     Syllabic,
 }
 
@@ -46,6 +49,13 @@ pub struct Token {
     /// `mueller`), equal to the canonical form of the word written with `ae`, `oe`, `ue`.
     #[serde(skip)]
     pub(crate) alt: Option<String>,
+    /// The Latin readings of a word written in another script (see [`crate::translit`]).
+    #[serde(skip)]
+    pub(crate) pat: Option<Box<Pattern>>,
+    /// Further romanisations of a script word used as index keys (customary surname spellings,
+    /// Japanese readings).
+    #[serde(skip)]
+    pub(crate) keys: Vec<String>,
     /// Consonants and vowel runs of the word as written (see [`vowel_key`]); `None` for words of
     /// fewer than four letters, words with digits and words from abjad or syllabic scripts.
     #[serde(skip)]
@@ -64,7 +74,9 @@ pub struct Token {
 
 impl Token {
     pub(crate) fn is_initial(&self) -> bool {
-        self.text.len() == 1 && self.text.bytes().all(|b| b.is_ascii_alphabetic())
+        self.pat.is_none()
+            && self.text.len() == 1
+            && self.text.bytes().all(|b| b.is_ascii_alphabetic())
     }
 }
 
@@ -168,7 +180,10 @@ impl NameForm {
 
 /// Normalise a name to one string: the full reading's canonical tokens, numerals and legal forms.
 ///
-/// Idempotent on its own output: `normalize(&normalize(x)) == normalize(x)`.
+/// Idempotent on output in Latin letters: `normalize(&normalize(x)) == normalize(x)` whenever `x`
+/// is written in Latin, Cyrillic or Greek letters. A word of a syllabic or abjad script is printed
+/// romanised, and its romanisation read again as Latin may be a table word (`이` is printed `i`,
+/// which read as Latin is the conjunction): after one pass the output is stable.
 pub fn normalize(raw: &str) -> String {
     let tables = tables();
     let nfkc: String = raw.nfkc().collect();
@@ -197,6 +212,9 @@ pub(crate) struct LegalForm {
     pub generic: bool,
     /// Jurisdictions (ISO country codes) where the form is native; empty for generic forms.
     pub jurisdictions: Vec<String>,
+    /// A native form whose English rendering varies (`株式会社`: `Co., Ltd.`, `Corporation`,
+    /// `K.K.`): compatible with every limited-company form.
+    pub translated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -238,7 +256,7 @@ fn phrase_keys(variant: &str) -> (Vec<String>, Vec<String>) {
     let key = |join: bool| -> Vec<String> {
         split_words(&nfkc, join)
             .into_iter()
-            .map(|w| fold(&w.text))
+            .map(|w| table_key(&w))
             .collect()
     };
     (key(true), key(false))
@@ -270,9 +288,12 @@ fn load_tables() -> Tables {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (id, class, scope, variants, amb) = match cols[..] {
-            [id, class, scope, variants] => (id, class, scope, variants, ""),
-            [id, class, scope, variants, amb] => (id, class, scope, variants, amb),
+        let (id, class, scope, variants, amb, translated) = match cols[..] {
+            [id, class, scope, variants] => (id, class, scope, variants, "", false),
+            [id, class, scope, variants, amb] => (id, class, scope, variants, amb, false),
+            [id, class, scope, variants, amb, flag] => {
+                (id, class, scope, variants, amb, flag.trim() == "translated")
+            }
             _ => continue,
         };
         for v in amb.split('|').filter(|v| !v.trim().is_empty()) {
@@ -291,6 +312,7 @@ fn load_tables() -> Tables {
             } else {
                 scope.split(',').map(|j| j.trim().to_string()).collect()
             },
+            translated,
         });
         for v in variants.split('|') {
             add(&mut phrases, v, Phrase::Legal(idx), false);
@@ -323,6 +345,23 @@ fn load_tables() -> Tables {
             }
         }
     }
+    // Translated business words: read as the English word; `generic` ones weigh as business words.
+    for line in TRANSLATIONS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [kind, canon, variants] = cols[..] else {
+            continue;
+        };
+        let c = phrase_key(canon).join(" ");
+        if kind == "generic" {
+            generic.insert(c.clone());
+        }
+        for v in std::iter::once(canon).chain(variants.split('|')) {
+            add(&mut phrases, v, Phrase::Word(c.clone()), false);
+        }
+    }
     Tables {
         phrases,
         max_phrase,
@@ -347,7 +386,7 @@ impl Tables {
 
     /// Whether the words of `text` are all legal forms.
     fn all_legal(&self, text: &str) -> bool {
-        let words: Vec<String> = raw_words(text).into_iter().map(|w| fold(&w.text)).collect();
+        let words: Vec<String> = raw_words(text).iter().map(table_key).collect();
         if words.is_empty() {
             return false;
         }
@@ -394,8 +433,87 @@ const FORMER_MARKERS: &[&str] = &[
     "aka ",
 ];
 
+/// Markers of a former name written after the current one (lowercase, with the spaces around).
+const FORMER_INLINE: &[&str] = &[
+    " formerly known as ",
+    ", formerly ",
+    " formerly ",
+    " f/k/a ",
+    " f.k.a. ",
+    " fka ",
+    " ex-",
+    " ex ",
+    " ex.",
+];
+
+/// Split `NAME ex OLD NAME f/k/a OLDER NAME` into the current name and the former ones; markers
+/// inside parentheses are left alone. Returns the name unchanged and no former names when none is
+/// found or a part would be empty.
+fn split_former(s: &str) -> (String, Vec<String>) {
+    let lower = s.to_ascii_lowercase();
+    // Every marker starts with ` ex` or ` f` (or `, f`).
+    if !lower.contains(" ex") && !lower.contains(" f") {
+        return (s.to_string(), Vec::new());
+    }
+    let depth_at = |i: usize| {
+        let b = &lower.as_bytes()[..i];
+        b.iter().filter(|&&c| c == b'(' || c == b'[').count()
+            > b.iter().filter(|&&c| c == b')' || c == b']').count()
+    };
+    // Every marker position outside parentheses, in order.
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for m in FORMER_INLINE {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(m).map(|i| i + from) {
+            if !depth_at(i) && !cuts.iter().any(|&(c, l)| i < c + l && c < i + m.len()) {
+                cuts.push((i, m.len()));
+            }
+            from = i + m.len();
+        }
+    }
+    if cuts.is_empty() {
+        return (s.to_string(), Vec::new());
+    }
+    cuts.sort_unstable();
+    let mut parts: Vec<String> = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &(i, l) in &cuts {
+        parts.push(s.get(start..i).unwrap_or("").to_string());
+        start = i + l;
+    }
+    parts.push(s.get(start..).unwrap_or("").to_string());
+    let clean = |p: &str| {
+        p.trim()
+            .trim_matches(|c: char| c == ',' || c == ';')
+            .trim()
+            .to_string()
+    };
+    let parts: Vec<String> = parts.iter().map(|p| clean(p)).collect();
+    if parts.iter().any(|p| !p.chars().any(char::is_alphanumeric)) {
+        return (s.to_string(), Vec::new());
+    }
+    let mut it = parts.into_iter();
+    let head = it.next().unwrap_or_default();
+    (head, it.collect())
+}
+
+/// Abbreviated Korean and Japanese legal forms written in parentheses (`(주)`, `㈜`, `(株)`, `㈱`,
+/// `(有)`, `(유)`), spelt out so that the parentheses do not make them a qualifier.
+const CJK_FORM_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("(주)", " 주식회사 "),
+    ("(유)", " 유한회사 "),
+    ("(株)", " 株式会社 "),
+    ("(有)", " 有限会社 "),
+    ("(合)", " 合同会社 "),
+];
+
 fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
-    let s: String = raw.nfkc().collect();
+    let mut s: String = raw.nfkc().collect();
+    for (abbr, full) in CJK_FORM_ABBREVIATIONS {
+        if s.contains(abbr) {
+            s = s.replace(abbr, full);
+        }
+    }
     // Care-of parts name another party: drop them and everything after.
     let lower = s.to_lowercase();
     let mut s = match lower.find("c/o ") {
@@ -405,7 +523,7 @@ fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
     // Leading party label `SHIPPER:` / `FIELD 59:`.
     if let Some(i) = s.find(':') {
         let head = &s[..i];
-        let words: Vec<String> = raw_words(head).into_iter().map(|w| fold(&w.text)).collect();
+        let words: Vec<String> = raw_words(head).iter().map(table_key).collect();
         let key = words.join(" ");
         if !words.is_empty()
             && (tables.labels.contains(&key)
@@ -414,8 +532,15 @@ fn split_qualifiers(raw: &str, individual: bool, tables: &Tables) -> Split {
             s = s[i + 1..].to_string();
         }
     }
-    // Parenthesised parts.
+    // Former names written after the name: `NORTH STAR ex OCEAN GLORY`, `..., f/k/a ...`,
+    // `... formerly ...` (outside parentheses; parenthesised ones are read below).
     let mut former = Vec::new();
+    let (head, tails) = split_former(&s);
+    if !tails.is_empty() && !tails.iter().any(|t| tables.all_legal(t)) {
+        former.extend(tails);
+        s = head;
+    }
+    // Parenthesised parts.
     let mut full = String::with_capacity(s.len());
     let mut core = String::with_capacity(s.len());
     let mut rest = s.as_str();
@@ -510,20 +635,37 @@ pub(crate) struct RawWord {
     pub abbrev: bool,
     /// The word with `ä`, `ö`, `ü` written `ae`, `oe`, `ue` (only for words that have them).
     pub alt: Option<String>,
+    /// Latin readings of a word in another script.
+    pub pat: Option<Pattern>,
+    /// Further romanisations for the index.
+    pub keys: Vec<String>,
+    /// The script of a syllabic or abjad word (`h` Hebrew, `a` Arabic, `k` Hangul, `c` Han, `j`
+    /// kana, `m` Burmese; 0 otherwise): such a word meets only table entries of its script.
+    pub mark: u8,
+}
+
+impl RawWord {
+    fn plain(text: String, origin: Origin) -> Self {
+        Self {
+            text,
+            origin,
+            abbrev: false,
+            alt: None,
+            pat: None,
+            keys: Vec::new(),
+            mark: 0,
+        }
+    }
 }
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
+        0x3005 | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
         | 0x1100..=0x11FF | 0x3130..=0x318F | 0x20000..=0x2FFFF)
 }
 
 fn is_hebrew(c: char) -> bool {
     ('\u{05D0}'..='\u{05EA}').contains(&c)
-}
-
-fn is_arabic(c: char) -> bool {
-    ('\u{0620}'..='\u{064A}').contains(&c) || ('\u{0671}'..='\u{06D3}').contains(&c)
 }
 
 /// Hebrew letters to Latin consonants (vowel letters kept as their consonant value; the matcher's
@@ -560,6 +702,8 @@ fn hebrew(c: char, next: Option<char>) -> &'static str {
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
+        // Zero-width non-joiner and joiner inside Persian and Indic words.
+        || matches!(c, '\u{200C}' | '\u{200D}')
         || matches!(
             c,
             '\'' | '’' | 'ʼ' | '`' | '´' | '\u{05F3}' | '"' | '\u{05F4}'
@@ -581,33 +725,73 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
     let mut out: Vec<RawWord> = Vec::new();
     // Char range of each word in `text`.
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| translit::native_digit(c).unwrap_or(c))
+        .collect();
+    // The last word was the Arabic `Abd`, which takes the article of the next word.
+    let mut prev_abd: Option<usize> = None;
+    // The letters of the last word when it was Arabic-script (a Persian suffix `ای` written apart
+    // joins it: `خامنه ای` is `Khamenei`).
+    let mut prev_arabic: Option<Vec<char>> = None;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if is_cjk(c) {
-            let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            let start = i;
+            if translit::is_kana_char(c) {
+                while i < chars.len() && translit::is_kana_char(chars[i]) {
+                    i += 1;
+                }
+                let p = translit::kana_word(&chars[start..i]);
+                let t = p.first();
+                if !t.is_empty() {
+                    let mut w = RawWord::plain(t, Origin::Syllabic);
+                    w.pat = Some(p);
+                    w.mark = b'j';
+                    out.push(w);
+                    spans.push((start, i));
+                }
+                prev_abd = None;
+                continue;
+            }
+            // `々` repeats the kanji before it (`佐々木`).
+            let base = if c == '\u{3005}' && i > 0 {
+                chars[i - 1]
+            } else {
+                c
+            };
+            let t = any_ascii::any_ascii_char(base).to_ascii_lowercase();
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
-                out.push(RawWord {
-                    text: t,
-                    origin: Origin::Syllabic,
-                    abbrev: false,
-                    alt: None,
-                });
+                let mut w = RawWord::plain(t, Origin::Syllabic);
+                w.mark = if translit::is_hangul_syllable(base) {
+                    b'k'
+                } else {
+                    b'c'
+                };
+                if translit::is_hangul_syllable(base) {
+                    let word_start = i == 0 || !translit::is_hangul_syllable(chars[i - 1]);
+                    let (p, custom) = translit::hangul(base, word_start);
+                    w.pat = Some(p);
+                    w.keys = custom.into_iter().map(str::to_string).collect();
+                } else if is_han(base) {
+                    let word_start = i == 0 || !is_han(chars[i - 1]);
+                    let (p, keys) = translit::han(base, &w.text, word_start);
+                    w.pat = Some(p);
+                    w.keys = keys;
+                }
+                out.push(w);
                 spans.push((i, i + 1));
             }
+            prev_abd = None;
             i += 1;
             continue;
         }
         if c == '&' || c == '+' {
-            out.push(RawWord {
-                text: "and".into(),
-                origin: Origin::Latin,
-                abbrev: false,
-                alt: None,
-            });
+            out.push(RawWord::plain("and".into(), Origin::Latin));
             spans.push((i, i + 1));
+            prev_abd = None;
             i += 1;
             continue;
         }
@@ -619,60 +803,128 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
         while i < chars.len() && is_word_char(chars[i]) && !is_cjk(chars[i]) {
             i += 1;
         }
-        let word = &chars[start..i];
+        let mut word: &[char] = &chars[start..i];
         let abbrev = chars.get(i) == Some(&'.');
+        let script = word.iter().find_map(|&c| translit::script_of(c));
+        let joined_suffix: Vec<char>;
+        let mut start = start;
+        if script == Some(Script::Arabic) && matches!(word, ['ا', 'ی'] | ['ی'] | ['ئ', 'ی']) {
+            if let Some(prev) = prev_arabic.take() {
+                if out.pop().is_some() {
+                    if let Some((s0, _)) = spans.pop() {
+                        start = s0;
+                    }
+                    joined_suffix = prev.iter().chain(word.iter()).copied().collect();
+                    word = &joined_suffix;
+                }
+            }
+        }
+        prev_arabic = (script == Some(Script::Arabic)).then(|| word.to_vec());
+        if script == Some(Script::Burmese) {
+            // One word per syllable: names are romanised syllable by syllable (`Kyaw Kyaw`).
+            for syl in translit::burmese_syllables(word) {
+                let p = translit::burmese(&syl);
+                let t = ascii_lower(&p.first());
+                if !t.is_empty() {
+                    let mut w = RawWord::plain(t, Origin::Syllabic);
+                    w.pat = Some(p);
+                    w.mark = b'm';
+                    out.push(w);
+                    spans.push((start, i));
+                }
+            }
+            prev_abd = None;
+            continue;
+        }
         let mut origin = Origin::Latin;
         let mut ascii = String::new();
         let mut alt = None;
-        if word.iter().any(|&c| is_hebrew(c)) {
-            origin = Origin::Abjad;
-            for (k, &c) in word.iter().enumerate() {
-                if is_hebrew(c) {
-                    ascii.push_str(hebrew(c, word.get(k + 1).copied()));
-                } else if c.is_ascii_alphanumeric() {
-                    ascii.push(c);
-                }
-            }
-        } else {
-            let mut w: String = word.iter().collect();
-            if word.iter().any(|&c| is_arabic(c)) {
+        let mut pat = None;
+        let mut abd = false;
+        let mut mark = 0u8;
+        match script {
+            Some(Script::Hebrew) => {
                 origin = Origin::Abjad;
-                if let Some(rest) = w.strip_prefix("ال") {
-                    if rest.chars().count() >= 2 {
-                        w = rest.to_string();
+                mark = b'h';
+                for (k, &c) in word.iter().enumerate() {
+                    if is_hebrew(c) {
+                        ascii.push_str(hebrew(c, word.get(k + 1).copied()));
+                    } else if c.is_ascii_alphanumeric() {
+                        ascii.push(c);
                     }
                 }
-            } else if word
-                .iter()
-                .any(|&c| !c.is_ascii() && c.is_alphabetic() && !is_latin(c))
-            {
+                pat = Some(translit::hebrew(word));
+            }
+            Some(Script::Arabic) => {
+                origin = Origin::Abjad;
+                mark = b'a';
+                let (article, rest) = translit::arabic_article(word);
+                if article {
+                    if let Some(k) = prev_abd {
+                        if let Some(p) = out.get_mut(k).and_then(|w| w.pat.as_mut()) {
+                            translit::add_inner_article(p);
+                        }
+                    }
+                }
+                abd = translit::is_abd(rest);
+                ascii = any_ascii::any_ascii(&rest.iter().collect::<String>());
+                pat = Some(translit::arabic(rest, article && prev_abd.is_none()));
+            }
+            Some(Script::Thai) => {
                 origin = Origin::Transliterated;
-                // Armenian "ու" is one vowel, u.
-                w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
+                let p = translit::thai(word);
+                ascii = p.first();
+                pat = Some(p);
             }
-            if origin == Origin::Latin && w.contains(['ä', 'ö', 'ü', 'Ä', 'Ö', 'Ü']) {
-                let german: String = w
-                    .chars()
-                    .map(|c| match c {
-                        'ä' | 'Ä' => "ae".to_string(),
-                        'ö' | 'Ö' => "oe".to_string(),
-                        'ü' | 'Ü' => "ue".to_string(),
-                        c => c.to_string(),
-                    })
-                    .collect();
-                alt = Some(ascii_lower(&any_ascii::any_ascii(&german)));
+            Some(Script::Devanagari) => {
+                origin = Origin::Transliterated;
+                let p = translit::devanagari(word);
+                ascii = p.first();
+                pat = Some(p);
             }
-            ascii = any_ascii::any_ascii(&w);
+            _ => {
+                let mut w: String = word.iter().collect();
+                if word
+                    .iter()
+                    .any(|&c| !c.is_ascii() && c.is_alphabetic() && !is_latin(c))
+                {
+                    origin = Origin::Transliterated;
+                    // Armenian "ու" is one vowel, u.
+                    w = w.replace("ու", "u").replace("ՈՒ", "u").replace("Ու", "u");
+                    if script == Some(Script::Greek) {
+                        pat = Some(translit::greek(word));
+                    }
+                }
+                if origin == Origin::Latin && w.contains(['ä', 'ö', 'ü', 'Ä', 'Ö', 'Ü']) {
+                    let german: String = w
+                        .chars()
+                        .map(|c| match c {
+                            'ä' | 'Ä' => "ae".to_string(),
+                            'ö' | 'Ö' => "oe".to_string(),
+                            'ü' | 'Ü' => "ue".to_string(),
+                            c => c.to_string(),
+                        })
+                        .collect();
+                    alt = Some(ascii_lower(&any_ascii::any_ascii(&german)));
+                }
+                ascii = any_ascii::any_ascii(&w);
+            }
         }
         let text = ascii_lower(&ascii);
         if !text.is_empty() {
+            prev_abd = abd.then_some(out.len());
             out.push(RawWord {
                 text,
                 origin,
                 abbrev,
                 alt,
+                pat: pat.filter(|p| !p.slots.is_empty()),
+                keys: Vec::new(),
+                mark,
             });
             spans.push((start, i));
+        } else {
+            prev_abd = None;
         }
     }
     if join {
@@ -680,6 +932,10 @@ fn split_words(text: &str, join: bool) -> Vec<RawWord> {
     } else {
         out
     }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 /// Join runs of single Latin letters into one word, the acronym, before any table lookup:
@@ -734,12 +990,10 @@ fn join_acronyms(words: Vec<RawWord>, spans: &[(usize, usize)], chars: &[char]) 
         if end - k == 1 {
             out.push(words[k].clone());
         } else {
-            out.push(RawWord {
-                text: words[k..end].iter().map(|w| w.text.as_str()).collect(),
-                origin: Origin::Latin,
-                abbrev: false,
-                alt: None,
-            });
+            out.push(RawWord::plain(
+                words[k..end].iter().map(|w| w.text.as_str()).collect(),
+                Origin::Latin,
+            ));
         }
         k = end;
     }
@@ -833,6 +1087,18 @@ fn fold_once(w: &str) -> String {
         return w.to_string();
     }
     out
+}
+
+/// The key of a word for the tables: its folded form, marked with `~` and its script when it was
+/// written in a syllabic or abjad script, so that a word of another script meets only the
+/// table entries written in that script (`이`, read `i`, is not the conjunction `i`).
+fn table_key(w: &RawWord) -> String {
+    let f = fold(&w.text);
+    if w.mark != 0 {
+        format!("~{}{f}", char::from(w.mark))
+    } else {
+        f
+    }
 }
 
 /// Merge runs of the same letter.
@@ -1060,7 +1326,7 @@ enum Item {
 
 fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
     let words = raw_words(text);
-    let folded: Vec<String> = words.iter().map(|w| fold(&w.text)).collect();
+    let folded: Vec<String> = words.iter().map(table_key).collect();
     let mut items: Vec<Item> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -1080,9 +1346,23 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 let item = match p {
                     Phrase::Legal(idx) => {
                         let key = folded[i..i + n].join(" ");
-                        Item::Legal(*idx, raw, tables.ambiguous.contains(&key))
+                        // Only a spelling in Latin letters is also a name word (`AO`, but not
+                        // the Cyrillic `АО`).
+                        let ambiguous =
+                            words[i].origin == Origin::Latin && tables.ambiguous.contains(&key);
+                        Item::Legal(*idx, raw, ambiguous)
                     }
-                    Phrase::Word(c) => Item::Word(raw, c.clone()),
+                    Phrase::Word(c) => {
+                        // A translated word of another script may also be written romanised
+                        // (`بانک صادرات` / `Bank Saderat`): it keeps its pattern.
+                        let mut raw = raw;
+                        if words[i..i + n].iter().all(|w| w.pat.is_some()) {
+                            raw.pat = Some(Pattern::concat(
+                                words[i..i + n].iter().filter_map(|w| w.pat.as_ref()),
+                            ));
+                        }
+                        Item::Word(raw, c.clone())
+                    }
                     Phrase::Label => Item::Label(raw),
                     Phrase::Vessel => Item::Vessel(raw),
                     // Roman numerals are numerals only as the last word (decided below).
@@ -1096,7 +1376,7 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                 i += n;
             }
             None => {
-                items.push(Item::Word(words[i].clone(), folded[i].clone()));
+                items.push(Item::Word(words[i].clone(), fold(&words[i].text)));
                 i += 1;
             }
         }
@@ -1107,12 +1387,15 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
         .iter()
         .filter(|it| matches!(it, Item::Word(..)))
         .count();
-    if word_count >= 3 {
+    if word_count >= 2 {
         let last_num = items.iter().rposition(|it| matches!(it, Item::Num(..)));
         let last_word = items.iter().rposition(|it| matches!(it, Item::Word(..)));
         if let Some(k) = last_word.filter(|&k| last_num.is_none_or(|n| n < k)) {
             if let Some(Item::Word(w, _)) = items.get(k) {
-                if let Some(v) = roman(&w.text) {
+                // After two words, only numerals that are not also names (`Xi`, `Vi`, `Di`).
+                let two_ok = word_count >= 3
+                    || matches!(w.text.as_str(), "ii" | "iii" | "iv" | "vii" | "viii");
+                if let Some(v) = roman(&w.text).filter(|_| two_ok) {
                     let text = w.text.clone();
                     items[k] = Item::Roman(v, text);
                 }
@@ -1201,6 +1484,8 @@ fn analyse(text: &str, kind: VariantKind, tables: &Tables) -> Variant {
                     canon,
                     skels,
                     alt,
+                    pat: w.pat.map(Box::new),
+                    keys: w.keys,
                     vkey,
                     vsig,
                     weight,
@@ -1287,6 +1572,8 @@ pub(crate) fn compound(v: &Variant, k: usize) -> Option<Token> {
         vkey,
         weight: tables().weight(&canon),
         alt: None,
+        pat: None,
+        keys: Vec::new(),
         origin: v.tokens.get(k).map_or(Origin::Latin, |t| t.origin),
         abbrev: false,
         text,
@@ -1305,6 +1592,9 @@ fn merge(words: &[RawWord]) -> RawWord {
         origin: words.first().map_or(Origin::Latin, |w| w.origin),
         abbrev: words.last().is_some_and(|w| w.abbrev),
         alt: None,
+        pat: None,
+        keys: Vec::new(),
+        mark: words.first().map_or(0, |w| w.mark),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::normalize::{
     abjad_skeleton, compound, tables, NameForm, Origin, Seg, Token, Variant, VariantKind,
     W_DISTINCT,
 };
+use crate::translit::fits_slots;
 
 /// Default score at or above which two names are a match.
 pub const DEFAULT_MATCH_THRESHOLD: f64 = 0.80;
@@ -407,6 +408,7 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
     }
     sort_cands(&mut cands);
     let mut al = align(&cands, a.tokens.len(), b.tokens.len());
+    let before_runs = cands.len();
     // Only pairs of weak words that some weak word of the other name could equal: about as long
     // as both together, written with the same first letters (up to three) and the same last one.
     let split_pairs = |v: &Variant, sims: &[f32], o: &Variant, other: &[f32]| {
@@ -429,9 +431,10 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
             .filter_map(|k| compound(v, k).map(|t| (k, t)))
             .collect::<Vec<_>>()
     };
+    run_cands(a, b, &al.sim_a, &al.sim_b, true, &mut cands);
+    run_cands(b, a, &al.sim_b, &al.sim_a, false, &mut cands);
     let comps_a = split_pairs(a, &al.sim_a, b, &al.sim_b);
     let comps_b = split_pairs(b, &al.sim_b, a, &al.sim_a);
-    let before = cands.len();
     for (k, tb) in &comps_b {
         for (i, ta) in a.tokens.iter().enumerate() {
             if let Some(s) = compound_sim(ta, tb) {
@@ -458,7 +461,7 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
             }
         }
     }
-    if cands.len() > before {
+    if cands.len() > before_runs {
         sort_cands(&mut cands);
         al = align(&cands, a.tokens.len(), b.tokens.len());
     }
@@ -467,8 +470,23 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         sim_b,
         mut pairs,
     } = al;
-    let wa: f32 = a.tokens.iter().map(|t| t.weight).sum();
-    let wb: f32 = b.tokens.iter().map(|t| t.weight).sum();
+    let absorbed_a = article_absorbed(a, b, &sim_a, &pairs, |p| (p.0, p.1));
+    let absorbed_b = article_absorbed(b, a, &sim_b, &pairs, |p| (p.1, p.0));
+    let bit = |m: u64, i: usize| i < 64 && m & (1 << i) != 0;
+    let wa: f32 = a
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !bit(absorbed_a, *i))
+        .map(|(_, t)| t.weight)
+        .sum();
+    let wb: f32 = b
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !bit(absorbed_b, *i))
+        .map(|(_, t)| t.weight)
+        .sum();
     let num: f32 = a
         .tokens
         .iter()
@@ -481,8 +499,12 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
     } else {
         0.0
     };
-    let unmatched_a: Vec<usize> = (0..a.tokens.len()).filter(|&i| sim_a[i] == 0.0).collect();
-    let unmatched_b: Vec<usize> = (0..b.tokens.len()).filter(|&j| sim_b[j] == 0.0).collect();
+    let unmatched_a: Vec<usize> = (0..a.tokens.len())
+        .filter(|&i| sim_a[i] == 0.0 && !bit(absorbed_a, i))
+        .collect();
+    let unmatched_b: Vec<usize> = (0..b.tokens.len())
+        .filter(|&j| sim_b[j] == 0.0 && !bit(absorbed_b, j))
+        .collect();
     // Missing or extra spaces: equal once concatenated.
     let joined_equal = !a.joined.is_empty() && a.joined == b.joined;
     if joined_equal && base < 0.95 {
@@ -522,7 +544,13 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         if !a.numerals.is_empty() && !b.numerals.is_empty() {
             pen("different numerals", 0.5, &mut penalties);
         } else {
-            pen("numeral on one side", 0.9, &mut penalties);
+            // A hull number or ordinal is a distinctive part of the name (`OCEAN PEARL II` is
+            // not `OCEAN PEARL`): like an unmatched distinctive word.
+            pen(
+                "numeral on one side",
+                f64::from(1.0 - UNMATCHED * W_DISTINCT),
+                &mut penalties,
+            );
         }
     }
     let legal = legal_relation(&a.legal_forms, &b.legal_forms);
@@ -569,6 +597,37 @@ fn compare(a: &Variant, b: &Variant) -> Compared {
         legal,
         penalties,
     }
+}
+
+/// Words of `v` that are the Arabic article written apart (`Al Rashid`, `El Sisi`) before a word
+/// matched with an Arabic-script word, which carries the article itself (`الراشد`): they are not
+/// words of their own. `side(pair)` gives (index in `v`, index in `o`). A bit per word of `v` (the
+/// first 64).
+fn article_absorbed(
+    v: &Variant,
+    o: &Variant,
+    sims: &[f32],
+    pairs: &[Pair],
+    side: impl Fn(&Pair) -> (usize, usize),
+) -> u64 {
+    if !o.tokens.iter().any(|t| t.origin == Origin::Abjad) {
+        return 0;
+    }
+    (0..v.tokens.len().min(64))
+        .filter(|&i| {
+            v.tokens[i].canon == "al"
+                && v.tokens[i].origin == Origin::Latin
+                && sims.get(i).is_some_and(|&s| s == 0.0)
+                && v.adjacent.get(i + 1).copied().unwrap_or(false)
+                && pairs.iter().map(&side).any(|(x, y)| {
+                    x == i + 1
+                        && o.tokens.get(y).is_some_and(|t| {
+                            t.origin == Origin::Abjad
+                                && t.pat.as_ref().is_some_and(|p| p.starts_with_article())
+                        })
+                })
+        })
+        .fold(0u64, |m, i| m | (1 << i))
 }
 
 /// A candidate pair of the alignment: spans `(first token, count)` of each name.
@@ -682,6 +741,9 @@ fn legal_relation(a: &[String], b: &[String]) -> LegalFormRelation {
     let compatible = |x: &str, y: &str| match (info(x), info(y)) {
         (Some(lx), Some(ly)) => {
             (lx.class == ly.class && (lx.generic || ly.generic))
+                // A native form whose English rendering varies (`株式会社` / `Co., Ltd.`).
+                || (lx.translated && (limited_company(&ly.class) || ly.class == "company"))
+                || (ly.translated && (limited_company(&lx.class) || lx.class == "company"))
                 || lx.class == "company"
                 || ly.class == "company"
                 // Two native forms of one jurisdiction (`Inc`/`Corp`, `FZE`/`FZCO`, `SAS`/`SA`).
@@ -708,6 +770,16 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
     // `ä`, `ö`, `ü` against `ae`, `oe`, `ue` (`Müller` / `Mueller`).
     if a.alt.as_ref() == Some(&b.canon) || b.alt.as_ref() == Some(&a.canon) {
         return Some((1.0, MatchKind::Exact));
+    }
+    // A word written in another script against a Latin word: its pattern decides.
+    match (&a.pat, &b.pat) {
+        (Some(p), None) if latin_readable(b) => {
+            return p.fits(&b.text).then_some((0.9, MatchKind::Variant));
+        }
+        (None, Some(p)) if latin_readable(a) => {
+            return p.fits(&a.text).then_some((0.9, MatchKind::Variant));
+        }
+        _ => {}
     }
     let (ai, bi) = (a.is_initial(), b.is_initial());
     if ai || bi {
@@ -753,6 +825,110 @@ fn strong_sim(a: &Token, b: &Token) -> Option<(f32, MatchKind)> {
         return Some((if len >= 6 { 0.9 } else { 0.85 }, MatchKind::Variant));
     }
     None
+}
+
+/// A word in Latin letters (or transliterated without a pattern of its own), which a script
+/// word's pattern can read.
+fn latin_readable(t: &Token) -> bool {
+    t.pat.is_none() && !t.text.is_empty() && t.text.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Similarity of a word read off the pattern of several script words, or of a script word read
+/// as several Latin words.
+const RUN_SIM: f32 = 0.9;
+
+/// Candidates of one word against several adjacent words of the other name read as one, when one
+/// side is written in another script: a Latin word against a run of two to four script words
+/// (`Suzuki` / `鈴木`, `Geunhye` / `근혜`, `Yadanar` / `ရ တ နာ`), or a script word against two or
+/// three adjacent Latin words (`Som Sak` / `สมศักดิ์`, `Abdul Rahman` / `عبدالرحمن`). A run that
+/// covers more words scores a thousandth more per word. `x_is_a` says whether `x` is the first
+/// name.
+fn run_cands<'a>(
+    x: &'a Variant,
+    y: &'a Variant,
+    sx: &[f32],
+    sy: &[f32],
+    x_is_a: bool,
+    out: &mut Vec<Cand<'a>>,
+) {
+    // Every word is tried, matched or not: a Latin word read off two kanji (`Ito` / `伊藤`) is a
+    // better reading than off the first alone (`伊` is also read `ito`), and wins the tie.
+    let weak = |s: &[f32], k: usize| s.get(k).is_some();
+    let adjacent = |v: &Variant, k: usize, len: usize| {
+        (k + 1..k + len).all(|m| v.adjacent.get(m).copied().unwrap_or(false))
+    };
+    let mut push = |xi: (usize, usize), yi: (usize, usize), tx: &'a Token, ty: &'a Token| {
+        let span = (xi.1 + yi.1).saturating_sub(2) as f32;
+        let (a, b, words) = if x_is_a {
+            (xi, yi, (tx, ty))
+        } else {
+            (yi, xi, (ty, tx))
+        };
+        out.push(Cand {
+            s: RUN_SIM + 0.001 * span,
+            a,
+            b,
+            kind: MatchKind::Split,
+            words,
+        });
+    };
+    if !y.tokens.iter().any(|t| t.pat.is_some()) {
+        return;
+    }
+    for (i, tx) in x.tokens.iter().enumerate() {
+        if !weak(sx, i) || !latin_readable(tx) {
+            continue;
+        }
+        for k in 0..y.tokens.len() {
+            for len in 2..=4usize {
+                let Some(run) = y.tokens.get(k..k + len) else {
+                    break;
+                };
+                if !(k..k + len).all(|m| weak(sy, m))
+                    || !run.iter().all(|t| t.pat.is_some())
+                    || !adjacent(y, k, len)
+                {
+                    break;
+                }
+                let slots = run
+                    .iter()
+                    .filter_map(|t| t.pat.as_deref())
+                    .flat_map(|p| p.slots.iter());
+                if fits_slots(slots, &tx.text) {
+                    push((i, 1), (k, len), tx, &y.tokens[k]);
+                }
+            }
+        }
+    }
+    let mut text = String::new();
+    for (j, ty) in y.tokens.iter().enumerate() {
+        let Some(p) = ty.pat.as_deref() else {
+            continue;
+        };
+        if !weak(sy, j) {
+            continue;
+        }
+        for k in 0..x.tokens.len() {
+            for len in 2..=3usize {
+                let Some(run) = x.tokens.get(k..k + len) else {
+                    break;
+                };
+                if !(k..k + len).all(|m| weak(sx, m))
+                    || !run.iter().all(latin_readable)
+                    || !adjacent(x, k, len)
+                {
+                    break;
+                }
+                text.clear();
+                for t in run {
+                    text.push_str(&t.text);
+                }
+                if p.fits(&text) {
+                    push((k, len), (j, 1), &x.tokens[k], ty);
+                }
+            }
+        }
+    }
 }
 
 /// Similarity of two words and how they correspond.

@@ -6,6 +6,7 @@ mod name_classes;
 mod pairs;
 mod props;
 mod screener;
+mod scripts;
 
 use std::path::PathBuf;
 

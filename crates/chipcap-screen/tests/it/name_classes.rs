@@ -234,3 +234,17 @@ fn screener_finds_variants_and_split_words() {
         ],
     );
 }
+
+/// Regression (issue 15): `holding` read as a translated business word must keep its full weight,
+/// so a holding stays apart from its operating company (`... Trucking Holdings LLC` scored 0.773
+/// while `holding` weighed as a generic word).
+#[test]
+fn holding_keeps_its_weight() {
+    assert!(
+        s(
+            "Ruiz-Montalvo Trucking LLC",
+            "Ruiz-Montalvo Trucking Holdings LLC"
+        ) < 0.75
+    );
+    assert!(s("华为技术有限公司", "华为控股有限公司") < MATCH);
+}
