@@ -302,6 +302,16 @@ fn licence_of(
     Ok(None)
 }
 
+/// A stored allowance sum as TPP; a negative one is corruption (every write keeps sums at or above
+/// zero), reported instead of being read as zero.
+fn stored_tpp(key: &str, v: i64) -> Result<Tpp, Error> {
+    u64::try_from(v).map(Tpp::from_milli).map_err(|_| {
+        Error::Corrupt(format!(
+            "allowance `{key}` sums to a negative {v} milli-TPP"
+        ))
+    })
+}
+
 /// The cap of an allowance on `date`, milli-TPP; `None` when it has none.
 fn cap_tx(tx: &mut dyn Tx, rules: &RuleSet, key: &Key, date: Date) -> Result<Option<i64>, Error> {
     Ok(match key {
@@ -804,9 +814,13 @@ pub(crate) fn apply_in(
         screening: std::mem::take(&mut ctx.screening),
         ..Default::default()
     };
-    let tpp = |v: i64| Tpp::from_milli(u64::try_from(v).unwrap_or(0));
-    ctx.country_allocation_used =
-        tpp(tx.sum(&Key::Country(dest.clone()).text(), SumMode::Upper, date)?);
+    // A stored sum is never negative (every write checks it); one that is means the database was
+    // changed behind the ledger's back: an error, never read as zero.
+    fn sum(tx: &mut dyn Tx, key: String, date: Date) -> Result<Tpp, Error> {
+        let v = tx.sum(&key, SumMode::Upper, date)?;
+        stored_tpp(&key, v)
+    }
+    ctx.country_allocation_used = sum(tx, Key::Country(dest.clone()).text(), date)?;
     let assur = assurance_entries(tx, &dest, date)?;
     if let Some(last) = assur
         .iter()
@@ -818,24 +832,15 @@ pub(crate) fn apply_in(
             ctx.assurance_uplift_percent = Some(a.uplift_percent);
         }
     }
-    ctx.consignee_lpp_used = tpp(tx.sum(
-        &Key::Lpp(name.clone(), date.year()).text(),
-        SumMode::Upper,
-        date,
-    )?);
-    ctx.nveu_installed = tpp(tx.sum(
-        &Key::Nveu(name.clone(), dest.clone()).text(),
-        SumMode::Upper,
-        date,
-    )?);
-    ctx.consignee_aia_cumulative =
-        tpp(tx.sum(&Key::Aia(name.clone()).text(), SumMode::Upper, date)?);
+    ctx.consignee_lpp_used = sum(tx, Key::Lpp(name.clone(), date.year()).text(), date)?;
+    ctx.nveu_installed = sum(tx, Key::Nveu(name.clone(), dest.clone()).text(), date)?;
+    ctx.consignee_aia_cumulative = sum(tx, Key::Aia(name.clone()).text(), date)?;
     let prefix = format!("uveu{SEP}{name}{SEP}");
     for k in tx.keys_with_prefix(&prefix)? {
         if let Ok(Key::Uveu(_, c)) = Key::parse(&k) {
             if let Some(cc) = CountryCode::parse(&c) {
                 let v = tx.sum(&k, SumMode::Upper, date)?;
-                ctx.uveu_installed_by_country.push((cc, tpp(v)));
+                ctx.uveu_installed_by_country.push((cc, stored_tpp(&k, v)?));
             }
         }
     }

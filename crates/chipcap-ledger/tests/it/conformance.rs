@@ -32,6 +32,7 @@ on_every_backend!(
     verify_detects_a_truncated_tail_against_a_checkpoint,
     lpp_is_keyed_on_the_party_not_its_spelling,
     the_china_us_share_follows_recorded_us_shipments,
+    a_negative_stored_sum_is_corruption_not_zero,
 );
 
 /// An explicit .a-type chip: `tpp` whole TPP per unit.
@@ -1365,4 +1366,32 @@ fn the_china_us_share_follows_recorded_us_shipments(b: Backend) {
     let v = l.verify().unwrap();
     assert!(v.problems.is_empty(), "{:?}", v.problems);
     clean(&mut l);
+}
+
+/// Regression (issue 14): a stored allowance sum below zero (the database edited behind the ledger's
+/// back) was read as 0, so the consignee got a fresh LPP limit; it is now reported as corruption.
+fn a_negative_stored_sum_is_corruption_not_zero(b: Backend) {
+    let Some(f) = Fixture::new(b, "negsum") else {
+        return;
+    };
+    let mut l = f.ledger();
+    assert!(
+        apply(
+            &mut l,
+            &req("a1", "2025-03-01", "IN", "Acme", "nvidia-h100-sxm", 100)
+        )
+        .1
+    );
+    if !behind_the_back(
+        &f,
+        b,
+        &[("UPDATE draws SET amount = -5 WHERE entry_seq = 1", vec![])],
+    ) {
+        return;
+    }
+    let r = req("a2", "2025-03-02", "IN", "Acme", "nvidia-h100-sxm", 1);
+    match l.apply(&r.to_string(), &meta(), d("2025-06-01")) {
+        Err(Error::Corrupt(m)) => assert!(m.contains("lpp|Acme|2025"), "{m}"),
+        other => panic!("expected a corruption error, got {other:?}"),
+    }
 }
