@@ -1054,20 +1054,9 @@ fn country_allocation(
             },
         );
     }
-    let base = *base_r.value;
-    let max_up = *rules.params.assurance_uplift_max_percent.at(date).value;
     let assured = req.context.government_assurances || groups.supp5b.contains(req.destination);
-    let uplift = if assured {
-        let u = req
-            .context
-            .assurance_uplift_percent
-            .unwrap_or(*rules.params.assurance_uplift_default_percent.at(date).value);
-        u.min(max_up)
-    } else {
-        0
-    };
-    let cap_milli = u128::from(base.milli()) * u128::from(100 + uplift) / 100;
-    let cap = Tpp::from_milli(u64::try_from(cap_milli).unwrap_or(u64::MAX));
+    let uplift = rules.assurance_uplift(date, assured, req.context.assurance_uplift_percent);
+    let cap = rules.country_allocation_cap(date, uplift);
     let used = req.context.country_allocation_used;
     let after = used.checked_add(draw).unwrap_or(Tpp::from_milli(u64::MAX));
     let ok = after <= cap;

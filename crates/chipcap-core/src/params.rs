@@ -480,6 +480,28 @@ impl RuleSet {
         Some((best, best.quarter != q))
     }
 
+    /// The assurance uplift in force (15 CFR 742.6(b)(10)(iii)(C); reading D8): for a country with
+    /// government-to-government assurances (or listed in Supp. No. 5 para (b)), the uplift given, else
+    /// the default, never above the maximum; 0 without assurances. The one owner of this rule: the
+    /// core's determination and the ledger's caps both call it.
+    pub fn assurance_uplift(&self, date: Date, assured: bool, given: Option<u32>) -> u32 {
+        if !assured {
+            return 0;
+        }
+        let max = *self.params.assurance_uplift_max_percent.at(date).value;
+        given
+            .unwrap_or(*self.params.assurance_uplift_default_percent.at(date).value)
+            .min(max)
+    }
+
+    /// The Tier 2 country allocation on `date` raised by `uplift` percent (742.6(b)(10)(iii)(B)(1),
+    /// (C)), rounded down to 0.001 TPP.
+    pub fn country_allocation_cap(&self, date: Date, uplift: u32) -> Tpp {
+        let base = self.params.country_allocation.at(date).value.milli();
+        let v = u128::from(base) * u128::from(100 + u64::from(uplift)) / 100;
+        Tpp::from_milli(u64::try_from(v).unwrap_or(u64::MAX))
+    }
+
     /// The name of a known country.
     pub fn country_name(&self, c: CountryCode) -> Option<&str> {
         self.countries

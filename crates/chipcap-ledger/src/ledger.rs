@@ -243,7 +243,6 @@ fn reversed_tx(tx: &mut dyn Tx, id: &str, date: Date) -> Result<bool, Error> {
 
 /// The assurance uplift in force for `c` on `date` given its assurance entries (not reversed).
 fn uplift_from(rules: &RuleSet, c: &str, date: Date, assurances: &[&Entry]) -> u32 {
-    let max = *rules.params.assurance_uplift_max_percent.at(date).value;
     let mut best: Option<(Date, u64, u32)> = None;
     for e in assurances {
         if let Body::Assurance(a) = &e.body {
@@ -252,18 +251,10 @@ fn uplift_from(rules: &RuleSet, c: &str, date: Date, assurances: &[&Entry]) -> u
             }
         }
     }
-    match best {
-        Some((_, _, u)) => u.min(max),
-        None => {
-            let supp5b = CountryCode::parse(c)
-                .is_some_and(|cc| rules.groups.supp5b.at(date).value.contains(cc));
-            if supp5b {
-                (*rules.params.assurance_uplift_default_percent.at(date).value).min(max)
-            } else {
-                0
-            }
-        }
-    }
+    let supp5b =
+        CountryCode::parse(c).is_some_and(|cc| rules.groups.supp5b.at(date).value.contains(cc));
+    // The rule itself is the core's (one owner): the ledger only finds the last assurance.
+    rules.assurance_uplift(date, best.is_some() || supp5b, best.map(|(_, _, u)| u))
 }
 
 fn assurance_entries(tx: &mut dyn Tx, c: &str, date: Date) -> Result<Vec<Entry>, Error> {
@@ -277,9 +268,7 @@ fn assurance_entries(tx: &mut dyn Tx, c: &str, date: Date) -> Result<Vec<Entry>,
 }
 
 fn country_cap(rules: &RuleSet, date: Date, uplift: u32) -> i64 {
-    let base = rules.params.country_allocation.at(date).value.milli();
-    let v = u128::from(base) * u128::from(100 + uplift) / 100;
-    i64::try_from(v).unwrap_or(i64::MAX)
+    tpp_i64(rules.country_allocation_cap(date, uplift))
 }
 
 fn tpp_i64(t: Tpp) -> i64 {
