@@ -32,6 +32,25 @@ pub struct WireError {
     pub message: String,
 }
 
+impl WireError {
+    /// An error naming `field` (empty for the document itself).
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> WireError {
+        err(field, message)
+    }
+}
+
+impl From<crate::DetermineError> for WireError {
+    /// The field a determination error is about: the item, the items, or the date.
+    fn from(e: crate::DetermineError) -> WireError {
+        use crate::DetermineError as D;
+        match e {
+            D::Classify { index, source } => err(format!("items[{index}]"), source.to_string()),
+            D::Overflow | D::NoItems => err("items", e.to_string()),
+            D::NotCovered(s) => err("date", s.to_string()),
+        }
+    }
+}
+
 fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
     WireError {
         field: field.into(),

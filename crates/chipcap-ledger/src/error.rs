@@ -8,9 +8,9 @@
 /// a fault of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The request document cannot be read (the field path is named).
+    /// The request document cannot be read: the field path and what is wrong, typed to the edge.
     #[error("request: {0}")]
-    Request(String),
+    Request(chipcap_core::wire::WireError),
     /// An argument or field is invalid.
     #[error("{0}")]
     Input(String),
@@ -59,6 +59,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// A request error naming `field` (empty for the document itself).
+    pub fn request(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Request(chipcap_core::wire::WireError::new(field, message))
+    }
+
     /// A short machine-readable code (`invalid_request`, `invalid`, `cap_exceeded`,
     /// `negative_balance`, `not_found`, `conflict`, `invalid_import`, `storage`, `corrupt`).
     pub fn code(&self) -> &'static str {

@@ -66,8 +66,7 @@ impl PreparedApply {
         screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
     ) -> Result<PreparedApply, Error> {
         let pre = prepare(request_json)?;
-        let mut parsed = wire::parse_request(&pre.text, rules, today)
-            .map_err(|e| Error::Request(e.to_string()))?;
+        let mut parsed = wire::parse_request(&pre.text, rules, today).map_err(Error::Request)?;
         fill_screening(&mut parsed, screen);
         Ok(PreparedApply {
             pre,
@@ -106,31 +105,29 @@ pub fn split_apply_input(text: &str) -> Result<ApplyInput, Error> {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     for d in stream.by_ref() {
         let d = d.map_err(|e| {
-            Error::Request(format!(
-                "field `` (the document) request {} is not JSON: {e}",
-                docs.len() + 1
-            ))
+            Error::request(
+                "",
+                format!("(the document) request {} is not JSON: {e}", docs.len() + 1),
+            )
         })?;
         docs.push(d);
     }
     if docs.len() > MAX_REQUESTS_PER_APPLY {
-        return Err(Error::Request(format!(
-            "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+        return Err(Error::request("", format!("(the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
         )));
     }
     match docs.as_slice() {
-        [] => Err(Error::Request(
-            "field `` (the document) is empty: give a request, an array of requests or one request per line".into(),
+        [] => Err(Error::request(
+            "",
+            "(the document) is empty: give a request, an array of requests or one request per line",
         )),
         [one] if one.get().starts_with('[') => {
             if more_than(one.get(), MAX_REQUESTS_PER_APPLY) {
-                return Err(Error::Request(format!(
-                    "field `` (the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
+                return Err(Error::request("", format!("(the document) holds more than {MAX_REQUESTS_PER_APPLY} requests, the limit per apply: split the input"
                 )));
             }
-            let items: Vec<&RawValue> = serde_json::from_str(one.get()).map_err(|e| {
-                Error::Request(format!("field `` (the document) {e}"))
-            })?;
+            let items: Vec<&RawValue> = serde_json::from_str(one.get())
+                .map_err(|e| Error::request("", format!("(the document) {e}")))?;
             Ok(ApplyInput::Many {
                 requests: items.iter().map(|r| r.get().to_string()).collect(),
                 array: true,
@@ -542,7 +539,7 @@ pub(crate) struct Prepared {
 /// An error's message without the `request: ` prefix of [`Error::Request`].
 fn plain(e: &Error) -> String {
     match e {
-        Error::Request(m) => m.clone(),
+        Error::Request(w) => w.to_string(),
         other => other.to_string(),
     }
 }
@@ -636,13 +633,14 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
     let members: Members = serde_json::from_str(json).map_err(|e| {
         let m = e.to_string();
         match m.split('\u{0}').collect::<Vec<_>>().as_slice() {
-            [_, "duplicate", key, rest] => Error::Request(format!(
-                "field `{key}` is given more than once (duplicate key){rest}: give each field once"
-            )),
-            _ if e.classify() == serde_json::error::Category::Data => Error::Request(format!(
-                "field `` (the document) must be a JSON object: {m}"
-            )),
-            _ => Error::Request(format!("field `` (the document) {m}")),
+            [_, "duplicate", key, rest] => Error::request(
+                key.to_string(),
+                format!("is given more than once (duplicate key){rest}: give each field once"),
+            ),
+            _ if e.classify() == serde_json::error::Category::Data => {
+                Error::request("", format!("(the document) must be a JSON object: {m}"))
+            }
+            _ => Error::request("", format!("(the document) {m}")),
         }
     })?;
     let mut id_json = None;
@@ -656,10 +654,10 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
                     Ok(serde_json::Value::Null) => None,
                     Ok(serde_json::Value::String(s)) => Some(s),
                     _ => {
-                        return Err(Error::Request(format!(
-                            "field `licence` must be a licence number (string), got `{}`",
-                            raw.get()
-                        )))
+                        return Err(Error::request(
+                            "licence",
+                            format!("must be a licence number (string), got `{}`", raw.get()),
+                        ))
                     }
                 };
                 continue;
@@ -667,13 +665,12 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
             // The ledger fills the context: a caller's figures are not trusted.
             "context" => continue,
             "items" if more_than(raw.get(), MAX_ITEMS_PER_REQUEST) => {
-                return Err(Error::Request(format!(
-                    "field `items` has more than {MAX_ITEMS_PER_REQUEST} lines, the limit per request: split the order into several requests"
+                return Err(Error::request("items", format!("has more than {MAX_ITEMS_PER_REQUEST} lines, the limit per request: split the order into several requests"
                 )));
             }
             "id" => {
                 let v = serde_json::from_str::<serde_json::Value>(raw.get())
-                    .map_err(|e| Error::Request(format!("field `id` cannot be read: {e}")))?;
+                    .map_err(|e| Error::request("id", format!("cannot be read: {e}")))?;
                 id_json = Some((v, raw.get().trim().to_string()));
             }
             _ => {}
@@ -686,18 +683,18 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
         text.push_str(raw.get());
     }
     text.push('}');
-    let id_json = id_json.ok_or_else(|| {
-        Error::Request("field `id` is missing: `ledger apply` needs a client id".into())
-    })?;
+    let id_json = id_json
+        .ok_or_else(|| Error::request("id", "is missing: `ledger apply` needs a client id"))?;
     let (id_value, id_json) = id_json;
     let id = match &id_value {
         serde_json::Value::String(s) if !s.trim().is_empty() => s.clone(),
         // As written: `1e2` stays `1e2` (not `100.0`).
         serde_json::Value::Number(_) => id_json.clone(),
         other => {
-            return Err(Error::Request(format!(
-                "field `id` must be a non-empty string or a number, got `{other}`"
-            )))
+            return Err(Error::request(
+                "id",
+                format!("must be a non-empty string or a number, got `{other}`"),
+            ))
         }
     };
     Ok(Prepared {
@@ -734,7 +731,12 @@ pub(crate) fn apply_in(
     let mut req = parsed.request.clone();
     let date = req.date;
     let given = req.consignee.name.clone();
-    check_name("field `consignee.name`", &given).map_err(|e| Error::Request(e.to_string()))?;
+    check_name("field `consignee.name`", &given).map_err(|e| {
+        Error::request(
+            "consignee.name",
+            e.to_string().replacen("field `consignee.name` ", "", 1),
+        )
+    })?;
     let dest = req.destination.as_str().to_string();
     let mut extra = Vec::new();
     // The party by its identity: another spelling of a consignee the ledger knows draws on the
@@ -760,10 +762,13 @@ pub(crate) fn apply_in(
             req.consignee.headquarters = hq;
             req.consignee.headquarters_assumed = false;
         } else if req.consignee.headquarters != hq {
-            return Err(Error::Request(format!(
-                "field `consignee.headquarters` is `{}` but the ledger's party record for `{name}` says `{hq}`",
-                req.consignee.headquarters
-            )));
+            return Err(Error::request(
+                "consignee.headquarters",
+                format!(
+                    "is `{}` but the ledger's party record for `{name}` says `{hq}`",
+                    req.consignee.headquarters
+                ),
+            ));
         }
     }
     let holds = |k: VeuKind| {
@@ -866,8 +871,7 @@ pub(crate) fn apply_in(
         }
     }
 
-    let mut det =
-        chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.to_string()))?;
+    let mut det = chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.into()))?;
     det.notices.extend(extra);
 
     // What to record.
@@ -1068,10 +1072,9 @@ fn grant_in(
         "rule_set": "ai-diffusion-2025",
     })
     .to_string();
-    let parsed =
-        wire::parse_request(&req_json, rules, g.date).map_err(|e| Error::Request(e.to_string()))?;
-    let det = chipcap_core::determine(&parsed.request, rules)
-        .map_err(|e| Error::Request(e.to_string()))?;
+    let parsed = wire::parse_request(&req_json, rules, g.date).map_err(Error::Request)?;
+    let det =
+        chipcap_core::determine(&parsed.request, rules).map_err(|e| Error::Request(e.into()))?;
     let grant = LicenceGrant {
         number: g.number.clone(),
         consignee: g.consignee.clone(),
@@ -1429,8 +1432,8 @@ impl<'r> Ledger<'r> {
         screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
     ) -> Result<Outcome, Error> {
         let pre = prepare(request_json)?;
-        let mut parsed = wire::parse_request(&pre.text, self.rules, today)
-            .map_err(|e| Error::Request(e.to_string()))?;
+        let mut parsed =
+            wire::parse_request(&pre.text, self.rules, today).map_err(Error::Request)?;
         fill_screening(&mut parsed, screen);
         let rules = self.rules;
         let mut out = None;
@@ -1482,7 +1485,7 @@ impl<'r> Ledger<'r> {
                 ImportRow::Shipment { request } => {
                     let pre = prepare(request).map_err(at)?;
                     let parsed = wire::parse_request(&pre.text, rules, today)
-                        .map_err(|e| at(Error::Request(e.to_string())))?;
+                        .map_err(|e| at(Error::Request(e)))?;
                     prepared.push((*line, Some((pre, parsed)), None));
                 }
                 ImportRow::Licence(g) => prepared.push((*line, None, Some(g.clone()))),

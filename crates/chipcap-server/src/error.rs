@@ -164,11 +164,7 @@ impl From<chipcap_ledger::Error> for Problem {
     fn from(e: chipcap_ledger::Error) -> Problem {
         use chipcap_ledger::Error as E;
         match &e {
-            E::Request(m) => {
-                // "field `x` message" from the wire layer: lift the field out.
-                let (field, msg) = split_field(m);
-                Problem::invalid(field, msg)
-            }
+            E::Request(w) => Problem::invalid(w.field.clone(), w.message.clone()),
             E::Input(m) => Problem::invalid("", m.clone()),
             E::Import { .. } => Problem::invalid("", e.to_string()),
             E::CapExceeded { .. } => {
@@ -187,30 +183,9 @@ impl From<chipcap_ledger::Error> for Problem {
     }
 }
 
-/// Splits "field `items[0].quantity` must be ..." into the field and the rest.
-pub(crate) fn split_field(m: &str) -> (String, String) {
-    if let Some(rest) = m.strip_prefix("field `") {
-        if let Some((f, tail)) = rest.split_once("` ") {
-            return (f.to_string(), tail.to_string());
-        }
-    }
-    (String::new(), m.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn field_is_lifted_from_wire_messages() {
-        let (f, m) =
-            split_field("field `items[0].quantity` must be a positive whole number, got `0`");
-        assert_eq!(f, "items[0].quantity");
-        assert_eq!(m, "must be a positive whole number, got `0`");
-        let (f, m) = split_field("other");
-        assert_eq!(f, "");
-        assert_eq!(m, "other");
-    }
 
     #[test]
     fn storage_errors_leak_nothing() {
