@@ -411,31 +411,23 @@ impl AppState {
     }
 }
 
-/// Today's date (UTC), read at the edge.
+/// Today's date (UTC), read at the edge (the one clock of the CLI and the server).
 pub fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH)
+    let d = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    u8::try_from(d.month())
+        .ok()
+        .zip(u8::try_from(d.day()).ok())
+        .and_then(|(m, day)| Date::new(i32::from(d.year()), m, day))
+        .unwrap_or(Date::UNIX_EPOCH)
 }
 
-/// Now, RFC 3339 UTC to the second.
+/// Now, RFC 3339 UTC to the second (`2026-12-06T22:01:19Z`).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let date = Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH);
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Request ids: a process-unique prefix and a counter (`x-request-id`; a client's own id is kept).
@@ -767,4 +759,24 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown requested: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn today_and_now_agree_and_are_well_formed() {
+        let now = now_rfc3339();
+        let d = today();
+        // Around midnight the two readings may straddle a day; accept either.
+        let day_of_now: Date = now[..10].parse().unwrap_or(Date::UNIX_EPOCH);
+        assert!(
+            day_of_now == d || day_of_now.succ() == Some(d),
+            "{now} vs {d}"
+        );
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
+        assert!(d > Date::UNIX_EPOCH);
+    }
 }

@@ -315,19 +315,7 @@ fn date_arg(s: &Option<String>, flag: &str, today: Date) -> anyhow::Result<Date>
 }
 
 fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let date = Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH);
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    chipcap_server::now_rfc3339()
 }
 
 fn meta(by: &Option<String>) -> Meta {

@@ -208,12 +208,7 @@ fn input_err(msg: impl Into<String>) -> anyhow::Error {
 }
 
 fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH)
+    chipcap_server::today()
 }
 
 fn parse_date(s: &str, flag: &str) -> anyhow::Result<Date> {
