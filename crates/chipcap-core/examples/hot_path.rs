@@ -70,6 +70,10 @@ fn main() {
             "serialise" => {
                 bytes += wire::to_json(black_box(&det)).len();
             }
+            "serde" => {
+                let p = wire::parse_request_serde(black_box(doc), &rules, today).unwrap();
+                bytes += p.request.destination.as_str().len();
+            }
             "parse" => {
                 let p = wire::parse_request(black_box(doc), &rules, today).unwrap();
                 bytes += p.request.destination.as_str().len();

@@ -419,6 +419,21 @@ pub fn parse_request(json: &str, rules: &RuleSet, today: Date) -> Result<ParsedR
     convert(&mut dto, rules, today)
 }
 
+/// [`parse_request`] through serde's derived deserialiser only (no scanner): the same answer, kept
+/// for the benchmark that measures what the hand-written scanner buys (`hot_path ... serde`).
+#[doc(hidden)]
+pub fn parse_request_serde(
+    json: &str,
+    rules: &RuleSet,
+    today: Date,
+) -> Result<ParsedRequest, WireError> {
+    let mut dto = match serde_json::from_str::<RequestDto<'_>>(json) {
+        Ok(dto) => dto,
+        Err(_) => return Err(locate_error(json)),
+    };
+    convert(&mut dto, rules, today)
+}
+
 fn locate_error(json: &str) -> WireError {
     let mut de = serde_json::Deserializer::from_str(json);
     let res: Result<RequestDto<'_>, _> = serde_path_to_error::deserialize(&mut de);
