@@ -360,7 +360,7 @@ pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Resp
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no_lists",
-            "this server has no restricted-party lists loaded (chipcap lists import, then chipcap serve --lists DIR)",
+            "this server has no restricted-party lists loaded (chipcap lists import or chipcap lists update, then chipcap serve --lists DIR)",
         ));
     };
     let q = chipcap_screen::Query {
@@ -436,7 +436,7 @@ pub async fn disposition_create(
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no_lists",
-            "this server has no restricted-party lists loaded (chipcap lists import, then chipcap serve --lists DIR)",
+            "this server has no restricted-party lists loaded (chipcap lists import or chipcap lists update, then chipcap serve --lists DIR)",
         ));
     };
     let meta = caller.meta();

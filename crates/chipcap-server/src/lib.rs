@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod dashboard;
 pub mod error;
 pub mod lists;
+pub mod lists_update;
 pub mod metrics;
 pub mod openapi;
 
@@ -759,6 +760,136 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown requested: finishing requests in flight");
+}
+
+/// Runs `chipcap lists update` every `schedule.every` in the background (the first one interval
+/// after the call): the sources of `lists.toml` in the store folder, refusing what the command
+/// refuses; an imported version is screened against from then on, the parties the ledger knows are
+/// re-screened, and the outcome is logged. A failure is logged and never stops the server. The
+/// receiver sees each round's outcome.
+pub fn spawn_list_updates(
+    state: Arc<AppState>,
+    schedule: lists_update::Schedule,
+) -> tokio::sync::watch::Receiver<lists_update::Round> {
+    let (tx, rx) = tokio::sync::watch::channel(lists_update::Round::default());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(schedule.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick completes at once.
+        tick.tick().await;
+        let mut number = 0u64;
+        loop {
+            tick.tick().await;
+            number += 1;
+            let round = scheduled_list_update(&state, &schedule, number).await;
+            tx.send_replace(round);
+        }
+    });
+    rx
+}
+
+async fn scheduled_list_update(
+    state: &Arc<AppState>,
+    schedule: &lists_update::Schedule,
+    number: u64,
+) -> lists_update::Round {
+    use lists_update::{Outcome, Round};
+    let mut round = Round {
+        number,
+        ..Round::default()
+    };
+    let dir = schedule.dir.clone();
+    let timeout = schedule.timeout;
+    let ran = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let cfg = lists_update::UpdateConfig::load(&dir).map_err(|e| e.to_string())?;
+        let date =
+            chipcap_screen::ListDate::parse(&today().to_string()).map_err(|e| e.to_string())?;
+        let opts = lists_update::UpdateOptions {
+            date,
+            allow_shrink: false,
+            imported_at: now_rfc3339(),
+            timeout,
+        };
+        let run = lists_update::update(&dir, &lists_update::configured(&cfg), &opts)
+            .map_err(|e| e.to_string())?;
+        let loaded = if run.imported() {
+            lists::LoadedLists::load(&dir).map_err(|e| e.to_string())?
+        } else {
+            None
+        };
+        Ok((run, loaded))
+    })
+    .await;
+    let (run, loaded) = match ran {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => {
+            tracing::error!(round = number, error = %e, "scheduled list update failed");
+            round.failed.push(e);
+            return round;
+        }
+        Err(e) => {
+            tracing::error!(round = number, error = %e, "scheduled list update failed");
+            round.failed.push(e.to_string());
+            return round;
+        }
+    };
+    for (source, r) in &run.sources {
+        match r {
+            Ok(rep) => match &rep.outcome {
+                Outcome::Imported {
+                    version, changes, ..
+                } => {
+                    tracing::info!(round = number, source = source.name(), %version, added = changes.added, removed = changes.removed, changed = changes.changed, "list updated");
+                    round.imported.push(source.name().to_string());
+                }
+                Outcome::NotModified | Outcome::SameContent => {
+                    tracing::info!(round = number, source = source.name(), "list unchanged");
+                    round.unchanged.push(source.name().to_string());
+                }
+            },
+            Err(e) => {
+                tracing::error!(round = number, source = source.name(), error = %e, "list update refused or failed; the lists in use are unchanged");
+                round.failed.push(format!("{}: {e}", source.name()));
+            }
+        }
+    }
+    if !run.imported() {
+        return round;
+    }
+    if loaded.is_some() {
+        state.set_lists(loaded);
+    }
+    let entries = if state.ledger.is_some() {
+        match state.with_ledger(|l| l.entries()).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(round = number, error = ?e, "cannot read the ledger's parties to re-screen them");
+                return round;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let disps = lists::dispositions_from_entries(&entries);
+    let changed = tokio::task::spawn_blocking(move || {
+        let queries = lists::parties_to_rescreen(&entries, &disps, Vec::new());
+        lists::rescreen(&run.before, &run.after, &queries, &disps)
+    })
+    .await
+    .unwrap_or_default();
+    for c in &changed {
+        tracing::warn!(
+            round = number,
+            party = %c.party,
+            new_hits = c.new_hits.len(),
+            hits_gone = c.hits_gone.len(),
+            changed_entries = c.changed_entries.len(),
+            dispositions_back_for_review = c.dispositions_back_for_review.len(),
+            "screening of a ledger party changed with the list update"
+        );
+    }
+    round.parties_changed = changed.len();
+    round
 }
 
 #[cfg(test)]

@@ -37,6 +37,17 @@ pub enum ListStoreError {
         /// [`MAX_LIST_ENTRIES`].
         limit: usize,
     },
+    /// The list to import has fewer than half the entries of the latest version of the same list
+    /// (refused by `chipcap lists update` unless `--allow-shrink`).
+    #[error("the list has {entries} entries against {previous} in {previous_version}: it shrank by more than half, which looks like a truncated or partial file; nothing was imported (give `--allow-shrink` to import it anyway)")]
+    Shrank {
+        /// Distinct entries in the new list.
+        entries: usize,
+        /// Entries of the latest version of the same list.
+        previous: usize,
+        /// That version, described.
+        previous_version: String,
+    },
     /// A file is not what the store wrote.
     #[error("list store file `{path}` is damaged: {message}")]
     Damaged {
@@ -364,8 +375,21 @@ impl Store {
     /// atomically (the version file before the index that names it).
     pub fn import(
         &self,
+        version: ListVersion,
+        allow_empty: bool,
+        imported_at: String,
+    ) -> Result<Imported, ListStoreError> {
+        self.import_with(version, allow_empty, true, imported_at)
+    }
+
+    /// As [`Store::import`]; unless `allow_shrink`, a list that shrank by more than half against
+    /// the latest version of the same list (the rule of [`shrink_warning`]) is refused with
+    /// [`ListStoreError::Shrank`], decided under the store's lock.
+    pub fn import_with(
+        &self,
         mut version: ListVersion,
         allow_empty: bool,
+        allow_shrink: bool,
         imported_at: String,
     ) -> Result<Imported, ListStoreError> {
         let duplicates = version.dedup();
@@ -388,6 +412,24 @@ impl Store {
             .map_err(|e| io(&lock_path, e))?;
         lock.lock().map_err(|e| io(&lock_path, e))?;
         let mut idx = self.index()?;
+        if !allow_shrink {
+            if let Some(p) = idx
+                .versions
+                .iter()
+                .rev()
+                .find(|v| v.format == version.format)
+            {
+                if version.entries.len().saturating_mul(100)
+                    < p.entries.saturating_mul(SHRINK_WARN_PERCENT)
+                {
+                    return Err(ListStoreError::Shrank {
+                        entries: version.entries.len(),
+                        previous: p.entries,
+                        previous_version: describe(p),
+                    });
+                }
+            }
+        }
         let number = idx.versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
         let bytes = serde_json::to_vec(&version).map_err(|e| ListStoreError::Damaged {
             path: format!("v{number}.json"),
@@ -597,6 +639,216 @@ fn to_core_hit(
     }
 }
 
+/// The parties the ledger knows: party records (with their headquarters country), and the
+/// consignees of licences and shipments (with the destination).
+pub fn ledger_parties(entries: &[chipcap_ledger::entry::Entry]) -> Vec<Query> {
+    use chipcap_ledger::entry::Body;
+    let mut out = Vec::new();
+    for e in entries {
+        let (name, country) = match &e.body {
+            Body::Party(p) => (&p.name, &p.headquarters),
+            Body::LicenceGrant(l) => (&l.consignee, &l.destination),
+            Body::Shipment(s) => (&s.consignee, &s.destination),
+            _ => continue,
+        };
+        out.push(Query::name(name.clone()).with_country(country.as_str()));
+    }
+    out
+}
+
+/// The parties to re-screen: those of the ledger `entries` and of the dispositions, each once (by
+/// normalised name, first spelling kept), then `more`.
+pub fn parties_to_rescreen(
+    entries: &[chipcap_ledger::entry::Entry],
+    disps: &[DispositionRecord],
+    more: Vec<Query>,
+) -> Vec<Query> {
+    let mut queries = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for q in ledger_parties(entries) {
+        if seen.insert(normalize(&q.name)) {
+            queries.push(q);
+        }
+    }
+    for d in disps {
+        if seen.insert(d.party_normalized.clone()) {
+            queries.push(Query::name(d.party.clone()));
+        }
+    }
+    for q in more {
+        if seen.insert(normalize(&q.name)) {
+            queries.push(q);
+        }
+    }
+    queries
+}
+
+/// One hit in a re-screening report.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct HitChange {
+    /// The list entry's key.
+    pub entry_key: String,
+    /// The list, as published.
+    pub source: String,
+    /// The name or alias that matched.
+    pub matched_name: String,
+    /// The matcher's score.
+    pub score: f64,
+    /// Whether the score reaches the match threshold.
+    pub is_match: bool,
+    /// For a changed entry: the fields that differ between the two versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// The reviewer's disposition in force for the hit (ledger entry id and decision), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<serde_json::Value>,
+}
+
+/// A disposition whose list entry changed or left the list since it was decided.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BackForReview {
+    /// The list entry's key.
+    pub entry_key: String,
+    /// `true_match` or `false_positive`.
+    pub disposition: String,
+    /// The ledger entry's client id.
+    pub id: String,
+    /// Why it goes back.
+    pub why: String,
+}
+
+/// What changed for one party between two sets of list versions.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PartyChanges {
+    /// The party's name.
+    pub party: String,
+    /// Hits on entries it did not hit before.
+    pub new_hits: Vec<HitChange>,
+    /// Hits it no longer has (the entry left the list or no longer matches): cleared.
+    pub hits_gone: Vec<HitChange>,
+    /// Hits it still has on an entry whose content changed.
+    pub changed_entries: Vec<HitChange>,
+    /// Dispositions that go back for review.
+    pub dispositions_back_for_review: Vec<BackForReview>,
+}
+
+fn entry_fields_changed(a: &Entry, b: &Entry) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return Vec::new();
+    };
+    let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| x.get(*k) != y.get(*k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+/// Screens `queries` against the `before` and `after` list versions (the latest of each list
+/// before and after an update) and reports, per party with a change, the new hits, the hits gone,
+/// the hits on entries whose content changed, and the dispositions that go back for review.
+pub fn rescreen(
+    before: &[ListVersion],
+    after: &[ListVersion],
+    queries: &[Query],
+    disps: &[DispositionRecord],
+) -> Vec<PartyChanges> {
+    let now = Screener::new(after, MatchConfig::default());
+    let then = Screener::new(before, MatchConfig::default());
+    let change = |h: &Hit, fields: Vec<String>, d: Option<&DispositionRecord>| HitChange {
+        entry_key: h.entry_key.clone(),
+        source: h.source.clone(),
+        matched_name: h.matched_name.clone(),
+        score: h.score,
+        is_match: h.is_match,
+        fields,
+        disposition: d
+            .map(|d| serde_json::json!({"id": d.id, "disposition": d.disposition.as_str()})),
+    };
+    let mut report = Vec::new();
+    for q in queries {
+        let a: BTreeMap<String, Hit> = then
+            .screen(q)
+            .into_iter()
+            .map(|h| (h.entry_key.clone(), h))
+            .collect();
+        let b: BTreeMap<String, Hit> = now
+            .screen(q)
+            .into_iter()
+            .map(|h| (h.entry_key.clone(), h))
+            .collect();
+        let pn = normalize(&q.name);
+        let disposition_of = |h: &Hit| {
+            now.entries()
+                .get(h.entry_index)
+                .and_then(|e| disposition_for(disps, &pn, e))
+        };
+        let new_hits: Vec<HitChange> = b
+            .iter()
+            .filter(|(k, _)| !a.contains_key(*k))
+            .map(|(_, h)| change(h, Vec::new(), disposition_of(h)))
+            .collect();
+        let hits_gone: Vec<HitChange> = a
+            .iter()
+            .filter(|(k, _)| !b.contains_key(*k))
+            .map(|(_, h)| change(h, Vec::new(), None))
+            .collect();
+        let changed_entries: Vec<HitChange> = b
+            .iter()
+            .filter_map(|(k, h)| {
+                let old = a.get(k)?;
+                let (eo, en) = (
+                    then.entries().get(old.entry_index)?,
+                    now.entries().get(h.entry_index)?,
+                );
+                let fields = entry_fields_changed(eo, en);
+                (!fields.is_empty()).then(|| change(h, fields, disposition_of(h)))
+            })
+            .collect();
+        let mut back = Vec::new();
+        for d in disps.iter().filter(|d| d.party_normalized == pn) {
+            // Only the latest disposition of each (party, entry) pair counts.
+            let latest = disps
+                .iter()
+                .rev()
+                .find(|x| x.party_normalized == pn && x.entry_key == d.entry_key);
+            if latest.map(|x| x.id.as_str()) != Some(d.id.as_str()) {
+                continue;
+            }
+            let current = now.entries().iter().find(|e| e.key == d.entry_key);
+            if current.map(fingerprint).as_deref() != Some(d.entry_fingerprint.as_str()) {
+                back.push(BackForReview {
+                    entry_key: d.entry_key.clone(),
+                    disposition: d.disposition.as_str().to_string(),
+                    id: d.id.clone(),
+                    why: if current.is_some() {
+                        "the list entry changed since the disposition".into()
+                    } else {
+                        "the list entry is no longer on the list".into()
+                    },
+                });
+            }
+        }
+        if !new_hits.is_empty()
+            || !hits_gone.is_empty()
+            || !changed_entries.is_empty()
+            || !back.is_empty()
+        {
+            report.push(PartyChanges {
+                party: q.name.clone(),
+                new_hits,
+                hits_gone,
+                changed_entries,
+                dispositions_back_for_review: back,
+            });
+        }
+    }
+    report
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -686,6 +938,36 @@ mod tests {
             "{:?}",
             s.warnings
         );
+    }
+
+    /// Issue 15: `lists update` refuses, under the store's lock, a list that shrank by more than
+    /// half against the latest version of the same list (half is not "more than half").
+    #[test]
+    fn import_with_refuses_a_sharply_shrunk_list_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = Store::new(dir.path());
+        st.import_with(version(&names(10)), false, false, "now".into())
+            .unwrap();
+        st.import_with(version(&names(5)), false, false, "now".into())
+            .unwrap();
+        let e = st
+            .import_with(version(&names(2)), false, false, "now".into())
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ListStoreError::Shrank {
+                    entries: 2,
+                    previous: 5,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(st.index().unwrap().versions.len(), 2, "nothing written");
+        st.import_with(version(&names(2)), false, true, "now".into())
+            .unwrap();
+        assert_eq!(st.index().unwrap().versions.len(), 3);
     }
 
     /// Regression (issue 12): two imports at once both took version 2, or left `index.json` and

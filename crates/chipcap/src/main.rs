@@ -106,9 +106,9 @@ enum Command {
     Serve(serve_cli::ServeArgs),
     /// Create, list and revoke the API's bearer tokens (roles viewer, officer, admin).
     Token(serve_cli::TokenArgs),
-    /// Restricted-party lists: import dated versions, show them, diff them.
+    /// Restricted-party lists: import dated versions, update them from their official locations, show them, diff them.
     #[command(
-        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists show\n  chipcap lists diff"
+        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists update\n  chipcap lists show\n  chipcap lists diff"
     )]
     Lists {
         #[command(subcommand)]
@@ -267,7 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve_cli::run(args, rules),
         Command::Token(args) => serve_cli::run_token(args),
         Command::Simulate(args) => sim_cli::run(args, &rules),
-        Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store),
+        Command::Lists { cmd, store } => screen_cli::run_lists(cmd, &store, &rules),
         Command::Screen { args, store } => screen_cli::run_screen(args, &store, &rules),
         Command::Check {
             file,

@@ -8,7 +8,6 @@
 //! entries, each tied to a fingerprint of the list entry so that a list update that changes the entry
 //! sends the hit back for review.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -18,8 +17,12 @@ use chipcap_screen::{
     ListFormat, ListVersion, MatchConfig, Query, Screener,
 };
 use chipcap_server::lists::{
-    describe, disposition_for, dispositions_from_entries, fingerprint, format_name, now_text,
-    DispositionKind, DispositionRecord, ListStoreError, LoadedLists, Store,
+    describe, disposition_for, dispositions_from_entries, format_name, now_text,
+    parties_to_rescreen, DispositionKind, DispositionRecord, ListStoreError, LoadedLists,
+    PartyChanges, Store,
+};
+use chipcap_server::lists_update::{
+    self, Outcome, Source, SourceUrls, UpdateConfig, UpdateError, UpdateOptions,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -104,7 +107,7 @@ pub enum FormatArg {
 pub enum ListsCommand {
     /// Import a published list as a new dated version (all or nothing; older versions are kept).
     #[command(
-        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists import --format ofac-sdn --alt alt.csv --add add.csv sdn.csv\n  chipcap lists import --format bis-dpl dpl.txt\n\nDownload the current lists from: trade.gov (Consolidated Screening List, CSV or JSON), the Treasury's OFAC\nSDN page (sdn.csv, alt.csv, add.csv) and bis.gov (Denied Persons List)."
+        after_help = "Examples:\n  chipcap lists import --format csl-csv --date 2026-11-20 consolidated.csv\n  chipcap lists import --format ofac-sdn --alt alt.csv --add add.csv sdn.csv\n  chipcap lists import --format bis-dpl dpl.txt\n\nDownload the current lists from: trade.gov (Consolidated Screening List, CSV or JSON), the Treasury's OFAC\nSDN page (sdn.csv, alt.csv, add.csv) and bis.gov (Denied Persons List), or let `chipcap lists update` fetch them."
     )]
     Import {
         /// The list file.
@@ -128,6 +131,41 @@ pub enum ListsCommand {
         /// against nothing).
         #[arg(long)]
         allow_empty: bool,
+    },
+    /// Fetch the published lists from their official locations (or `lists.toml`, or `--url`) and
+    /// import each changed one as a new dated version, then re-screen the parties the ledger knows.
+    #[command(
+        after_help = "Examples:\n  chipcap lists update\n  chipcap lists update csl ofac-sdn bis-dpl\n  chipcap lists update csl --url http://mirror.internal/consolidated.csv --json\n\nSources: csl (Consolidated Screening List CSV, the default), csl-json, ofac-sdn (sdn.csv, alt.csv, add.csv),\nbis-dpl. Locations and the default sources can be set in `lists.toml` in the list store folder (see\ndocs/screening.md). Unchanged lists (HTTP 304, or the same content) are not imported again. A file that\nfails to parse, is empty or shrank by more than half is refused (exit 2) and nothing is imported."
+    )]
+    Update {
+        /// The sources to update (default: `update` in `lists.toml`, else `csl`).
+        #[arg(value_parser = ["csl", "csl-json", "ofac-sdn", "bis-dpl"])]
+        sources: Vec<String>,
+        /// Fetch the (single) source from this URL instead (for ofac-sdn: `sdn.csv`, with `alt.csv`
+        /// and `add.csv` beside it unless `--alt-url`/`--add-url`).
+        #[arg(long)]
+        url: Option<String>,
+        /// OFAC `alt.csv` location (with ofac-sdn).
+        #[arg(long)]
+        alt_url: Option<String>,
+        /// OFAC `add.csv` location (with ofac-sdn).
+        #[arg(long)]
+        add_url: Option<String>,
+        /// Publication date given to imported versions (YYYY-MM-DD; default today).
+        #[arg(long)]
+        date: Option<String>,
+        /// Import a list that shrank by more than half against its latest version (refused by
+        /// default: it looks like a truncated download).
+        #[arg(long)]
+        allow_shrink: bool,
+        /// Longest time one download may take, seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        ledger: LedgerDbArg,
     },
     /// List the imported versions.
     Show {
@@ -287,9 +325,166 @@ fn config(threshold: Option<f64>, review: Option<f64>) -> anyhow::Result<MatchCo
 }
 
 /// Runs `chipcap lists ...`.
-pub fn run_lists(cmd: ListsCommand, store: &StoreArgs) -> anyhow::Result<()> {
+pub fn run_lists(
+    cmd: ListsCommand,
+    store: &StoreArgs,
+    rules: &chipcap_core::params::RuleSet,
+) -> anyhow::Result<()> {
     let st = Store::new(&store.dir);
     match cmd {
+        ListsCommand::Update {
+            sources,
+            url,
+            alt_url,
+            add_url,
+            date,
+            allow_shrink,
+            timeout,
+            json,
+            ledger,
+        } => {
+            let cfg = UpdateConfig::load(&store.dir).map_err(|e| input_err(e.to_string()))?;
+            let mut chosen: Vec<Source> = Vec::new();
+            for s in &sources {
+                let s = Source::parse(s)
+                    .ok_or_else(|| input_err(format!("`{s}` is not a list source")))?;
+                if !chosen.contains(&s) {
+                    chosen.push(s);
+                }
+            }
+            if chosen.is_empty() {
+                chosen = cfg.update.clone();
+            }
+            let mut targets: Vec<(Source, SourceUrls)> =
+                chosen.iter().map(|s| (*s, cfg.urls(*s))).collect();
+            if url.is_some() || alt_url.is_some() || add_url.is_some() {
+                let [(source, urls)] = targets.as_mut_slice() else {
+                    return Err(input_err(
+                        "option `--url` names the location of one source: name that source (e.g. `chipcap lists update csl --url URL`)",
+                    ));
+                };
+                if let Some(u) = &url {
+                    *urls = SourceUrls::beside(*source, u);
+                }
+                if alt_url.is_some() || add_url.is_some() {
+                    if *source != Source::OfacSdn {
+                        return Err(input_err(
+                            "options `--alt-url` and `--add-url` belong to `ofac-sdn`",
+                        ));
+                    }
+                    if alt_url.is_some() {
+                        urls.alt_url = alt_url;
+                    }
+                    if add_url.is_some() {
+                        urls.add_url = add_url;
+                    }
+                }
+            }
+            let date = match date {
+                Some(d) => {
+                    ListDate::parse(&d).map_err(|e| input_err(format!("option `--date` {e}")))?
+                }
+                None => ListDate::parse(&chipcap_server::today().to_string())?,
+            };
+            let opts = UpdateOptions {
+                date,
+                allow_shrink,
+                imported_at: now_text(),
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+            };
+            let run = lists_update::update(&store.dir, &targets, &opts)?;
+            let (parties, changes) = if run.imported() {
+                rescreen_ledger(&ledger, rules, &run.before, &run.after, Vec::new())?
+            } else {
+                (0, Vec::new())
+            };
+            let mut failures: Vec<&UpdateError> = Vec::new();
+            if json {
+                let sources: Vec<serde_json::Value> = run
+                    .sources
+                    .iter()
+                    .map(|(s, r)| match r {
+                        Ok(rep) => serde_json::to_value(rep).unwrap_or_default(),
+                        Err(e) => serde_json::json!({"source": s.name(), "outcome": if e.is_refusal() { "refused" } else { "failed" }, "error": e.to_string()}),
+                    })
+                    .collect();
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "sources": sources,
+                        "lists": run.lists,
+                        "parties": parties,
+                        "changes": changes,
+                    }))?
+                );
+            }
+            for (s, r) in &run.sources {
+                match r {
+                    Ok(rep) => {
+                        if json {
+                            continue;
+                        }
+                        match &rep.outcome {
+                            Outcome::NotModified => outln!(
+                                "{}: unchanged (the server answered 304 Not Modified), not re-imported",
+                                s.name()
+                            ),
+                            Outcome::SameContent => outln!(
+                                "{}: unchanged (same content as the version in use), not re-imported",
+                                s.name()
+                            ),
+                            Outcome::Imported {
+                                version,
+                                entries,
+                                duplicates,
+                                changes: c,
+                                ..
+                            } => {
+                                outln!("{}: imported {version}: {entries} entries", s.name());
+                                match &c.previous {
+                                    Some(p) => outln!(
+                                        "  against {p}: {} added, {} removed, {} changed, {} unchanged",
+                                        c.added,
+                                        c.removed,
+                                        c.changed,
+                                        c.unchanged
+                                    ),
+                                    None => outln!("  first version of this list"),
+                                }
+                                if *duplicates > 0 {
+                                    eprintln!("note: {duplicates} entries identical to an earlier one in the file were dropped");
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", s.name());
+                        failures.push(e);
+                    }
+                }
+            }
+            if !json && run.imported() {
+                outln!(
+                    "{parties} parties re-screened against {}: {} with changes",
+                    run.lists.join("; "),
+                    changes.len()
+                );
+                print_changes(&changes);
+            }
+            match failures.first() {
+                None => Ok(()),
+                Some(_) if failures.iter().any(|e| e.is_refusal()) => Err(input_err(format!(
+                    "{} of {} lists not updated (see above)",
+                    failures.len(),
+                    run.sources.len()
+                ))),
+                Some(_) => Err(anyhow::anyhow!(
+                    "{} of {} lists not updated (see above)",
+                    failures.len(),
+                    run.sources.len()
+                )),
+            }
+        }
         ListsCommand::Import {
             file,
             format,
@@ -757,113 +952,95 @@ fn rescreen(
             previous.push(st.load(p.number)?);
         }
     }
-    // Every party the ledger knows, then those in the file.
-    let (disps, stored) = if ledger.exists() {
+    let more = match parties {
+        Some(p) => read_parties(p)?,
+        None => Vec::new(),
+    };
+    let (queries, report) = rescreen_ledger(ledger, rules, &previous, &latest, more)?;
+    print_rescreen(&names, queries, &report, json)
+}
+
+/// Re-screens every party the ledger knows (party records, licence and shipment consignees,
+/// parties with a disposition) and `more` against `before` and `after`: the number of parties and
+/// the changes.
+fn rescreen_ledger(
+    ledger: &LedgerDbArg,
+    rules: &chipcap_core::params::RuleSet,
+    before: &[ListVersion],
+    after: &[ListVersion],
+    more: Vec<Query>,
+) -> anyhow::Result<(usize, Vec<PartyChanges>)> {
+    let (disps, entries) = if ledger.exists() {
         let mut l = ledger.ledger(rules)?;
         let entries = l.entries()?;
-        (
-            dispositions_from_entries(&l.dispositions()?),
-            ledger_parties(&entries),
-        )
+        (dispositions_from_entries(&entries), entries)
     } else {
         (Vec::new(), Vec::new())
     };
-    let mut queries: Vec<Query> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for q in stored {
-        if seen.insert(normalize(&q.name)) {
-            queries.push(q);
-        }
-    }
-    for d in &disps {
-        if seen.insert(d.party_normalized.clone()) {
-            queries.push(Query::name(d.party.clone()));
-        }
-    }
-    if let Some(p) = parties {
-        for q in read_parties(p)? {
-            if seen.insert(normalize(&q.name)) {
-                queries.push(q);
-            }
-        }
-    }
-    let now = Screener::new(&latest, MatchConfig::default());
-    let before = Screener::new(&previous, MatchConfig::default());
-    let mut report = Vec::new();
-    for q in &queries {
-        let a: BTreeMap<String, Hit> = before
-            .screen(q)
-            .into_iter()
-            .map(|h| (h.entry_key.clone(), h))
-            .collect();
-        let b: BTreeMap<String, Hit> = now
-            .screen(q)
-            .into_iter()
-            .map(|h| (h.entry_key.clone(), h))
-            .collect();
-        let new_hits: Vec<&Hit> = b
-            .iter()
-            .filter(|(k, _)| !a.contains_key(*k))
-            .map(|(_, h)| h)
-            .collect();
-        let gone: Vec<&Hit> = a
-            .iter()
-            .filter(|(k, _)| !b.contains_key(*k))
-            .map(|(_, h)| h)
-            .collect();
-        let pn = normalize(&q.name);
-        let mut back_for_review = Vec::new();
-        for d in disps.iter().filter(|d| d.party_normalized == pn) {
-            let current = now.entries().iter().find(|e| e.key == d.entry_key);
-            // Only the latest disposition of each (party, entry) pair counts.
-            let latest = disps
-                .iter()
-                .rev()
-                .find(|x| x.party_normalized == pn && x.entry_key == d.entry_key);
-            if latest.map(|x| x.id.as_str()) != Some(d.id.as_str()) {
-                continue;
-            }
-            if current.map(fingerprint).as_deref() != Some(d.entry_fingerprint.as_str()) {
-                back_for_review.push(serde_json::json!({
-                    "entry_key": d.entry_key,
-                    "disposition": d.disposition.as_str(),
-                    "id": d.id,
-                    "why": if current.is_some() { "the list entry changed since the disposition" } else { "the list entry is no longer on the list" },
-                }));
-            }
-        }
+    let queries = parties_to_rescreen(&entries, &disps, more);
+    let report = chipcap_server::lists::rescreen(before, after, &queries, &disps);
+    Ok((queries.len(), report))
+}
 
-        if !new_hits.is_empty() || !gone.is_empty() || !back_for_review.is_empty() {
-            report.push(serde_json::json!({
-                "party": q.name,
-                "new_hits": new_hits.iter().map(|h| {
-                    let d = now.entries().get(h.entry_index).and_then(|e| disposition_for(&disps, &pn, e));
-                    serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name, "score": h.score, "is_match": h.is_match, "disposition": d.map(|d| serde_json::json!({"id": d.id, "disposition": d.disposition.as_str()}))})
-                }).collect::<Vec<_>>(),
-                "hits_gone": gone.iter().map(|h| serde_json::json!({"entry_key": h.entry_key, "source": h.source, "matched_name": h.matched_name})).collect::<Vec<_>>(),
-                "dispositions_back_for_review": back_for_review,
-            }));
-        }
-    }
+fn print_rescreen(
+    names: &[String],
+    parties: usize,
+    report: &[PartyChanges],
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         outln!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({"lists": names, "parties": queries.len(), "changes": report})
+                &serde_json::json!({"lists": names, "parties": parties, "changes": report})
             )?
         );
     } else {
         outln!(
             "{} parties re-screened against {}: {} with changes",
-            queries.len(),
+            parties,
             names.join("; "),
             report.len()
         );
-        for r in &report {
-            outln!("{}", serde_json::to_string(r)?);
-        }
+        print_changes(report);
     }
     Ok(())
+}
+
+fn print_changes(report: &[PartyChanges]) {
+    for r in report {
+        outln!("{}", r.party);
+        for (mark, what, hits) in [
+            ("+", "new hit", &r.new_hits),
+            ("-", "cleared", &r.hits_gone),
+            ("~", "entry changed", &r.changed_entries),
+        ] {
+            for h in hits {
+                outln!(
+                    "  {mark} {what:<13} {} {:.3} {} `{}` [key {}]{}",
+                    if h.is_match { "MATCH " } else { "review" },
+                    h.score,
+                    h.source,
+                    h.matched_name,
+                    h.entry_key,
+                    if h.fields.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" fields: {}", h.fields.join(", "))
+                    }
+                );
+            }
+        }
+        for d in &r.dispositions_back_for_review {
+            outln!(
+                "  ! back for review: {} on entry {} (ledger entry `{}`): {}",
+                d.disposition,
+                d.entry_key,
+                d.id,
+                d.why
+            );
+        }
+    }
 }
 
 /// `chipcap screen --server URL ...`: a name, `dispose` and `dispositions` against a running server.
@@ -996,23 +1173,6 @@ fn describe_disposition(d: &DispositionRecord) -> String {
         d.why,
         d.id
     )
-}
-
-/// The parties the ledger knows: party records (with their headquarters country), and the
-/// consignees of licences and shipments (with the destination).
-pub fn ledger_parties(entries: &[chipcap_ledger::entry::Entry]) -> Vec<Query> {
-    use chipcap_ledger::entry::Body;
-    let mut out = Vec::new();
-    for e in entries {
-        let (name, country) = match &e.body {
-            Body::Party(p) => (&p.name, &p.headquarters),
-            Body::LicenceGrant(l) => (&l.consignee, &l.destination),
-            Body::Shipment(s) => (&s.consignee, &s.destination),
-            _ => continue,
-        };
-        out.push(Query::name(name.clone()).with_country(country.as_str()));
-    }
-    out
 }
 
 /// Screens a request's parties for `chipcap check` with the ledger's dispositions (not performed

@@ -57,9 +57,39 @@ pub struct ServeArgs {
     /// `POST /v1/screenings`; read at start.
     #[arg(long = "lists", env = "CHIPCAP_LISTS", default_value = "chipcap-lists")]
     pub lists: PathBuf,
+    /// Run `chipcap lists update` on the list store every so often (`30m`, `24h`, `7d`; the first
+    /// one interval after start): the sources and locations of `lists.toml` in the store folder; an
+    /// imported version is screened against at once and the ledger's parties are re-screened; the
+    /// outcome is logged and a failure never stops the server. Off by default.
+    #[arg(long, env = "CHIPCAP_LISTS_UPDATE_EVERY", value_parser = parse_every)]
+    pub lists_update_every: Option<Duration>,
     /// Log format (the level comes from `RUST_LOG`, e.g. `info`, `warn`, `chipcap_server=debug`).
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// `90s`, `30m`, `24h`, `7d`: a whole number and a unit, at least one second.
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as `30m`, `24h` or `7d`"))?;
+    let secs = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => None,
+    }
+    .filter(|x| *x > 0)
+    .ok_or_else(|| {
+        format!(
+            "`{s}` is not a duration such as `30m`, `24h` or `7d` (units s, m, h, d; at least 1s)"
+        )
+    })?;
+    Ok(Duration::from_secs(secs))
 }
 
 /// `chipcap token`.
@@ -197,12 +227,23 @@ pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on `{}`", args.listen))?;
         let addr = listener.local_addr()?;
+        if let Some(every) = args.lists_update_every {
+            tracing::info!(every_secs = every.as_secs(), dir = %args.lists.display(), "restricted-party lists will be updated on a schedule");
+            let _rounds = chipcap_server::spawn_list_updates(
+                state.clone(),
+                chipcap_server::lists_update::Schedule {
+                    dir: args.lists.clone(),
+                    every,
+                    timeout: Duration::from_secs(300),
+                },
+            );
+        }
         tracing::info!(%addr, ledger = backend, "chipcap serving: dashboard http://{addr}/ , API http://{addr}/v1 , docs http://{addr}/docs/");
         let opts = chipcap_server::ServeOptions {
             header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         };
-        chipcap_server::serve_with(listener, chipcap_server::router(state), chipcap_server::shutdown_signal(), opts).await?;
+        chipcap_server::serve_with(listener, chipcap_server::router(state.clone()), chipcap_server::shutdown_signal(), opts).await?;
         tracing::info!("stopped");
         anyhow::Ok(())
     })
@@ -351,4 +392,21 @@ fn pretty(t: &str) -> String {
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| t.to_string())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_intervals_parse_with_their_unit() {
+        assert_eq!(parse_every("24h").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_every("30m").unwrap(), Duration::from_secs(1_800));
+        assert_eq!(parse_every("7d").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(parse_every("90s").unwrap(), Duration::from_secs(90));
+        for bad in ["", "24", "h", "0h", "1w", "-1h", "1.5h"] {
+            assert!(parse_every(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -4,6 +4,8 @@
 
 mod api;
 mod auth;
+mod fixture_http;
+mod lists_update;
 mod simulate;
 mod socket;
 

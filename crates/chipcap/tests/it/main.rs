@@ -2,7 +2,9 @@
 //! (exit code 2, one message naming the field and the value, nothing on standard output).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+mod fixture_http;
 mod ledger;
+mod lists_update;
 mod serve;
 mod simulate;
 
