@@ -157,6 +157,27 @@ fn count_param(
     }
 }
 
+/// A request read from the body with its parties screened, as `chipcap check` does: the edge
+/// gathers the hits, the core decides (for `/v1/determinations` and `/v1/determinations/compare`).
+async fn screened_request(
+    st: &Arc<AppState>,
+    body: &Bytes,
+) -> Result<wire::ParsedRequest, Problem> {
+    let text = utf8(body)?;
+    let mut parsed = wire::parse_request(text, st.rules, today())
+        .map_err(|e| Problem::invalid(e.field, e.message))?;
+    if parsed.request.options.skip_screening {
+        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
+    } else if !parsed.screening_given {
+        if let Some(l) = st.lists() {
+            let parties = parsed.parties_to_screen();
+            let disps = st.dispositions().await?;
+            parsed.request.context.screening = l.screen(&parties, &disps);
+        }
+    }
+    Ok(parsed)
+}
+
 /// Decides one proposed export (stateless): the request document of `chipcap check`, the
 /// determination it prints.
 #[utoipa::path(
@@ -170,19 +191,7 @@ fn count_param(
     )
 )]
 pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
-    let text = utf8(&body)?;
-    let mut parsed = wire::parse_request(text, st.rules, today())
-        .map_err(|e| Problem::invalid(e.field, e.message))?;
-    // Screening, as `chipcap check` does: the edge gathers the hits, the core decides.
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if !parsed.screening_given {
-        if let Some(l) = st.lists() {
-            let parties = parsed.parties_to_screen();
-            let disps = st.dispositions().await?;
-            parsed.request.context.screening = l.screen(&parties, &disps);
-        }
-    }
+    let parsed = screened_request(&st, &body).await?;
     let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
     st.metrics.decision(det.decision);
     let out = Bytes::from(wire::to_json(&det));
@@ -203,18 +212,7 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
     )
 )]
 pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
-    let text = utf8(&body)?;
-    let mut parsed = wire::parse_request(text, st.rules, today())
-        .map_err(|e| Problem::invalid(e.field, e.message))?;
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if !parsed.screening_given {
-        if let Some(l) = st.lists() {
-            let parties = parsed.parties_to_screen();
-            let disps = st.dispositions().await?;
-            parsed.request.context.screening = l.screen(&parties, &disps);
-        }
-    }
+    let parsed = screened_request(&st, &body).await?;
     let c = chipcap_core::compare::compare(&parsed.request, st.rules).map_err(determine_problem)?;
     Ok(json_text(
         StatusCode::OK,
