@@ -196,10 +196,10 @@ pub fn groups(rules: &RuleSet, id: RuleSetId, date: Date) -> Vec<GroupRow> {
             vec![
                 group("tier1", &g.tier1, date),
                 group("supp5b", &g.supp5b, date),
-                group("d1", &g.d1, date),
-                group("d4", &g.d4, date),
                 group("d5", &g.d5, date),
                 group("macau", &g.macau, date),
+                group("d1", &g.d1, date),
+                group("d4", &g.d4, date),
                 group("a5", &g.a5, date),
                 group("a6", &g.a6, date),
             ]

@@ -2,7 +2,6 @@
 //! and the CLI (`chipcap chips --json`, `rules --json`, `classify --json` can call these).
 
 use chipcap_core::classify::{classify_chip, Band, ChipClass, ClassifyError, Outside};
-use chipcap_core::country::CountrySet;
 use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
 use chipcap_core::units::{ratio_milli, write_milli_plain, Tpp};
@@ -57,66 +56,19 @@ pub fn chips_json(rules: &RuleSet, date: Date) -> Value {
 
 /// The rule parameters, NVEU schedule and country groups in force on `date`, with their citations.
 pub fn rules_json(rules: &RuleSet, date: Date) -> Value {
-    let p = &rules.params;
-    let mut rows: Vec<Value> = Vec::new();
-    macro_rules! row {
-        ($name:expr, $tl:expr, $fmt:expr) => {{
-            let r = $tl.at(date);
-            rows.push(json!({
-                "name": $name, "value": $fmt(r.value), "reference": r.source.reference,
-                "evidence": r.source.evidence.as_str(), "outside_window": r.outside,
-            }));
-        }};
-    }
-    let tppf = |t: &Tpp| format!("{t} TPP");
-    let pctf = |v: &u32| format!("{v}%");
-    row!("country_allocation_tpp", p.country_allocation, tppf);
-    row!(
-        "assurance_uplift_max_percent",
-        p.assurance_uplift_max_percent,
-        pctf
-    );
-    row!(
-        "assurance_uplift_default_percent",
-        p.assurance_uplift_default_percent,
-        pctf
-    );
-    row!("lpp_limit_tpp", p.lpp_limit, tppf);
-    row!("aia_certification_tpp", p.aia_certification, tppf);
-    row!(
-        "uveu_max_tier2_country_percent",
-        p.uveu_max_tier2_country_percent,
-        pctf
-    );
-    row!(
-        "uveu_max_outside_tier1_percent",
-        p.uveu_max_outside_tier1_percent,
-        pctf
-    );
-    row!("uveu_min_us_percent", p.uveu_min_us_percent, pctf);
-    row!(
-        "model_weights_threshold_operations",
-        p.model_weights_threshold_operations,
-        |v: &u128| format!("{v} operations")
-    );
-    row!("h100_tpp", p.h100_tpp, tppf);
-    row!(
-        "nac_notification_days",
-        p.nac_notification_days,
-        |v: &u32| format!("{v} days")
-    );
-    let g = &rules.groups;
-    let list = |s: &CountrySet| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-    let groups = [
-        ("tier1", g.tier1.at(date)),
-        ("supp5b", g.supp5b.at(date)),
-        ("d5", g.d5.at(date)),
-        ("macau", g.macau.at(date)),
-        ("d1", g.d1.at(date)),
-        ("d4", g.d4.at(date)),
-        ("a5", g.a5.at(date)),
-        ("a6", g.a6.at(date)),
-    ];
+    // The rows are the core's (`rules_view`), the one list of the framework's parameters and groups.
+    use chipcap_core::params::RuleSetId::AiDiffusion2025 as Fw;
+    use chipcap_core::rules_view as rv;
+    let rows: Vec<Value> = rv::parameters(rules, Fw, date)
+        .into_iter()
+        .map(|p| {
+            json!({
+                "name": p.name, "value": p.value, "reference": p.reference,
+                "evidence": p.evidence.as_str(), "outside_window": p.outside,
+            })
+        })
+        .collect();
+    let groups = rv::groups(rules, Fw, date);
     let nveu = rules.nveu_cap(date);
     json!({
         "rule_set": rules.name, "title": rules.title, "citation": rules.citation, "date": date.to_string(),
@@ -126,7 +78,7 @@ pub fn rules_json(rules: &RuleSet, date: Date) -> Value {
         "parameters": rows,
         "nveu_quarter": nveu.map(|(q, o)| json!({"quarter": q.quarter.to_string(), "cap_tpp": milli_number(q.cap.milli().into()), "reference": q.source.reference, "outside_window": o})),
         "nveu_schedule": rules.nveu.iter().map(|q| json!({"quarter": q.quarter.to_string(), "cap_tpp": milli_number(q.cap.milli().into())})).collect::<Vec<_>>(),
-        "country_groups": groups.iter().map(|(n, r)| json!({"group": n, "members": list(r.value), "reference": r.source.reference, "evidence": r.source.evidence.as_str()})).collect::<Vec<_>>(),
+        "country_groups": groups.iter().map(|g| json!({"group": g.name, "members": g.members.iter().map(|c| c.to_string()).collect::<Vec<_>>(), "reference": g.reference, "evidence": g.evidence.as_str()})).collect::<Vec<_>>(),
         "eccn_3a090": {"reference": rules.eccn_3a090_source.reference},
         "enforced": chipcap_core::params::RuleSetId::AdvancedComputing2023.as_str(),
         "advanced_computing": version_json(rules, chipcap_core::params::RuleSetId::AdvancedComputing2023, date),
