@@ -1,7 +1,7 @@
 //! One request decided under every rule version, and what changes between them (`check --compare`,
 //! `POST /v1/determinations/compare`).
 
-use crate::determination::{Decision, Determination};
+use crate::determination::Determination;
 use crate::params::{RuleSet, RuleSetId};
 use crate::request::Request;
 use crate::DetermineError;
@@ -26,15 +26,6 @@ pub struct Comparison {
     pub changed: Vec<Change>,
 }
 
-fn decision_text(d: Decision) -> &'static str {
-    match d {
-        Decision::NotControlled => "not_controlled",
-        Decision::NoLicenseRequired => "no_license_required",
-        Decision::Authorized => "authorized",
-        Decision::LicenseRequired => "license_required",
-    }
-}
-
 fn quoted(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_string(), |v| format!("\"{v}\""))
 }
@@ -42,7 +33,10 @@ fn quoted(s: Option<&str>) -> String {
 /// The fields compared, as JSON text.
 fn fields(d: &Determination) -> [(&'static str, String); 6] {
     [
-        ("decision", quoted(Some(decision_text(d.decision)))),
+        (
+            "decision",
+            quoted(Some(crate::wire::decision_str(d.decision))),
+        ),
         ("authorization", quoted(d.authorization.map(|a| a.as_str()))),
         ("review_policy", quoted(d.review_policy.map(|p| p.as_str()))),
         (

@@ -1384,7 +1384,7 @@ fn write_screening(j: &mut Json, sc: &Screening) {
     j.close('}');
 }
 
-fn decision_str(d: Decision) -> &'static str {
+pub(crate) fn decision_str(d: Decision) -> &'static str {
     match d {
         Decision::NotControlled => "not_controlled",
         Decision::NoLicenseRequired => "no_license_required",
