@@ -4,6 +4,9 @@
 
 mod api;
 mod auth;
+// The same local HTTP server as the CLI's `lists update` tests (one copy, kept there).
+#[allow(dead_code)]
+#[path = "../../../chipcap/tests/it/fixture_http.rs"]
 mod fixture_http;
 mod lists_update;
 mod simulate;
