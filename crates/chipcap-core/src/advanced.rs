@@ -782,6 +782,18 @@ fn policy<'a>(
     det.review_policy = Some(ReviewPolicy::PresumptionOfDenial);
 }
 
+/// Whether the 50% China/US share of 91 FR 1684 can matter for `req`: decided under the enforced
+/// line, on or after the rule, an export from the US to China (with Hong Kong) or Macau. Edges
+/// gather `context.china_us` only then, so that other requests cost nothing for it.
+pub fn china_us_share_applies(req: &Request, rules: &RuleSet) -> bool {
+    let dest = req.destination;
+    req.transaction == Transaction::Export
+        && (dest == CountryCode::CN || dest == CountryCode::HK || dest == CountryCode::MO)
+        && rules.select(req.rule_set, req.date)
+            == Ok(crate::params::RuleSetId::AdvancedComputing2023)
+        && rules.advanced.in_force(AcStep::CaseByCase, req.date)
+}
+
 /// Whether every licensed item qualifies for case-by-case review (91 FR 1684), or why not.
 fn case_by_case<'a>(
     req: &Request,

@@ -839,9 +839,11 @@ pub(crate) fn apply_in(
         }
     }
 
-    // 91 FR 1684's 50% certification, for products whose US end-use shipments the ledger tracks:
-    // China and Macau at their most (Upper), the US denominator at its least (Lower).
-    if let chipcap_core::request::Subject::Items(items) = &req.subject {
+    // 91 FR 1684's 50% certification, for products whose US end-use shipments the ledger tracks
+    // (only for the requests it can matter to): China and Macau at their most (Upper), the US
+    // denominator at its least (Lower).
+    let china_us = chipcap_core::advanced::china_us_share_applies(&req, rules);
+    if let (true, chipcap_core::request::Subject::Items(items)) = (china_us, &req.subject) {
         let mut seen: Vec<std::sync::Arc<str>> = Vec::new();
         for it in items {
             let Some(chip) = &it.chip else { continue };
