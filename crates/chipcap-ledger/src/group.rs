@@ -1,16 +1,25 @@
-//! Group commit for `apply`: one writer thread owns the store and runs every request waiting in
-//! its queue in one durable transaction, each decided and checked in order against the running
-//! balances (the earlier ones' inserts are visible to the later ones), then commits once and answers
-//! them all. A client is answered only after the commit, so durability and the cap guarantee are
-//! those of one-transaction-per-apply; only the fsync and the lock are shared.
+//! The ledger's one writer: a thread that owns the store and runs, in arrival order, every job sent
+//! to it. The `apply` requests waiting in its queue together (up to the maximum batch) are decided
+//! and committed in one durable transaction, each checked in order against the running balances
+//! (the earlier ones' inserts are visible to the later ones), and answered after that commit: a
+//! client is answered only after the commit that holds its request, so durability and the cap
+//! guarantee are those of one transaction per apply; only the fsync and the lock are shared. Any
+//! other operation (a read, a grant, a party, a list of dispositions ...) runs alone, in its turn,
+//! on the writer's [`Ledger`].
 //!
 //! The writer keeps an in-memory mirror of the balances and lookups (see `mirror.rs`), checked
-//! against the database at the start of every transaction, so a request reads no row from the
+//! against the database at the start of every batch of applies, so a request reads no row from the
 //! database; only its inserts go to it.
 //!
-//! For a long-running process with many concurrent clients (the HTTP server); a one-shot CLI
-//! process uses [`crate::Ledger::apply`]. Other processes writing the same ledger still serialise
-//! with it on the ledger's write lock.
+//! For a long-running process with many concurrent clients (the HTTP server runs its ledger on it);
+//! a one-shot CLI process uses [`crate::Ledger::apply`]. Other processes writing the same ledger
+//! still serialise with it on the ledger's write lock.
+//!
+//! Answers go through a callback the caller chooses ([`ApplyReply`], or the closure of an
+//! operation), so an async caller can answer through its own channel (the server uses tokio's
+//! oneshot) while this crate stays free of any runtime. Every job that reached the queue is run to
+//! its end even if nobody waits for the answer any more, and dropping the [`GroupCommit`] waits for
+//! the jobs already queued.
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -21,14 +30,23 @@ use chipcap_core::params::RuleSet;
 use chipcap_core::wire;
 
 use crate::error::Error;
-use crate::ledger::{run_batch, Meta, Outcome, PreparedApply};
-use crate::mirror::Mirror;
+use crate::ledger::{Ledger, Meta, Outcome, PreparedApply};
 use crate::store::Store;
 
-/// One client's requests (one, or a batch sent together): they go in the same transaction, in order.
-struct Job {
-    prepared: Vec<PreparedApply>,
-    reply: mpsc::Sender<Vec<Result<Outcome, Error>>>,
+/// Where a client's applies are answered: called once, on the writer thread, after the commit,
+/// with one result per request, in order.
+pub type ApplyReply = Box<dyn FnOnce(Vec<Result<Outcome, Error>>) + Send>;
+
+/// An operation run alone on the writer's ledger (it answers through what it captured).
+pub type LedgerOp = Box<dyn for<'r> FnOnce(&mut Ledger<'r>) + Send>;
+
+/// Work for the writer.
+enum Job {
+    /// One client's requests (one, or a batch sent together): kept together and in order, and
+    /// committed with the applies waiting around them.
+    Apply(Vec<PreparedApply>, ApplyReply),
+    /// Any other operation, run alone.
+    Op(LedgerOp),
 }
 
 /// A group-committing front to one store. Cheap to share between threads (`Arc<GroupCommit>`).
@@ -36,22 +54,32 @@ pub struct GroupCommit {
     queue: Option<mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     rules: Arc<RuleSet>,
+    backend: &'static str,
+}
+
+fn stopped() -> Error {
+    Error::Storage("the group-commit writer has stopped".into())
 }
 
 impl GroupCommit {
     /// Starts the writer thread; at most `max_batch` requests share one transaction.
     pub fn start(mut store: Box<dyn Store>, rules: Arc<RuleSet>, max_batch: usize) -> GroupCommit {
         store.background_maintenance();
+        let backend = store.backend();
         let (tx, rx) = mpsc::channel::<Job>();
         let r = Arc::clone(&rules);
         let writer = std::thread::Builder::new()
-            .name("chipcap-group".into())
-            .spawn(move || writer(store, &r, &rx, max_batch.max(1)))
+            .name("chipcap-ledger".into())
+            .spawn(move || {
+                let mut ledger = Ledger::new(store, &r);
+                writer(&mut ledger, rx, max_batch.max(1));
+            })
             .ok();
         GroupCommit {
             queue: writer.as_ref().map(|_| tx),
             writer,
             rules,
+            backend,
         }
     }
 
@@ -88,23 +116,76 @@ impl GroupCommit {
             return Ok(Vec::new());
         }
         let (reply, answer) = mpsc::channel();
-        self.queue
-            .as_ref()
-            .ok_or_else(|| Error::Storage("the group-commit writer has stopped".into()))?
-            .send(Job { prepared, reply })
-            .map_err(|_| Error::Storage("the group-commit writer has stopped".into()))?;
+        self.submit_applies(
+            prepared,
+            Box::new(move |r| {
+                let _ = reply.send(r);
+            }),
+        )?;
         answer
             .recv()
             .map_err(|_| Error::Storage("the group-commit writer stopped before answering".into()))
+    }
+
+    /// Queues a client's batch of prepared requests (as [`GroupCommit::apply_prepared`]) and
+    /// returns at once; `reply` is called after the commit. The requests are applied even if
+    /// `reply` has nobody to answer any more. An empty batch is answered at once.
+    pub fn submit_applies(
+        &self,
+        prepared: Vec<PreparedApply>,
+        reply: ApplyReply,
+    ) -> Result<(), Error> {
+        if prepared.is_empty() {
+            reply(Vec::new());
+            return Ok(());
+        }
+        self.send(Job::Apply(prepared, reply))
+    }
+
+    /// Queues an operation to run alone on the writer's ledger, after every job queued before it
+    /// and before every job queued after it; returns at once. The operation answers through what
+    /// it captured (a channel) and runs even if nobody waits for that answer any more.
+    pub fn submit(&self, op: LedgerOp) -> Result<(), Error> {
+        self.send(Job::Op(op))
+    }
+
+    /// Runs `f` on the writer's ledger (see [`GroupCommit::submit`]) and waits for its result.
+    pub fn run<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: for<'r> FnOnce(&mut Ledger<'r>) -> Result<T, Error> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        self.submit(Box::new(move |l: &mut Ledger<'_>| {
+            let _ = tx.send(f(l));
+        }))?;
+        rx.recv().map_err(|_| {
+            Error::Storage("the group-commit writer stopped before answering".into())
+        })?
+    }
+
+    fn send(&self, job: Job) -> Result<(), Error> {
+        self.queue
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())
     }
 
     /// The rule set the writer decides with (to prepare requests for [`GroupCommit::apply_prepared`]).
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }
+
+    /// The backend's name (`memory`, `sqlite`, `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
 }
 
 impl Drop for GroupCommit {
+    /// Closes the queue and waits for the jobs already queued: every write accepted is committed
+    /// (and answered) before the store is closed.
     fn drop(&mut self) {
         self.queue.take();
         if let Some(w) = self.writer.take() {
@@ -119,80 +200,319 @@ impl Drop for GroupCommit {
 /// less than one more commit.
 pub const LINGER: std::time::Duration = std::time::Duration::from_micros(150);
 
-/// How many requests a queued job holds (a client's batch counts for all its requests).
-pub trait Weight {
-    /// The number of requests.
-    fn weight(&self) -> usize;
+/// What the writer runs next.
+enum Next {
+    Op(LedgerOp),
+    Applies(Vec<(Vec<PreparedApply>, ApplyReply)>),
 }
 
-impl Weight for Job {
-    fn weight(&self) -> usize {
-        self.prepared.len()
-    }
-}
-
-/// Takes the next batch from `rx`: the first job waits, the rest are taken while they are waiting;
-/// while fewer than `expect` (the size of the previous batch, in jobs) have come, it waits up to
-/// [`LINGER`] for more. `expect` is updated: raised to a larger batch, lowered to a batch that
-/// waited the whole delay (fewer clients are sending). A batch stops taking jobs once it holds
-/// `max` requests (a job is never split; one job larger than `max` is a batch of its own). `None`
-/// when the queue is closed and empty.
-pub fn next_batch<T: Weight>(
-    rx: &mpsc::Receiver<T>,
+/// The writer's end of the queue: a job taken while a batch was being gathered that cannot join it
+/// (an operation) is held for the next turn, so jobs run in arrival order.
+struct Queue {
+    rx: mpsc::Receiver<Job>,
+    held: Option<Job>,
+    /// The size of the previous batch, in jobs: while fewer have come, the writer waits up to
+    /// [`LINGER`] for more; raised to a larger batch, lowered to a batch that waited the whole
+    /// delay (fewer clients are sending).
+    expect: usize,
     max: usize,
-    expect: &mut usize,
-) -> Option<Vec<T>> {
-    let first = rx.recv().ok()?;
-    let mut weight = first.weight();
-    let mut batch = vec![first];
-    let mut waited_out = false;
-    let deadline = std::time::Instant::now() + LINGER;
-    while weight < max {
-        match rx.try_recv() {
-            Ok(j) => {
-                weight = weight.saturating_add(j.weight());
-                batch.push(j);
-            }
-            Err(mpsc::TryRecvError::Disconnected) => break,
-            Err(mpsc::TryRecvError::Empty) => {
-                if batch.len() >= *expect {
-                    break;
-                }
-                let now = std::time::Instant::now();
-                if now >= deadline {
-                    waited_out = true;
-                    break;
-                }
-                match rx.recv_timeout(deadline - now) {
-                    Ok(j) => {
-                        weight = weight.saturating_add(j.weight());
-                        batch.push(j);
+}
+
+impl Queue {
+    fn recv(&mut self) -> Option<Job> {
+        match self.held.take() {
+            Some(j) => Some(j),
+            None => self.rx.recv().ok(),
+        }
+    }
+
+    /// The next operation, or the next batch of applies: the first waits, the rest are taken while
+    /// they are waiting (or come within the delay). A batch stops at an operation (held for the
+    /// next turn) or once it holds `max` requests (a job is never split; one job larger than `max`
+    /// is a batch of its own). `None` when the queue is closed and empty.
+    fn next(&mut self) -> Option<Next> {
+        let (first, reply) = match self.recv()? {
+            Job::Op(op) => return Some(Next::Op(op)),
+            Job::Apply(p, r) => (p, r),
+        };
+        let mut weight = first.len();
+        let mut batch = vec![(first, reply)];
+        let mut waited_out = false;
+        let deadline = std::time::Instant::now() + LINGER;
+        while weight < self.max {
+            let job = match self.rx.try_recv() {
+                Ok(j) => j,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    if batch.len() >= self.expect {
+                        break;
                     }
-                    Err(_) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
                         waited_out = true;
                         break;
                     }
+                    match self.rx.recv_timeout(deadline - now) {
+                        Ok(j) => j,
+                        Err(_) => {
+                            waited_out = true;
+                            break;
+                        }
+                    }
+                }
+            };
+            match job {
+                Job::Apply(p, r) => {
+                    weight = weight.saturating_add(p.len());
+                    batch.push((p, r));
+                }
+                op @ Job::Op(_) => {
+                    self.held = Some(op);
+                    break;
+                }
+            }
+        }
+        self.expect = if waited_out {
+            batch.len()
+        } else {
+            self.expect.max(batch.len())
+        };
+        Some(Next::Applies(batch))
+    }
+}
+
+/// Runs every job sent, including those whose client went away (a write that started is always
+/// completed); ends when the queue is closed (the [`GroupCommit`] dropped) and empty.
+fn writer(ledger: &mut Ledger<'_>, rx: mpsc::Receiver<Job>, max: usize) {
+    let mut q = Queue {
+        rx,
+        held: None,
+        expect: 1,
+        max,
+    };
+    while let Some(next) = q.next() {
+        match next {
+            Next::Op(op) => op(ledger),
+            Next::Applies(batch) => {
+                let jobs: Vec<&PreparedApply> = batch.iter().flat_map(|(p, _)| p.iter()).collect();
+                let mut results = ledger.apply_batch(&jobs).into_iter();
+                for (p, reply) in batch {
+                    let mine: Vec<_> = results.by_ref().take(p.len()).collect();
+                    reply(mine);
                 }
             }
         }
     }
-    *expect = if waited_out {
-        batch.len()
-    } else {
-        (*expect).max(batch.len())
-    };
-    Some(batch)
 }
 
-fn writer(mut store: Box<dyn Store>, rules: &RuleSet, rx: &mpsc::Receiver<Job>, max: usize) {
-    let mut mirror = Mirror::default();
-    let mut expect = 1;
-    while let Some(batch) = next_batch(rx, max, &mut expect) {
-        let jobs: Vec<&PreparedApply> = batch.iter().flat_map(|j| j.prepared.iter()).collect();
-        let mut results = run_batch(store.as_mut(), &mut mirror, rules, &jobs).into_iter();
-        for job in &batch {
-            let mine: Vec<_> = results.by_ref().take(job.prepared.len()).collect();
-            let _ = job.reply.send(mine);
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::store::{MemoryStore, TxFn};
+
+    /// A memory store that counts its write transactions.
+    struct Counting(MemoryStore, Arc<AtomicUsize>);
+
+    impl Store for Counting {
+        fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.write(f)
         }
+        fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+            self.0.read(f)
+        }
+        fn backend(&self) -> &'static str {
+            "memory"
+        }
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            recorded_by: "t".into(),
+            recorded_at: "2025-06-01T00:00:00Z".into(),
+        }
+    }
+
+    fn day() -> Date {
+        Date::new(2025, 6, 1).unwrap()
+    }
+
+    /// One unit of 100,000 TPP under LPP for `who` (26,900,000 TPP a year: 269 units).
+    fn req(id: &str, who: &str, units: u64) -> String {
+        serde_json::json!({
+            "id": id, "date": "2025-06-01", "rule_set": "ai-diffusion-2025", "destination": "IN",
+            "items": [{"tpp": 100000, "die_area_mm2": 800, "datacenter": true, "quantity": units}],
+            "consignee": {"name": who},
+        })
+        .to_string()
+    }
+
+    fn start(max: usize) -> (GroupCommit, MemoryStore, Arc<AtomicUsize>) {
+        let mem = MemoryStore::new();
+        let writes = Arc::new(AtomicUsize::new(0));
+        let rules = Arc::new(chipcap_rules::embedded().unwrap());
+        let g = GroupCommit::start(
+            Box::new(Counting(mem.clone(), Arc::clone(&writes))),
+            rules,
+            max,
+        );
+        (g, mem, writes)
+    }
+
+    /// Holds the writer inside an operation until the returned sender is dropped or sent to, so
+    /// that the jobs queued meanwhile are all waiting when it takes the next one.
+    fn hold(g: &GroupCommit) -> mpsc::Sender<()> {
+        let (go, wait) = mpsc::channel::<()>();
+        let (held, is_held) = mpsc::channel::<()>();
+        g.submit(Box::new(move |_: &mut Ledger<'_>| {
+            let _ = held.send(());
+            let _ = wait.recv();
+        }))
+        .unwrap();
+        is_held.recv().unwrap();
+        go
+    }
+
+    fn prepared(g: &GroupCommit, id: &str, units: u64) -> Vec<PreparedApply> {
+        vec![
+            PreparedApply::new(g.rules(), &req(id, "Acme", units), &meta(), day(), &|_| {
+                None
+            })
+            .unwrap(),
+        ]
+    }
+
+    /// Applies waiting together share one transaction; an operation queued between them runs alone,
+    /// in its turn: it sees the applies queued before it and none queued after it.
+    #[test]
+    fn applies_waiting_together_share_a_transaction_and_operations_run_in_order() {
+        let (g, _mem, writes) = start(64);
+        let go = hold(&g);
+        let (tx, answers) = mpsc::channel::<(String, usize)>();
+        let entries = |tag: &'static str| -> LedgerOp {
+            let tx = tx.clone();
+            Box::new(move |l: &mut Ledger<'_>| {
+                let _ = tx.send((tag.to_string(), l.entries().unwrap().len()));
+            })
+        };
+        let answer = |tag: &'static str| -> ApplyReply {
+            let tx = tx.clone();
+            Box::new(move |r: Vec<Result<Outcome, Error>>| {
+                let recorded = r
+                    .iter()
+                    .filter(|o| o.as_ref().is_ok_and(|o| o.recorded))
+                    .count();
+                let _ = tx.send((tag.to_string(), recorded));
+            })
+        };
+        g.submit_applies(prepared(&g, "a1", 1), answer("a1"))
+            .unwrap();
+        g.submit_applies(prepared(&g, "a2", 1), answer("a2"))
+            .unwrap();
+        g.submit(entries("after a1, a2")).unwrap();
+        g.submit_applies(prepared(&g, "a3", 1), answer("a3"))
+            .unwrap();
+        g.submit_applies(prepared(&g, "a4", 1), answer("a4"))
+            .unwrap();
+        g.submit_applies(prepared(&g, "a5", 1), answer("a5"))
+            .unwrap();
+        g.submit(entries("after a5")).unwrap();
+        let before = writes.load(Ordering::SeqCst);
+        drop(go);
+        let got: Vec<(String, usize)> = answers.iter().take(7).collect();
+        let tags: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            tags,
+            ["a1", "a2", "after a1, a2", "a3", "a4", "a5", "after a5"],
+            "jobs run and are answered in arrival order"
+        );
+        assert_eq!(got[2].1, 2);
+        assert_eq!(got[6].1, 5);
+        assert!(got
+            .iter()
+            .filter(|(t, _)| t.starts_with('a') && t.len() == 2)
+            .all(|(_, n)| *n == 1));
+        // Two batches of applies (a1-a2, a3-a5), one transaction each.
+        assert_eq!(writes.load(Ordering::SeqCst) - before, 2);
+    }
+
+    /// A batch holds at most `max` requests; a client's batch is never split.
+    #[test]
+    fn a_batch_stops_at_the_maximum() {
+        let (g, _mem, writes) = start(2);
+        let go = hold(&g);
+        let (tx, answers) = mpsc::channel::<usize>();
+        for i in 0..5 {
+            let tx = tx.clone();
+            g.submit_applies(
+                prepared(&g, &format!("m{i}"), 1),
+                Box::new(move |r| {
+                    let _ = tx.send(r.len());
+                }),
+            )
+            .unwrap();
+        }
+        let mut three = prepared(&g, "big-0", 1);
+        three.extend(prepared(&g, "big-1", 1));
+        three.extend(prepared(&g, "big-2", 1));
+        let tx2 = tx.clone();
+        g.submit_applies(
+            three,
+            Box::new(move |r| {
+                let _ = tx2.send(r.len());
+            }),
+        )
+        .unwrap();
+        let before = writes.load(Ordering::SeqCst);
+        drop(go);
+        let sizes: Vec<usize> = answers.iter().take(6).collect();
+        assert_eq!(sizes, [1, 1, 1, 1, 1, 3]);
+        // m0-m1, m2-m3, m4 with the client's batch of three (4 >= 2 stops after it).
+        assert_eq!(writes.load(Ordering::SeqCst) - before, 3);
+    }
+
+    /// A job whose client went away is still run, and dropping the writer waits for every job
+    /// queued: the store holds them all afterwards.
+    #[test]
+    fn queued_jobs_complete_without_their_client_and_before_drop_returns() {
+        let (g, mem, _writes) = start(8);
+        let go = hold(&g);
+        for i in 0..20 {
+            g.submit_applies(prepared(&g, &format!("gone-{i}"), 1), Box::new(|_| {}))
+                .unwrap();
+        }
+        let (tx, rx) = mpsc::channel::<u32>();
+        g.submit(Box::new(move |l: &mut Ledger<'_>| {
+            drop(rx); // nobody will read the answer
+            let _ = tx.send(
+                l.entries()
+                    .map_or(0, |e| u32::try_from(e.len()).unwrap_or(0)),
+            );
+        }))
+        .unwrap();
+        drop(go);
+        drop(g);
+        let rules = chipcap_rules::embedded().unwrap();
+        let mut l = Ledger::new(Box::new(mem), &rules);
+        assert_eq!(l.entries().unwrap().len(), 20);
+        assert!(l.verify().unwrap().problems.is_empty());
+    }
+
+    /// `run` answers with the operation's result; an error is the operation's own.
+    #[test]
+    fn run_returns_the_operation_result() {
+        let (g, _mem, _writes) = start(8);
+        let o = g.apply(&req("r1", "Acme", 3), &meta(), day()).unwrap();
+        assert!(o.recorded);
+        let n = g.run(|l| l.entries().map(|e| e.len())).unwrap();
+        assert_eq!(n, 1);
+        let e = g
+            .run(|_| -> Result<(), Error> { Err(Error::Input("mine".into())) })
+            .unwrap_err();
+        assert_eq!(e.to_string(), Error::Input("mine".into()).to_string());
+        assert_eq!(g.backend(), "memory");
     }
 }

@@ -663,7 +663,7 @@ pub async fn ledger_apply(
     caller.require(Role::Officer)?;
     let text = utf8(&body)?.to_string();
     let meta = caller.meta();
-    // Parsed and screened here; decided and recorded on the ledger thread, group-committed with
+    // Parsed and screened here; decided and recorded on the ledger's writer, group-committed with
     // the other applies waiting there.
     let (lists, disps) = screening_lists(&st).await?;
     let screen = screener(&lists, &disps);

@@ -5,8 +5,9 @@
 //! assurances, balances, history, audit), rules in force, chip catalog and classification, under
 //! `/v1`; the OpenAPI 3.1 document at `/openapi.json` with an interactive page at `/docs`;
 //! `/healthz`, `/readyz`, Prometheus `/metrics`; the dashboard at `/`. Every error is one problem
-//! document ([`error::Problem`]). Writes need a bearer token ([`auth`]). The ledger's synchronous
-//! API runs on the blocking pool, one operation at a time.
+//! document ([`error::Problem`]). Writes need a bearer token ([`auth`]). The ledger runs on its one
+//! writer, [`chipcap_ledger::GroupCommit`] (the one the ledger's race tests exercise): operations
+//! in arrival order, the `ledger apply` requests waiting together group-committed.
 
 pub mod api;
 pub mod auth;
@@ -89,119 +90,16 @@ pub struct Recent {
 const RECENT_MAX: usize = 50;
 const RECENT_MAX_BYTES: usize = 16 * 1024;
 
-/// Most `ledger apply` requests committed in one transaction by the ledger thread.
+/// Most `ledger apply` requests committed in one transaction by the ledger's writer.
 const MAX_BATCH: usize = 64;
-
-/// Where the ledger thread answers applies (one result per request, in order).
-type Reply =
-    tokio::sync::oneshot::Sender<Vec<Result<chipcap_ledger::Outcome, chipcap_ledger::Error>>>;
-
-/// Work for the ledger thread.
-enum Job {
-    /// Any operation, run alone.
-    Op(Box<dyn FnOnce(&mut Ledger<'static>) + Send>),
-    /// Parsed and screened `ledger apply` requests (one, or a client's batch from
-    /// `POST /v1/ledger/apply/batch`): kept together, in order, and group-committed with the
-    /// applies waiting around them.
-    Apply(Vec<chipcap_ledger::PreparedApply>, Reply),
-}
-
-/// The one thread that owns the ledger: operations run there in arrival order, so requests never
-/// contend for a lock and no blocking-pool thread waits on one. The `ledger apply` requests waiting
-/// in the queue together (up to [`MAX_BATCH`]) are decided in order and committed in one
-/// transaction ([`Ledger::apply_batch`]): each client is answered after the commit that holds its
-/// request, so durability and the cap guarantee are those of one transaction per request, while
-/// the disk sync is shared.
-struct LedgerThread {
-    jobs: Option<std::sync::mpsc::Sender<Job>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for LedgerThread {
-    /// Closes the queue and waits for the jobs already queued: the state is dropped only after every
-    /// ledger write it accepted is committed.
-    fn drop(&mut self) {
-        self.jobs.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn run_applies(
-    ledger: &mut Ledger<'static>,
-    batch: Vec<(Vec<chipcap_ledger::PreparedApply>, Reply)>,
-) {
-    let jobs: Vec<&chipcap_ledger::PreparedApply> =
-        batch.iter().flat_map(|(v, _)| v.iter()).collect();
-    let mut results = ledger.apply_batch(&jobs).into_iter();
-    for (v, reply) in batch {
-        let _ = reply.send(results.by_ref().take(v.len()).collect());
-    }
-}
-
-impl LedgerThread {
-    fn start(mut ledger: Ledger<'static>) -> LedgerThread {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let spawned = std::thread::Builder::new()
-            .name("chipcap-ledger".into())
-            .spawn(move || {
-                // Runs every job sent, including those whose client went away: a write that
-                // started is always completed. Ends when the state (the last sender) is dropped.
-                let mut next: Option<Job> = None;
-                loop {
-                    let job = match next.take() {
-                        Some(j) => j,
-                        None => match rx.recv() {
-                            Ok(j) => j,
-                            Err(_) => break,
-                        },
-                    };
-                    let (v, reply) = match job {
-                        Job::Op(f) => {
-                            f(&mut ledger);
-                            continue;
-                        }
-                        Job::Apply(v, reply) => (v, reply),
-                    };
-                    let mut weight = v.len();
-                    let mut batch = vec![(v, reply)];
-                    while weight < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok(Job::Apply(v, r)) => {
-                                weight += v.len();
-                                batch.push((v, r));
-                            }
-                            Ok(op) => {
-                                next = Some(op);
-                                break;
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    run_applies(&mut ledger, batch);
-                }
-            });
-        let thread = match spawned {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start the ledger thread");
-                None
-            }
-        };
-        LedgerThread {
-            jobs: Some(tx),
-            thread,
-        }
-    }
-}
 
 /// Everything the handlers share.
 pub struct AppState {
     /// The rule set in force (leaked once per server: it lives as long as the process).
     pub rules: &'static RuleSet,
-    ledger: Option<LedgerThread>,
-    backend: &'static str,
+    /// The ledger's one writer ([`chipcap_ledger::GroupCommit`]): every ledger operation runs
+    /// there in arrival order; the `ledger apply` requests waiting together are group-committed.
+    ledger: Option<chipcap_ledger::GroupCommit>,
     /// Bearer tokens.
     pub tokens: TokenStore,
     /// Metrics.
@@ -230,20 +128,13 @@ impl AppState {
         tokens: TokenStore,
         config: Config,
     ) -> Arc<AppState> {
-        let rules: &'static RuleSet = Box::leak(Box::new(rules));
-        let (ledger, backend) = match store {
-            Some(mut s) => {
-                s.background_maintenance();
-                let l = Ledger::new(s, rules);
-                let b = l.backend();
-                (Some(LedgerThread::start(l)), b)
-            }
-            None => (None, "none"),
-        };
+        // One rule set shared by the handlers (`&'static`, leaked once per server) and the writer.
+        let shared: &'static Arc<RuleSet> = Box::leak(Box::new(Arc::new(rules)));
+        let ledger =
+            store.map(|s| chipcap_ledger::GroupCommit::start(s, Arc::clone(shared), MAX_BATCH));
         Arc::new(AppState {
-            rules,
+            rules: shared,
             ledger,
-            backend,
             tokens,
             metrics: metrics::Metrics::default(),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_MAX)),
@@ -309,8 +200,8 @@ impl AppState {
         }
     }
 
-    /// Decides and records a prepared `ledger apply` on the ledger thread, group-committed with the
-    /// other applies waiting there.
+    /// Decides and records a prepared `ledger apply` on the ledger's writer, group-committed with
+    /// the other applies waiting there.
     pub async fn apply(
         &self,
         p: chipcap_ledger::PreparedApply,
@@ -324,8 +215,8 @@ impl AppState {
         }
     }
 
-    /// Decides and records a client's batch of prepared applies on the ledger thread, in order and
-    /// in one transaction (shared with the other applies waiting there).
+    /// Decides and records a client's batch of prepared applies on the ledger's writer, in order
+    /// and in one transaction (shared with the other applies waiting there).
     pub async fn apply_many(
         &self,
         p: Vec<chipcap_ledger::PreparedApply>,
@@ -334,48 +225,54 @@ impl AppState {
             return Ok(Vec::new());
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(Job::Apply(p, tx))?;
+        let sent = self.writer()?.submit_applies(
+            p,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        if sent.is_err() {
+            tracing::error!("the ledger's writer has stopped");
+            return Err(Problem::internal());
+        }
         rx.await.map_err(|_| {
             tracing::error!("a ledger apply failed without an answer");
             Problem::internal()
         })
     }
 
-    fn send(&self, job: Job) -> Result<(), Problem> {
-        let Some(l) = &self.ledger else {
-            return Err(Problem::new(
+    fn writer(&self) -> Result<&chipcap_ledger::GroupCommit, Problem> {
+        self.ledger.as_ref().ok_or_else(|| {
+            Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "no_ledger",
                 "this server runs without a ledger",
-            ));
-        };
-        let sent = l
-            .jobs
-            .as_ref()
-            .map(|j| j.send(job).is_ok())
-            .unwrap_or(false);
-        if !sent {
-            tracing::error!("the ledger thread has stopped");
-            return Err(Problem::internal());
-        }
-        Ok(())
+            )
+        })
     }
 
     /// The ledger backend's name (`sqlite`, `postgres`, `memory`, or `none`).
     pub fn backend(&self) -> &'static str {
-        self.backend
+        self.ledger.as_ref().map_or("none", |l| l.backend())
     }
 
-    /// Runs `f` on the ledger thread. A write that started completes even if the client goes away.
+    /// Runs `f` alone on the ledger's writer, in its turn. A write that started completes even if
+    /// the client goes away.
     pub async fn with_ledger<T, F>(&self, f: F) -> Result<T, Problem>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Ledger<'static>) -> Result<T, chipcap_ledger::Error> + Send + 'static,
+        F: for<'r> FnOnce(&mut Ledger<'r>) -> Result<T, chipcap_ledger::Error> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.send(Job::Op(Box::new(move |ledger: &mut Ledger<'static>| {
-            let _ = tx.send(f(ledger));
-        })))?;
+        let sent = self
+            .writer()?
+            .submit(Box::new(move |ledger: &mut Ledger<'_>| {
+                let _ = tx.send(f(ledger));
+            }));
+        if sent.is_err() {
+            tracing::error!("the ledger's writer has stopped");
+            return Err(Problem::internal());
+        }
         match rx.await {
             Ok(r) => r.map_err(Problem::from),
             Err(_) => {
