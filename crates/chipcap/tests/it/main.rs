@@ -6,6 +6,7 @@ mod fixture_http;
 mod ledger;
 mod lists_update;
 mod serve;
+mod serve_race;
 mod simulate;
 
 use assert_cmd::Command;
