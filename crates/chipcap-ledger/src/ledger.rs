@@ -199,6 +199,36 @@ pub(crate) fn run_batch(
     }
 }
 
+/// Applies one prepared request in its own transaction, deciding from `mirror` (caught up from the
+/// database first, so the other writers' rows are seen): the transaction reads nothing else and
+/// writes the entry, its draws and the audit record. Every error is returned as it is (an input
+/// error rolls the transaction back and leaves the mirror as it was when nothing was written to it).
+pub(crate) fn run_one(
+    store: &mut dyn Store,
+    mirror: &mut crate::mirror::Mirror,
+    rules: &RuleSet,
+    job: &PreparedApply,
+) -> Result<Outcome, Error> {
+    let mut out = None;
+    let mut touched = false;
+    let r = store.write(&mut |tx| {
+        mirror.sync(tx)?;
+        let mut mt = crate::mirror::MirrorTx::new(tx, mirror);
+        let o = apply_in(&mut mt, rules, &job.pre, &job.parsed, &job.meta);
+        touched = mt.wrote();
+        let o = o?;
+        mt.flush()?;
+        out = Some(o);
+        Ok(())
+    });
+    if r.is_err() && touched {
+        // The mirror holds rows that were rolled back: reload it next time.
+        mirror.loaded = false;
+    }
+    r?;
+    out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
+}
+
 fn notice(code: &'static str, text: &'static str) -> Notice {
     Notice {
         code,
@@ -1433,17 +1463,8 @@ impl<'r> Ledger<'r> {
         today: Date,
         screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
     ) -> Result<Outcome, Error> {
-        let pre = prepare(request_json)?;
-        let mut parsed =
-            wire::parse_request(&pre.text, self.rules, today).map_err(Error::Request)?;
-        fill_screening(&mut parsed, screen);
-        let rules = self.rules;
-        let mut out = None;
-        self.store.write(&mut |tx| {
-            out = Some(apply_in(tx, rules, &pre, &parsed, meta)?);
-            Ok(())
-        })?;
-        out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
+        let p = PreparedApply::new(self.rules, request_json, meta, today, screen)?;
+        run_one(self.store.as_mut(), &mut self.mirror, self.rules, &p)
     }
 
     /// Grants a licence; refused past the country allocation unless `force` gives a reason.

@@ -8,14 +8,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chipcap_core::date::Date;
 
-use crate::entry::{Body, Draw, Entry};
+use crate::entry::{Draw, Entry};
 use crate::error::Error;
-use crate::store::{AuditRecord, SumMode, Tx};
+use crate::store::{looked_up_by_subject, AuditRecord, SumMode, Tx};
 
 /// The mirror. `loaded == false` forces a full reload at the next transaction.
 #[derive(Default)]
 pub(crate) struct Mirror {
     pub(crate) loaded: bool,
+    /// The database's rewrite counter when the mirror was loaded (see [`Tx::rewrites`]).
+    rewrites: u64,
     last_entry_seq: u64,
     last_audit: Option<(u64, String)>,
     audit_ids: HashSet<String>,
@@ -27,13 +29,10 @@ pub(crate) struct Mirror {
 }
 
 impl Mirror {
-    fn add_entry(&mut self, e: &Entry) {
-        self.last_entry_seq = self.last_entry_seq.max(e.seq);
-        self.entry_ids.insert(e.client_id.clone());
-        if !matches!(
-            e.body,
-            Body::Shipment(_) | Body::Attrition(_) | Body::Adjustment(_) | Body::Disposition(_)
-        ) {
+    fn add_entry(&mut self, seq: u64, client_id: &str, e: Option<&Entry>) {
+        self.last_entry_seq = self.last_entry_seq.max(seq);
+        self.entry_ids.insert(client_id.to_string());
+        if let Some(e) = e.filter(|e| looked_up_by_subject(e.body.kind())) {
             self.by_subject
                 .entry((e.body.kind().to_string(), e.body.subject().to_string()))
                 .or_default()
@@ -56,30 +55,34 @@ impl Mirror {
             .push((d.date, d.amount));
     }
 
-    fn add_audit(&mut self, a: &AuditRecord) {
-        self.audit_ids.insert(a.client_id.clone());
-        self.last_audit = Some((a.seq, a.hash.clone()));
+    fn add_audit(&mut self, seq: u64, client_id: &str, hash: &str) {
+        self.audit_ids.insert(client_id.to_string());
+        self.last_audit = Some((seq, hash.to_string()));
     }
 
     /// Brings the mirror up to date inside the transaction `tx` (which holds the write lock).
     pub(crate) fn sync(&mut self, tx: &mut dyn Tx) -> Result<(), Error> {
         let db_last = tx.last_audit()?;
-        if self.loaded && db_last == self.last_audit {
+        let rewrites = tx.rewrites()?;
+        if self.loaded && db_last == self.last_audit && rewrites == self.rewrites {
             return Ok(());
         }
-        if !self.loaded {
+        if !self.loaded || rewrites != self.rewrites {
+            // Rows changed behind the ledger's back: only a reload sees them.
             *self = Mirror::default();
+            self.rewrites = rewrites;
         }
         let from_entry = self.last_entry_seq;
         let from_audit = self.last_audit.as_ref().map_or(0, |(s, _)| *s);
-        for e in tx.entries_after(from_entry)? {
-            self.add_entry(&e);
+        let new = tx.catch_up(from_entry, from_audit)?;
+        for e in &new.entries {
+            self.add_entry(e.seq, &e.client_id, e.entry.as_ref());
         }
-        for (_, d) in tx.draws_after(from_entry)? {
-            self.add_draw(&d);
+        for d in &new.draws {
+            self.add_draw(d);
         }
-        for a in tx.audit_after(from_audit)? {
-            self.add_audit(&a);
+        for (seq, id, hash) in &new.audit {
+            self.add_audit(*seq, id, hash);
         }
         if self.last_audit != db_last {
             self.loaded = false;
@@ -114,6 +117,11 @@ impl<'a> MirrorTx<'a> {
             entry_at: HashMap::new(),
             audit_at: HashMap::new(),
         }
+    }
+
+    /// Whether a row was written to the mirror (and so must be rolled back with the transaction).
+    pub(crate) fn wrote(&self) -> bool {
+        !self.entries.is_empty() || !self.audit.is_empty()
     }
 
     /// Writes the buffered rows to the database.
@@ -202,7 +210,7 @@ impl Tx for MirrorTx<'_> {
             .entry(entry.client_id.clone())
             .or_insert(self.entries.len());
         self.entries.push((entry.clone(), draws.to_vec()));
-        self.m.add_entry(entry);
+        self.m.add_entry(entry.seq, &entry.client_id, Some(entry));
         for d in draws {
             self.m.add_draw(d);
         }
@@ -216,7 +224,7 @@ impl Tx for MirrorTx<'_> {
             .entry(record.client_id.clone())
             .or_insert(self.audit.len());
         self.audit.push(record.clone());
-        self.m.add_audit(record);
+        self.m.add_audit(record.seq, &record.client_id, &record.hash);
         Ok(())
     }
     fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {

@@ -10,7 +10,7 @@ use postgres::{Client, GenericClient, NoTls, Row, SimpleQueryMessage, Statement}
 
 use crate::entry::{Draw, Entry};
 use crate::error::Error;
-use crate::store::{AuditRecord, Store, SumMode, Tx, TxFn};
+use crate::store::{AuditRecord, CatchUp, EntryHead, Store, SumMode, Tx, TxFn};
 
 /// Schema migrations, applied in order; `ledger_meta.schema_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -64,6 +64,25 @@ $$;
 "#,
     // 3: every audit record carries the entry its operation wrote (see `crate::audit`).
     "ALTER TABLE audit ADD COLUMN IF NOT EXISTS entry TEXT NOT NULL DEFAULT '';",
+    // 4: rows are never changed or deleted by the ledger; a change made behind its back bumps this
+    // counter, so a writer's in-memory mirror (which trusts the audit head otherwise) reloads and
+    // sees it (see `Tx::rewrites`). The function keeps the ledger's schema whoever calls it.
+    r#"
+INSERT INTO ledger_meta (name, value) VALUES ('rewrites', 0) ON CONFLICT (name) DO NOTHING;
+CREATE OR REPLACE FUNCTION ledger_rewritten() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE ledger_meta SET value = value + 1 WHERE name = 'rewrites';
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER entries_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
+CREATE TRIGGER draws_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON draws
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
+CREATE TRIGGER audit_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
+"#,
 ];
 
 /// A ledger in a PostgreSQL database (optionally in its own schema).
@@ -150,6 +169,8 @@ struct PgTx<'a, C: GenericClient> {
     /// The last audit record as read with the lock when the write transaction began (saves a round
     /// trip); cleared by any write to the audit table.
     last_audit: Option<Option<(u64, String)>>,
+    /// The rewrite counter as read when the write transaction began.
+    rewrites: Option<u64>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
@@ -419,45 +440,57 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         )?;
         Ok(())
     }
-    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
-        let s = to_i64(seq)?;
-        let rows = self.q(
-            "SELECT body FROM entries WHERE seq > $1 ORDER BY seq",
-            &[&s],
+    fn rewrites(&mut self) -> Result<u64, Error> {
+        if let Some(n) = self.rewrites {
+            return Ok(n);
+        }
+        let r = self.q_opt(
+            "SELECT value FROM ledger_meta WHERE name = 'rewrites'",
+            &[],
         )?;
-        rows.iter()
-            .map(|r| parse_entry(&r.try_get::<_, String>(0)?))
-            .collect()
+        match r {
+            None => Ok(0),
+            Some(r) => to_u64(r.try_get(0)?),
+        }
     }
-    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
-        let s = to_i64(seq)?;
+    fn catch_up(&mut self, entry_seq: u64, audit_seq: u64) -> Result<CatchUp, Error> {
+        // One statement, one round trip: the new entries (t = 0), draws (1) and audit records (2).
+        let (e, a) = (to_i64(entry_seq)?, to_i64(audit_seq)?);
         let rows = self.q(
-            "SELECT entry_seq, key, date, amount FROM draws WHERE entry_seq > $1 ORDER BY entry_seq, id",
-            &[&s],
+            "SELECT 0 AS t, seq AS n, client_id AS x, \
+             CASE WHEN kind IN ('shipment', 'attrition', 'adjustment', 'disposition') THEN NULL ELSE body END AS y, \
+             NULL::BIGINT AS m, 0::BIGINT AS o FROM entries WHERE seq > $1 \
+             UNION ALL SELECT 1, entry_seq, key, date, amount, id FROM draws WHERE entry_seq > $1 \
+             UNION ALL SELECT 2, seq, client_id, hash, NULL, 0 FROM audit WHERE seq > $2 \
+             ORDER BY t, n, o",
+            &[&e, &a],
         )?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut out = CatchUp::default();
         for r in rows {
-            let date: String = r.try_get(2)?;
-            out.push((
-                to_u64(r.try_get(0)?)?,
-                Draw {
-                    key: r.try_get(1)?,
-                    date: date
-                        .parse()
-                        .map_err(|_| Error::Corrupt(format!("bad date `{date}`")))?,
-                    amount: r.try_get(3)?,
-                },
-            ));
+            let t: i32 = r.try_get(0)?;
+            let n = to_u64(r.try_get(1)?)?;
+            let x: String = r.try_get(2)?;
+            let y: Option<String> = r.try_get(3)?;
+            match t {
+                0 => out.entries.push(EntryHead {
+                    seq: n,
+                    client_id: x,
+                    entry: y.map(|b| parse_entry(&b)).transpose()?,
+                }),
+                1 => {
+                    let date = y.unwrap_or_default();
+                    out.draws.push(Draw {
+                        key: x,
+                        date: date
+                            .parse()
+                            .map_err(|_| Error::Corrupt(format!("bad date `{date}`")))?,
+                        amount: r.try_get::<_, Option<i64>>(4)?.unwrap_or(0),
+                    });
+                }
+                _ => out.audit.push((n, x, y.unwrap_or_default())),
+            }
         }
         Ok(out)
-    }
-    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
-        let s = to_i64(seq)?;
-        let rows = self.q(
-            &format!("SELECT {AUDIT_COLS} FROM audit WHERE seq > $1 ORDER BY seq"),
-            &[&s],
-        )?;
-        rows.iter().map(to_audit).collect()
     }
     fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
         let rows = self.q(&format!("SELECT {AUDIT_COLS} FROM audit ORDER BY seq"), &[])?;
@@ -470,14 +503,25 @@ impl Store for PgStore {
         // BEGIN, the ledger's lock and the last audit record in one round trip (simple query
         // protocol); then the work; then COMMIT (or ROLLBACK on any error).
         let msgs = self.client.simple_query(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1; \
+             SELECT value FROM ledger_meta WHERE name = 'rewrites'",
             self.lock_id
         ))?;
         let mut last = None;
-        // Messages: BEGIN done, the lock row, its SELECT done, then the audit row (if any).
+        let mut rewrites = 0;
+        // Messages: BEGIN done, the lock row, its SELECT done, the audit row (if any), its SELECT
+        // done, then the rewrite counter.
         let mut results = 0;
         for m in &msgs {
             match m {
+                SimpleQueryMessage::Row(r) if results == 3 => {
+                    rewrites = r
+                        .get(0)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .ok_or_else(|| {
+                            Error::Corrupt("the rewrite counter is not a number".into())
+                        })?;
+                }
                 SimpleQueryMessage::Row(r) if results == 2 => {
                     let seq = r
                         .get(0)
@@ -497,6 +541,7 @@ impl Store for PgStore {
                 t: &mut self.client,
                 statements: &mut self.statements,
                 last_audit: Some(last),
+                rewrites: Some(rewrites),
             };
             f(&mut x)
         };
@@ -525,6 +570,7 @@ impl Store for PgStore {
                 t: &mut t,
                 statements: &mut self.statements,
                 last_audit: None,
+                rewrites: None,
             };
             f(&mut x)?;
         }

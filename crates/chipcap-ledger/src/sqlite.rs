@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::entry::{Draw, Entry};
 use crate::error::Error;
-use crate::store::{AuditRecord, Store, SumMode, Tx, TxFn};
+use crate::store::{AuditRecord, CatchUp, EntryHead, Store, SumMode, Tx, TxFn};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -44,6 +44,19 @@ CREATE TABLE audit (
 "#,
     // 2: every audit record carries the entry its operation wrote (see `crate::audit`).
     "ALTER TABLE audit ADD COLUMN entry TEXT NOT NULL DEFAULT '';",
+    // 3: rows are never changed or deleted by the ledger; a change made behind its back bumps this
+    // counter, so a writer's in-memory mirror (which trusts the audit head otherwise) reloads and
+    // sees it (see `Tx::rewrites`).
+    r#"
+CREATE TABLE ledger_rewrites (n INTEGER NOT NULL);
+INSERT INTO ledger_rewrites (n) VALUES (0);
+CREATE TRIGGER entries_updated AFTER UPDATE ON entries BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER entries_deleted AFTER DELETE ON entries BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER draws_updated AFTER UPDATE ON draws BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER draws_deleted AFTER DELETE ON draws BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER audit_updated AFTER UPDATE ON audit BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER audit_deleted AFTER DELETE ON audit BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+"#,
 ];
 
 /// How long a transaction waits for another process's write lock.
@@ -400,46 +413,63 @@ impl Tx for SqliteTx<'_> {
         }
         Ok(out)
     }
-    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
-        self.bodies(
-            "SELECT body FROM entries WHERE seq > ?1 ORDER BY seq",
-            to_i64(seq)?,
-        )
+    fn rewrites(&mut self) -> Result<u64, Error> {
+        let mut st = self.tx.prepare_cached("SELECT n FROM ledger_rewrites")?;
+        let n: Option<i64> = st.query_row([], |r| r.get(0)).optional()?;
+        to_u64(n.unwrap_or(0))
     }
-    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
+    fn catch_up(&mut self, entry_seq: u64, audit_seq: u64) -> Result<CatchUp, Error> {
+        let mut out = CatchUp::default();
         let mut st = self.tx.prepare_cached(
-            "SELECT entry_seq, key, date, amount FROM draws WHERE entry_seq > ?1 ORDER BY entry_seq, rowid",
+            "SELECT seq, client_id, CASE WHEN kind IN ('shipment', 'attrition', 'adjustment', 'disposition') \
+             THEN NULL ELSE body END FROM entries WHERE seq > ?1 ORDER BY seq",
         )?;
-        let rows = st.query_map(params![to_i64(seq)?], |r| {
+        let rows = st.query_map(params![to_i64(entry_seq)?], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for r in rows {
+            let (seq, client_id, body) = r?;
+            out.entries.push(EntryHead {
+                seq: to_u64(seq)?,
+                client_id,
+                entry: body.map(|b| parse_entry(&b)).transpose()?,
+            });
+        }
+        let mut st = self.tx.prepare_cached(
+            "SELECT key, date, amount FROM draws WHERE entry_seq > ?1 ORDER BY entry_seq, rowid",
+        )?;
+        let rows = st.query_map(params![to_i64(entry_seq)?], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for r in rows {
+            let (key, date, amount) = r?;
+            out.draws.push(Draw {
+                key,
+                date: parse_date(&date)?,
+                amount,
+            });
+        }
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT seq, client_id, hash FROM audit WHERE seq > ?1 ORDER BY seq")?;
+        let rows = st.query_map(params![to_i64(audit_seq)?], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
             ))
         })?;
-        let mut out = Vec::new();
         for r in rows {
-            let (s, key, date, amount) = r?;
-            out.push((
-                to_u64(s)?,
-                Draw {
-                    key,
-                    date: parse_date(&date)?,
-                    amount,
-                },
-            ));
-        }
-        Ok(out)
-    }
-    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
-        let mut st = self.tx.prepare_cached(&format!(
-            "SELECT {AUDIT_COLS} FROM audit WHERE seq > ?1 ORDER BY seq"
-        ))?;
-        let rows = st.query_map(params![to_i64(seq)?], audit_row)?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(to_audit(r?)?);
+            let (seq, id, hash) = r?;
+            out.audit.push((to_u64(seq)?, id, hash));
         }
         Ok(out)
     }
@@ -451,18 +481,6 @@ impl Tx for SqliteTx<'_> {
         let mut out = Vec::new();
         for r in rows {
             out.push(to_audit(r?)?);
-        }
-        Ok(out)
-    }
-}
-
-impl SqliteTx<'_> {
-    fn bodies(&mut self, sql: &str, p: i64) -> Result<Vec<Entry>, Error> {
-        let mut st = self.tx.prepare_cached(sql)?;
-        let rows = st.query_map(params![p], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(parse_entry(&r?)?);
         }
         Ok(out)
     }

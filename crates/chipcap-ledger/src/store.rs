@@ -115,30 +115,73 @@ pub trait Tx {
         }
         Ok(())
     }
-    /// Entries with a sequence number above `seq`, in order (for caches catching up).
-    fn entries_after(&mut self, seq: u64) -> Result<Vec<Entry>, Error> {
-        Ok(self
-            .all_entries()?
-            .into_iter()
-            .filter(|e| e.seq > seq)
-            .collect())
+    /// How many times rows were changed or deleted behind the ledger's back (it never does either;
+    /// a trigger counts them). A cache that trusts the audit head reloads when this moves.
+    fn rewrites(&mut self) -> Result<u64, Error> {
+        Ok(0)
     }
-    /// Draws of entries with a sequence number above `seq`.
-    fn draws_after(&mut self, seq: u64) -> Result<Vec<(u64, Draw)>, Error> {
-        Ok(self
-            .all_draws()?
-            .into_iter()
-            .filter(|(s, _)| *s > seq)
-            .collect())
+    /// What a cache of the indexes (the writer's mirror) needs to catch up with the rows added
+    /// after entry `entry_seq` and audit record `audit_seq`: the new entries' ids (with the entry
+    /// itself only when its kind is looked up by subject), their draws, and the new audit
+    /// records' ids and hashes, each in order. A backend answers it in as few statements as it can.
+    fn catch_up(&mut self, entry_seq: u64, audit_seq: u64) -> Result<CatchUp, Error> {
+        let mut out = CatchUp::default();
+        for e in self.all_entries()?.into_iter().filter(|e| e.seq > entry_seq) {
+            out.entries.push(EntryHead::of(e));
+        }
+        for (s, d) in self.all_draws()? {
+            if s > entry_seq {
+                out.draws.push(d);
+            }
+        }
+        for a in self.all_audit()?.into_iter().filter(|a| a.seq > audit_seq) {
+            out.audit.push((a.seq, a.client_id, a.hash));
+        }
+        Ok(out)
     }
-    /// Audit records with a sequence number above `seq`, in order.
-    fn audit_after(&mut self, seq: u64) -> Result<Vec<AuditRecord>, Error> {
-        Ok(self
-            .all_audit()?
-            .into_iter()
-            .filter(|a| a.seq > seq)
-            .collect())
+}
+
+/// Whether entries of `kind` are looked up by subject (parties, assurances, licences, reversals,
+/// US shipments): the mirror keeps those whole; of the others (shipments, attrition, adjustments,
+/// dispositions) it keeps only the ids and the draws.
+pub fn looked_up_by_subject(kind: &str) -> bool {
+    !matches!(
+        kind,
+        "shipment" | "attrition" | "adjustment" | "disposition"
+    )
+}
+
+/// An entry as a cache of the indexes needs it.
+#[derive(Clone, Debug)]
+pub struct EntryHead {
+    /// Sequence number.
+    pub seq: u64,
+    /// Client id.
+    pub client_id: String,
+    /// The entry, when its kind is [`looked_up_by_subject`].
+    pub entry: Option<Entry>,
+}
+
+impl EntryHead {
+    /// The head of a whole entry.
+    pub fn of(e: Entry) -> EntryHead {
+        EntryHead {
+            seq: e.seq,
+            client_id: e.client_id.clone(),
+            entry: looked_up_by_subject(e.body.kind()).then_some(e),
+        }
     }
+}
+
+/// The rows added since a point, as [`Tx::catch_up`] reads them.
+#[derive(Clone, Debug, Default)]
+pub struct CatchUp {
+    /// New entries, in order.
+    pub entries: Vec<EntryHead>,
+    /// Their draws, in order.
+    pub draws: Vec<Draw>,
+    /// New audit records: sequence number, client id, hash; in order.
+    pub audit: Vec<(u64, String, String)>,
 }
 
 /// A closure run inside a transaction.
