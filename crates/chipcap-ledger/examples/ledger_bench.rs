@@ -290,8 +290,10 @@ fn main() -> Result<(), String> {
         }
     };
     // CHIPCAP_BENCH_ONLY=group (for profiling) runs the group-commit cases alone (`batch`: the
-    // client-batch case alone).
+    // client-batch case alone; `apply`: the naive baseline and one transaction per apply alone).
     let only = std::env::var("CHIPCAP_BENCH_ONLY").unwrap_or_default();
+    let apply_only = only == "apply";
+    let only = if apply_only { String::new() } else { only };
     let skip = (f64::NAN, 0, 0);
     let mut run = 0;
     for (name, _, db) in dbs {
@@ -317,7 +319,7 @@ fn main() -> Result<(), String> {
             } else {
                 skip
             };
-            let g = if only != "batch" {
+            let g = if only != "batch" && !apply_only {
                 let d = new_db(&db, "group")?;
                 drop(open(&d)?);
                 let r = group_apply(&d, clients, secs, rules, &format!("g{run}"), 1)?;
@@ -326,10 +328,15 @@ fn main() -> Result<(), String> {
             } else {
                 skip
             };
-            let d = new_db(&db, "batch")?;
-            drop(open(&d)?);
-            let b = group_apply(&d, clients, secs, rules, &format!("b{run}"), per_call)?;
-            drop_db(&d);
+            let b = if apply_only {
+                skip
+            } else {
+                let d = new_db(&db, "batch")?;
+                drop(open(&d)?);
+                let r = group_apply(&d, clients, secs, rules, &format!("b{run}"), per_call)?;
+                drop_db(&d);
+                r
+            };
             println!(
                 "| {name} | {clients} | {:.0} ({}/{}) | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x | {:.0} ({}/{}) | {:.2}x |",
                 n.0, n.1, n.2, a.0, a.1, a.2, a.0 / n.0, g.0, g.1, g.2, g.0 / n.0, b.0, b.1, b.2, b.0 / n.0

@@ -169,6 +169,9 @@ pub(crate) fn run_batch(
     jobs: &[&PreparedApply],
 ) -> Vec<Result<Outcome, Error>> {
     let mut results: Vec<Result<Outcome, Error>> = Vec::with_capacity(jobs.len());
+    if let Some((e, a)) = mirror.position() {
+        store.prefetch_catch_up(e, a);
+    }
     let committed = store.write(&mut |tx| {
         results.clear();
         mirror.sync(tx)?;
@@ -211,6 +214,9 @@ pub(crate) fn run_one(
 ) -> Result<Outcome, Error> {
     let mut out = None;
     let mut touched = false;
+    if let Some((e, a)) = mirror.position() {
+        store.prefetch_catch_up(e, a);
+    }
     let r = store.write(&mut |tx| {
         mirror.sync(tx)?;
         let mut mt = crate::mirror::MirrorTx::new(tx, mirror);

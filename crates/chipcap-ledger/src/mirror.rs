@@ -60,6 +60,16 @@ impl Mirror {
         self.last_audit = Some((seq, hash.to_string()));
     }
 
+    /// Where a catch-up would start (entry and audit sequence numbers), when the mirror is loaded.
+    pub(crate) fn position(&self) -> Option<(u64, u64)> {
+        self.loaded.then(|| {
+            (
+                self.last_entry_seq,
+                self.last_audit.as_ref().map_or(0, |(s, _)| *s),
+            )
+        })
+    }
+
     /// Brings the mirror up to date inside the transaction `tx` (which holds the write lock).
     pub(crate) fn sync(&mut self, tx: &mut dyn Tx) -> Result<(), Error> {
         let db_last = tx.last_audit()?;
@@ -224,7 +234,8 @@ impl Tx for MirrorTx<'_> {
             .entry(record.client_id.clone())
             .or_insert(self.audit.len());
         self.audit.push(record.clone());
-        self.m.add_audit(record.seq, &record.client_id, &record.hash);
+        self.m
+            .add_audit(record.seq, &record.client_id, &record.hash);
         Ok(())
     }
     fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {

@@ -126,7 +126,11 @@ pub trait Tx {
     /// records' ids and hashes, each in order. A backend answers it in as few statements as it can.
     fn catch_up(&mut self, entry_seq: u64, audit_seq: u64) -> Result<CatchUp, Error> {
         let mut out = CatchUp::default();
-        for e in self.all_entries()?.into_iter().filter(|e| e.seq > entry_seq) {
+        for e in self
+            .all_entries()?
+            .into_iter()
+            .filter(|e| e.seq > entry_seq)
+        {
             out.entries.push(EntryHead::of(e));
         }
         for (s, d) in self.all_draws()? {
@@ -196,6 +200,10 @@ pub trait Store: Send {
     fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error>;
     /// The backend's name (`memory`, `sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
+    /// Says that the next write transaction will start with [`Tx::catch_up`] from these points
+    /// (the writer's mirror): a backend may read it in the round trip that begins the transaction
+    /// (PostgreSQL does). No-op by default.
+    fn prefetch_catch_up(&mut self, _entry_seq: u64, _audit_seq: u64) {}
     /// For a long-running writer (group commit, the server): moves housekeeping that would
     /// otherwise run inside its commits to a background thread (SQLite: WAL checkpoints). Changes
     /// neither durability nor what any transaction sees. No-op by default.
