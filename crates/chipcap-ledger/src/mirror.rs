@@ -248,3 +248,174 @@ impl Tx for MirrorTx<'_> {
         self.inner.all_audit()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    //! The statements one `Ledger::apply` sends to SQLite, counted by a `Tx` that forwards every
+    //! call: deciding from the ledger's tables (the path before issue 14) against deciding from the
+    //! mirror (the path `Ledger::apply` and group commit take), on a ledger that already holds 200
+    //! consignees. Figures in docs/benchmarks.md.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::entry::Draw;
+    use crate::ledger::{apply_in, run_one, Meta, PreparedApply};
+    use crate::store::{CatchUp, Store, TxFn};
+
+    /// Counts the SQL statements behind each call (a sum or a lookup is one; storing an entry is one
+    /// plus one per draw; a catch-up is three on SQLite).
+    struct Counting<'a> {
+        inner: &'a mut dyn Tx,
+        n: &'a AtomicUsize,
+    }
+
+    impl Counting<'_> {
+        fn add(&self, k: usize) {
+            self.n.fetch_add(k, Ordering::Relaxed);
+        }
+    }
+
+    impl Tx for Counting<'_> {
+        fn audit_by_client_id(&mut self, id: &str) -> Result<Option<AuditRecord>, Error> {
+            self.add(1);
+            self.inner.audit_by_client_id(id)
+        }
+        fn entry_by_client_id(&mut self, id: &str) -> Result<Option<Entry>, Error> {
+            self.add(1);
+            self.inner.entry_by_client_id(id)
+        }
+        fn entries_for(&mut self, kind: &str, subject: &str) -> Result<Vec<Entry>, Error> {
+            self.add(1);
+            self.inner.entries_for(kind, subject)
+        }
+        fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
+            self.add(1);
+            self.inner.sum(key, mode, date)
+        }
+        fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
+            self.add(1);
+            self.inner.keys_with_prefix(prefix)
+        }
+        fn next_entry_seq(&mut self) -> Result<u64, Error> {
+            self.add(1);
+            self.inner.next_entry_seq()
+        }
+        fn insert_entry(&mut self, entry: &Entry, draws: &[Draw]) -> Result<(), Error> {
+            self.add(1 + draws.len());
+            self.inner.insert_entry(entry, draws)
+        }
+        fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
+            self.add(1);
+            self.inner.last_audit()
+        }
+        fn insert_audit(&mut self, record: &AuditRecord) -> Result<(), Error> {
+            self.add(1);
+            self.inner.insert_audit(record)
+        }
+        fn all_entries(&mut self) -> Result<Vec<Entry>, Error> {
+            self.add(1);
+            self.inner.all_entries()
+        }
+        fn all_draws(&mut self) -> Result<Vec<(u64, Draw)>, Error> {
+            self.add(1);
+            self.inner.all_draws()
+        }
+        fn all_audit(&mut self) -> Result<Vec<AuditRecord>, Error> {
+            self.add(1);
+            self.inner.all_audit()
+        }
+        fn rewrites(&mut self) -> Result<u64, Error> {
+            self.add(1);
+            self.inner.rewrites()
+        }
+        fn catch_up(&mut self, entry_seq: u64, audit_seq: u64) -> Result<CatchUp, Error> {
+            self.add(3);
+            self.inner.catch_up(entry_seq, audit_seq)
+        }
+    }
+
+    /// A store whose transactions count their statements (BEGIN and COMMIT not included).
+    struct CountingStore<'a>(Box<dyn Store>, &'a AtomicUsize);
+
+    impl Store for CountingStore<'_> {
+        fn write(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+            let n = self.1;
+            self.0.write(&mut |tx| f(&mut Counting { inner: tx, n }))
+        }
+        fn read(&mut self, f: &mut TxFn<'_>) -> Result<(), Error> {
+            self.0.read(f)
+        }
+        fn backend(&self) -> &'static str {
+            "counting"
+        }
+    }
+
+    fn req(id: &str, who: &str) -> String {
+        serde_json::json!({
+            "id": id, "date": "2025-06-01", "rule_set": "ai-diffusion-2025", "destination": "IN",
+            "items": [{"chip": "nvidia-h100-sxm", "quantity": 1}], "consignee": {"name": who},
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn one_apply_sends_a_fixed_handful_of_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = chipcap_rules::embedded().unwrap();
+        let meta = Meta {
+            recorded_by: "t".into(),
+            recorded_at: "2025-06-01T00:00:00Z".into(),
+        };
+        let day = Date::new(2025, 6, 1).unwrap();
+        let n = AtomicUsize::new(0);
+        let mut store = CountingStore(
+            Box::new(crate::SqliteStore::open(&dir.path().join("l.db")).unwrap()),
+            &n,
+        );
+        let mut mirror = Mirror::default();
+        for i in 0..200 {
+            let p = PreparedApply::new(
+                &rules,
+                &req(&format!("w{i}"), &format!("C{i}")),
+                &meta,
+                day,
+                &|_| None,
+            )
+            .unwrap();
+            assert!(
+                run_one(&mut store, &mut mirror, &rules, &p)
+                    .unwrap()
+                    .recorded
+            );
+        }
+        // From the tables (the path `Ledger::apply` took before): a new consignee, then a known one.
+        let mut direct = Vec::new();
+        for (id, who) in [("d1", "New Co"), ("d2", "C7")] {
+            let p = PreparedApply::new(&rules, &req(id, who), &meta, day, &|_| None).unwrap();
+            n.store(0, Ordering::Relaxed);
+            store
+                .write(&mut |tx| apply_in(tx, &rules, &p.pre, &p.parsed, &p.meta).map(|_| ()))
+                .unwrap();
+            direct.push(n.load(Ordering::Relaxed));
+        }
+        // From the mirror: caught up (the two writes above went around it), then current.
+        let mut mirrored = Vec::new();
+        for (id, who) in [("m1", "Other Co"), ("m2", "C8")] {
+            let p = PreparedApply::new(&rules, &req(id, who), &meta, day, &|_| None).unwrap();
+            n.store(0, Ordering::Relaxed);
+            assert!(
+                run_one(&mut store, &mut mirror, &rules, &p)
+                    .unwrap()
+                    .recorded
+            );
+            mirrored.push(n.load(Ordering::Relaxed));
+        }
+        eprintln!("statements per apply (BEGIN/COMMIT not counted): from the tables {direct:?}, from the mirror {mirrored:?}");
+        // last_audit + rewrites (+ a catch-up of 3 after another writer), the entry with its
+        // draw, the audit record: nothing that grows with the ledger.
+        assert_eq!(mirrored, [8, 5]);
+        assert!(direct.iter().all(|&d| d >= 18), "{direct:?}");
+    }
+}
