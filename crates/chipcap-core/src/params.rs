@@ -513,12 +513,16 @@ impl RuleSet {
 
 /// A rule version chipcap can decide under (one folder of `rules/` each).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = RuleSetDoc))]
 pub enum RuleSetId {
     /// The October-2023 advanced-computing controls as amended (88 FR 73458 and later): the regime
     /// enforced on every date chipcap covers.
+    #[cfg_attr(feature = "schema", schema(rename = "advanced-computing-2023"))]
     AdvancedComputing2023,
     /// The Framework for Artificial Intelligence Diffusion (90 FR 4544): printed in the CFR, never
     /// enforced (BIS, 2025-05-13). Applied only when a request names it.
+    #[cfg_attr(feature = "schema", schema(rename = "ai-diffusion-2025"))]
     AiDiffusion2025,
 }
 

@@ -51,6 +51,8 @@ pub(crate) mod opt_date_text {
 /// A VEU authorisation kind.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = VeuDoc))]
 pub enum VeuKind {
     /// Universal VEU.
     Uveu,
@@ -71,6 +73,8 @@ impl VeuKind {
 /// A VEU authorisation held by a party.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = VeuAuthorizationDoc))]
 pub struct VeuAuthorization {
     /// UVEU or NVEU.
     pub kind: VeuKind,
@@ -80,6 +84,7 @@ pub struct VeuAuthorization {
     pub countries: Vec<String>,
     /// First day in force.
     #[serde(with = "date_text")]
+    #[cfg_attr(feature = "schema", schema(value_type = String, format = Date))]
     pub from: Date,
     /// Last day in force, if any.
     #[serde(
@@ -87,6 +92,7 @@ pub struct VeuAuthorization {
         with = "opt_date_text",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>, format = Date))]
     pub to: Option<Date>,
 }
 
@@ -105,8 +111,13 @@ impl VeuAuthorization {
 /// supersedes an earlier one from its date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Party {
     /// Name, as requests name the consignee.
+    #[cfg_attr(
+        feature = "schema",
+        schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")
+    )]
     pub name: String,
     /// Headquarters of the party or its ultimate parent (ISO 3166-1 alpha-2).
     pub headquarters: String,
@@ -119,10 +130,12 @@ pub struct Party {
 /// (15 CFR 742.6(b)(10)(iii)(C)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Assurance {
     /// The country.
     pub country: String,
     /// The uplift, percent (0 to 100).
+    #[cfg_attr(feature = "schema", schema(maximum = 100))]
     pub uplift_percent: u32,
 }
 
@@ -201,19 +214,24 @@ pub struct Shipment {
 /// of its US end-use shipments).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct UsShipment {
     /// The catalog id of the product.
     pub chip: String,
     /// Units.
+    #[cfg_attr(feature = "schema", schema(minimum = 1))]
     pub quantity: u64,
     /// TPP of one unit, milli-TPP (from the catalog when recorded).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(ignore))]
     pub unit_tpp_milli: u64,
 }
 
 /// Why VEU-installed chips left the installed base (748.15(a)(2)(iii)(B)).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = CauseDoc))]
 pub enum Cause {
     /// Loss.
     Loss,
@@ -230,14 +248,20 @@ pub enum Cause {
 /// Attrition of VEU-installed chips.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Attrition {
     /// The VEU.
+    #[cfg_attr(
+        feature = "schema",
+        schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")
+    )]
     pub consignee: String,
     /// Where the chips were installed.
     pub country: String,
     /// Which installed base.
     pub veu: VeuKind,
     /// TPP leaving the installed base, milli-TPP.
+    #[cfg_attr(feature = "schema", schema(minimum = 1))]
     pub tpp_milli: u64,
     /// Why.
     pub cause: Cause,
@@ -246,18 +270,22 @@ pub struct Attrition {
 /// An audited manual adjustment of one allowance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Adjustment {
     /// The allowance key (see [`Key`]).
     pub key: String,
     /// Signed amount, milli-TPP.
     pub amount_milli: i64,
     /// Why.
+    #[cfg_attr(feature = "schema", schema(min_length = 1, pattern = r"\S"))]
     pub reason: String,
 }
 
 /// A reviewer's decision on a restricted-party screening hit.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = DispositionKindDoc))]
 pub enum DispositionKind {
     /// The party is the listed entity.
     TrueMatch,

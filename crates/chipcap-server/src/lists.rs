@@ -99,7 +99,8 @@ pub struct Index {
 
 /// A reviewer's disposition in force, as read from the ledger's `disposition` entries (and as the
 /// server lists them).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = DispositionRecordDoc)]
 pub struct DispositionRecord {
     /// The ledger entry's client id (reverse it to withdraw the disposition).
     pub id: String,
