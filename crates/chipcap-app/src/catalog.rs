@@ -172,16 +172,17 @@ pub fn classify_json(
 }
 
 /// A classification under ECCN 3A090 (`POST /v1/classifications`, `chipcap classify --json`).
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[schema(as = ClassificationDoc)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ClassificationDoc))]
 pub struct Classification {
     /// The catalog id, or `(specification)`.
     chip: String,
     /// TPP (exact to 0.001).
-    #[schema(value_type = f64)]
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
     tpp: Value,
     /// TPP / applicable die area (exact to 0.001), when the die area is known.
-    #[schema(value_type = Option<f64>)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<f64>))]
     performance_density: Option<Value>,
     /// Designed or marketed for datacenters.
     datacenter: bool,
