@@ -364,6 +364,30 @@ struct Totals {
     total: Tpp,
 }
 
+/// Where the export goes and who receives it, by tier (shared by the steps of [`decide_chips`]).
+struct Parties {
+    dest: CountryCode,
+    hq: CountryCode,
+    tier: u8,
+    dest_t3: bool,
+    hq_t3: bool,
+    hq_t1: bool,
+}
+
+/// What the licence requirements (step 2) found, for the steps after it.
+struct Needs {
+    /// 3A090.a items need a licence.
+    a: bool,
+    /// 3A090.b items need a licence here.
+    b: bool,
+    /// The TPP counted toward allowances (the .a items).
+    counted: Tpp,
+    /// Only non-datacenter .a items and .b items: what ACA and NAC can cover (740.8).
+    only_aca_nac_items: bool,
+}
+
+/// Decides a request for chips: classification, licence requirements, then the first
+/// authorisation in the order of reading D13 that covers the export, else the review policy.
 fn decide_chips(
     req: &Request,
     rules: &RuleSet,
@@ -375,16 +399,47 @@ fn decide_chips(
     if items.is_empty() {
         return Err(DetermineError::NoItems);
     }
-    det.items.reserve_exact(items.len());
-    let date = req.date;
-    let dest = req.destination;
     let hq = req.consignee.headquarters;
     let tier = det.tier.unwrap_or(2);
-    let dest_t3 = tier == 3;
-    let hq_t3 = groups.tier3(hq);
-    let hq_t1 = groups.tier1.contains(hq);
-
+    let at = Parties {
+        dest: req.destination,
+        hq,
+        tier,
+        dest_t3: tier == 3,
+        hq_t3: groups.tier3(hq),
+        hq_t1: groups.tier1.contains(hq),
+    };
     // 1. Classification (ECCN 3A090 with Note 2), exact at every edge.
+    let t = classify_items(rules, items, det, out)?;
+    // 2. Licence requirements (none: decided).
+    let Some(needs) = licence_requirements(rules, groups, &at, &t, det, out) else {
+        return Ok(());
+    };
+    // 3.-7. The authorisations, in the order of reading D13: the first that covers the export.
+    let authorised = aia_step(req, rules, &at, &needs, det, out)
+        || veu_step(req, rules, groups, &at, &needs, det, out)
+        || (needs.only_aca_nac_items
+            && aca_nac(
+                rules, req.date, groups, at.dest, at.tier, at.hq_t3, det, out,
+            ))
+        || lpp_step(req, rules, groups, &needs, det, out)
+        || acm_step(req, rules, &at, det, out);
+    // 8. A licence is required: the review policy.
+    if !authorised {
+        review_policy(req, rules, groups, &at, &needs, det, out);
+    }
+    Ok(())
+}
+
+/// Step 1: classifies every line (a cited reason each), fills the determination's items, total TPP
+/// and ECCN, and returns the totals by band.
+fn classify_items(
+    rules: &RuleSet,
+    items: &[crate::request::Item],
+    det: &mut Determination,
+    out: &mut Out,
+) -> Result<Totals, DetermineError> {
+    det.items.reserve_exact(items.len());
     let mut t = Totals {
         a: Tpp::ZERO,
         a_datacenter: Tpp::ZERO,
@@ -392,7 +447,6 @@ fn decide_chips(
         total: Tpp::ZERO,
     };
     let mut any_assumed_dc = false;
-    det.items.reserve(items.len());
     for (index, it) in items.iter().enumerate() {
         let class = classify_chip(
             it.unit_tpp,
@@ -472,11 +526,22 @@ fn decide_chips(
             },
         );
     }
+    Ok(t)
+}
 
-    // 2. Licence requirements.
+/// Step 2: the licence requirements of the .a and .b items. `None` when no licence is needed (the
+/// decision is then made: no licence required, or not controlled).
+fn licence_requirements(
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    t: &Totals,
+    det: &mut Determination,
+    out: &mut Out,
+) -> Option<Needs> {
     let needs_a = t.a > Tpp::ZERO;
-    let b_dest = groups.d_scope(dest);
-    let needs_b = t.b > Tpp::ZERO && (b_dest || hq_t3);
+    let b_dest = groups.d_scope(at.dest);
+    let needs_b = t.b > Tpp::ZERO && (b_dest || at.hq_t3);
     if needs_a {
         out.reason(cite(rules, FwStep::LicenceA), Text::ALicence);
     }
@@ -484,17 +549,23 @@ fn decide_chips(
         if b_dest {
             out.reason(
                 cite(rules, FwStep::LicenceB),
-                Text::BLicenceDestination { destination: dest },
+                Text::BLicenceDestination {
+                    destination: at.dest,
+                },
             );
-        } else if hq_t3 {
+        } else if at.hq_t3 {
             out.reason(
                 cite(rules, FwStep::LicenceBHeadquarters),
-                Text::BLicenceHeadquarters { headquarters: hq },
+                Text::BLicenceHeadquarters {
+                    headquarters: at.hq,
+                },
             );
         } else {
             out.reason(
                 cite(rules, FwStep::LicenceB),
-                Text::BNoLicence { destination: dest },
+                Text::BNoLicence {
+                    destination: at.dest,
+                },
             );
         }
     }
@@ -510,50 +581,68 @@ fn decide_chips(
                 Text::Static("No item meets ECCN 3A090; these controls do not reach the export."),
             );
         }
-        return Ok(());
+        return None;
     }
-    // Non-datacenter .a items and .b items are the ones ACA and NAC can cover (740.8).
-    let only_aca_nac_items = t.a_datacenter == Tpp::ZERO;
-    let counted = t.a;
+    Some(Needs {
+        a: needs_a,
+        b: needs_b,
+        counted: t.a,
+        only_aca_nac_items: t.a_datacenter == Tpp::ZERO,
+    })
+}
 
-    // 3. AIA (740.27(a)): located in and headquartered in Tier 1.
-    if needs_a {
-        if tier == 1 && hq_t1 && !needs_b {
-            out.reason(cite(rules, FwStep::Aia), Text::AiaAvailable);
-            grant(det, Authorization::Aia);
-            aia_notices(req, rules, counted, out);
-            return Ok(());
-        }
-        let why = if tier != 1 {
-            "the destination is not in Supp. No. 5 to part 740 para (a)"
-        } else {
-            "the consignee or its ultimate parent is headquartered outside Supp. No. 5 to part 740 para (a)"
-        };
-        out.reason(cite(rules, FwStep::Aia), Text::AiaUnavailable { why });
+/// Step 3: AIA (740.27(a)), for .a items located in and headquartered in Tier 1. Whether it
+/// authorised the export.
+fn aia_step(
+    req: &Request,
+    rules: &RuleSet,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    if !needs.a {
+        return false;
     }
+    if at.tier == 1 && at.hq_t1 && !needs.b {
+        out.reason(cite(rules, FwStep::Aia), Text::AiaAvailable);
+        grant(det, Authorization::Aia);
+        aia_notices(req, rules, needs.counted, out);
+        return true;
+    }
+    let why = if at.tier != 1 {
+        "the destination is not in Supp. No. 5 to part 740 para (a)"
+    } else {
+        "the consignee or its ultimate parent is headquartered outside Supp. No. 5 to part 740 para (a)"
+    };
+    out.reason(cite(rules, FwStep::Aia), Text::AiaUnavailable { why });
+    false
+}
 
-    // 4. The consignee's own VEU authorisation (748.15).
+/// Step 4: the consignee's own VEU authorisation (748.15). Whether it authorised the export.
+fn veu_step(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
     match req.consignee.authorization {
-        ClaimedAuthorization::None => {}
+        ClaimedAuthorization::None => false,
         ClaimedAuthorization::Uveu => {
-            let why = if !hq_t1 {
+            let why = if !at.hq_t1 {
                 Some("a UVEU must be headquartered (or have its ultimate parent) in a Supp. No. 5 para (a) destination")
-            } else if dest_t3 {
+            } else if at.dest_t3 {
                 Some("UVEU data centers may not be in Macau or Country Group D:5")
             } else {
                 None
             };
             if let Some(why) = why {
-                out.reason(
-                    cite(rules, FwStep::UveuEligibility),
-                    Text::VeuIgnored { veu: "UVEU", why },
-                );
-                out.notice_cited(
-                    "veu_ignored",
-                    cite(rules, FwStep::UveuEligibility),
-                    Text::VeuIgnored { veu: "UVEU", why },
-                );
-            } else if uveu(req, rules, groups, counted, out) {
+                veu_ignored(rules, FwStep::UveuEligibility, "UVEU", why, out);
+                false
+            } else if uveu(req, rules, groups, needs.counted, out) {
                 grant(det, Authorization::Uveu);
                 out.notice(
                     "reading_d4_d5",
@@ -561,152 +650,197 @@ fn decide_chips(
                     Text::Static("Readings D4 and D5: UVEU exports do not count against the country allocation; the UVEU shares are measured in TPP of 3A090.a, 4A090.a and .a-type .z items installed by the UVEU, per country, after this export."),
                 );
                 veu_notices(rules, out);
-                return Ok(());
+                true
+            } else {
+                false
             }
         }
         ClaimedAuthorization::Nveu => {
-            let why = if hq_t3 {
+            let why = if at.hq_t3 {
                 Some("an NVEU may not be headquartered (or have its ultimate parent) in Macau or Country Group D:5")
-            } else if dest_t3 {
+            } else if at.dest_t3 {
                 Some("NVEU data centers may not be in Macau or Country Group D:5")
             } else {
                 None
             };
             if let Some(why) = why {
-                out.reason(
-                    cite(rules, FwStep::NveuEligibility),
-                    Text::VeuIgnored { veu: "NVEU", why },
-                );
-                out.notice_cited(
-                    "veu_ignored",
-                    cite(rules, FwStep::NveuEligibility),
-                    Text::VeuIgnored { veu: "NVEU", why },
-                );
-            } else if nveu(req, rules, counted, out) {
+                veu_ignored(rules, FwStep::NveuEligibility, "NVEU", why, out);
+                false
+            } else if nveu(req, rules, needs.counted, out) {
                 grant(det, Authorization::Nveu);
                 veu_notices(rules, out);
-                return Ok(());
-            }
-        }
-    }
-
-    // 5. ACA/NAC when they cover every item and so draw on nothing (reading D13: least draw first).
-    if only_aca_nac_items && aca_nac(rules, date, groups, dest, tier, hq_t3, det, out) {
-        return Ok(());
-    }
-
-    // 6. LPP (740.29(a)).
-    if needs_a && lpp(req, rules, groups, needs_b, counted, out) {
-        grant(det, Authorization::Lpp);
-        return Ok(());
-    }
-
-    // 7. ACM (740.28) for development, production or storage by private-sector end users.
-    if let Some(eu) = req.end_use {
-        if matches!(
-            eu,
-            EndUse::Development | EndUse::Production | EndUse::Storage
-        ) {
-            if dest_t3 || hq_t3 {
-                out.reason(cite(rules, FwStep::Acm), Text::Static("License Exception ACM is not available to Macau or D:5, or to entities headquartered there."));
+                true
             } else {
-                out.reason(cite(rules, FwStep::Acm), Text::ExceptionAvailable { exception: "ACM", why: "development, production or storage by a private-sector end user, with the items destined ultimately outside Macau and D:5" });
-                out.notice_cited("acm_conditions", cite(rules, FwStep::Acm), Text::Static("ACM assumes a private-sector end user (not government-owned or controlled, other than the US Government) and distribution-system accounting kept per facility and updated at least every six months (reading D15)."));
-                grant(det, Authorization::Acm);
-                return Ok(());
+                false
             }
         }
     }
+}
 
-    // 8. A licence is required: review policy.
+/// A claimed VEU the consignee cannot hold: a reason and a notice, both citing its eligibility.
+fn veu_ignored(rules: &RuleSet, step: FwStep, veu: &'static str, why: &'static str, out: &mut Out) {
+    out.reason(cite(rules, step), Text::VeuIgnored { veu, why });
+    out.notice_cited(
+        "veu_ignored",
+        cite(rules, step),
+        Text::VeuIgnored { veu, why },
+    );
+}
+
+/// Step 6: LPP (740.29(a)) for .a items. Whether it authorised the export.
+fn lpp_step(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    if needs.a && lpp(req, rules, groups, needs.b, needs.counted, out) {
+        grant(det, Authorization::Lpp);
+        return true;
+    }
+    false
+}
+
+/// Step 7: ACM (740.28) for development, production or storage by private-sector end users.
+/// Whether it authorised the export.
+fn acm_step(
+    req: &Request,
+    rules: &RuleSet,
+    at: &Parties,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    let Some(eu) = req.end_use else {
+        return false;
+    };
+    if !matches!(
+        eu,
+        EndUse::Development | EndUse::Production | EndUse::Storage
+    ) {
+        return false;
+    }
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(cite(rules, FwStep::Acm), Text::Static("License Exception ACM is not available to Macau or D:5, or to entities headquartered there."));
+        return false;
+    }
+    out.reason(cite(rules, FwStep::Acm), Text::ExceptionAvailable { exception: "ACM", why: "development, production or storage by a private-sector end user, with the items destined ultimately outside Macau and D:5" });
+    out.notice_cited("acm_conditions", cite(rules, FwStep::Acm), Text::Static("ACM assumes a private-sector end user (not government-owned or controlled, other than the US Government) and distribution-system accounting kept per facility and updated at least every six months (reading D15)."));
+    grant(det, Authorization::Acm);
+    true
+}
+
+/// Step 8: a licence is required; the review policy is the strictest of the .a and .b items'.
+fn review_policy(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) {
     det.decision = Decision::LicenseRequired;
     let mut policy = ReviewPolicy::PresumptionOfApproval;
-    if needs_a {
-        let p = if dest_t3 || hq_t3 {
-            out.reason(
-                cite(rules, FwStep::PolicyA1),
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfDenial,
-                    why: "the items go to Macau or D:5, or to an entity headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfDenial
-        } else if tier == 1 || hq_t1 {
-            let why = if tier == 1 {
-                "the destination is in Supp. No. 5 to part 740 para (a)"
-            } else {
-                "the consignee is headquartered in a Supp. No. 5 para (a) destination"
-            };
-            out.reason(
-                cite(rules, FwStep::PolicyA2),
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfApproval,
-                    why,
-                },
-            );
-            if tier == 2 {
-                country_allocation(req, rules, groups, counted, true, out);
-            } else if hq != dest && !hq_t1 {
-                out.notice_cited("reading_open_q6", cite(rules, FwStep::PolicyB1), Text::Static("Open question 6: the consignee is headquartered in a Tier 2 country but the items are installed in Tier 1; reading D7 counts allocations by destination, so no allocation is drawn."));
-            }
-            ReviewPolicy::PresumptionOfApproval
-        } else {
-            let ok = country_allocation(req, rules, groups, counted, true, out);
-            if ok {
-                out.reason(
-                    cite(rules, FwStep::PolicyB1),
-                    Text::Policy {
-                        policy: ReviewPolicy::PresumptionOfApproval,
-                        why: "the destination's Tier 2 allocation is not exceeded",
-                    },
-                );
-                ReviewPolicy::PresumptionOfApproval
-            } else {
-                out.reason(cite(rules, FwStep::PolicyB2), Text::Policy { policy: ReviewPolicy::PolicyOfDenial, why: "after the country allocation is met, applications are reviewed under a policy of denial" });
-                if let Some(a) = out
-                    .allowances
-                    .iter()
-                    .find(|a| a.kind == AllowanceKind::CountryAllocation)
-                {
-                    let left = a.remaining_after_milli + i128::from(a.draw.milli());
-                    if left > 0 {
-                        out.notice_cited(
-                            "allocation_partly_available",
-                            cite(rules, FwStep::PolicyB1),
-                            Text::AllocationRemaining { remaining: left },
-                        );
-                    }
-                }
-                ReviewPolicy::PolicyOfDenial
-            }
-        };
-        policy = policy.max(p);
+    if needs.a {
+        policy = policy.max(a_items_policy(req, rules, groups, at, needs.counted, out));
     }
-    if needs_b {
-        let p = if dest_t3 || hq_t3 {
-            out.reason(
-                cite(rules, FwStep::PolicyBItems),
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfDenial,
-                    why: "3A090.b items to Macau or D:5, or to an entity headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfDenial
-        } else {
-            out.reason(
-                cite(rules, FwStep::PolicyBItems),
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfApproval,
-                    why:
-                        "3A090.b items outside Macau and D:5 for an entity not headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfApproval
-        };
-        policy = policy.max(p);
+    if needs.b {
+        policy = policy.max(b_items_policy(rules, at, out));
     }
     det.review_policy = Some(policy);
-    Ok(())
+}
+
+/// The review policy of .a items (742.6(b)(10)(iii)), drawing on the country allocation in Tier 2.
+fn a_items_policy(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    counted: Tpp,
+    out: &mut Out,
+) -> ReviewPolicy {
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(
+            cite(rules, FwStep::PolicyA1),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfDenial,
+                why: "the items go to Macau or D:5, or to an entity headquartered there",
+            },
+        );
+        return ReviewPolicy::PresumptionOfDenial;
+    }
+    if at.tier == 1 || at.hq_t1 {
+        let why = if at.tier == 1 {
+            "the destination is in Supp. No. 5 to part 740 para (a)"
+        } else {
+            "the consignee is headquartered in a Supp. No. 5 para (a) destination"
+        };
+        out.reason(
+            cite(rules, FwStep::PolicyA2),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfApproval,
+                why,
+            },
+        );
+        if at.tier == 2 {
+            country_allocation(req, rules, groups, counted, true, out);
+        } else if at.hq != at.dest && !at.hq_t1 {
+            out.notice_cited("reading_open_q6", cite(rules, FwStep::PolicyB1), Text::Static("Open question 6: the consignee is headquartered in a Tier 2 country but the items are installed in Tier 1; reading D7 counts allocations by destination, so no allocation is drawn."));
+        }
+        return ReviewPolicy::PresumptionOfApproval;
+    }
+    if country_allocation(req, rules, groups, counted, true, out) {
+        out.reason(
+            cite(rules, FwStep::PolicyB1),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfApproval,
+                why: "the destination's Tier 2 allocation is not exceeded",
+            },
+        );
+        return ReviewPolicy::PresumptionOfApproval;
+    }
+    out.reason(cite(rules, FwStep::PolicyB2), Text::Policy { policy: ReviewPolicy::PolicyOfDenial, why: "after the country allocation is met, applications are reviewed under a policy of denial" });
+    if let Some(a) = out
+        .allowances
+        .iter()
+        .find(|a| a.kind == AllowanceKind::CountryAllocation)
+    {
+        let left = a
+            .remaining_after_milli
+            .saturating_add(i128::from(a.draw.milli()));
+        if left > 0 {
+            out.notice_cited(
+                "allocation_partly_available",
+                cite(rules, FwStep::PolicyB1),
+                Text::AllocationRemaining { remaining: left },
+            );
+        }
+    }
+    ReviewPolicy::PolicyOfDenial
+}
+
+/// The review policy of .b items (742.6(b)(10)(iv)).
+fn b_items_policy(rules: &RuleSet, at: &Parties, out: &mut Out) -> ReviewPolicy {
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(
+            cite(rules, FwStep::PolicyBItems),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfDenial,
+                why: "3A090.b items to Macau or D:5, or to an entity headquartered there",
+            },
+        );
+        return ReviewPolicy::PresumptionOfDenial;
+    }
+    out.reason(
+        cite(rules, FwStep::PolicyBItems),
+        Text::Policy {
+            policy: ReviewPolicy::PresumptionOfApproval,
+            why: "3A090.b items outside Macau and D:5 for an entity not headquartered there",
+        },
+    );
+    ReviewPolicy::PresumptionOfApproval
 }
 
 fn grant(det: &mut Determination, a: Authorization) {
