@@ -282,7 +282,45 @@ pub struct ParsedRequest {
     pub screening_given: bool,
 }
 
+/// What the screening step does with a screening the request carries itself
+/// (`context.screening`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenScreening {
+    /// Kept: the edge does not screen (`chipcap check`, `POST /v1/determinations`).
+    Keep,
+    /// Replaced by the edge's own screening when it has lists (`ledger apply`: what the ledger
+    /// records is what it screened).
+    Replace,
+}
+
 impl ParsedRequest {
+    /// The screening step of every front end (the CLI, the server, the ledger): the parties are
+    /// not screened when screening is skipped (`skip`, or `options.skip_screening`: the status
+    /// says so), nor when the request carries its own screening and `given` keeps it; otherwise
+    /// `screen` (the edge's lists and dispositions) gives the context, or `None` when the edge has
+    /// no lists (the status stays "not performed"). The core only decides what a hit means.
+    pub fn gather_screening(
+        &mut self,
+        skip: bool,
+        given: GivenScreening,
+        screen: impl FnOnce(&ParsedRequest) -> Option<crate::request::Screening>,
+    ) {
+        if skip || self.request.options.skip_screening {
+            self.request.context.screening.status = crate::request::ScreeningStatus::Skipped;
+        } else if self.wants_screening(skip, given) {
+            if let Some(s) = screen(self) {
+                self.request.context.screening = s;
+            }
+        }
+    }
+
+    /// Whether [`ParsedRequest::gather_screening`] would screen the parties (an edge that must
+    /// load its lists or dispositions first asks this, so it loads nothing it will not use).
+    pub fn wants_screening(&self, skip: bool, given: GivenScreening) -> bool {
+        !(skip || self.request.options.skip_screening)
+            && (given == GivenScreening::Replace || !self.screening_given)
+    }
+
     /// The parties the edge must screen: the consignee (when named), the end user and the
     /// intermediate consignees, with their countries where known.
     pub fn parties_to_screen(&self) -> Vec<Party> {

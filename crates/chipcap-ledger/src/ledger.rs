@@ -715,16 +715,14 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
     })
 }
 
-/// Puts the edge's screening into the request's context (or marks it skipped).
+/// Puts the edge's screening into the request's context (or marks it skipped): the one
+/// screening step ([`wire::ParsedRequest::gather_screening`]); what the ledger records is what the
+/// edge screened, so a screening the request carries is replaced when the edge has lists.
 pub(crate) fn fill_screening(
     parsed: &mut wire::ParsedRequest,
     screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
 ) {
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if let Some(s) = screen(parsed) {
-        parsed.request.context.screening = s;
-    }
+    parsed.gather_screening(false, wire::GivenScreening::Replace, screen);
 }
 
 /// Applies one prepared request in `tx`: replay → the consignee as the ledger knows it → its party

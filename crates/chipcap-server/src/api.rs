@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chipcap_core::date::Date;
-use chipcap_core::determine::DetermineError;
 use chipcap_core::units::{parse_milli, Tpp};
 use chipcap_core::wire;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
@@ -17,6 +16,8 @@ use chipcap_ledger::ledger::milli_json;
 use chipcap_ledger::{GrantInput, Meta, Outcome};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use chipcap_app::pipeline::{self, ScreeningSources};
 
 use crate::auth::{Role, TokenRecord};
 use crate::catalog;
@@ -109,17 +110,6 @@ fn utf8(body: &Bytes) -> Result<&str, Problem> {
     std::str::from_utf8(body).map_err(|_| Problem::bad("", "the body must be JSON text (UTF-8)"))
 }
 
-fn determine_problem(e: DetermineError) -> Problem {
-    match e {
-        DetermineError::Classify { index, source } => {
-            Problem::invalid(format!("items[{index}]"), source.to_string())
-        }
-        DetermineError::Overflow => Problem::invalid("items", e.to_string()),
-        DetermineError::NoItems => Problem::invalid("items", e.to_string()),
-        DetermineError::NotCovered(s) => Problem::invalid("date", s.to_string()),
-    }
-}
-
 fn date_param(v: &Option<String>, field: &str) -> Result<Date, Problem> {
     match v {
         None => Ok(today()),
@@ -164,17 +154,13 @@ async fn screened_request(
     body: &Bytes,
 ) -> Result<wire::ParsedRequest, Problem> {
     let text = utf8(body)?;
-    let mut parsed = wire::parse_request(text, st.rules, today())
-        .map_err(|e| Problem::invalid(e.field, e.message))?;
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if !parsed.screening_given {
-        if let Some(l) = st.lists() {
-            let parties = parsed.parties_to_screen();
-            let disps = st.dispositions().await?;
-            parsed.request.context.screening = l.screen(&parties, &disps);
-        }
-    }
+    let mut parsed = pipeline::parse(text, st.rules, today()).map_err(Problem::from)?;
+    let (lists, disps) = if pipeline::wants_screening(&parsed, false) {
+        screening_lists(st).await?
+    } else {
+        (None, Arc::new(Vec::new()))
+    };
+    pipeline::screen(&mut parsed, false, sources(&lists, &disps));
     Ok(parsed)
 }
 
@@ -192,7 +178,8 @@ async fn screened_request(
 )]
 pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
+    let det =
+        pipeline::decide(&parsed, st.rules).map_err(|e| Problem::from(wire::WireError::from(e)))?;
     st.metrics.decision(det.decision);
     let out = Bytes::from(wire::to_json(&det));
     st.remember("check", body, out.clone());
@@ -213,7 +200,8 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
 )]
 pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let c = chipcap_core::compare::compare(&parsed.request, st.rules).map_err(determine_problem)?;
+    let c = chipcap_core::compare::compare(&parsed.request, st.rules)
+        .map_err(|e| Problem::from(wire::WireError::from(e)))?;
     Ok(json_text(
         StatusCode::OK,
         Bytes::from(chipcap_core::compare::to_json(&c)),
@@ -666,9 +654,9 @@ pub async fn ledger_apply(
     // Parsed and screened here; decided and recorded on the ledger thread, group-committed with
     // the other applies waiting there.
     let (lists, disps) = screening_lists(&st).await?;
-    let screen = screener(&lists, &disps);
-    let prepared = chipcap_ledger::PreparedApply::new(st.rules, &text, &meta, today(), &screen)
-        .map_err(Problem::from)?;
+    let prepared =
+        pipeline::prepare_apply(st.rules, &text, &meta, today(), sources(&lists, &disps))
+            .map_err(Problem::from)?;
     let o = st.apply(prepared).await?;
     applied(&st, body, &o);
     Ok(outcome(o))
@@ -692,15 +680,14 @@ async fn screening_lists(
     Ok((lists, disps))
 }
 
-/// Screens a parsed request's parties against `lists` with the dispositions `disps`.
-fn screener<'a>(
+/// The screening sources of the lists and dispositions [`screening_lists`] gave.
+fn sources<'a>(
     lists: &'a Option<Arc<crate::lists::LoadedLists>>,
     disps: &'a [crate::lists::DispositionRecord],
-) -> impl Fn(&chipcap_core::wire::ParsedRequest) -> Option<chipcap_core::request::Screening> + 'a {
-    move |p| {
-        lists
-            .as_ref()
-            .map(|ls| ls.screen(&p.parties_to_screen(), disps))
+) -> ScreeningSources<'a> {
+    ScreeningSources {
+        lists: lists.as_deref(),
+        dispositions: disps,
     }
 }
 
@@ -775,19 +762,18 @@ pub async fn ledger_apply_batch(
     }
     let meta = caller.meta();
     let (lists, disps) = screening_lists(&st).await?;
-    let screen = screener(&lists, &disps);
+    let screen = sources(&lists, &disps);
     let day = today();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let p = chipcap_ledger::PreparedApply::new(st.rules, item.get(), &meta, day, &screen)
-            .map_err(|e| {
-                let p = Problem::from(e);
-                let field = match &p.field {
-                    None => format!("[{i}]"),
-                    Some(f) => format!("[{i}].{f}"),
-                };
-                p.field(field)
-            })?;
+        let p = pipeline::prepare_apply(st.rules, item.get(), &meta, day, screen).map_err(|e| {
+            let p = Problem::from(e);
+            let field = match &p.field {
+                None => format!("[{i}]"),
+                Some(f) => format!("[{i}].{f}"),
+            };
+            p.field(field)
+        })?;
         prepared.push(p);
     }
     let ids: Vec<String> = prepared.iter().map(|p| p.id().to_string()).collect();

@@ -160,6 +160,13 @@ impl IntoResponse for Problem {
     }
 }
 
+impl From<chipcap_core::wire::WireError> for Problem {
+    /// An invalid request: 422 naming the field at fault.
+    fn from(e: chipcap_core::wire::WireError) -> Problem {
+        Problem::invalid(e.field, e.message)
+    }
+}
+
 impl From<chipcap_ledger::Error> for Problem {
     fn from(e: chipcap_ledger::Error) -> Problem {
         use chipcap_ledger::Error as E;

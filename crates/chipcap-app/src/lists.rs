@@ -226,24 +226,6 @@ pub struct Store {
     pub dir: PathBuf,
 }
 
-/// Now as RFC 3339 UTC (the edge reads the clock).
-pub fn now_text() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let date = chipcap_core::date::Date::from_days_since_epoch(days)
-        .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
-    let rem = secs % 86_400;
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
 /// A stable fingerprint of an entry's content (FNV-1a over its JSON form).
 pub fn fingerprint(e: &Entry) -> String {
     let text = serde_json::to_string(e).unwrap_or_default();
@@ -593,23 +575,6 @@ impl LoadedLists {
             warnings: self.warnings.clone(),
         }
     }
-}
-
-/// Screens a request's parties against the store in `dir` with the dispositions `disps` (not
-/// performed when nothing is imported).
-pub fn screen_parties(
-    dir: &Path,
-    parties: &[Party],
-    disps: &[DispositionRecord],
-) -> Result<Screening, ListStoreError> {
-    Ok(match LoadedLists::load(dir)? {
-        Some(l) => l.screen(parties, disps),
-        None => Screening {
-            status: ScreeningStatus::NotPerformed,
-            hits: Vec::new(),
-            warnings: Vec::new(),
-        },
-    })
 }
 
 fn to_core_hit(
