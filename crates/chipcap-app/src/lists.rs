@@ -613,12 +613,12 @@ pub fn ledger_parties(entries: &[chipcap_ledger::entry::Entry]) -> Vec<Query> {
     let mut out = Vec::new();
     for e in entries {
         let (name, country) = match &e.body {
-            Body::Party(p) => (&p.name, &p.headquarters),
-            Body::LicenceGrant(l) => (&l.consignee, &l.destination),
-            Body::Shipment(s) => (&s.consignee, &s.destination),
+            Body::Party(p) => (&p.name, p.headquarters.as_str()),
+            Body::LicenceGrant(l) => (&l.consignee, l.destination.as_str()),
+            Body::Shipment(s) => (&s.consignee, s.destination.as_str()),
             _ => continue,
         };
-        out.push(Query::name(name.clone()).with_country(country.as_str()));
+        out.push(Query::name(name.clone()).with_country(country));
     }
     out
 }

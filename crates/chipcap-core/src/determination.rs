@@ -233,6 +233,9 @@ pub enum Citation {
     Static(&'static str),
     /// Text from the rule data.
     Shared(Arc<str>),
+    /// Text from the rule data found, when the rules loaded, to need no JSON escaping (the JSON
+    /// writer copies it as it is; see [`crate::params::FrameworkCitations::new`]).
+    Clean(Arc<str>),
 }
 
 impl std::ops::Deref for Citation {
@@ -240,7 +243,7 @@ impl std::ops::Deref for Citation {
     fn deref(&self) -> &str {
         match self {
             Citation::Static(s) => s,
-            Citation::Shared(s) => s,
+            Citation::Shared(s) | Citation::Clean(s) => s,
         }
     }
 }

@@ -1215,6 +1215,12 @@ impl Sink for JsonText<'_> {
 
 /// Whether a fragment needs no JSON escaping (no control byte, quote or backslash), eight bytes at a
 /// time (SWAR: the classic "has zero byte" test on `x ^ pattern` and "has byte less than n").
+/// Whether `s` can be written inside a JSON string as it is (no quote, backslash or control
+/// character).
+pub fn needs_no_escape(s: &str) -> bool {
+    clean(s)
+}
+
 fn clean(s: &str) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -1337,6 +1343,10 @@ fn push_lit(o: &mut String, v: &'static str) {
 fn push_citation(o: &mut String, c: &Citation) {
     match c {
         Citation::Static(s) => {
+            debug_assert!(clean(s), "citation needs escaping: {s}");
+            o.push_str(s);
+        }
+        Citation::Clean(s) => {
             debug_assert!(clean(s), "citation needs escaping: {s}");
             o.push_str(s);
         }

@@ -690,7 +690,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                     VeuArg::Nveu => VeuKind::Nveu,
                     VeuArg::Uveu => VeuKind::Uveu,
                 },
-                tpp_milli: t,
+                tpp: chipcap_core::units::Tpp::from_milli(t),
                 cause: match cause {
                     CauseArg::Loss => Cause::Loss,
                     CauseArg::Damage => Cause::Damage,
@@ -716,7 +716,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 Body::UsShipment(UsShipment {
                     chip: chip.clone(),
                     quantity: *quantity,
-                    unit_tpp_milli: 0,
+                    unit_tpp: chipcap_core::units::Tpp::ZERO,
                 }),
             )
         }
