@@ -17,12 +17,17 @@ pub struct Change {
 
 /// The request under each version.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ComparisonDoc))]
 pub struct Comparison {
     /// The version enforced on the decision date.
     pub enforced: RuleSetId,
-    /// Each version and its determination, the enforced one first.
+    /// Each version and its determination, the enforced one first (written as an object by version
+    /// name).
+    #[cfg_attr(feature = "schema", schema(value_type = HashMap<String, Determination>))]
     pub determinations: Vec<(RuleSetId, Determination)>,
-    /// What differs.
+    /// What differs (written as `{"field": "decision", "advanced-computing-2023": ..., "ai-diffusion-2025": ...}`).
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
     pub changed: Vec<Change>,
 }
 

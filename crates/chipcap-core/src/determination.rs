@@ -14,6 +14,8 @@ use crate::units::Tpp;
 /// The outcome (exhaustive).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = DecisionDoc))]
 pub enum Decision {
     /// These controls do not reach the items (ECCN `none`).
     NotControlled,
@@ -27,6 +29,7 @@ pub enum Decision {
 
 /// A licence exception or VEU authorisation.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum Authorization {
     /// Artificial Intelligence Authorization, 15 CFR 740.27.
     #[serde(rename = "AIA")]
@@ -69,6 +72,7 @@ impl Authorization {
 /// Licence review policy (15 CFR 742.6(b)).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum ReviewPolicy {
     /// Presumption of approval.
     PresumptionOfApproval,
@@ -94,6 +98,7 @@ impl ReviewPolicy {
 
 /// The most restrictive classification in the request.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum Eccn {
     /// 3A090.a.
     #[serde(rename = "3A090.a")]
@@ -136,6 +141,7 @@ impl Eccn {
 /// Which allowance.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum AllowanceKind {
     /// Tier 2 country allocation (742.6(b)(10)(iii)(B)).
     CountryAllocation,
@@ -169,9 +175,11 @@ impl AllowanceKind {
 }
 
 /// A cap the request draws on or is tested against, before and after.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allowance {
     /// Which allowance.
+    #[cfg_attr(feature = "schema", schema(rename = "allowance"))]
     pub kind: AllowanceKind,
     /// The country (or `outside_tier1`) it is kept for (borrowed when it is a fixed name, such as a
     /// country code, so that deciding does not allocate for it).
@@ -179,30 +187,41 @@ pub struct Allowance {
     /// The period it counts over (`2025-2027`, `2025`, `2025Q2`), if any.
     pub period: Option<Cow<'static, str>>,
     /// The cap (for a share: the share of the total after the draw, rounded down to 0.001).
+    #[cfg_attr(feature = "schema", schema(rename = "cap_tpp", value_type = f64))]
     pub cap: Tpp,
     /// Used before this request.
+    #[cfg_attr(feature = "schema", schema(rename = "used_before_tpp", value_type = f64))]
     pub used_before: Tpp,
     /// What this request draws (0 when it is only tested).
+    #[cfg_attr(feature = "schema", schema(rename = "draw_tpp", value_type = f64))]
     pub draw: Tpp,
-    /// Cap minus (used + draw), in thousandths of TPP; negative when over. For a minimum share:
-    /// the amount held above the minimum.
+    /// Cap minus (used + draw), in thousandths of TPP (written as TPP, exact to 0.001); negative
+    /// when over. For a minimum share: the amount held above the minimum.
+    #[cfg_attr(feature = "schema", schema(rename = "remaining_after_tpp", value_type = f64))]
     pub remaining_after_milli: i128,
     /// Whether the request stays within the limit (compared exactly).
     pub within_limit: bool,
     /// Whether the request would actually draw on it (the chosen path).
     pub drawn: bool,
-    /// For share limits: the percentage and whether it is a maximum or a minimum.
+    /// For share limits: the percentage and whether it is a maximum or a minimum (written as the
+    /// fields of [`Share`], present together on share limits only).
+    #[cfg_attr(feature = "schema", serde(flatten))]
+    #[cfg_attr(feature = "schema", schema(value_type = Share))]
     pub share: Option<Share>,
 }
 
-/// A percentage limit.
+/// A percentage limit (its three fields are written beside the allowance's on share limits only).
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Share {
     /// The percentage.
+    #[cfg_attr(feature = "schema", schema(rename = "limit_percent", required = false))]
     pub percent: u32,
-    /// True for a minimum (US share), false for a maximum.
+    /// True for a minimum (US share), false for a maximum (written as `minimum` or `maximum`).
+    #[cfg_attr(feature = "schema", schema(rename = "limit_kind", value_type = String, required = false))]
     pub minimum: bool,
     /// Total installed base after the draw, the denominator.
+    #[cfg_attr(feature = "schema", schema(rename = "total_after_tpp", value_type = f64, required = false))]
     pub total_after: Tpp,
 }
 
@@ -214,6 +233,9 @@ pub enum Citation {
     Static(&'static str),
     /// Text from the rule data.
     Shared(Arc<str>),
+    /// Text from the rule data found, when the rules loaded, to need no JSON escaping (the JSON
+    /// writer copies it as it is; see [`crate::params::FrameworkCitations::new`]).
+    Clean(Arc<str>),
 }
 
 impl std::ops::Deref for Citation {
@@ -221,7 +243,7 @@ impl std::ops::Deref for Citation {
     fn deref(&self) -> &str {
         match self {
             Citation::Static(s) => s,
-            Citation::Shared(s) => s,
+            Citation::Shared(s) | Citation::Clean(s) => s,
         }
     }
 }
@@ -263,22 +285,30 @@ impl From<String> for Citation {
 }
 
 /// One step of the reasoning with the paragraph it applies.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ReasonDoc))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reason {
     /// The paragraph (e.g. `15 CFR 740.29(a)`), or the amendment a step rests on (from the rule data).
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub citation: Citation,
     /// What was found.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub text: Text,
 }
 
 /// Something the user must still do or know.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     /// A stable code (`aia_certification_due`, `not_enforced`, `reading_d3`, ...).
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub code: &'static str,
     /// The paragraph, when one applies.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub citation: Option<Citation>,
     /// The notice.
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub text: Text,
 }
 
@@ -1044,19 +1074,25 @@ impl fmt::Display for Text {
 }
 
 /// Per-item result.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemResult {
     /// Catalog id, if any (shared with the catalog).
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub chip: Option<Arc<str>>,
     /// Units.
     pub quantity: u64,
     /// TPP per unit.
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
     pub unit_tpp: Tpp,
     /// TPP of the line.
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
     pub tpp: Tpp,
-    /// Performance density (thousandths), when known.
+    /// Performance density (thousandths; written as the exact number), when the die area is known.
+    #[cfg_attr(feature = "schema", schema(rename = "performance_density", value_type = Option<f64>))]
     pub pd_milli: Option<u64>,
-    /// Band or why none.
+    /// Band or why none (written as the 3A090 paragraph, `3A090.a.1` ..., or null).
+    #[cfg_attr(feature = "schema", schema(rename = "paragraph", value_type = Option<String>))]
     pub band: Result<Band, Outside>,
     /// Datacenter flag used.
     pub datacenter: bool,
@@ -1065,6 +1101,8 @@ pub struct ItemResult {
 }
 
 /// The answer for one request.
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = DeterminationDoc))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Determination {
     /// Outcome.
@@ -1078,8 +1116,10 @@ pub struct Determination {
     /// Most restrictive classification.
     pub eccn: Eccn,
     /// Total TPP of the request.
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
     pub tpp: Tpp,
     /// TPP of one H100 used for display.
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
     pub h100_tpp: Tpp,
     /// Per item.
     pub items: Vec<ItemResult>,
@@ -1090,10 +1130,13 @@ pub struct Determination {
     /// Notices.
     pub notices: Vec<Notice>,
     /// Rule set name (shared with the [`RuleSet`](crate::params::RuleSet)).
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub rule_set: Arc<str>,
     /// The screening the determination was made with (none when it ran without a context).
+    #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
     pub screening: Option<crate::request::Screening>,
     /// Decision date.
+    #[cfg_attr(feature = "schema", schema(value_type = String, format = Date))]
     pub date: Date,
 }
 

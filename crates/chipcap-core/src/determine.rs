@@ -8,7 +8,7 @@ use crate::classify::{classify_chip, ClassifyError};
 use crate::country::{CountryCode, CountrySet};
 use crate::date::Date;
 use crate::determination::*;
-use crate::params::{RuleSet, RuleSetId};
+use crate::params::{FwStep, RuleSet, RuleSetId};
 use crate::request::{ClaimedAuthorization, EndUse, Request, Subject};
 use crate::units::Tpp;
 
@@ -34,39 +34,11 @@ pub enum DetermineError {
     NotCovered(#[from] crate::params::SelectError),
 }
 
-const C_RULESET: &str = "90 FR 4544";
-const C_TIER1: &str = "Supp. No. 5 to part 740, para (a)";
-const C_TIER3: &str = "15 CFR 742.6(b)(10)(iii)(A)(1)";
-const C_TIER2: &str = "15 CFR 742.6(b)(10)(iii)(B)";
-const C_3A090: &str = "ECCN 3A090 (Supp. No. 1 to part 774)";
-const C_NOTE2: &str = "Note 2 to ECCN 3A090";
-const C_REQ_A: &str = "15 CFR 742.6(a)(6)(iii)(A)";
-const C_REQ_B: &str = "15 CFR 742.6(a)(6)(iii)(B)";
-const C_REQ_B_HQ: &str = "15 CFR 744.23(a)(3)";
-const C_AIA: &str = "15 CFR 740.27(a)";
-const C_AIA_CERT: &str = "15 CFR 740.27(b)";
-const C_AIA_REPORT: &str = "15 CFR 740.27(c)";
-const C_AIA_WEIGHTS: &str = "15 CFR 740.27(a)(3)";
-const C_UVEU_ELIG: &str = "15 CFR 748.15(b)(2)(i)";
-const C_UVEU_LIMITS: &str = "15 CFR 748.15(a)(2)(ii)(B); Supp. No. 10 to part 748, para 6";
-const C_NVEU_ELIG: &str = "15 CFR 748.15(b)(2)(ii)";
-const C_NVEU_CAP: &str = "15 CFR 748.15(a)(2)(iii)(B)";
-const C_LPP: &str = "15 CFR 740.29(a)";
-const C_740_2: &str = "15 CFR 740.2(a)(9)(ii)";
-const C_NAC: &str = "15 CFR 740.8(a)";
-const C_ACA: &str = "15 CFR 740.8(b)";
-const C_ACM: &str = "15 CFR 740.28";
-const C_POL_A1: &str = "15 CFR 742.6(b)(10)(iii)(A)(1)";
-const C_POL_A2: &str = "15 CFR 742.6(b)(10)(iii)(A)(2)";
-const C_POL_B1: &str = "15 CFR 742.6(b)(10)(iii)(B)(1)";
-const C_POL_B2: &str = "15 CFR 742.6(b)(10)(iii)(B)(2)";
-const C_POL_C: &str = "15 CFR 742.6(b)(10)(iii)(C)";
-const C_POL_IV: &str = "15 CFR 742.6(b)(10)(iv)";
-const C_POL_14: &str = "15 CFR 742.6(b)(14)";
-const C_4E091: &str = "15 CFR 742.6(a)(13); ECCN 4E091";
-const C_4E091_NOTE2: &str = "Note 2 to ECCN 4E091";
-const C_PUBLISHED: &str = "15 CFR 734.7(a)";
-const C_SUPP10: &str = "Supp. No. 10 to part 748, paras 14, 15 and 18";
+/// The citation of a step of the framework, from the rule data (composed once when the rules load,
+/// shared here: no allocation).
+fn cite(rules: &RuleSet, step: FwStep) -> Citation {
+    rules.framework_citations.get(step).clone()
+}
 
 /// Country groups resolved for the decision date.
 struct Groups<'a> {
@@ -232,7 +204,7 @@ fn determine_framework(req: &Request, rules: &RuleSet) -> Result<Determination, 
     };
     let mut out = Out::new();
     out.reason(
-        C_RULESET,
+        cite(rules, FwStep::RuleSet),
         Text::RuleSet {
             name: Arc::clone(&rules.name),
             citation: Arc::clone(&rules.citation),
@@ -262,9 +234,9 @@ fn determine_framework(req: &Request, rules: &RuleSet) -> Result<Determination, 
         "neither Supp. No. 5 para (a) nor D:5/Macau"
     };
     let tier_cite = match tier {
-        1 => C_TIER1,
-        3 => C_TIER3,
-        _ => C_TIER2,
+        1 => cite(rules, FwStep::Tier1),
+        3 => cite(rules, FwStep::Tier3),
+        _ => cite(rules, FwStep::Tier2),
     };
     out.reason(
         tier_cite,
@@ -278,9 +250,9 @@ fn determine_framework(req: &Request, rules: &RuleSet) -> Result<Determination, 
     let hq_tier = groups.tier(hq);
     out.reason(
         match hq_tier {
-            1 => C_AIA,
-            3 => C_TIER3,
-            _ => C_TIER2,
+            1 => cite(rules, FwStep::Aia),
+            3 => cite(rules, FwStep::Tier3),
+            _ => cite(rules, FwStep::Tier2),
         },
         Text::HeadquartersTier {
             country: hq,
@@ -359,9 +331,9 @@ pub(crate) fn item_eccn(
 
 fn window_notices(rules: &RuleSet, date: Date, out: &mut Out) {
     if date < rules.effective_from {
-        out.notice(
+        out.notice_cited(
             "before_effective_date",
-            Some(C_RULESET),
+            cite(rules, FwStep::RuleSet),
             Text::BeforeEffective {
                 effective: rules.effective_from,
             },
@@ -392,6 +364,30 @@ struct Totals {
     total: Tpp,
 }
 
+/// Where the export goes and who receives it, by tier (shared by the steps of [`decide_chips`]).
+struct Parties {
+    dest: CountryCode,
+    hq: CountryCode,
+    tier: u8,
+    dest_t3: bool,
+    hq_t3: bool,
+    hq_t1: bool,
+}
+
+/// What the licence requirements (step 2) found, for the steps after it.
+struct Needs {
+    /// 3A090.a items need a licence.
+    a: bool,
+    /// 3A090.b items need a licence here.
+    b: bool,
+    /// The TPP counted toward allowances (the .a items).
+    counted: Tpp,
+    /// Only non-datacenter .a items and .b items: what ACA and NAC can cover (740.8).
+    only_aca_nac_items: bool,
+}
+
+/// Decides a request for chips: classification, licence requirements, then the first
+/// authorisation in the order of reading D13 that covers the export, else the review policy.
 fn decide_chips(
     req: &Request,
     rules: &RuleSet,
@@ -403,16 +399,47 @@ fn decide_chips(
     if items.is_empty() {
         return Err(DetermineError::NoItems);
     }
-    det.items.reserve_exact(items.len());
-    let date = req.date;
-    let dest = req.destination;
     let hq = req.consignee.headquarters;
     let tier = det.tier.unwrap_or(2);
-    let dest_t3 = tier == 3;
-    let hq_t3 = groups.tier3(hq);
-    let hq_t1 = groups.tier1.contains(hq);
-
+    let at = Parties {
+        dest: req.destination,
+        hq,
+        tier,
+        dest_t3: tier == 3,
+        hq_t3: groups.tier3(hq),
+        hq_t1: groups.tier1.contains(hq),
+    };
     // 1. Classification (ECCN 3A090 with Note 2), exact at every edge.
+    let t = classify_items(rules, items, det, out)?;
+    // 2. Licence requirements (none: decided).
+    let Some(needs) = licence_requirements(rules, groups, &at, &t, det, out) else {
+        return Ok(());
+    };
+    // 3.-7. The authorisations, in the order of reading D13: the first that covers the export.
+    let authorised = aia_step(req, rules, &at, &needs, det, out)
+        || veu_step(req, rules, groups, &at, &needs, det, out)
+        || (needs.only_aca_nac_items
+            && aca_nac(
+                rules, req.date, groups, at.dest, at.tier, at.hq_t3, det, out,
+            ))
+        || lpp_step(req, rules, groups, &needs, det, out)
+        || acm_step(req, rules, &at, det, out);
+    // 8. A licence is required: the review policy.
+    if !authorised {
+        review_policy(req, rules, groups, &at, &needs, det, out);
+    }
+    Ok(())
+}
+
+/// Step 1: classifies every line (a cited reason each), fills the determination's items, total TPP
+/// and ECCN, and returns the totals by band.
+fn classify_items(
+    rules: &RuleSet,
+    items: &[crate::request::Item],
+    det: &mut Determination,
+    out: &mut Out,
+) -> Result<Totals, DetermineError> {
+    det.items.reserve_exact(items.len());
     let mut t = Totals {
         a: Tpp::ZERO,
         a_datacenter: Tpp::ZERO,
@@ -420,7 +447,6 @@ fn decide_chips(
         total: Tpp::ZERO,
     };
     let mut any_assumed_dc = false;
-    det.items.reserve(items.len());
     for (index, it) in items.iter().enumerate() {
         let class = classify_chip(
             it.unit_tpp,
@@ -448,12 +474,12 @@ fn decide_chips(
             Err(_) => {}
         }
         any_assumed_dc |= it.datacenter_assumed;
-        let cite = match class.band {
-            Err(crate::classify::Outside::Note2) => C_NOTE2,
-            _ => C_3A090,
+        let citation = match class.band {
+            Err(crate::classify::Outside::Note2) => cite(rules, FwStep::Note2),
+            _ => cite(rules, FwStep::Eccn3a090),
         };
         out.reason(
-            cite,
+            citation,
             Text::Item {
                 index,
                 chip: it.chip.clone(),
@@ -476,9 +502,7 @@ fn decide_chips(
         });
     }
     if any_assumed_dc {
-        out.notice(
-            "datacenter_assumed",
-            Some(C_NOTE2),
+        out.notice_cited("datacenter_assumed", cite(rules, FwStep::Note2),
             Text::Static("An item did not say whether it is designed or marketed for datacenters; it was treated as a datacenter item, the stricter reading."),
         );
     }
@@ -488,15 +512,13 @@ fn decide_chips(
         .iter()
         .any(|i| i.form == crate::request::ItemForm::Hbm)
     {
-        out.notice(
-            "hbm_not_in_framework",
-            Some("ECCN 3A090.c"),
+        out.notice_cited("hbm_not_in_framework", cite(rules, FwStep::Eccn3a090c),
             Text::Static("High-bandwidth memory (3A090.c, from 2024-12-02) draws on none of the framework's allowances; its licence requirement is that of the advanced-computing controls: decide it under `advanced-computing-2023`."),
         );
     }
     if t.a > Tpp::ZERO && t.b > Tpp::ZERO {
         out.reason(
-            C_3A090,
+            cite(rules, FwStep::Eccn3a090),
             Text::CountedTotal {
                 a: t.a,
                 b: t.b,
@@ -504,21 +526,47 @@ fn decide_chips(
             },
         );
     }
+    Ok(t)
+}
 
-    // 2. Licence requirements.
+/// Step 2: the licence requirements of the .a and .b items. `None` when no licence is needed (the
+/// decision is then made: no licence required, or not controlled).
+fn licence_requirements(
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    t: &Totals,
+    det: &mut Determination,
+    out: &mut Out,
+) -> Option<Needs> {
     let needs_a = t.a > Tpp::ZERO;
-    let b_dest = groups.d_scope(dest);
-    let needs_b = t.b > Tpp::ZERO && (b_dest || hq_t3);
+    let b_dest = groups.d_scope(at.dest);
+    let needs_b = t.b > Tpp::ZERO && (b_dest || at.hq_t3);
     if needs_a {
-        out.reason(C_REQ_A, Text::ALicence);
+        out.reason(cite(rules, FwStep::LicenceA), Text::ALicence);
     }
     if t.b > Tpp::ZERO {
         if b_dest {
-            out.reason(C_REQ_B, Text::BLicenceDestination { destination: dest });
-        } else if hq_t3 {
-            out.reason(C_REQ_B_HQ, Text::BLicenceHeadquarters { headquarters: hq });
+            out.reason(
+                cite(rules, FwStep::LicenceB),
+                Text::BLicenceDestination {
+                    destination: at.dest,
+                },
+            );
+        } else if at.hq_t3 {
+            out.reason(
+                cite(rules, FwStep::LicenceBHeadquarters),
+                Text::BLicenceHeadquarters {
+                    headquarters: at.hq,
+                },
+            );
         } else {
-            out.reason(C_REQ_B, Text::BNoLicence { destination: dest });
+            out.reason(
+                cite(rules, FwStep::LicenceB),
+                Text::BNoLicence {
+                    destination: at.dest,
+                },
+            );
         }
     }
     if !needs_a && !needs_b {
@@ -529,201 +577,270 @@ fn decide_chips(
         };
         if t.a == Tpp::ZERO && t.b == Tpp::ZERO {
             out.reason(
-                C_3A090,
+                cite(rules, FwStep::Eccn3a090),
                 Text::Static("No item meets ECCN 3A090; these controls do not reach the export."),
             );
         }
-        return Ok(());
+        return None;
     }
-    // Non-datacenter .a items and .b items are the ones ACA and NAC can cover (740.8).
-    let only_aca_nac_items = t.a_datacenter == Tpp::ZERO;
-    let counted = t.a;
+    Some(Needs {
+        a: needs_a,
+        b: needs_b,
+        counted: t.a,
+        only_aca_nac_items: t.a_datacenter == Tpp::ZERO,
+    })
+}
 
-    // 3. AIA (740.27(a)): located in and headquartered in Tier 1.
-    if needs_a {
-        if tier == 1 && hq_t1 && !needs_b {
-            out.reason(C_AIA, Text::AiaAvailable);
-            grant(det, Authorization::Aia);
-            aia_notices(req, rules, counted, out);
-            return Ok(());
-        }
-        let why = if tier != 1 {
-            "the destination is not in Supp. No. 5 to part 740 para (a)"
-        } else {
-            "the consignee or its ultimate parent is headquartered outside Supp. No. 5 to part 740 para (a)"
-        };
-        out.reason(C_AIA, Text::AiaUnavailable { why });
+/// Step 3: AIA (740.27(a)), for .a items located in and headquartered in Tier 1. Whether it
+/// authorised the export.
+fn aia_step(
+    req: &Request,
+    rules: &RuleSet,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    if !needs.a {
+        return false;
     }
+    if at.tier == 1 && at.hq_t1 && !needs.b {
+        out.reason(cite(rules, FwStep::Aia), Text::AiaAvailable);
+        grant(det, Authorization::Aia);
+        aia_notices(req, rules, needs.counted, out);
+        return true;
+    }
+    let why = if at.tier != 1 {
+        "the destination is not in Supp. No. 5 to part 740 para (a)"
+    } else {
+        "the consignee or its ultimate parent is headquartered outside Supp. No. 5 to part 740 para (a)"
+    };
+    out.reason(cite(rules, FwStep::Aia), Text::AiaUnavailable { why });
+    false
+}
 
-    // 4. The consignee's own VEU authorisation (748.15).
+/// Step 4: the consignee's own VEU authorisation (748.15). Whether it authorised the export.
+fn veu_step(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
     match req.consignee.authorization {
-        ClaimedAuthorization::None => {}
+        ClaimedAuthorization::None => false,
         ClaimedAuthorization::Uveu => {
-            let why = if !hq_t1 {
+            let why = if !at.hq_t1 {
                 Some("a UVEU must be headquartered (or have its ultimate parent) in a Supp. No. 5 para (a) destination")
-            } else if dest_t3 {
+            } else if at.dest_t3 {
                 Some("UVEU data centers may not be in Macau or Country Group D:5")
             } else {
                 None
             };
             if let Some(why) = why {
-                out.reason(C_UVEU_ELIG, Text::VeuIgnored { veu: "UVEU", why });
-                out.notice(
-                    "veu_ignored",
-                    Some(C_UVEU_ELIG),
-                    Text::VeuIgnored { veu: "UVEU", why },
-                );
-            } else if uveu(req, rules, groups, counted, out) {
+                veu_ignored(rules, FwStep::UveuEligibility, "UVEU", why, out);
+                false
+            } else if uveu(req, rules, groups, needs.counted, out) {
                 grant(det, Authorization::Uveu);
                 out.notice(
                     "reading_d4_d5",
                     None,
                     Text::Static("Readings D4 and D5: UVEU exports do not count against the country allocation; the UVEU shares are measured in TPP of 3A090.a, 4A090.a and .a-type .z items installed by the UVEU, per country, after this export."),
                 );
-                veu_notices(out);
-                return Ok(());
+                veu_notices(rules, out);
+                true
+            } else {
+                false
             }
         }
         ClaimedAuthorization::Nveu => {
-            let why = if hq_t3 {
+            let why = if at.hq_t3 {
                 Some("an NVEU may not be headquartered (or have its ultimate parent) in Macau or Country Group D:5")
-            } else if dest_t3 {
+            } else if at.dest_t3 {
                 Some("NVEU data centers may not be in Macau or Country Group D:5")
             } else {
                 None
             };
             if let Some(why) = why {
-                out.reason(C_NVEU_ELIG, Text::VeuIgnored { veu: "NVEU", why });
-                out.notice(
-                    "veu_ignored",
-                    Some(C_NVEU_ELIG),
-                    Text::VeuIgnored { veu: "NVEU", why },
-                );
-            } else if nveu(req, rules, counted, out) {
+                veu_ignored(rules, FwStep::NveuEligibility, "NVEU", why, out);
+                false
+            } else if nveu(req, rules, needs.counted, out) {
                 grant(det, Authorization::Nveu);
-                veu_notices(out);
-                return Ok(());
-            }
-        }
-    }
-
-    // 5. ACA/NAC when they cover every item and so draw on nothing (reading D13: least draw first).
-    if only_aca_nac_items && aca_nac(rules, date, groups, dest, tier, hq_t3, det, out) {
-        return Ok(());
-    }
-
-    // 6. LPP (740.29(a)).
-    if needs_a && lpp(req, rules, groups, needs_b, counted, out) {
-        grant(det, Authorization::Lpp);
-        return Ok(());
-    }
-
-    // 7. ACM (740.28) for development, production or storage by private-sector end users.
-    if let Some(eu) = req.end_use {
-        if matches!(
-            eu,
-            EndUse::Development | EndUse::Production | EndUse::Storage
-        ) {
-            if dest_t3 || hq_t3 {
-                out.reason(C_ACM, Text::Static("License Exception ACM is not available to Macau or D:5, or to entities headquartered there."));
+                veu_notices(rules, out);
+                true
             } else {
-                out.reason(C_ACM, Text::ExceptionAvailable { exception: "ACM", why: "development, production or storage by a private-sector end user, with the items destined ultimately outside Macau and D:5" });
-                out.notice("acm_conditions", Some(C_ACM), Text::Static("ACM assumes a private-sector end user (not government-owned or controlled, other than the US Government) and distribution-system accounting kept per facility and updated at least every six months (reading D15)."));
-                grant(det, Authorization::Acm);
-                return Ok(());
+                false
             }
         }
     }
+}
 
-    // 8. A licence is required: review policy.
+/// A claimed VEU the consignee cannot hold: a reason and a notice, both citing its eligibility.
+fn veu_ignored(rules: &RuleSet, step: FwStep, veu: &'static str, why: &'static str, out: &mut Out) {
+    out.reason(cite(rules, step), Text::VeuIgnored { veu, why });
+    out.notice_cited(
+        "veu_ignored",
+        cite(rules, step),
+        Text::VeuIgnored { veu, why },
+    );
+}
+
+/// Step 6: LPP (740.29(a)) for .a items. Whether it authorised the export.
+fn lpp_step(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    if needs.a && lpp(req, rules, groups, needs.b, needs.counted, out) {
+        grant(det, Authorization::Lpp);
+        return true;
+    }
+    false
+}
+
+/// Step 7: ACM (740.28) for development, production or storage by private-sector end users.
+/// Whether it authorised the export.
+fn acm_step(
+    req: &Request,
+    rules: &RuleSet,
+    at: &Parties,
+    det: &mut Determination,
+    out: &mut Out,
+) -> bool {
+    let Some(eu) = req.end_use else {
+        return false;
+    };
+    if !matches!(
+        eu,
+        EndUse::Development | EndUse::Production | EndUse::Storage
+    ) {
+        return false;
+    }
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(cite(rules, FwStep::Acm), Text::Static("License Exception ACM is not available to Macau or D:5, or to entities headquartered there."));
+        return false;
+    }
+    out.reason(cite(rules, FwStep::Acm), Text::ExceptionAvailable { exception: "ACM", why: "development, production or storage by a private-sector end user, with the items destined ultimately outside Macau and D:5" });
+    out.notice_cited("acm_conditions", cite(rules, FwStep::Acm), Text::Static("ACM assumes a private-sector end user (not government-owned or controlled, other than the US Government) and distribution-system accounting kept per facility and updated at least every six months (reading D15)."));
+    grant(det, Authorization::Acm);
+    true
+}
+
+/// Step 8: a licence is required; the review policy is the strictest of the .a and .b items'.
+fn review_policy(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    needs: &Needs,
+    det: &mut Determination,
+    out: &mut Out,
+) {
     det.decision = Decision::LicenseRequired;
     let mut policy = ReviewPolicy::PresumptionOfApproval;
-    if needs_a {
-        let p = if dest_t3 || hq_t3 {
-            out.reason(
-                C_POL_A1,
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfDenial,
-                    why: "the items go to Macau or D:5, or to an entity headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfDenial
-        } else if tier == 1 || hq_t1 {
-            let why = if tier == 1 {
-                "the destination is in Supp. No. 5 to part 740 para (a)"
-            } else {
-                "the consignee is headquartered in a Supp. No. 5 para (a) destination"
-            };
-            out.reason(
-                C_POL_A2,
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfApproval,
-                    why,
-                },
-            );
-            if tier == 2 {
-                country_allocation(req, rules, groups, counted, true, out);
-            } else if hq != dest && !hq_t1 {
-                out.notice("reading_open_q6", Some(C_POL_B1), Text::Static("Open question 6: the consignee is headquartered in a Tier 2 country but the items are installed in Tier 1; reading D7 counts allocations by destination, so no allocation is drawn."));
-            }
-            ReviewPolicy::PresumptionOfApproval
-        } else {
-            let ok = country_allocation(req, rules, groups, counted, true, out);
-            if ok {
-                out.reason(
-                    C_POL_B1,
-                    Text::Policy {
-                        policy: ReviewPolicy::PresumptionOfApproval,
-                        why: "the destination's Tier 2 allocation is not exceeded",
-                    },
-                );
-                ReviewPolicy::PresumptionOfApproval
-            } else {
-                out.reason(C_POL_B2, Text::Policy { policy: ReviewPolicy::PolicyOfDenial, why: "after the country allocation is met, applications are reviewed under a policy of denial" });
-                if let Some(a) = out
-                    .allowances
-                    .iter()
-                    .find(|a| a.kind == AllowanceKind::CountryAllocation)
-                {
-                    let left = a.remaining_after_milli + i128::from(a.draw.milli());
-                    if left > 0 {
-                        out.notice(
-                            "allocation_partly_available",
-                            Some(C_POL_B1),
-                            Text::AllocationRemaining { remaining: left },
-                        );
-                    }
-                }
-                ReviewPolicy::PolicyOfDenial
-            }
-        };
-        policy = policy.max(p);
+    if needs.a {
+        policy = policy.max(a_items_policy(req, rules, groups, at, needs.counted, out));
     }
-    if needs_b {
-        let p = if dest_t3 || hq_t3 {
-            out.reason(
-                C_POL_IV,
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfDenial,
-                    why: "3A090.b items to Macau or D:5, or to an entity headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfDenial
-        } else {
-            out.reason(
-                C_POL_IV,
-                Text::Policy {
-                    policy: ReviewPolicy::PresumptionOfApproval,
-                    why:
-                        "3A090.b items outside Macau and D:5 for an entity not headquartered there",
-                },
-            );
-            ReviewPolicy::PresumptionOfApproval
-        };
-        policy = policy.max(p);
+    if needs.b {
+        policy = policy.max(b_items_policy(rules, at, out));
     }
     det.review_policy = Some(policy);
-    Ok(())
+}
+
+/// The review policy of .a items (742.6(b)(10)(iii)), drawing on the country allocation in Tier 2.
+fn a_items_policy(
+    req: &Request,
+    rules: &RuleSet,
+    groups: &Groups<'_>,
+    at: &Parties,
+    counted: Tpp,
+    out: &mut Out,
+) -> ReviewPolicy {
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(
+            cite(rules, FwStep::PolicyA1),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfDenial,
+                why: "the items go to Macau or D:5, or to an entity headquartered there",
+            },
+        );
+        return ReviewPolicy::PresumptionOfDenial;
+    }
+    if at.tier == 1 || at.hq_t1 {
+        let why = if at.tier == 1 {
+            "the destination is in Supp. No. 5 to part 740 para (a)"
+        } else {
+            "the consignee is headquartered in a Supp. No. 5 para (a) destination"
+        };
+        out.reason(
+            cite(rules, FwStep::PolicyA2),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfApproval,
+                why,
+            },
+        );
+        if at.tier == 2 {
+            country_allocation(req, rules, groups, counted, true, out);
+        } else if at.hq != at.dest && !at.hq_t1 {
+            out.notice_cited("reading_open_q6", cite(rules, FwStep::PolicyB1), Text::Static("Open question 6: the consignee is headquartered in a Tier 2 country but the items are installed in Tier 1; reading D7 counts allocations by destination, so no allocation is drawn."));
+        }
+        return ReviewPolicy::PresumptionOfApproval;
+    }
+    if country_allocation(req, rules, groups, counted, true, out) {
+        out.reason(
+            cite(rules, FwStep::PolicyB1),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfApproval,
+                why: "the destination's Tier 2 allocation is not exceeded",
+            },
+        );
+        return ReviewPolicy::PresumptionOfApproval;
+    }
+    out.reason(cite(rules, FwStep::PolicyB2), Text::Policy { policy: ReviewPolicy::PolicyOfDenial, why: "after the country allocation is met, applications are reviewed under a policy of denial" });
+    if let Some(a) = out
+        .allowances
+        .iter()
+        .find(|a| a.kind == AllowanceKind::CountryAllocation)
+    {
+        let left = a
+            .remaining_after_milli
+            .saturating_add(i128::from(a.draw.milli()));
+        if left > 0 {
+            out.notice_cited(
+                "allocation_partly_available",
+                cite(rules, FwStep::PolicyB1),
+                Text::AllocationRemaining { remaining: left },
+            );
+        }
+    }
+    ReviewPolicy::PolicyOfDenial
+}
+
+/// The review policy of .b items (742.6(b)(10)(iv)).
+fn b_items_policy(rules: &RuleSet, at: &Parties, out: &mut Out) -> ReviewPolicy {
+    if at.dest_t3 || at.hq_t3 {
+        out.reason(
+            cite(rules, FwStep::PolicyBItems),
+            Text::Policy {
+                policy: ReviewPolicy::PresumptionOfDenial,
+                why: "3A090.b items to Macau or D:5, or to an entity headquartered there",
+            },
+        );
+        return ReviewPolicy::PresumptionOfDenial;
+    }
+    out.reason(
+        cite(rules, FwStep::PolicyBItems),
+        Text::Policy {
+            policy: ReviewPolicy::PresumptionOfApproval,
+            why: "3A090.b items outside Macau and D:5 for an entity not headquartered there",
+        },
+    );
+    ReviewPolicy::PresumptionOfApproval
 }
 
 fn grant(det: &mut Determination, a: Authorization) {
@@ -733,10 +850,10 @@ fn grant(det: &mut Determination, a: Authorization) {
 
 fn aia_notices(req: &Request, rules: &RuleSet, counted: Tpp, out: &mut Out) {
     let date = req.date;
-    out.notice("aia_consignee_certification", Some(C_AIA_CERT), Text::Static("Obtain the one-time AIA certification from the ultimate consignee and give it written notice, with each shipment, that the shipment is made under AIA (reading D15)."));
+    out.notice_cited("aia_consignee_certification", cite(rules, FwStep::AiaCertification), Text::Static("Obtain the one-time AIA certification from the ultimate consignee and give it written notice, with each shipment, that the shipment is made under AIA (reading D15)."));
     let foundry = Date::new(2025, 1, 16);
     if foundry.is_some_and(|f| date >= f) {
-        out.notice("aia_approved_designer", Some(C_AIA), Text::Static("From 2025-01-16, AIA covers 3A090.a integrated circuits only if designed by an approved or authorized IC designer (Note 1 to ECCN 3A090.a, 90 FR 5309); assumed met (reading D15)."));
+        out.notice_cited("aia_approved_designer", cite(rules, FwStep::Aia), Text::Static("From 2025-01-16, AIA covers 3A090.a integrated circuits only if designed by an approved or authorized IC designer (Note 1 to ECCN 3A090.a, 90 FR 5309); assumed met (reading D15)."));
     }
     let threshold = *rules.params.aia_certification.at(date).value;
     let after = req
@@ -745,9 +862,9 @@ fn aia_notices(req: &Request, rules: &RuleSet, counted: Tpp, out: &mut Out) {
         .checked_add(counted)
         .unwrap_or(Tpp::from_milli(u64::MAX));
     if after >= threshold {
-        out.notice(
+        out.notice_cited(
             "aia_certification_due",
-            Some(C_AIA_REPORT),
+            cite(rules, FwStep::AiaReporting),
             Text::AiaCertification {
                 threshold,
                 cumulative_after: after,
@@ -756,8 +873,8 @@ fn aia_notices(req: &Request, rules: &RuleSet, counted: Tpp, out: &mut Out) {
     }
 }
 
-fn veu_notices(out: &mut Out) {
-    out.notice("veu_reporting", Some("15 CFR 748.15(f)"), Text::Static("Data Center VEU semi-annual reports are due 15 July and 15 January; the VEU's Supp. No. 10 to part 748 guidelines and certifications are assumed met (reading D15)."));
+fn veu_notices(rules: &RuleSet, out: &mut Out) {
+    out.notice_cited("veu_reporting", cite(rules, FwStep::VeuReporting), Text::Static("Data Center VEU semi-annual reports are due 15 July and 15 January; the VEU's Supp. No. 10 to part 748 guidelines and certifications are assumed met (reading D15)."));
 }
 
 /// UVEU geographic allocations (Supp. No. 10 to part 748 para 6; reading D5): shares after the export.
@@ -878,7 +995,10 @@ fn uveu(req: &Request, rules: &RuleSet, groups: &Groups<'_>, draw: Tpp, out: &mu
             a.drawn = a.draw > Tpp::ZERO;
         }
     }
-    out.reason(C_UVEU_LIMITS, Text::UveuLimits { ok, failures });
+    out.reason(
+        cite(rules, FwStep::UveuLimits),
+        Text::UveuLimits { ok, failures },
+    );
     ok
 }
 
@@ -888,9 +1008,9 @@ fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
         return false;
     };
     if outside {
-        out.notice(
+        out.notice_cited(
             "parameter_outside_window",
-            Some(C_NVEU_CAP),
+            cite(rules, FwStep::NveuCap),
             Text::ParameterOutside {
                 what: "NVEU quarterly allocation",
             },
@@ -912,7 +1032,7 @@ fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
         share: None,
     });
     out.reason(
-        C_NVEU_CAP,
+        cite(rules, FwStep::NveuCap),
         Text::NveuCap {
             quarter: req.date.quarter(),
             cap: q.cap,
@@ -922,7 +1042,7 @@ fn nveu(req: &Request, rules: &RuleSet, draw: Tpp, out: &mut Out) -> bool {
         },
     );
     if ok {
-        out.notice("reading_nveu_country_allocation", Some(C_NVEU_CAP), Text::Static("NVEU installed base does not count towards or impact the country allocation; chips lost, damaged, failed, relocated or resold do not count toward the NVEU allocation."));
+        out.notice_cited("reading_nveu_country_allocation", cite(rules, FwStep::NveuCap), Text::Static("NVEU installed base does not count towards or impact the country allocation; chips lost, damaged, failed, relocated or resold do not count toward the NVEU allocation."));
     }
     ok
 }
@@ -939,21 +1059,21 @@ fn lpp(
     let dest = req.destination;
     let hq = req.consignee.headquarters;
     if groups.tier3(dest) || groups.tier3(hq) {
-        out.reason(C_740_2, Text::LppUnavailable { why: "15 CFR 740.2(a)(9)(ii) bars it for Macau and D:5 and for entities headquartered there" });
+        out.reason(cite(rules, FwStep::Lpp7402), Text::LppUnavailable { why: "15 CFR 740.2(a)(9)(ii) bars it for Macau and D:5 and for entities headquartered there" });
         return false;
     }
     if needs_b {
-        out.reason(C_LPP, Text::LppUnavailable { why: "the request also holds 3A090.b items that need a licence here, which LPP does not cover; split the request" });
+        out.reason(cite(rules, FwStep::Lpp), Text::LppUnavailable { why: "the request also holds 3A090.b items that need a licence here, which LPP does not cover; split the request" });
         return false;
     }
     let in_d_scope = groups.d_scope(dest);
     if in_d_scope {
         if req.options.strict_740_2 {
-            out.reason(C_740_2, Text::LppUnavailable { why: "the destination is in Country Group D:1 or D:4 (not A:5/A:6), and 740.2(a)(9)(ii), read literally (option strict_740_2), does not list LPP among the exceptions usable there" });
-            out.notice("reading_d3", Some(C_740_2), Text::Static("Reading D3 switched to strict: 740.2(a)(9)(ii) followed literally, so LPP is unavailable to D:1/D:4 destinations outside A:5/A:6."));
+            out.reason(cite(rules, FwStep::Lpp7402), Text::LppUnavailable { why: "the destination is in Country Group D:1 or D:4 (not A:5/A:6), and 740.2(a)(9)(ii), read literally (option strict_740_2), does not list LPP among the exceptions usable there" });
+            out.notice_cited("reading_d3", cite(rules, FwStep::Lpp7402), Text::Static("Reading D3 switched to strict: 740.2(a)(9)(ii) followed literally, so LPP is unavailable to D:1/D:4 destinations outside A:5/A:6."));
             return false;
         }
-        out.notice("reading_d3", Some(C_740_2), Text::Static("Reading D3: LPP is treated as available to every Tier 2 destination as the framework was announced, although 740.2(a)(9)(ii) read literally does not list it for D:1/D:4 destinations outside A:5/A:6 (set strict_740_2 to follow it literally)."));
+        out.notice_cited("reading_d3", cite(rules, FwStep::Lpp7402), Text::Static("Reading D3: LPP is treated as available to every Tier 2 destination as the framework was announced, although 740.2(a)(9)(ii) read literally does not list it for D:1/D:4 destinations outside A:5/A:6 (set strict_740_2 to follow it literally)."));
     }
     let limit = *rules.params.lpp_limit.at(req.date).value;
     let used = req.context.consignee_lpp_used;
@@ -972,7 +1092,7 @@ fn lpp(
         share: None,
     });
     out.reason(
-        C_LPP,
+        cite(rules, FwStep::Lpp),
         Text::Lpp {
             year: req.date.year(),
             limit,
@@ -982,11 +1102,11 @@ fn lpp(
         },
     );
     if ok {
-        out.notice("lpp_certification", Some(C_LPP), Text::Static("Before using LPP, obtain the ultimate consignee's certification that it has not received 26,900,000 TPP under LPP this calendar year and that this export keeps it within the limit; LPP covers exports and reexports, not transfers (in-country) (reading D15)."));
+        out.notice_cited("lpp_certification", cite(rules, FwStep::Lpp), Text::Static("Before using LPP, obtain the ultimate consignee's certification that it has not received 26,900,000 TPP under LPP this calendar year and that this export keeps it within the limit; LPP covers exports and reexports, not transfers (in-country) (reading D15)."));
         if after == limit {
-            out.notice("lpp_limit_reached", Some(C_LPP), Text::Static("This export brings the consignee exactly to its LPP limit for the year: the consignee must notify BIS that the annual limit has been reached."));
+            out.notice_cited("lpp_limit_reached", cite(rules, FwStep::Lpp), Text::Static("This export brings the consignee exactly to its LPP limit for the year: the consignee must notify BIS that the annual limit has been reached."));
         }
-        out.notice("reading_lpp_country_allocation", Some(C_POL_B1), Text::Static("LPP exports do not count against the country allocation: the allocation counts licensed items."));
+        out.notice_cited("reading_lpp_country_allocation", cite(rules, FwStep::PolicyB1), Text::Static("LPP exports do not count against the country allocation: the allocation counts licensed items."));
     }
     ok
 }
@@ -1004,11 +1124,11 @@ fn aca_nac(
     out: &mut Out,
 ) -> bool {
     if tier == 3 || hq_t3 {
-        out.reason(C_NAC, Text::ExceptionAvailable { exception: "NAC", why: "the items are not 3A090.a items designed or marketed for datacenters, and go to Macau or D:5 or to an entity headquartered there" });
+        out.reason(cite(rules, FwStep::Nac), Text::ExceptionAvailable { exception: "NAC", why: "the items are not 3A090.a items designed or marketed for datacenters, and go to Macau or D:5 or to an entity headquartered there" });
         let days = *rules.params.nac_notification_days.at(date).value;
-        out.notice(
+        out.notice_cited(
             "nac_notification",
-            Some(C_NAC),
+            cite(rules, FwStep::Nac),
             Text::NacNotification { days },
         );
         grant(det, Authorization::Nac);
@@ -1021,13 +1141,13 @@ fn aca_nac(
             "the items are 3A090.a items not designed or marketed for datacenters, going to a Tier 2 destination"
         };
         out.reason(
-            C_ACA,
+            cite(rules, FwStep::Aca),
             Text::ExceptionAvailable {
                 exception: "ACA",
                 why,
             },
         );
-        out.notice("aca_purchase_order", Some(C_ACA), Text::Static("ACA requires a written purchase order from the consignee (reading D15); reading D13 prefers ACA to LPP here because ACA draws on no allowance."));
+        out.notice_cited("aca_purchase_order", cite(rules, FwStep::Aca), Text::Static("ACA requires a written purchase order from the consignee (reading D15); reading D13 prefers ACA to LPP here because ACA draws on no allowance."));
         grant(det, Authorization::Aca);
         return true;
     }
@@ -1046,9 +1166,9 @@ fn country_allocation(
     let date = req.date;
     let base_r = rules.params.country_allocation.at(date);
     if base_r.outside {
-        out.notice(
+        out.notice_cited(
             "parameter_outside_window",
-            Some(C_POL_B1),
+            cite(rules, FwStep::PolicyB1),
             Text::ParameterOutside {
                 what: "country allocation (2025-2027)",
             },
@@ -1072,9 +1192,13 @@ fn country_allocation(
         drawn,
         share: None,
     });
-    let cite = if uplift > 0 { C_POL_C } else { C_POL_B1 };
+    let citation = if uplift > 0 {
+        cite(rules, FwStep::PolicyC)
+    } else {
+        cite(rules, FwStep::PolicyB1)
+    };
     out.reason(
-        cite,
+        citation,
         Text::CountryAllocation {
             country: req.destination,
             cap,
@@ -1085,9 +1209,9 @@ fn country_allocation(
         },
     );
     if assured {
-        out.notice("reading_d8", Some(C_POL_C), Text::Static("Reading D8: with government-to-government assurances the allocation is raised by the given uplift (default 100%, at most 100%)."));
+        out.notice_cited("reading_d8", cite(rules, FwStep::PolicyC), Text::Static("Reading D8: with government-to-government assurances the allocation is raised by the given uplift (default 100%, at most 100%)."));
     }
-    out.notice("reading_d7", Some(C_POL_B1), Text::Static("Reading D7: a licensed export draws on the allocation of the destination country, where the items are installed; a licence counts when granted."));
+    out.notice_cited("reading_d7", cite(rules, FwStep::PolicyB1), Text::Static("Reading D7: a licensed export draws on the allocation of the destination country, where the items are installed; a licence counts when granted."));
     ok
 }
 
@@ -1114,15 +1238,15 @@ fn decide_weights(
         None if published_floor > base => (published_floor, true),
         None => (base, false),
     };
-    let cite = if w.published {
-        C_PUBLISHED
+    let citation = if w.published {
+        cite(rules, FwStep::Published)
     } else if raised {
-        C_4E091_NOTE2
+        cite(rules, FwStep::WeightsNote2)
     } else {
-        C_4E091
+        cite(rules, FwStep::Weights)
     };
     out.reason(
-        cite,
+        citation,
         Text::Weights {
             operations: w.training_operations,
             threshold,
@@ -1130,7 +1254,7 @@ fn decide_weights(
             raised,
         },
     );
-    out.notice("reading_d6", Some(C_4E091), Text::Static("Reading D6: 4E091 controls unpublished weights of models trained with 10^26 or more operations (the CCL heading; some summaries say 'more than'), raised to the operations of the most capable published model when that is higher; fine-tuning operations count."));
+    out.notice_cited("reading_d6", cite(rules, FwStep::Weights), Text::Static("Reading D6: 4E091 controls unpublished weights of models trained with 10^26 or more operations (the CCL heading; some summaries say 'more than'), raised to the operations of the most capable published model when that is higher; fine-tuning operations count."));
     if w.published || w.training_operations < threshold {
         det.decision = Decision::NotControlled;
         det.eccn = Eccn::None;
@@ -1140,31 +1264,31 @@ fn decide_weights(
     let hq = req.consignee.headquarters;
     let hq_t1 = groups.tier1.contains(hq);
     let dest_t3 = groups.tier3(req.destination);
-    out.reason(C_4E091, Text::Static("A licence is required to export, reexport or transfer (in-country) 4E091 items to any destination (deemed exports to permanent regular employees of Tier-1-headquartered entities excepted)."));
+    out.reason(cite(rules, FwStep::Weights), Text::Static("A licence is required to export, reexport or transfer (in-country) 4E091 items to any destination (deemed exports to permanent regular employees of Tier-1-headquartered entities excepted)."));
     if hq_t1 && !dest_t3 {
-        out.reason(C_AIA_WEIGHTS, Text::ExceptionAvailable { exception: "AIA", why: "the weights go to an entity headquartered in a Supp. No. 5 para (a) destination and located outside Macau and D:5" });
-        out.notice("weights_storage", Some(C_SUPP10), Text::Static("The weights must be stored in a facility that meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748 (compliance date 2026-01-15); assumed met (reading D15)."));
+        out.reason(cite(rules, FwStep::AiaWeights), Text::ExceptionAvailable { exception: "AIA", why: "the weights go to an entity headquartered in a Supp. No. 5 para (a) destination and located outside Macau and D:5" });
+        out.notice_cited("weights_storage", cite(rules, FwStep::WeightsStorage), Text::Static("The weights must be stored in a facility that meets paragraphs 14, 15 and 18 of Supp. No. 10 to part 748 (compliance date 2026-01-15); assumed met (reading D15)."));
         grant(det, Authorization::Aia);
         return;
     }
     det.decision = Decision::LicenseRequired;
     if !hq_t1 {
         out.reason(
-            C_AIA_WEIGHTS,
+            cite(rules, FwStep::AiaWeights),
             Text::AiaUnavailable {
                 why: "the recipient is headquartered outside Supp. No. 5 to part 740 para (a)",
             },
         );
-        out.reason(C_POL_14, Text::Policy { policy: ReviewPolicy::PresumptionOfDenial, why: "the end user is headquartered (or has its ultimate parent) outside Supp. No. 5 to part 740 para (a)" });
+        out.reason(cite(rules, FwStep::PolicyWeights), Text::Policy { policy: ReviewPolicy::PresumptionOfDenial, why: "the end user is headquartered (or has its ultimate parent) outside Supp. No. 5 to part 740 para (a)" });
         det.review_policy = Some(ReviewPolicy::PresumptionOfDenial);
     } else {
         out.reason(
-            C_AIA_WEIGHTS,
+            cite(rules, FwStep::AiaWeights),
             Text::AiaUnavailable {
                 why: "the recipient is located in Macau or Country Group D:5",
             },
         );
-        out.reason(C_POL_14, Text::Policy { policy: ReviewPolicy::CaseByCase, why: "the presumption of denial in (b)(14) reaches only end users headquartered outside Supp. No. 5 para (a)" });
+        out.reason(cite(rules, FwStep::PolicyWeights), Text::Policy { policy: ReviewPolicy::CaseByCase, why: "the presumption of denial in (b)(14) reaches only end users headquartered outside Supp. No. 5 para (a)" });
         det.review_policy = Some(ReviewPolicy::CaseByCase);
     }
 }

@@ -12,6 +12,7 @@ pub mod date;
 pub mod determination;
 pub mod determine;
 pub mod params;
+pub mod recorded;
 pub mod request;
 pub mod rules_view;
 pub mod units;

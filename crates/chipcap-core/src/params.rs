@@ -464,6 +464,8 @@ pub struct RuleSet {
     pub catalog: Catalog,
     /// The advanced-computing line (the regime enforced), decided by [`crate::advanced`].
     pub advanced: AdvancedComputing,
+    /// The citation of each step of the framework's decision table (from the rule data).
+    pub framework_citations: FrameworkCitations,
 }
 
 impl RuleSet {
@@ -513,12 +515,16 @@ impl RuleSet {
 
 /// A rule version chipcap can decide under (one folder of `rules/` each).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = RuleSetDoc))]
 pub enum RuleSetId {
     /// The October-2023 advanced-computing controls as amended (88 FR 73458 and later): the regime
     /// enforced on every date chipcap covers.
+    #[cfg_attr(feature = "schema", schema(rename = "advanced-computing-2023"))]
     AdvancedComputing2023,
     /// The Framework for Artificial Intelligence Diffusion (90 FR 4544): printed in the CFR, never
     /// enforced (BIS, 2025-05-13). Applied only when a request names it.
+    #[cfg_attr(feature = "schema", schema(rename = "ai-diffusion-2025"))]
     AiDiffusion2025,
 }
 
@@ -637,6 +643,220 @@ impl AcStep {
             AcStep::HqGuidance2026 => "hq-guidance-2026-05-31",
             AcStep::Uae => "uae-2026-07-10",
         }
+    }
+}
+
+/// The decision steps of the AI Diffusion framework (`ai-diffusion-2025`) that cite the rule: the rule
+/// data give each one its citation (`rules/ai-diffusion-2025/framework.toml`, `[[step]]` with this
+/// `key`), and [`crate::determine`] cites only from there ([`FrameworkCitations`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FwStep {
+    /// The rule set itself (the reason naming the version; the notice before its effective date).
+    RuleSet,
+    /// A Tier 1 destination (Supp. No. 5 to part 740 para (a)).
+    Tier1,
+    /// A Tier 2 destination or headquarters.
+    Tier2,
+    /// A Tier 3 destination or headquarters (D:5 and Macau).
+    Tier3,
+    /// The classification of an item under ECCN 3A090.
+    Eccn3a090,
+    /// Note 2 to ECCN 3A090 (items not designed or marketed for datacenters).
+    Note2,
+    /// High-bandwidth memory (3A090.c), outside the framework.
+    Eccn3a090c,
+    /// The licence requirement for 3A090.a items.
+    LicenceA,
+    /// The licence requirement for 3A090.b items by destination.
+    LicenceB,
+    /// The licence requirement for 3A090.b items by headquarters.
+    LicenceBHeadquarters,
+    /// License Exception AIA.
+    Aia,
+    /// The AIA consignee certification.
+    AiaCertification,
+    /// The AIA certification threshold.
+    AiaReporting,
+    /// AIA for model weights.
+    AiaWeights,
+    /// Who may hold a UVEU.
+    UveuEligibility,
+    /// The UVEU geographic shares.
+    UveuLimits,
+    /// Who may hold an NVEU.
+    NveuEligibility,
+    /// The NVEU quarterly installed-base cap.
+    NveuCap,
+    /// Data Center VEU reports.
+    VeuReporting,
+    /// License Exception LPP.
+    Lpp,
+    /// 740.2(a)(9)(ii): the exceptions usable in D:1/D:4/D:5 and Macau.
+    Lpp7402,
+    /// License Exception NAC.
+    Nac,
+    /// License Exception ACA.
+    Aca,
+    /// License Exception ACM.
+    Acm,
+    /// Review policy: presumption of denial for Macau and D:5.
+    PolicyA1,
+    /// Review policy: presumption of approval for Tier 1.
+    PolicyA2,
+    /// Review policy within the Tier 2 country allocation (and the allocation itself).
+    PolicyB1,
+    /// Review policy after the Tier 2 country allocation is met.
+    PolicyB2,
+    /// The allocation raised by government-to-government assurances.
+    PolicyC,
+    /// Review policy for 3A090.b items.
+    PolicyBItems,
+    /// Review policy for model weights.
+    PolicyWeights,
+    /// ECCN 4E091 model weights and their licence requirement.
+    Weights,
+    /// Note 2 to ECCN 4E091 (the threshold raised to the most capable published model).
+    WeightsNote2,
+    /// Published weights are not subject to the EAR.
+    Published,
+    /// The storage security of model weights.
+    WeightsStorage,
+}
+
+impl FwStep {
+    /// Every step, in the order of the rule data.
+    pub const ALL: [FwStep; 35] = [
+        FwStep::RuleSet,
+        FwStep::Tier1,
+        FwStep::Tier2,
+        FwStep::Tier3,
+        FwStep::Eccn3a090,
+        FwStep::Note2,
+        FwStep::Eccn3a090c,
+        FwStep::LicenceA,
+        FwStep::LicenceB,
+        FwStep::LicenceBHeadquarters,
+        FwStep::Aia,
+        FwStep::AiaCertification,
+        FwStep::AiaReporting,
+        FwStep::AiaWeights,
+        FwStep::UveuEligibility,
+        FwStep::UveuLimits,
+        FwStep::NveuEligibility,
+        FwStep::NveuCap,
+        FwStep::VeuReporting,
+        FwStep::Lpp,
+        FwStep::Lpp7402,
+        FwStep::Nac,
+        FwStep::Aca,
+        FwStep::Acm,
+        FwStep::PolicyA1,
+        FwStep::PolicyA2,
+        FwStep::PolicyB1,
+        FwStep::PolicyB2,
+        FwStep::PolicyC,
+        FwStep::PolicyBItems,
+        FwStep::PolicyWeights,
+        FwStep::Weights,
+        FwStep::WeightsNote2,
+        FwStep::Published,
+        FwStep::WeightsStorage,
+    ];
+
+    /// Position in [`FwStep::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The key used in the rule data.
+    pub fn key(self) -> &'static str {
+        match self {
+            FwStep::RuleSet => "rule_set",
+            FwStep::Tier1 => "tier1",
+            FwStep::Tier2 => "tier2",
+            FwStep::Tier3 => "tier3",
+            FwStep::Eccn3a090 => "eccn_3a090",
+            FwStep::Note2 => "note2_3a090",
+            FwStep::Eccn3a090c => "eccn_3a090c",
+            FwStep::LicenceA => "licence_a",
+            FwStep::LicenceB => "licence_b",
+            FwStep::LicenceBHeadquarters => "licence_b_headquarters",
+            FwStep::Aia => "aia",
+            FwStep::AiaCertification => "aia_certification",
+            FwStep::AiaReporting => "aia_reporting",
+            FwStep::AiaWeights => "aia_weights",
+            FwStep::UveuEligibility => "uveu_eligibility",
+            FwStep::UveuLimits => "uveu_limits",
+            FwStep::NveuEligibility => "nveu_eligibility",
+            FwStep::NveuCap => "nveu_cap",
+            FwStep::VeuReporting => "veu_reporting",
+            FwStep::Lpp => "lpp",
+            FwStep::Lpp7402 => "lpp_740_2",
+            FwStep::Nac => "nac",
+            FwStep::Aca => "aca",
+            FwStep::Acm => "acm",
+            FwStep::PolicyA1 => "policy_a1",
+            FwStep::PolicyA2 => "policy_a2",
+            FwStep::PolicyB1 => "policy_b1",
+            FwStep::PolicyB2 => "policy_b2",
+            FwStep::PolicyC => "policy_c",
+            FwStep::PolicyBItems => "policy_b_items",
+            FwStep::PolicyWeights => "policy_weights",
+            FwStep::Weights => "weights_4e091",
+            FwStep::WeightsNote2 => "weights_note2",
+            FwStep::Published => "published",
+            FwStep::WeightsStorage => "weights_storage",
+        }
+    }
+}
+
+/// The citation of every framework step, composed once when the rules load and shared (a reference
+/// count, no allocation) by every reason and notice that cites it.
+#[derive(Clone, Debug)]
+pub struct FrameworkCitations([crate::determination::Citation; FwStep::ALL.len()]);
+
+impl FrameworkCitations {
+    /// From one citation per step, in the order of [`FwStep::ALL`]. Each is checked once here for
+    /// characters JSON must escape, so that the writer copies a clean one as it is.
+    pub fn new(citations: [std::sync::Arc<str>; FwStep::ALL.len()]) -> FrameworkCitations {
+        use crate::determination::Citation;
+        FrameworkCitations(citations.map(|c| {
+            if crate::wire::needs_no_escape(&c) {
+                Citation::Clean(c)
+            } else {
+                Citation::Shared(c)
+            }
+        }))
+    }
+
+    /// The citation of `step`.
+    pub fn get(&self, step: FwStep) -> &crate::determination::Citation {
+        // In bounds: the array has one element per step, indexed by its position in `ALL`.
+        &self.0[step.index()]
+    }
+}
+
+#[cfg(test)]
+mod fw_step_tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_indexed_by_their_position_and_keyed_once() {
+        for (i, s) in FwStep::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i);
+            assert_eq!(FwStep::ALL.iter().filter(|x| x.key() == s.key()).count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_citation_that_needs_escaping_is_escaped() {
+        use crate::determination::Citation;
+        let mut v: [std::sync::Arc<str>; FwStep::ALL.len()] =
+            std::array::from_fn(|_| std::sync::Arc::from("15 CFR 740.29(a)"));
+        v[FwStep::Lpp.index()] = std::sync::Arc::from("a \"quoted\" text");
+        let c = FrameworkCitations::new(v);
+        assert!(matches!(c.get(FwStep::Lpp), Citation::Shared(_)));
+        assert!(matches!(c.get(FwStep::Aia), Citation::Clean(_)));
     }
 }
 

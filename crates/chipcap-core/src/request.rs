@@ -31,6 +31,8 @@ pub struct Request {
 
 /// The kind of transaction (15 CFR 772.1 terms): it matters for the 2026-01-15 case-by-case policy.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = TransactionDoc, rename_all = "snake_case"))]
 pub enum Transaction {
     /// An export from the United States.
     #[default]
@@ -69,6 +71,8 @@ impl Transaction {
 
 /// What an item line is.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ItemFormDoc, rename_all = "lowercase"))]
 pub enum ItemForm {
     /// Integrated circuits (ECCN 3A090.a/.b).
     #[default]
@@ -139,6 +143,8 @@ pub struct ModelWeights {
 
 /// The authorisation the consignee claims to hold.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = AuthorizationDoc, rename_all = "lowercase"))]
 pub enum ClaimedAuthorization {
     /// None.
     None,
@@ -176,6 +182,8 @@ pub struct Party {
 
 /// End uses License Exception ACM covers (15 CFR 740.28).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = EndUseDoc, rename_all = "lowercase"))]
 pub enum EndUse {
     /// Development.
     Development,

@@ -16,6 +16,8 @@ mod scan;
 use crate::date::Date;
 use crate::determination::*;
 use crate::params::RuleSet;
+#[cfg(feature = "schema")]
+use crate::params::RuleSetId;
 use crate::request::*;
 use crate::units::{
     parse_decimal, parse_milli, push_milli_grouped, push_milli_plain, push_uint, push_uint_pad2,
@@ -64,6 +66,27 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> WireError {
 #[cfg_attr(test, derive(Debug, PartialEq))]
 struct Raw<'a>(&'a str);
 
+/// In the OpenAPI document a decimal is a JSON number or a string holding one (read exactly).
+#[cfg(feature = "schema")]
+impl utoipa::PartialSchema for Raw<'_> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Number, Type::String]))
+            .description(Some(
+                "A decimal: a JSON number, or a string holding one (`\"1.2e26\"`); read exactly.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "schema")]
+impl utoipa::ToSchema for Raw<'_> {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Decimal")
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         <&'a RawValue>::deserialize(d).map(|r| Raw(r.get()))
@@ -84,187 +107,301 @@ impl<'de: 'a, 'a> Deserialize<'de> for ByCountry<'a> {
     }
 }
 
+/// A request document (docs/contract.md): what is exported, where, to whom, on which date.
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct RequestDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = RequestDoc, example = json!({"date": "2025-06-15", "destination": "AE", "items": [{"chip": "nvidia-h100-sxm", "quantity": 2000}], "consignee": {"name": "Example AI LLC", "headquarters": "AE", "authorization": "none"}})))]
+pub struct RequestDto<'a> {
+    /// Client id (ledger apply: required).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>, min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$"))]
     id: Option<Raw<'a>>,
+    /// Decision date (YYYY-MM-DD; default today, UTC).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(format = Date))]
     date: Option<Cow<'a, str>>,
+    /// Destination (ISO 3166-1 alpha-2).
     #[serde(borrow)]
+    #[cfg_attr(feature = "schema", schema(example = "AE"))]
     destination: Cow<'a, str>,
+    /// Items (or `model_weights`).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(min_items = 1))]
     items: Option<Vec<ItemDto<'a>>>,
+    /// ECCN 4E091 (instead of `items`).
     #[serde(default, borrow)]
     model_weights: Option<WeightsDto<'a>>,
+    /// The ultimate consignee.
     #[serde(default, borrow)]
     consignee: Option<ConsigneeDto<'a>>,
+    /// The end use (License Exception ACM, 740.28).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<EndUse>))]
     end_use: Option<Cow<'a, str>>,
+    /// The end user, when other than the consignee (screened).
     #[serde(default, borrow)]
     end_user: Option<PartyDto<'a>>,
+    /// Intermediate consignees (screened).
     #[serde(default, borrow)]
     intermediate_consignees: Option<Vec<PartyDto<'a>>>,
+    /// What has already been drawn (when the caller supplies it; the ledger fills it itself).
     #[serde(default, borrow)]
     context: Option<ContextDto<'a>>,
+    /// Options.
     #[serde(default, borrow)]
     options: Option<OptionsDto<'a>>,
+    /// The rule version; default: the version enforced on the date (`advanced-computing-2023`).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<RuleSetId>))]
     rule_set: Option<Cow<'a, str>>,
+    /// `export` (default), `reexport`, `export_from_abroad` or `transfer`.
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<Transaction>))]
     transaction: Option<Cow<'a, str>>,
 }
 
+/// One item: a catalog chip or an explicit specification.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct ItemDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ItemDoc))]
+pub struct ItemDto<'a> {
+    /// Catalog chip id (`nvidia-h100-sxm`).
     #[serde(default, borrow)]
     chip: Option<Cow<'a, str>>,
+    /// TPP per unit (exact to 0.001; a number or a decimal string).
     #[serde(default, borrow)]
     tpp: Option<Raw<'a>>,
+    /// Applicable die area, mm^2.
     #[serde(default, borrow)]
     die_area_mm2: Option<Raw<'a>>,
+    /// Designed or marketed for datacenters.
     #[serde(default)]
     datacenter: Option<bool>,
+    /// Units (a positive whole number).
     #[serde(borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = u64, minimum = 1))]
     quantity: Raw<'a>,
+    /// `ic` (3A090, default), `computer` (4A090: a computer, assembly or component containing the IC) or `hbm` (3A090.c: give `memory_bandwidth_gbps` and `package_area_mm2`).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<ItemForm>))]
     form: Option<Cow<'a, str>>,
+    /// Total DRAM bandwidth of one IC, GB/s (default from the catalog).
     #[serde(default, borrow)]
     dram_bandwidth_gbps: Option<Raw<'a>>,
+    /// First commercial availability in the US (YYYY-MM-DD; default from the catalog).
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(format = Date))]
     us_available_from: Option<Cow<'a, str>>,
+    /// Country of the designer's headquarters (ISO 3166-1 alpha-2; default from the catalog).
     #[serde(default, borrow)]
     designer_country: Option<Cow<'a, str>>,
+    /// HBM only: memory bandwidth, GB/s.
     #[serde(default, borrow)]
     memory_bandwidth_gbps: Option<Raw<'a>>,
+    /// HBM only: package or stack area, mm^2.
     #[serde(default, borrow)]
     package_area_mm2: Option<Raw<'a>>,
 }
 
+/// Parameters of an AI model (ECCN 4E091).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct WeightsDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ModelWeightsDoc))]
+pub struct WeightsDto<'a> {
+    /// Operations used to train the model (a number or a decimal string, `1.2e26`).
     #[serde(borrow)]
     training_operations: Raw<'a>,
+    /// The weights are published.
     #[serde(default)]
     published: bool,
 }
 
+/// The ultimate consignee.
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct ConsigneeDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ConsigneeDoc))]
+pub struct ConsigneeDto<'a> {
+    /// Name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")
+    )]
     name: Option<String>,
+    /// Headquarters (ISO 3166-1 alpha-2) of the consignee or its ultimate parent.
     #[serde(default, borrow)]
     headquarters: Option<Cow<'a, str>>,
+    /// `none`, `uveu` or `nveu`.
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<ClaimedAuthorization>))]
     authorization: Option<Cow<'a, str>>,
+    /// The consignee provides infrastructure as a service (raises the 2025-05-13 red-flag notice).
     #[serde(default)]
     iaas_provider: bool,
 }
 
+/// Another party to the transaction (screened).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct PartyDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = OtherPartyDoc))]
+pub struct PartyDto<'a> {
+    /// Name.
     name: String,
+    /// Country (ISO 3166-1 alpha-2), when known.
     #[serde(default, borrow)]
     country: Option<Cow<'a, str>>,
 }
 
+/// Screening results the caller supplies (the edge then does not screen).
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct ScreeningDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ScreeningContextDoc))]
+pub struct ScreeningDto<'a> {
+    /// `performed`, `skipped` or `not_performed`.
     status: Cow<'a, str>,
+    /// The list versions screened against.
     #[serde(default)]
     lists: Vec<String>,
+    /// Score at or above which a hit is a match.
     #[serde(default, borrow)]
     match_threshold: Option<Raw<'a>>,
+    /// Score at or above which a hit is reported.
     #[serde(default, borrow)]
     review_threshold: Option<Raw<'a>>,
+    /// The hits.
     #[serde(default, borrow)]
     hits: Vec<HitDto<'a>>,
 }
 
+/// A screening hit.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct HitDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ScreeningHitDoc))]
+pub struct HitDto<'a> {
+    /// `consignee`, `end_user` or `intermediate_consignee`.
     role: Cow<'a, str>,
+    /// The party's name as given.
     party: String,
+    /// The list's source.
     source: String,
+    /// The list class (`entity_list`, `military_end_user`, `unverified`, `denied_persons`, `sdn`, `other`).
     list: Cow<'a, str>,
+    /// The entry's number, when the list has one.
     #[serde(default)]
     entity_number: Option<String>,
+    /// The entry's name.
     entry_name: String,
+    /// The name or alias that matched.
     matched_name: String,
+    /// Score, 0 to 1.
     #[serde(borrow)]
     score: Raw<'a>,
+    /// At or above the match threshold.
     is_match: bool,
+    /// The entry's licence requirement.
     #[serde(default)]
     license_requirement: Option<String>,
+    /// The entry's licence review policy.
     #[serde(default)]
     license_policy: Option<String>,
+    /// The notice that listed the entry.
     #[serde(default)]
     federal_register_notice: Option<String>,
+    /// `true_match` or `false_positive`, when a reviewer decided.
     #[serde(default, borrow)]
     disposition: Option<Cow<'a, str>>,
 }
 
+/// Balances already drawn; absent values are zero or false.
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct ContextDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ContextDoc))]
+pub struct ContextDto<'a> {
+    /// Country allocation used, TPP.
     #[serde(default, borrow)]
     country_allocation_used_tpp: Option<Raw<'a>>,
+    /// The destination has government-to-government assurances.
     #[serde(default)]
     government_assurances: bool,
+    /// Uplift of the allocation under assurances, percent.
     #[serde(default, borrow)]
     assurance_uplift_percent: Option<Raw<'a>>,
+    /// LPP used by the consignee this year, TPP.
     #[serde(default, borrow)]
     consignee_lpp_used_tpp: Option<Raw<'a>>,
+    /// NVEU installed base, TPP.
     #[serde(default, borrow)]
     nveu_installed_tpp: Option<Raw<'a>>,
+    /// UVEU installed base by country, TPP.
     #[serde(default, borrow)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<HashMap<String, Raw>>))]
     uveu_installed_tpp_by_country: Option<ByCountry<'a>>,
+    /// AIA exports to the consignee so far, TPP.
     #[serde(default, borrow)]
     consignee_aia_cumulative_tpp: Option<Raw<'a>>,
+    /// Training operations of the most capable published model.
     #[serde(default, borrow)]
     most_capable_published_model_operations: Option<Raw<'a>>,
+    /// Screening results (the edge then does not screen).
     #[serde(default, borrow)]
     screening: Option<ScreeningDto<'a>>,
+    /// China/Macau and US end-use shipments by catalog chip, TPP (91 FR 1684).
     #[serde(default, borrow)]
     china_us_by_chip: Option<BTreeMap<String, ChinaUsDto<'a>>>,
 }
 
+/// Shipments of one product to China/Macau and to US end use.
 #[derive(Deserialize)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct ChinaUsDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ChinaUsDoc))]
+pub struct ChinaUsDto<'a> {
+    /// To China and Macau, TPP.
     #[serde(borrow)]
     china_macau_tpp: Raw<'a>,
+    /// To US end use, TPP.
     #[serde(borrow)]
     us_end_use_tpp: Raw<'a>,
 }
 
+/// Options.
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(deny_unknown_fields)]
-struct OptionsDto<'a> {
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = OptionsDoc))]
+pub struct OptionsDto<'a> {
+    /// Apply 740.2 strictly.
     #[serde(default)]
     strict_740_2: bool,
+    /// The 4E091 threshold, operations (default 10^26).
     #[serde(default, borrow)]
     model_threshold_operations: Option<Raw<'a>>,
+    /// The H100 TPP used for display.
     #[serde(default, borrow)]
     h100_tpp: Option<Raw<'a>>,
+    /// The rule version (as `rule_set`).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<RuleSetId>))]
     rule_set: Option<String>,
+    /// Do not screen the parties.
     #[serde(default)]
     skip_screening: bool,
 }
@@ -282,7 +419,45 @@ pub struct ParsedRequest {
     pub screening_given: bool,
 }
 
+/// What the screening step does with a screening the request carries itself
+/// (`context.screening`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GivenScreening {
+    /// Kept: the edge does not screen (`chipcap check`, `POST /v1/determinations`).
+    Keep,
+    /// Replaced by the edge's own screening when it has lists (`ledger apply`: what the ledger
+    /// records is what it screened).
+    Replace,
+}
+
 impl ParsedRequest {
+    /// The screening step of every front end (the CLI, the server, the ledger): the parties are
+    /// not screened when screening is skipped (`skip`, or `options.skip_screening`: the status
+    /// says so), nor when the request carries its own screening and `given` keeps it; otherwise
+    /// `screen` (the edge's lists and dispositions) gives the context, or `None` when the edge has
+    /// no lists (the status stays "not performed"). The core only decides what a hit means.
+    pub fn gather_screening(
+        &mut self,
+        skip: bool,
+        given: GivenScreening,
+        screen: impl FnOnce(&ParsedRequest) -> Option<crate::request::Screening>,
+    ) {
+        if skip || self.request.options.skip_screening {
+            self.request.context.screening.status = crate::request::ScreeningStatus::Skipped;
+        } else if self.wants_screening(skip, given) {
+            if let Some(s) = screen(self) {
+                self.request.context.screening = s;
+            }
+        }
+    }
+
+    /// Whether [`ParsedRequest::gather_screening`] would screen the parties (an edge that must
+    /// load its lists or dispositions first asks this, so it loads nothing it will not use).
+    pub fn wants_screening(&self, skip: bool, given: GivenScreening) -> bool {
+        !(skip || self.request.options.skip_screening)
+            && (given == GivenScreening::Replace || !self.screening_given)
+    }
+
     /// The parties the edge must screen: the consignee (when named), the end user and the
     /// intermediate consignees, with their countries where known.
     pub fn parties_to_screen(&self) -> Vec<Party> {
@@ -1040,6 +1215,12 @@ impl Sink for JsonText<'_> {
 
 /// Whether a fragment needs no JSON escaping (no control byte, quote or backslash), eight bytes at a
 /// time (SWAR: the classic "has zero byte" test on `x ^ pattern` and "has byte less than n").
+/// Whether `s` can be written inside a JSON string as it is (no quote, backslash or control
+/// character).
+pub fn needs_no_escape(s: &str) -> bool {
+    clean(s)
+}
+
 fn clean(s: &str) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -1162,6 +1343,10 @@ fn push_lit(o: &mut String, v: &'static str) {
 fn push_citation(o: &mut String, c: &Citation) {
     match c {
         Citation::Static(s) => {
+            debug_assert!(clean(s), "citation needs escaping: {s}");
+            o.push_str(s);
+        }
+        Citation::Clean(s) => {
             debug_assert!(clean(s), "citation needs escaping: {s}");
             o.push_str(s);
         }

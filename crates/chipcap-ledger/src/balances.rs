@@ -253,11 +253,11 @@ pub fn balances(entries: &[Entry], as_of: Date, rules: &RuleSet) -> Result<Vec<B
     for (k, used) in &sums {
         match k {
             Key::Country(c) => {
-                let up = uplift_pure(rules, entries, &rev, c, as_of);
+                let up = uplift_pure(rules, entries, &rev, *c, as_of);
                 rows.push(row(
                     "country_allocation",
                     None,
-                    Some(c.clone()),
+                    Some(c.as_str().to_string()),
                     Some("2025-2027".into()),
                     Some(country_cap_pure(rules, as_of, up)),
                     false,
@@ -283,19 +283,22 @@ pub fn balances(entries: &[Entry], as_of: Date, rules: &RuleSet) -> Result<Vec<B
                 rows.push(row(
                     "nveu_allocation",
                     Some(n.clone()),
-                    Some(c.clone()),
+                    Some(c.as_str().to_string()),
                     Some(as_of.quarter().to_string()),
                     cap,
                     false,
                     *used,
                 ));
             }
-            Key::Uveu(n, c) => uveu.entry(n.clone()).or_default().push((c.clone(), *used)),
+            Key::Uveu(n, c) => uveu
+                .entry(n.clone())
+                .or_default()
+                .push((c.as_str().to_string(), *used)),
             Key::Aia(n) => rows.push(row("aia", Some(n.clone()), None, None, None, false, *used)),
             Key::Licence(l) => {
                 let cap = licences
                     .get(l.as_str())
-                    .and_then(|g| i64::try_from(g.tpp_milli).ok());
+                    .and_then(|g| i64::try_from(g.tpp.milli()).ok());
                 rows.push(row(
                     "licence",
                     Some(l.clone()),
@@ -440,7 +443,7 @@ pub fn history(entries: &[Entry], f: &HistoryFilter) -> Result<Vec<(Entry, Vec<D
         };
         let key_country = |c: &str| {
             keys.iter().any(|k| match k {
-                Key::Country(x) | Key::Nveu(_, x) | Key::Uveu(_, x) => x == c,
+                Key::Country(x) | Key::Nveu(_, x) | Key::Uveu(_, x) => x.as_str() == c,
                 _ => false,
             })
         };
@@ -578,9 +581,7 @@ pub fn verify(
     let forced: BTreeSet<String> = entries
         .iter()
         .filter_map(|e| match &e.body {
-            Body::LicenceGrant(l) if l.forced.is_some() => {
-                Some(Key::Country(l.destination.clone()).text())
-            }
+            Body::LicenceGrant(l) if l.forced.is_some() => Some(Key::Country(l.destination).text()),
             _ => None,
         })
         .collect();
@@ -615,7 +616,7 @@ pub fn verify(
                 Key::Country(c) => Some(country_cap_pure(
                     rules,
                     date,
-                    uplift_pure(rules, entries, &rev, c, date),
+                    uplift_pure(rules, entries, &rev, *c, date),
                 )),
                 Key::Lpp(..) => i64::try_from(rules.params.lpp_limit.at(date).value.milli()).ok(),
                 Key::Nveu(..) => rules
@@ -623,7 +624,7 @@ pub fn verify(
                     .and_then(|(q, _)| i64::try_from(q.cap.milli()).ok()),
                 Key::Licence(n) => licences
                     .get(n.as_str())
-                    .and_then(|l| i64::try_from(l.tpp_milli).ok()),
+                    .and_then(|l| i64::try_from(l.tpp.milli()).ok()),
                 Key::Uveu(..) | Key::Aia(_) | Key::UsEndUse(_) | Key::ChinaMacau(_) => None,
             };
             if let Some(c) = cap {

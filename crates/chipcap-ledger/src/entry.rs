@@ -3,7 +3,10 @@
 //! Draws are a pure function of an entry (and, for a reversal, of the entry it reverses): the stores
 //! keep them as running sums for the hot path, and `verify` derives them again from the entries.
 
+use chipcap_core::country::CountryCode;
 use chipcap_core::date::Date;
+use chipcap_core::determination::Authorization;
+use chipcap_core::units::Tpp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{input, Error};
@@ -48,9 +51,110 @@ pub(crate) mod opt_date_text {
     }
 }
 
+/// Serde for [`Tpp`] as its integer milli-TPP (the stored form of every `*_milli` field: the same
+/// JSON number, read with the same messages, as the `u64` it was before it was typed).
+pub(crate) mod tpp_milli {
+    use chipcap_core::units::Tpp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Tpp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(t.milli())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tpp, D::Error> {
+        u64::deserialize(d).map(Tpp::from_milli)
+    }
+}
+
+/// Serde for a [`CountryCode`] the ledger wrote itself (a shipment's or licence's destination): the
+/// upper-case code, exactly; anything else in a stored entry is an error naming it.
+pub(crate) mod country_code {
+    use chipcap_core::country::CountryCode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &CountryCode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CountryCode, D::Error> {
+        let s = String::deserialize(d)?;
+        CountryCode::parse(&s)
+            .filter(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "is not an ISO 3166-1 alpha-2 country code, got `{s}`"
+                ))
+            })
+    }
+}
+
+/// What a shipment was made under (stored as `AIA`, `LPP`, `UVEU`, `NVEU`, `ACA`, `NAC`, `ACM`,
+/// `licence` or `NLR`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ShippedUnder {
+    /// A licence exception or authorisation the determination found.
+    Exception(Authorization),
+    /// The licence named in the request (`licence`).
+    Licence,
+    /// No licence required (`NLR`).
+    Nlr,
+}
+
+impl ShippedUnder {
+    const EXCEPTIONS: [Authorization; 7] = [
+        Authorization::Aia,
+        Authorization::Lpp,
+        Authorization::Aca,
+        Authorization::Nac,
+        Authorization::Acm,
+        Authorization::Uveu,
+        Authorization::Nveu,
+    ];
+
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShippedUnder::Exception(a) => a.as_str(),
+            ShippedUnder::Licence => "licence",
+            ShippedUnder::Nlr => "NLR",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<ShippedUnder> {
+        match s {
+            "licence" => Some(ShippedUnder::Licence),
+            "NLR" => Some(ShippedUnder::Nlr),
+            _ => ShippedUnder::EXCEPTIONS
+                .into_iter()
+                .find(|a| a.as_str() == s)
+                .map(ShippedUnder::Exception),
+        }
+    }
+}
+
+impl Serialize for ShippedUnder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ShippedUnder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ShippedUnder, D::Error> {
+        let s = String::deserialize(d)?;
+        ShippedUnder::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`authorization` must be AIA, LPP, UVEU, NVEU, ACA, NAC, ACM, licence or NLR, got `{s}`"
+            ))
+        })
+    }
+}
+
 /// A VEU authorisation kind.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = VeuDoc))]
 pub enum VeuKind {
     /// Universal VEU.
     Uveu,
@@ -66,11 +170,21 @@ impl VeuKind {
             VeuKind::Nveu => "nveu",
         }
     }
+
+    /// The core's name for it.
+    pub fn claimed(self) -> chipcap_core::request::ClaimedAuthorization {
+        match self {
+            VeuKind::Uveu => chipcap_core::request::ClaimedAuthorization::Uveu,
+            VeuKind::Nveu => chipcap_core::request::ClaimedAuthorization::Nveu,
+        }
+    }
 }
 
 /// A VEU authorisation held by a party.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = VeuAuthorizationDoc))]
 pub struct VeuAuthorization {
     /// UVEU or NVEU.
     pub kind: VeuKind,
@@ -80,6 +194,7 @@ pub struct VeuAuthorization {
     pub countries: Vec<String>,
     /// First day in force.
     #[serde(with = "date_text")]
+    #[cfg_attr(feature = "schema", schema(value_type = String, format = Date))]
     pub from: Date,
     /// Last day in force, if any.
     #[serde(
@@ -87,17 +202,26 @@ pub struct VeuAuthorization {
         with = "opt_date_text",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>, format = Date))]
     pub to: Option<Date>,
 }
 
 impl VeuAuthorization {
-    /// Whether it covers `country` on `date`.
+    /// The facts the core decides from for a request to `country` (see
+    /// [`chipcap_core::recorded::veu_claim`]).
+    pub fn record(&self, country: &str) -> chipcap_core::recorded::VeuRecord {
+        chipcap_core::recorded::VeuRecord {
+            kind: self.kind.claimed(),
+            from: self.from,
+            to: self.to,
+            names_destination: self.countries.iter().any(|c| c == country),
+            names_no_country: self.countries.is_empty(),
+        }
+    }
+
+    /// Whether it covers `country` on `date` (decided by the core).
     pub fn covers(&self, kind: VeuKind, country: &str, date: Date) -> bool {
-        self.kind == kind
-            && self.from <= date
-            && self.to.is_none_or(|t| date <= t)
-            && (self.countries.iter().any(|c| c == country)
-                || (kind == VeuKind::Uveu && self.countries.is_empty()))
+        self.record(country).covers(kind.claimed(), date)
     }
 }
 
@@ -105,8 +229,13 @@ impl VeuAuthorization {
 /// supersedes an earlier one from its date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Party {
     /// Name, as requests name the consignee.
+    #[cfg_attr(
+        feature = "schema",
+        schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")
+    )]
     pub name: String,
     /// Headquarters of the party or its ultimate parent (ISO 3166-1 alpha-2).
     pub headquarters: String,
@@ -119,10 +248,12 @@ pub struct Party {
 /// (15 CFR 742.6(b)(10)(iii)(C)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Assurance {
     /// The country.
     pub country: String,
     /// The uplift, percent (0 to 100).
+    #[cfg_attr(feature = "schema", schema(maximum = 100))]
     pub uplift_percent: u32,
 }
 
@@ -135,8 +266,9 @@ pub struct Line {
     pub chip: Option<String>,
     /// Units.
     pub quantity: u64,
-    /// TPP of one unit, milli-TPP.
-    pub unit_tpp_milli: u64,
+    /// TPP of one unit (stored as milli-TPP).
+    #[serde(rename = "unit_tpp_milli", with = "tpp_milli")]
+    pub unit_tpp: Tpp,
     /// 3A090.a / 4A090.a / .a-type .z: counted toward allocations.
     pub a_type: bool,
 }
@@ -150,15 +282,18 @@ pub struct LicenceGrant {
     /// Ultimate consignee.
     pub consignee: String,
     /// Destination.
-    pub destination: String,
+    #[serde(with = "country_code")]
+    pub destination: CountryCode,
     /// Tier of the destination on the grant date.
     pub tier: u8,
     /// Items.
     pub items: Vec<Line>,
-    /// Total TPP, milli-TPP (what shipments under it may draw).
-    pub tpp_milli: u64,
-    /// TPP of the .a-type items, milli-TPP (what the country allocation counts).
-    pub counted_milli: u64,
+    /// Total TPP (stored as milli-TPP): what shipments under it may draw.
+    #[serde(rename = "tpp_milli", with = "tpp_milli")]
+    pub tpp: Tpp,
+    /// TPP of the .a-type items (stored as milli-TPP): what the country allocation counts.
+    #[serde(rename = "counted_milli", with = "tpp_milli")]
+    pub counted: Tpp,
     /// Last day the licence is valid.
     #[serde(with = "date_text")]
     pub valid_to: Date,
@@ -174,15 +309,18 @@ pub struct Shipment {
     /// Ultimate consignee.
     pub consignee: String,
     /// Destination.
-    pub destination: String,
+    #[serde(with = "country_code")]
+    pub destination: CountryCode,
     /// Items.
     pub items: Vec<Line>,
-    /// Total TPP, milli-TPP.
-    pub tpp_milli: u64,
-    /// TPP of the .a-type items, milli-TPP.
-    pub counted_milli: u64,
-    /// `AIA`, `LPP`, `UVEU`, `NVEU`, `ACA`, `NAC`, `ACM`, or `licence`.
-    pub authorization: String,
+    /// Total TPP (stored as milli-TPP).
+    #[serde(rename = "tpp_milli", with = "tpp_milli")]
+    pub tpp: Tpp,
+    /// TPP of the .a-type items (stored as milli-TPP).
+    #[serde(rename = "counted_milli", with = "tpp_milli")]
+    pub counted: Tpp,
+    /// What it was shipped under.
+    pub authorization: ShippedUnder,
     /// The licence number when shipped under a licence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
@@ -201,19 +339,24 @@ pub struct Shipment {
 /// of its US end-use shipments).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct UsShipment {
     /// The catalog id of the product.
     pub chip: String,
     /// Units.
+    #[cfg_attr(feature = "schema", schema(minimum = 1))]
     pub quantity: u64,
-    /// TPP of one unit, milli-TPP (from the catalog when recorded).
-    #[serde(default)]
-    pub unit_tpp_milli: u64,
+    /// TPP of one unit, stored as milli-TPP (from the catalog when recorded).
+    #[serde(rename = "unit_tpp_milli", default, with = "tpp_milli")]
+    #[cfg_attr(feature = "schema", schema(ignore))]
+    pub unit_tpp: Tpp,
 }
 
 /// Why VEU-installed chips left the installed base (748.15(a)(2)(iii)(B)).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = CauseDoc))]
 pub enum Cause {
     /// Loss.
     Loss,
@@ -230,15 +373,22 @@ pub enum Cause {
 /// Attrition of VEU-installed chips.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Attrition {
     /// The VEU.
+    #[cfg_attr(
+        feature = "schema",
+        schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")
+    )]
     pub consignee: String,
     /// Where the chips were installed.
     pub country: String,
     /// Which installed base.
     pub veu: VeuKind,
-    /// TPP leaving the installed base, milli-TPP.
-    pub tpp_milli: u64,
+    /// TPP leaving the installed base (stored as milli-TPP).
+    #[serde(rename = "tpp_milli", with = "tpp_milli")]
+    #[cfg_attr(feature = "schema", schema(value_type = u64, minimum = 1))]
+    pub tpp: Tpp,
     /// Why.
     pub cause: Cause,
 }
@@ -246,18 +396,22 @@ pub struct Attrition {
 /// An audited manual adjustment of one allowance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Adjustment {
     /// The allowance key (see [`Key`]).
     pub key: String,
     /// Signed amount, milli-TPP.
     pub amount_milli: i64,
     /// Why.
+    #[cfg_attr(feature = "schema", schema(min_length = 1, pattern = r"\S"))]
     pub reason: String,
 }
 
 /// A reviewer's decision on a restricted-party screening hit.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = DispositionKindDoc))]
 pub enum DispositionKind {
     /// The party is the listed entity.
     TrueMatch,
@@ -386,13 +540,13 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
     /// Tier 2 country allocation, 2025-2027 (742.6(b)(10)(iii)(B)).
-    Country(String),
+    Country(CountryCode),
     /// LPP per consignee per calendar year (740.29(a)).
     Lpp(String, i32),
     /// NVEU installed base per (entity, country) (748.15(a)(2)(iii)(B)).
-    Nveu(String, String),
+    Nveu(String, CountryCode),
     /// UVEU installed base per (entity, country) (Supp. No. 10 to part 748 para 6).
-    Uveu(String, String),
+    Uveu(String, CountryCode),
     /// Cumulative AIA TPP per consignee (740.27(c)).
     Aia(String),
     /// TPP shipped under a licence.
@@ -437,11 +591,7 @@ impl Key {
                 Ok(p.to_string())
             }
         };
-        let cc = |p: &str| -> Result<String, Error> {
-            chipcap_core::country::CountryCode::parse(p)
-                .map(|c| c.as_str().to_string())
-                .ok_or_else(bad)
-        };
+        let cc = |p: &str| -> Result<CountryCode, Error> { CountryCode::parse(p).ok_or_else(bad) };
         match parts.as_slice() {
             ["country_allocation", c] => Ok(Key::Country(cc(c)?)),
             ["lpp", n, y] => Ok(Key::Lpp(nonempty(n)?, y.parse::<i32>().map_err(|_| bad())?)),
@@ -496,6 +646,22 @@ fn amount(milli: u64) -> Result<i64, Error> {
     i64::try_from(milli).map_err(|_| input(format!("amount `{milli}` milli-TPP is too large")))
 }
 
+/// `unit` TPP times `quantity`, as a signed draw (saturating as before: a product past `u64` is
+/// refused as too large by [`amount`]).
+fn amount_of(unit: Tpp, quantity: u64) -> Result<i64, Error> {
+    amount(unit.milli().saturating_mul(quantity))
+}
+
+/// A country code as validated entries store it (upper case); anything else is an input error
+/// naming it.
+pub(crate) fn stored_country(s: &str) -> Result<CountryCode, Error> {
+    CountryCode::parse(s).ok_or_else(|| {
+        input(format!(
+            "country must be an ISO 3166-1 alpha-2 code, got `{s}`"
+        ))
+    })
+}
+
 /// The first day the country allocation counts licences from (742.6(b)(10)(iii)(B)(1)).
 pub fn allocation_start() -> Option<Date> {
     Date::new(2025, 1, 1)
@@ -515,42 +681,46 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
         Body::Party(_) | Body::Assurance(_) | Body::Disposition(_) => Vec::new(),
         Body::UsShipment(u) => one(
             Key::UsEndUse(u.chip.clone()),
-            amount(u.unit_tpp_milli.saturating_mul(u.quantity))?,
+            amount_of(u.unit_tpp, u.quantity)?,
         ),
         Body::LicenceGrant(l) => {
             let counts =
-                l.tier == 2 && l.counted_milli > 0 && allocation_start().is_some_and(|s| d >= s);
+                l.tier == 2 && l.counted > Tpp::ZERO && allocation_start().is_some_and(|s| d >= s);
             if counts {
-                one(
-                    Key::Country(l.destination.clone()),
-                    amount(l.counted_milli)?,
-                )
+                one(Key::Country(l.destination), amount(l.counted.milli())?)
             } else {
                 Vec::new()
             }
         }
         Body::Shipment(s) => {
-            let c = amount(s.counted_milli)?;
-            match s.authorization.as_str() {
-                "LPP" => one(Key::Lpp(s.consignee.clone(), d.year()), c),
-                "NVEU" => one(Key::Nveu(s.consignee.clone(), s.destination.clone()), c),
-                "UVEU" => one(Key::Uveu(s.consignee.clone(), s.destination.clone()), c),
-                "AIA" => one(Key::Aia(s.consignee.clone()), c),
-                "licence" => match &s.licence {
+            let c = amount(s.counted.milli())?;
+            match s.authorization {
+                ShippedUnder::Exception(Authorization::Lpp) => {
+                    one(Key::Lpp(s.consignee.clone(), d.year()), c)
+                }
+                ShippedUnder::Exception(Authorization::Nveu) => {
+                    one(Key::Nveu(s.consignee.clone(), s.destination), c)
+                }
+                ShippedUnder::Exception(Authorization::Uveu) => {
+                    one(Key::Uveu(s.consignee.clone(), s.destination), c)
+                }
+                ShippedUnder::Exception(Authorization::Aia) => {
+                    one(Key::Aia(s.consignee.clone()), c)
+                }
+                ShippedUnder::Licence => match &s.licence {
                     Some(l) => {
-                        let mut v = one(Key::Licence(l.clone()), amount(s.tpp_milli)?);
+                        let mut v = one(Key::Licence(l.clone()), amount(s.tpp.milli())?);
                         // Licensed exports to China or Macau (Hong Kong is China for the EAR) decided
                         // under the enforced line count toward the 50% certification, per product.
-                        let china = ["CN", "HK", "MO"].contains(&s.destination.as_str());
+                        let china = [CountryCode::CN, CountryCode::HK, CountryCode::MO]
+                            .contains(&s.destination);
                         if china && s.rule_set.as_deref() == Some("advanced-computing-2023") {
                             for line in &s.items {
                                 if let Some(chip) = &line.chip {
                                     v.push(Draw {
                                         key: Key::ChinaMacau(chip.clone()).text(),
                                         date: d,
-                                        amount: amount(
-                                            line.unit_tpp_milli.saturating_mul(line.quantity),
-                                        )?,
+                                        amount: amount_of(line.unit_tpp, line.quantity)?,
                                     });
                                 }
                             }
@@ -564,10 +734,10 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
         }
         Body::Attrition(a) => {
             let k = match a.veu {
-                VeuKind::Nveu => Key::Nveu(a.consignee.clone(), a.country.clone()),
-                VeuKind::Uveu => Key::Uveu(a.consignee.clone(), a.country.clone()),
+                VeuKind::Nveu => Key::Nveu(a.consignee.clone(), stored_country(&a.country)?),
+                VeuKind::Uveu => Key::Uveu(a.consignee.clone(), stored_country(&a.country)?),
             };
-            one(k, -amount(a.tpp_milli)?)
+            one(k, -amount(a.tpp.milli())?)
         }
         Body::Adjustment(a) => vec![Draw {
             key: Key::parse(&a.key)?.text(),

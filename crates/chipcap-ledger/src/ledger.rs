@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chipcap_core::country::CountryCode;
 use chipcap_core::date::Date;
 use chipcap_core::determination::{Decision, Determination, Notice, Text};
-use chipcap_core::params::RuleSet;
+use chipcap_core::params::{FwStep, RuleSet};
+use chipcap_core::recorded::{self, LicenceVerdict, VeuRecord, VeuVerdict};
 use chipcap_core::request::ClaimedAuthorization;
 use chipcap_core::units::Tpp;
 use chipcap_core::wire;
@@ -256,9 +257,14 @@ fn check_name(what: &str, name: &str) -> Result<(), Error> {
 }
 
 fn country(rules: &RuleSet, what: &str, s: &str) -> Result<String, Error> {
+    country_code(rules, what, s).map(|c| c.as_str().to_string())
+}
+
+/// A country code of the rules' country table, parsed once where an entry is checked; an error
+/// naming `what` otherwise.
+fn country_code(rules: &RuleSet, what: &str, s: &str) -> Result<CountryCode, Error> {
     CountryCode::parse(s)
         .filter(|c| rules.known.contains(*c))
-        .map(|c| c.as_str().to_string())
         .ok_or_else(|| {
             input(format!(
                 "{what} is not an ISO 3166-1 alpha-2 country code, got `{s}`"
@@ -275,7 +281,7 @@ fn reversed_tx(tx: &mut dyn Tx, id: &str, date: Date) -> Result<bool, Error> {
 }
 
 /// The assurance uplift in force for `c` on `date` given its assurance entries (not reversed).
-fn uplift_from(rules: &RuleSet, c: &str, date: Date, assurances: &[&Entry]) -> u32 {
+fn uplift_from(rules: &RuleSet, c: CountryCode, date: Date, assurances: &[&Entry]) -> u32 {
     let mut best: Option<(Date, u64, u32)> = None;
     for e in assurances {
         if let Body::Assurance(a) = &e.body {
@@ -284,8 +290,7 @@ fn uplift_from(rules: &RuleSet, c: &str, date: Date, assurances: &[&Entry]) -> u
             }
         }
     }
-    let supp5b =
-        CountryCode::parse(c).is_some_and(|cc| rules.groups.supp5b.at(date).value.contains(cc));
+    let supp5b = rules.groups.supp5b.at(date).value.contains(c);
     // The rule itself is the core's (one owner): the ledger only finds the last assurance.
     rules.assurance_uplift(date, best.is_some() || supp5b, best.map(|(_, _, u)| u))
 }
@@ -338,15 +343,17 @@ fn stored_tpp(key: &str, v: i64) -> Result<Tpp, Error> {
 fn cap_tx(tx: &mut dyn Tx, rules: &RuleSet, key: &Key, date: Date) -> Result<Option<i64>, Error> {
     Ok(match key {
         Key::Country(c) => {
-            let a = assurance_entries(tx, c, date)?;
+            let a = assurance_entries(tx, c.as_str(), date)?;
             let refs: Vec<&Entry> = a.iter().collect();
-            Some(country_cap(rules, date, uplift_from(rules, c, date, &refs)))
+            Some(country_cap(
+                rules,
+                date,
+                uplift_from(rules, *c, date, &refs),
+            ))
         }
         Key::Lpp(..) => Some(tpp_i64(*rules.params.lpp_limit.at(date).value)),
         Key::Nveu(..) => rules.nveu_cap(date).map(|(q, _)| tpp_i64(q.cap)),
-        Key::Licence(n) => {
-            licence_of(tx, n, date)?.map(|(_, l)| i64::try_from(l.tpp_milli).unwrap_or(i64::MAX))
-        }
+        Key::Licence(n) => licence_of(tx, n, date)?.map(|(_, l)| tpp_i64(l.tpp)),
         // The 50% share's cap moves with the US shipments and is tested by the core.
         Key::Uveu(..) | Key::Aia(_) | Key::UsEndUse(_) | Key::ChinaMacau(_) => None,
     })
@@ -515,19 +522,21 @@ pub fn lines_of(det: &Determination) -> Vec<Line> {
         .map(|i| Line {
             chip: i.chip.as_deref().map(str::to_owned),
             quantity: i.quantity,
-            unit_tpp_milli: i.unit_tpp.milli(),
+            unit_tpp: i.unit_tpp,
             a_type: matches!(i.band, Ok(b) if b.is_a()),
         })
         .collect()
 }
 
-/// The TPP of a determination's .a-type lines, milli-TPP: what counts toward allocations.
-pub fn counted_of(det: &Determination) -> u64 {
-    det.items
-        .iter()
-        .filter(|i| matches!(i.band, Ok(b) if b.is_a()))
-        .map(|i| i.tpp.milli())
-        .fold(0u64, u64::saturating_add)
+/// The TPP of a determination's .a-type lines: what counts toward allocations.
+pub fn counted_of(det: &Determination) -> Tpp {
+    Tpp::from_milli(
+        det.items
+            .iter()
+            .filter(|i| matches!(i.band, Ok(b) if b.is_a()))
+            .map(|i| i.tpp.milli())
+            .fold(0u64, u64::saturating_add),
+    )
 }
 
 /// The latest party record for `name` in force on `date`.
@@ -742,18 +751,20 @@ pub(crate) fn prepare(json: &str) -> Result<Prepared, Error> {
     })
 }
 
-/// Puts the edge's screening into the request's context (or marks it skipped).
+/// Puts the edge's screening into the request's context (or marks it skipped): the one
+/// screening step ([`wire::ParsedRequest::gather_screening`]); what the ledger records is what the
+/// edge screened, so a screening the request carries is replaced when the edge has lists.
 pub(crate) fn fill_screening(
     parsed: &mut wire::ParsedRequest,
     screen: &dyn Fn(&wire::ParsedRequest) -> Option<chipcap_core::request::Screening>,
 ) {
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if let Some(s) = screen(parsed) {
-        parsed.request.context.screening = s;
-    }
+    parsed.gather_screening(false, wire::GivenScreening::Replace, screen);
 }
 
+/// Applies one prepared request in `tx`: replay → the consignee as the ledger knows it → its party
+/// record (headquarters, VEU) → the context from the balances → the core's determination → the
+/// shipment to record (with the licence's coverage) → the entry and its draws → the document and
+/// its audit record. The ledger gathers the facts and records; the core decides.
 pub(crate) fn apply_in(
     tx: &mut dyn Tx,
     rules: &RuleSet,
@@ -765,32 +776,81 @@ pub(crate) fn apply_in(
         return Ok(o);
     }
     let mut req = parsed.request.clone();
-    let date = req.date;
-    let given = req.consignee.name.clone();
-    check_name("field `consignee.name`", &given).map_err(|e| {
+    let mut extra = Vec::new();
+    let consignee = resolve_consignee(tx, rules, &req, &mut extra)?;
+    apply_party_record(tx, &mut req, &consignee.name, &mut extra)?;
+    fill_context(tx, rules, &mut req, &consignee.name)?;
+    let mut det = chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.into()))?;
+    det.notices.extend(extra);
+    let shipment = shipment_of(tx, pre.licence.as_deref(), &req, &consignee, &mut det)?;
+    let (moved, written) = record_shipment(tx, rules, pre, meta, req.date, shipment)?;
+    let json = apply_document(pre, &det, written.as_ref());
+    let audit_hash = append_audit(
+        tx,
+        &pre.id,
+        "apply",
+        meta,
+        &pre.original,
+        &json,
+        &moved,
+        written.as_ref(),
+    )?;
+    Ok(Outcome {
+        json,
+        recorded: written.is_some(),
+        replayed: false,
+        audit_hash,
+    })
+}
+
+/// The consignee of a request as the ledger keys its allowances.
+struct LedgerConsignee {
+    /// The ledger's spelling of the party.
+    name: String,
+    /// The request's spelling, when it differs.
+    as_given: Option<String>,
+}
+
+/// Checks the consignee's name and finds the ledger's spelling of the party: another spelling of a
+/// consignee the ledger knows draws on the same allowances (740.29(a) counts per ultimate
+/// consignee), and says so in a notice.
+fn resolve_consignee(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    req: &chipcap_core::request::Request,
+    notices: &mut Vec<Notice>,
+) -> Result<LedgerConsignee, Error> {
+    let given = &req.consignee.name;
+    check_name("field `consignee.name`", given).map_err(|e| {
         Error::request(
             "consignee.name",
             e.to_string().replacen("field `consignee.name` ", "", 1),
         )
     })?;
-    let dest = req.destination.as_str().to_string();
-    let mut extra = Vec::new();
-    // The party by its identity: another spelling of a consignee the ledger knows draws on the
-    // same allowances (740.29(a) counts per ultimate consignee).
-    let name = resolve_party(tx, &given)?;
-    let as_given = (name != given).then(|| given.clone());
+    let name = resolve_party(tx, given)?;
+    let as_given = (name != *given).then(|| given.clone());
     if as_given.is_some() {
-        extra.push(Notice {
+        notices.push(Notice {
             code: "party_matched",
-            citation: Some("15 CFR 740.29(a)".into()),
+            citation: Some(rules.framework_citations.get(FwStep::Lpp).clone()),
             text: Text::Note(std::sync::Arc::from(format!(
                 "The consignee `{given}` was matched to the ledger's party `{name}` (the same name once case, spacing, punctuation and Unicode forms are folded): the allowances of `{name}` apply, and the shipment records both spellings."
             ))),
         });
     }
+    Ok(LedgerConsignee { name, as_given })
+}
 
-    // The party record: headquarters and VEU authorisations.
-    let party = party_tx(tx, &name, date)?;
+/// The party record in force: its headquarters fill (or must agree with) the request's, and the
+/// core decides which VEU the request may use from the authorisations it records.
+fn apply_party_record(
+    tx: &mut dyn Tx,
+    req: &mut chipcap_core::request::Request,
+    name: &str,
+    notices: &mut Vec<Notice>,
+) -> Result<(), Error> {
+    let date = req.date;
+    let party = party_tx(tx, name, date)?;
     if let Some(p) = &party {
         let hq = CountryCode::parse(&p.headquarters)
             .ok_or_else(|| Error::Corrupt(format!("party `{name}` has a bad headquarters")))?;
@@ -807,36 +867,51 @@ pub(crate) fn apply_in(
             ));
         }
     }
-    let holds = |k: VeuKind| {
-        party
-            .as_ref()
-            .is_some_and(|p| p.veu.iter().any(|v| v.covers(k, &dest, date)))
-    };
-    match req.consignee.authorization {
-        ClaimedAuthorization::Nveu if !holds(VeuKind::Nveu) => {
-            req.consignee.authorization = ClaimedAuthorization::None;
-            extra.push(notice("veu_not_recorded", "The request claims an NVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."));
-        }
-        ClaimedAuthorization::Uveu if !holds(VeuKind::Uveu) => {
-            req.consignee.authorization = ClaimedAuthorization::None;
-            extra.push(notice("veu_not_recorded", "The request claims a UVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."));
-        }
-        ClaimedAuthorization::None => {
-            if holds(VeuKind::Nveu) {
-                req.consignee.authorization = ClaimedAuthorization::Nveu;
-                extra.push(notice("veu_from_ledger", "The consignee's NVEU authorisation for this destination was taken from the ledger's party record."));
-            } else if holds(VeuKind::Uveu) {
-                req.consignee.authorization = ClaimedAuthorization::Uveu;
-                extra.push(notice(
-                    "veu_from_ledger",
-                    "The consignee's UVEU authorisation was taken from the ledger's party record.",
-                ));
-            }
-        }
-        _ => {}
+    let dest = req.destination.as_str();
+    let records: Vec<VeuRecord> = party
+        .iter()
+        .flat_map(|p| p.veu.iter().map(|v| v.record(dest)))
+        .collect();
+    let claimed = req.consignee.authorization;
+    let verdict = recorded::veu_claim(claimed, &records, date);
+    if let Some(n) = veu_notice(verdict) {
+        notices.push(n);
     }
+    req.consignee.authorization = verdict.authorization(claimed);
+    Ok(())
+}
 
-    // The context, from the ledger (upper bounds: see SumMode::Upper).
+/// The notice a VEU verdict gives, if any.
+fn veu_notice(v: VeuVerdict) -> Option<Notice> {
+    Some(match v {
+        VeuVerdict::AsClaimed => return None,
+        VeuVerdict::NotRecorded(ClaimedAuthorization::Nveu) => notice("veu_not_recorded", "The request claims an NVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."),
+        VeuVerdict::NotRecorded(_) => notice("veu_not_recorded", "The request claims a UVEU authorisation that the ledger does not record for this consignee, destination and date; it was not used."),
+        VeuVerdict::FromLedger(ClaimedAuthorization::Nveu) => notice("veu_from_ledger", "The consignee's NVEU authorisation for this destination was taken from the ledger's party record."),
+        VeuVerdict::FromLedger(_) => notice(
+            "veu_from_ledger",
+            "The consignee's UVEU authorisation was taken from the ledger's party record.",
+        ),
+    })
+}
+
+/// A stored sum read as the upper bound on `date` (see [`SumMode::Upper`]); negative is corruption.
+fn upper_sum(tx: &mut dyn Tx, key: &Key, date: Date) -> Result<Tpp, Error> {
+    let key = key.text();
+    let v = tx.sum(&key, SumMode::Upper, date)?;
+    stored_tpp(&key, v)
+}
+
+/// The request's context from the ledger's balances (upper bounds: see [`SumMode::Upper`]); the
+/// screening gathered by the edge and the published-model figure are kept.
+fn fill_context(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    req: &mut chipcap_core::request::Request,
+    name: &str,
+) -> Result<(), Error> {
+    let date = req.date;
+    let dest = req.destination;
     let ctx = &mut req.context;
     *ctx = chipcap_core::request::Context {
         most_capable_published_model_operations: ctx.most_capable_published_model_operations,
@@ -844,14 +919,8 @@ pub(crate) fn apply_in(
         screening: std::mem::take(&mut ctx.screening),
         ..Default::default()
     };
-    // A stored sum is never negative (every write checks it); one that is means the database was
-    // changed behind the ledger's back: an error, never read as zero.
-    fn sum(tx: &mut dyn Tx, key: String, date: Date) -> Result<Tpp, Error> {
-        let v = tx.sum(&key, SumMode::Upper, date)?;
-        stored_tpp(&key, v)
-    }
-    ctx.country_allocation_used = sum(tx, Key::Country(dest.clone()).text(), date)?;
-    let assur = assurance_entries(tx, &dest, date)?;
+    ctx.country_allocation_used = upper_sum(tx, &Key::Country(dest), date)?;
+    let assur = assurance_entries(tx, dest.as_str(), date)?;
     if let Some(last) = assur
         .iter()
         .filter(|e| e.date <= date)
@@ -862,166 +931,192 @@ pub(crate) fn apply_in(
             ctx.assurance_uplift_percent = Some(a.uplift_percent);
         }
     }
-    ctx.consignee_lpp_used = sum(tx, Key::Lpp(name.clone(), date.year()).text(), date)?;
-    ctx.nveu_installed = sum(tx, Key::Nveu(name.clone(), dest.clone()).text(), date)?;
-    ctx.consignee_aia_cumulative = sum(tx, Key::Aia(name.clone()).text(), date)?;
+    ctx.consignee_lpp_used = upper_sum(tx, &Key::Lpp(name.to_string(), date.year()), date)?;
+    ctx.nveu_installed = upper_sum(tx, &Key::Nveu(name.to_string(), dest), date)?;
+    ctx.consignee_aia_cumulative = upper_sum(tx, &Key::Aia(name.to_string()), date)?;
     let prefix = format!("uveu{SEP}{name}{SEP}");
     for k in tx.keys_with_prefix(&prefix)? {
-        if let Ok(Key::Uveu(_, c)) = Key::parse(&k) {
-            if let Some(cc) = CountryCode::parse(&c) {
-                let v = tx.sum(&k, SumMode::Upper, date)?;
-                ctx.uveu_installed_by_country.push((cc, stored_tpp(&k, v)?));
-            }
+        if let Ok(Key::Uveu(_, cc)) = Key::parse(&k) {
+            let v = tx.sum(&k, SumMode::Upper, date)?;
+            ctx.uveu_installed_by_country.push((cc, stored_tpp(&k, v)?));
         }
     }
+    china_us_balances(tx, rules, req)
+}
 
-    // 91 FR 1684's 50% certification, for products whose US end-use shipments the ledger tracks
-    // (only for the requests it can matter to): China and Macau at their most (Upper), the US
-    // denominator at its least (Lower).
-    let china_us = chipcap_core::advanced::china_us_share_applies(&req, rules);
-    if let (true, chipcap_core::request::Subject::Items(items)) = (china_us, &req.subject) {
-        let mut seen: Vec<std::sync::Arc<str>> = Vec::new();
-        for it in items {
-            let Some(chip) = &it.chip else { continue };
-            if seen.contains(chip) {
-                continue;
-            }
-            seen.push(std::sync::Arc::clone(chip));
-            let us = tx.sum(
-                &Key::UsEndUse(chip.to_string()).text(),
-                SumMode::Lower,
-                date,
-            )?;
-            if us > 0 {
-                let cn = tx.sum(
-                    &Key::ChinaMacau(chip.to_string()).text(),
-                    SumMode::Upper,
-                    date,
-                )?;
-                req.context
-                    .china_us
-                    .push(chipcap_core::request::ChinaUsBalance {
-                        chip: std::sync::Arc::clone(chip),
-                        china_macau: Tpp::from_milli(u64::try_from(cn).unwrap_or(0)),
-                        us_end_use: Tpp::from_milli(u64::try_from(us).unwrap_or(0)),
-                    });
-            }
-        }
+/// 91 FR 1684's 50% certification, for products whose US end-use shipments the ledger tracks
+/// (only for the requests it can matter to): China and Macau at their most (Upper), the US
+/// denominator at its least (Lower).
+fn china_us_balances(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    req: &mut chipcap_core::request::Request,
+) -> Result<(), Error> {
+    if !chipcap_core::advanced::china_us_share_applies(req, rules) {
+        return Ok(());
     }
-
-    let mut det = chipcap_core::determine(&req, rules).map_err(|e| Error::Request(e.into()))?;
-    det.notices.extend(extra);
-
-    // What to record.
-    let mut shipment: Option<Shipment> = None;
-    let lines = lines_of(&det);
-    let counted = counted_of(&det);
-    match det.decision {
-        Decision::Authorized => {
-            if let Some(a) = det.authorization {
-                shipment = Some(Shipment {
-                    consignee: name.clone(),
-                    destination: dest.clone(),
-                    items: lines,
-                    tpp_milli: det.tpp.milli(),
-                    counted_milli: counted,
-                    authorization: a.as_str().to_string(),
-                    licence: None,
-                    consignee_as_given: as_given.clone(),
-                    rule_set: Some(det.rule_set.to_string()),
+    let chipcap_core::request::Subject::Items(items) = &req.subject else {
+        return Ok(());
+    };
+    let date = req.date;
+    let mut seen: Vec<std::sync::Arc<str>> = Vec::new();
+    for it in items {
+        let Some(chip) = &it.chip else { continue };
+        if seen.contains(chip) {
+            continue;
+        }
+        seen.push(std::sync::Arc::clone(chip));
+        let us_key = Key::UsEndUse(chip.to_string()).text();
+        let us = tx.sum(&us_key, SumMode::Lower, date)?;
+        if us > 0 {
+            let china_macau = upper_sum(tx, &Key::ChinaMacau(chip.to_string()), date)?;
+            req.context
+                .china_us
+                .push(chipcap_core::request::ChinaUsBalance {
+                    chip: std::sync::Arc::clone(chip),
+                    china_macau,
+                    us_end_use: stored_tpp(&us_key, us)?,
                 });
-            }
         }
-        Decision::LicenseRequired => {
-            if let Some(num) = &pre.licence {
-                match licence_of(tx, num, date)? {
-                    None => det.notices.push(notice("licence_not_found", "The licence named in the request is not granted in the ledger (or was reversed); nothing was recorded.")),
-                    Some((ge, l)) => {
-                        let used = tx.sum(&Key::Licence(num.clone()).text(), SumMode::Upper, date)?;
-                        let fits = used.saturating_add(tpp_i64(det.tpp)) <= i64::try_from(l.tpp_milli).unwrap_or(i64::MAX);
-                        let same_party = crate::identity::party_identity(&l.consignee)
-                            == crate::identity::party_identity(&name);
-                        if !same_party || l.destination != dest {
-                            det.notices.push(notice("licence_not_covering", "The licence named in the request is for another consignee or destination; nothing was recorded."));
-                        } else if date < ge.date || date > l.valid_to {
-                            det.notices.push(notice("licence_not_covering", "The licence named in the request is not valid on the request date; nothing was recorded."));
-                        } else if !fits {
-                            det.notices.push(notice("licence_not_covering", "The licence named in the request has too little TPP left for this shipment; nothing was recorded."));
-                        } else {
-                            shipment = Some(Shipment {
-                                consignee: name.clone(),
-                                destination: dest.clone(),
-                                items: lines,
-                                tpp_milli: det.tpp.milli(),
-                                counted_milli: counted,
-                                authorization: "licence".into(),
-                                licence: Some(num.clone()),
-                                consignee_as_given: as_given.clone(),
-                    rule_set: Some(det.rule_set.to_string()),
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        Decision::NoLicenseRequired => {
-            shipment = Some(Shipment {
-                consignee: name.clone(),
-                destination: dest.clone(),
-                items: lines,
-                tpp_milli: det.tpp.milli(),
-                counted_milli: counted,
-                authorization: "NLR".to_string(),
-                licence: None,
-                consignee_as_given: as_given.clone(),
-                rule_set: Some(det.rule_set.to_string()),
-            });
-        }
-        Decision::NotControlled => {}
     }
+    Ok(())
+}
 
-    let mut moved = Vec::new();
-    let mut seq = None;
-    let mut written = None;
-    if let Some(s) = shipment.clone() {
-        let entry = Entry {
-            seq: tx.next_entry_seq()?,
-            client_id: pre.id.clone(),
-            recorded_by: meta.recorded_by.clone(),
-            recorded_at: meta.recorded_at.clone(),
-            date,
-            body: Body::Shipment(s),
-        };
-        if tx.entry_by_client_id(&pre.id)?.is_some() {
-            return Err(Error::Conflict(format!(
-                "id `{}` was already used for another entry",
-                pre.id
-            )));
-        }
-        let draws = draws_of(&entry, None)?;
-        moved = check_draws(tx, rules, &draws, false)?;
-        assert_draws_within_caps(&moved, false)?;
-        tx.insert_entry(&entry, &draws)?;
-        seq = Some(entry.seq);
-        written = Some(entry);
+/// The shipment a determination records, if any: under the authorisation found, as not needing a
+/// licence, or under the licence the request names when the core finds that it covers it (else a
+/// notice says why nothing was recorded).
+fn shipment_of(
+    tx: &mut dyn Tx,
+    licence: Option<&str>,
+    req: &chipcap_core::request::Request,
+    consignee: &LedgerConsignee,
+    det: &mut Determination,
+) -> Result<Option<Shipment>, Error> {
+    let under = match det.decision {
+        Decision::Authorized => det.authorization.map(ShippedUnder::Exception),
+        Decision::NoLicenseRequired => Some(ShippedUnder::Nlr),
+        Decision::LicenseRequired => match licence {
+            Some(number) => licence_coverage(tx, number, req, &consignee.name, det)?,
+            None => None,
+        },
+        Decision::NotControlled => None,
+    };
+    Ok(under.map(|authorization| Shipment {
+        consignee: consignee.name.clone(),
+        destination: req.destination,
+        items: lines_of(det),
+        tpp: det.tpp,
+        counted: counted_of(det),
+        licence: (authorization == ShippedUnder::Licence)
+            .then(|| licence.map(str::to_owned))
+            .flatten(),
+        authorization,
+        consignee_as_given: consignee.as_given.clone(),
+        rule_set: Some(det.rule_set.to_string()),
+    }))
+}
+
+/// Whether the licence `number` covers the shipment: the ledger reads the grant and what was
+/// shipped under it, the core decides; when it does not, a notice says why.
+fn licence_coverage(
+    tx: &mut dyn Tx,
+    number: &str,
+    req: &chipcap_core::request::Request,
+    name: &str,
+    det: &mut Determination,
+) -> Result<Option<ShippedUnder>, Error> {
+    let date = req.date;
+    let grant = licence_of(tx, number, date)?;
+    let used = match &grant {
+        Some(_) => upper_sum(tx, &Key::Licence(number.to_string()), date)?,
+        None => Tpp::ZERO,
+    };
+    let licensee = grant
+        .as_ref()
+        .map(|(_, l)| crate::identity::party_identity(&l.consignee));
+    let terms = match (&grant, &licensee) {
+        (Some((e, l)), Some(identity)) => Some(recorded::LicenceTerms {
+            consignee_identity: identity,
+            destination: l.destination,
+            granted: e.date,
+            valid_to: l.valid_to,
+            tpp: l.tpp,
+        }),
+        _ => None,
+    };
+    let identity = crate::identity::party_identity(name);
+    let shipment = recorded::LicensedShipment {
+        consignee_identity: &identity,
+        destination: req.destination,
+        date,
+        tpp: det.tpp,
+    };
+    let why = match recorded::licence_covers(terms.as_ref(), &shipment, used) {
+        LicenceVerdict::Covers => return Ok(Some(ShippedUnder::Licence)),
+        LicenceVerdict::NotGranted => notice("licence_not_found", "The licence named in the request is not granted in the ledger (or was reversed); nothing was recorded."),
+        LicenceVerdict::OtherPartyOrDestination => notice("licence_not_covering", "The licence named in the request is for another consignee or destination; nothing was recorded."),
+        LicenceVerdict::NotValidOnDate => notice("licence_not_covering", "The licence named in the request is not valid on the request date; nothing was recorded."),
+        LicenceVerdict::TooLittleLeft => notice("licence_not_covering", "The licence named in the request has too little TPP left for this shipment; nothing was recorded."),
+    };
+    det.notices.push(why);
+    Ok(None)
+}
+
+/// Writes the shipment's entry and draws (each checked against its cap under the lock); returns
+/// the allowances moved and the entry written.
+fn record_shipment(
+    tx: &mut dyn Tx,
+    rules: &RuleSet,
+    pre: &Prepared,
+    meta: &Meta,
+    date: Date,
+    shipment: Option<Shipment>,
+) -> Result<(Vec<Moved>, Option<Entry>), Error> {
+    let Some(s) = shipment else {
+        return Ok((Vec::new(), None));
+    };
+    let entry = Entry {
+        seq: tx.next_entry_seq()?,
+        client_id: pre.id.clone(),
+        recorded_by: meta.recorded_by.clone(),
+        recorded_at: meta.recorded_at.clone(),
+        date,
+        body: Body::Shipment(s),
+    };
+    if tx.entry_by_client_id(&pre.id)?.is_some() {
+        return Err(Error::Conflict(format!(
+            "id `{}` was already used for another entry",
+            pre.id
+        )));
     }
-    // The determination document with the ledger's fields spliced in front (no re-parse).
-    let det_json = wire::to_json(&det);
+    let draws = draws_of(&entry, None)?;
+    let moved = check_draws(tx, rules, &draws, false)?;
+    assert_draws_within_caps(&moved, false)?;
+    tx.insert_entry(&entry, &draws)?;
+    Ok((moved, Some(entry)))
+}
+
+/// The determination document with the ledger's fields spliced in front (no re-parse).
+fn apply_document(pre: &Prepared, det: &Determination, written: Option<&Entry>) -> String {
+    let det_json = wire::to_json(det);
     let mut json = String::with_capacity(det_json.len() + 96);
     json.push_str("{\"id\":");
     json.push_str(&pre.id_json);
-    json.push_str(if seq.is_some() {
+    json.push_str(if written.is_some() {
         ",\"recorded\":true"
     } else {
         ",\"recorded\":false"
     });
-    if let Some(s) = seq {
+    if let Some(e) = written {
         json.push_str(",\"entry_seq\":");
-        json.push_str(&s.to_string());
-    }
-    if let Some(l) = shipment.as_ref().and_then(|s| s.licence.as_ref()) {
-        json.push_str(",\"licence\":");
-        json.push_str(&serde_json::Value::from(l.as_str()).to_string());
+        json.push_str(&e.seq.to_string());
+        if let Body::Shipment(Shipment {
+            licence: Some(l), ..
+        }) = &e.body
+        {
+            json.push_str(",\"licence\":");
+            json.push_str(&serde_json::Value::from(l.as_str()).to_string());
+        }
     }
     match det_json.strip_prefix('{') {
         Some(rest) if rest != "}" => {
@@ -1030,22 +1125,7 @@ pub(crate) fn apply_in(
         }
         _ => json.push('}'),
     }
-    let audit_hash = append_audit(
-        tx,
-        &pre.id,
-        "apply",
-        meta,
-        &pre.original,
-        &json,
-        &moved,
-        written.as_ref(),
-    )?;
-    Ok(Outcome {
-        json,
-        recorded: seq.is_some(),
-        replayed: false,
-        audit_hash,
-    })
+    json
 }
 
 /// A licence to grant.
@@ -1080,7 +1160,7 @@ fn grant_in(
     }
     check_name("licence number", &g.number)?;
     check_name("consignee", &g.consignee)?;
-    let dest = country(rules, "destination", &g.destination)?;
+    let dest = country_code(rules, "destination", &g.destination)?;
     if g.valid_to < g.date {
         return Err(input(format!(
             "licence `{}` is valid to {} before its grant date {}",
@@ -1104,7 +1184,7 @@ fn grant_in(
     // is classified under the framework (the enforced line has no tier allocations).
     let req_json = serde_json::json!({
         "date": g.date.to_string(),
-        "destination": dest,
+        "destination": dest.as_str(),
         "items": g.items,
         "consignee": {"name": g.consignee},
         "rule_set": "ai-diffusion-2025",
@@ -1116,11 +1196,11 @@ fn grant_in(
     let grant = LicenceGrant {
         number: g.number.clone(),
         consignee: g.consignee.clone(),
-        destination: dest.clone(),
+        destination: dest,
         tier: det.tier.unwrap_or(0),
         items: lines_of(&det),
-        tpp_milli: det.tpp.milli(),
-        counted_milli: counted_of(&det),
+        tpp: det.tpp,
+        counted: counted_of(&det),
         valid_to: g.valid_to,
         forced: g.force.clone(),
     };
@@ -1150,14 +1230,14 @@ fn grant_in(
         "licence": g.number,
         "tier": det.tier,
         "tpp": milli_json(tpp_i64(det.tpp)),
-        "counted_tpp": milli_json(i64::try_from(counted_of(&det)).unwrap_or(i64::MAX)),
+        "counted_tpp": milli_json(tpp_i64(counted_of(&det))),
         "forced": g.force,
         "over_allocation": over,
         "allowances": moved_json(&moved),
     })
     .to_string();
     let request = serde_json::json!({
-        "number": g.number, "consignee": g.consignee, "destination": dest, "items": g.items,
+        "number": g.number, "consignee": g.consignee, "destination": dest.as_str(), "items": g.items,
         "date": g.date.to_string(), "valid_to": g.valid_to.to_string(), "force": g.force,
     })
     .to_string();
@@ -1233,7 +1313,7 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
         Body::Attrition(a) => {
             check_name("consignee", &a.consignee)?;
             a.country = country(rules, "country", &a.country)?;
-            if a.tpp_milli == 0 {
+            if a.tpp == Tpp::ZERO {
                 return Err(input("attrition TPP must be greater than zero"));
             }
         }
@@ -1277,9 +1357,8 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
                 ));
             }
             u.chip = chip.id.to_string();
-            u.unit_tpp_milli = chip
+            u.unit_tpp = chip
                 .tpp()
-                .map(|t| t.milli())
                 .ok_or_else(|| input(format!("chip `{}` has no TPP in the catalog", u.chip)))?;
         }
         Body::Reversal { .. } => {}
@@ -1570,7 +1649,7 @@ impl<'r> Ledger<'r> {
                         body: Body::UsShipment(crate::entry::UsShipment {
                             chip: chip.clone(),
                             quantity: *quantity,
-                            unit_tpp_milli: 0,
+                            unit_tpp: Tpp::ZERO,
                         }),
                     };
                     record_in(tx, rules, &e).map_err(at)?
@@ -1717,12 +1796,12 @@ pub fn uplift_pure(
     rules: &RuleSet,
     entries: &[Entry],
     reversed: &BTreeMap<String, Date>,
-    c: &str,
+    c: CountryCode,
     date: Date,
 ) -> u32 {
     let a: Vec<&Entry> = entries
         .iter()
-        .filter(|e| matches!(&e.body, Body::Assurance(a) if a.country == c))
+        .filter(|e| matches!(&e.body, Body::Assurance(a) if a.country == c.as_str()))
         .filter(|e| reversed.get(&e.client_id).is_none_or(|d| *d > date))
         .collect();
     uplift_from(rules, c, date, &a)

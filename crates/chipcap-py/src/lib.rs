@@ -23,14 +23,16 @@ fn rules() -> PyResult<&'static RuleSet> {
         .map_err(|e| PyRuntimeError::new_err(format!("the embedded rules did not load: {e}")))
 }
 
-/// Today (UTC), read here at the edge as the CLI does.
+/// Today (UTC), read here at the edge with `jiff`, as the CLI's clock (`chipcap_app::clock`) does.
 fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    Date::from_days_since_epoch(days).unwrap_or(Date::UNIX_EPOCH)
+    let d = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    u8::try_from(d.month())
+        .ok()
+        .zip(u8::try_from(d.day()).ok())
+        .and_then(|(m, day)| Date::new(i32::from(d.year()), m, day))
+        .unwrap_or(Date::UNIX_EPOCH)
 }
 
 fn to_py(py: Python<'_>, v: &Value) -> PyResult<PyObject> {

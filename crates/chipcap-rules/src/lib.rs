@@ -132,6 +132,49 @@ struct FrameworkFile {
     rule_set: RuleSetMeta,
     param: Vec<Param>,
     nveu_quarter: Vec<NveuEntry>,
+    step: Vec<StepEntry>,
+}
+
+/// The citation of one step of the framework's decision table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepEntry {
+    key: String,
+    citation: String,
+}
+
+/// Every step's citation, each step exactly once; an unknown or repeated key, a missing step or
+/// an empty citation is an error naming it.
+fn framework_citations(steps: &[StepEntry]) -> Result<FrameworkCitations, RulesError> {
+    const F: &str = "ai-diffusion-2025/framework.toml";
+    let mut found: [Option<std::sync::Arc<str>>; FwStep::ALL.len()] = std::array::from_fn(|_| None);
+    for s in steps {
+        let step = FwStep::ALL
+            .iter()
+            .find(|x| x.key() == s.key)
+            .ok_or_else(|| rerr(F, format!("unknown step `{}`", s.key)))?;
+        if s.citation.trim().is_empty() {
+            return Err(rerr(
+                F,
+                format!("step `{}` must have a non-empty `citation`", s.key),
+            ));
+        }
+        let slot = found
+            .get_mut(step.index())
+            .ok_or_else(|| rerr(F, format!("unknown step `{}`", s.key)))?;
+        if slot.is_some() {
+            return Err(rerr(F, format!("step `{}` is listed twice", s.key)));
+        }
+        *slot = Some(s.citation.as_str().into());
+    }
+    let mut out: Vec<std::sync::Arc<str>> = Vec::with_capacity(FwStep::ALL.len());
+    for (step, c) in FwStep::ALL.iter().zip(found) {
+        out.push(c.ok_or_else(|| rerr(F, format!("step `{}` is missing", step.key())))?);
+    }
+    let citations: [std::sync::Arc<str>; FwStep::ALL.len()] = out
+        .try_into()
+        .map_err(|_| rerr(F, "the steps do not match the framework's decision table"))?;
+    Ok(FrameworkCitations::new(citations))
 }
 
 #[derive(Deserialize)]
@@ -720,6 +763,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
     }
     let catalog = Catalog::new(chips).map_err(|e| rerr(F_CH, e.to_string()))?;
     let advanced = load_advanced(files, &known)?;
+    let framework_citations = framework_citations(&ff.step)?;
 
     Ok(RuleSet {
         name: meta.name.as_str().into(),
@@ -746,6 +790,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
         eccn_3a090_source,
         catalog,
         advanced,
+        framework_citations,
     })
 }
 
@@ -1247,6 +1292,52 @@ mod tests {
         });
         assert!(
             e.as_ref().is_err_and(|e| e.message.contains("two values")),
+            "{e:?}"
+        );
+    }
+
+    /// Issue 14, point 4: every step of the framework's decision table takes its citation from
+    /// the rule data, each exactly once.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn every_framework_step_is_cited_once_from_the_rule_data() {
+        let r = embedded().unwrap();
+        assert_eq!(r.framework_citations.get(FwStep::Lpp), "15 CFR 740.29(a)");
+        assert_eq!(r.framework_citations.get(FwStep::RuleSet), "90 FR 4544");
+        let e = with_framework(|s| s.replacen("key = \"lpp\"", "key = \"lpp_typo\"", 1));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.message.contains("unknown step `lpp_typo`")),
+            "{e:?}"
+        );
+        let e = with_framework(|s| {
+            s.replacen(
+                "[[step]]\nkey = \"acm\"\ncitation = \"15 CFR 740.28\"\n",
+                "",
+                1,
+            )
+        });
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.message.contains("step `acm` is missing")),
+            "{e:?}"
+        );
+        let e = with_framework(|s| format!("{s}\n[[step]]\nkey = \"nac\"\ncitation = \"x\"\n"));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.message.contains("step `nac` is listed twice")),
+            "{e:?}"
+        );
+        let e =
+            with_framework(|s| s.replacen("citation = \"15 CFR 740.28\"", "citation = \" \"", 1));
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("step `acm`")),
+            "{e:?}"
+        );
+        let e =
+            with_framework(|s| s.replacen("key = \"acm\"\n", "key = \"acm\"\nnote = \"x\"\n", 1));
+        assert!(
+            e.as_ref().is_err_and(|e| e.message.contains("note")),
             "{e:?}"
         );
     }

@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chipcap_core::date::Date;
-use chipcap_core::determine::DetermineError;
 use chipcap_core::units::{parse_milli, Tpp};
 use chipcap_core::wire;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
@@ -18,9 +17,14 @@ use chipcap_ledger::{GrantInput, Meta, Outcome};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use chipcap_app::pipeline::{self, ScreeningSources};
+
 use crate::auth::{Role, TokenRecord};
 use crate::catalog;
 use crate::error::Problem;
+use crate::openapi::{
+    AdjustmentWrite, AssuranceWrite, AttritionWrite, PartyWrite, ReversalWrite, UsShipmentWrite,
+};
 use crate::{now_rfc3339, today, AppState};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -109,17 +113,6 @@ fn utf8(body: &Bytes) -> Result<&str, Problem> {
     std::str::from_utf8(body).map_err(|_| Problem::bad("", "the body must be JSON text (UTF-8)"))
 }
 
-fn determine_problem(e: DetermineError) -> Problem {
-    match e {
-        DetermineError::Classify { index, source } => {
-            Problem::invalid(format!("items[{index}]"), source.to_string())
-        }
-        DetermineError::Overflow => Problem::invalid("items", e.to_string()),
-        DetermineError::NoItems => Problem::invalid("items", e.to_string()),
-        DetermineError::NotCovered(s) => Problem::invalid("date", s.to_string()),
-    }
-}
-
 fn date_param(v: &Option<String>, field: &str) -> Result<Date, Problem> {
     match v {
         None => Ok(today()),
@@ -164,17 +157,13 @@ async fn screened_request(
     body: &Bytes,
 ) -> Result<wire::ParsedRequest, Problem> {
     let text = utf8(body)?;
-    let mut parsed = wire::parse_request(text, st.rules, today())
-        .map_err(|e| Problem::invalid(e.field, e.message))?;
-    if parsed.request.options.skip_screening {
-        parsed.request.context.screening.status = chipcap_core::request::ScreeningStatus::Skipped;
-    } else if !parsed.screening_given {
-        if let Some(l) = st.lists() {
-            let parties = parsed.parties_to_screen();
-            let disps = st.dispositions().await?;
-            parsed.request.context.screening = l.screen(&parties, &disps);
-        }
-    }
+    let mut parsed = pipeline::parse(text, st.rules, today()).map_err(Problem::from)?;
+    let (lists, disps) = if pipeline::wants_screening(&parsed, false) {
+        screening_lists(st).await?
+    } else {
+        (None, Arc::new(Vec::new()))
+    };
+    pipeline::screen(&mut parsed, false, sources(&lists, &disps));
     Ok(parsed)
 }
 
@@ -182,17 +171,18 @@ async fn screened_request(
 /// determination it prints.
 #[utoipa::path(
     post, path = "/v1/determinations", tag = "determinations",
-    request_body(content = crate::openapi::RequestDoc, description = "A request document (shared contract)", content_type = "application/json"),
+    request_body(content = chipcap_core::wire::RequestDto, description = "A request document (shared contract)", content_type = "application/json"),
     responses(
-        (status = 200, description = "The determination", body = crate::openapi::DeterminationDoc, content_type = "application/json"),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The determination", body = chipcap_core::determination::Determination, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let det = chipcap_core::determine(&parsed.request, st.rules).map_err(determine_problem)?;
+    let det =
+        pipeline::decide(&parsed, st.rules).map_err(|e| Problem::from(wire::WireError::from(e)))?;
     st.metrics.decision(det.decision);
     let out = Bytes::from(wire::to_json(&det));
     st.remember("check", body, out.clone());
@@ -203,17 +193,18 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
 /// ignored) and says what changes: the enforced controls against the framework as printed.
 #[utoipa::path(
     post, path = "/v1/determinations/compare", tag = "determinations",
-    request_body(content = crate::openapi::RequestDoc, description = "A request document (shared contract)", content_type = "application/json"),
+    request_body(content = chipcap_core::wire::RequestDto, description = "A request document (shared contract)", content_type = "application/json"),
     responses(
-        (status = 200, description = "The determinations and what differs", body = crate::openapi::ComparisonDoc, content_type = "application/json"),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The determinations and what differs", body = chipcap_core::compare::Comparison, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The request cannot be read; `field` names the field at fault", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let c = chipcap_core::compare::compare(&parsed.request, st.rules).map_err(determine_problem)?;
+    let c = chipcap_core::compare::compare(&parsed.request, st.rules)
+        .map_err(|e| Problem::from(wire::WireError::from(e)))?;
     Ok(json_text(
         StatusCode::OK,
         Bytes::from(chipcap_core::compare::to_json(&c)),
@@ -224,19 +215,39 @@ pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Res
 /// newest first; kept in memory (at most 50).
 #[utoipa::path(
     get, path = "/v1/determinations/recent", tag = "determinations",
-    responses((status = 200, description = "Recent determinations", body = Vec<crate::openapi::RecentDoc>))
+    responses((status = 200, description = "Recent determinations", body = Vec<Recent>))
 )]
 pub async fn recent(State(st): State<Arc<AppState>>) -> Response {
-    let list: Vec<Value> = st
+    let list: Vec<Recent> = st
         .recent()
         .into_iter()
-        .map(|r| {
-            let req: Value = serde_json::from_slice(&r.request).unwrap_or(Value::Null);
-            let res: Value = serde_json::from_slice(&r.result).unwrap_or(Value::Null);
-            json!({"at": r.at, "source": r.source, "request": req, "determination": res})
+        .map(|r| Recent {
+            request: serde_json::from_slice(&r.request).unwrap_or(Value::Null),
+            determination: serde_json::from_slice(&r.result).unwrap_or(Value::Null),
+            at: r.at,
+            source: r.source,
         })
         .collect();
-    json_value(StatusCode::OK, &Value::Array(list))
+    json_value(
+        StatusCode::OK,
+        &serde_json::to_value(list).unwrap_or(Value::Null),
+    )
+}
+
+/// A recent determination.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RecentDoc)]
+pub struct Recent {
+    /// When (RFC 3339).
+    at: String,
+    /// `check` or `apply`.
+    source: &'static str,
+    /// The request as sent.
+    #[schema(value_type = Object)]
+    request: Value,
+    /// The determination (or ledger outcome).
+    #[schema(value_type = Object)]
+    determination: Value,
 }
 
 /// Query of `/v1/rules`, `/v1/chips`, `/v1/tiers`.
@@ -253,7 +264,7 @@ pub struct DateQuery {
     get, path = "/v1/rules", tag = "rules", params(DateQuery),
     responses(
         (status = 200, description = "Rules in force", body = Object),
-        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn rules(
@@ -272,7 +283,7 @@ pub async fn rules(
     get, path = "/v1/chips", tag = "rules", params(DateQuery),
     responses(
         (status = 200, description = "The chip catalog", body = Vec<Object>),
-        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn chips(
@@ -291,7 +302,7 @@ pub async fn chips(
     get, path = "/v1/tiers", tag = "rules", params(DateQuery),
     responses(
         (status = 200, description = "Tier by country", body = Object),
-        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn tiers(
@@ -305,13 +316,20 @@ pub async fn tiers(
     ))
 }
 
-/// Body of `POST /v1/classifications`.
-#[derive(Debug, Deserialize)]
+/// A classification request: a catalog `chip`, or `tpp`, `die_area_mm2` and `datacenter`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ClassifyBody {
+#[schema(as = ClassifyDoc, example = json!({"tpp": 4992, "die_area_mm2": 826, "datacenter": true}))]
+pub struct ClassifyBody {
+    /// Catalog chip id.
     chip: Option<String>,
+    /// TPP per unit (exact to 0.001; a number or a decimal string).
+    #[schema(value_type = Option<f64>)]
     tpp: Option<Box<serde_json::value::RawValue>>,
+    /// Applicable die area, mm^2.
+    #[schema(value_type = Option<f64>)]
     die_area_mm2: Option<Box<serde_json::value::RawValue>>,
+    /// Designed or marketed for datacenters (required with `tpp`).
     datacenter: Option<bool>,
 }
 
@@ -324,12 +342,18 @@ fn number_field(raw: &serde_json::value::RawValue, field: &str) -> Result<u64, P
     parse_milli(t).map_err(|e| Problem::invalid(field, format!("{e}, got `{t}`")))
 }
 
-#[derive(serde::Deserialize)]
+/// A screening request: a party's name, with its country and address when known.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ScreenBody {
+#[schema(as = ScreenDoc, example = json!({"name": "32 Group China Limited", "country": "HK"}))]
+pub struct ScreenBody {
+    /// The name.
+    #[schema(min_length = 1, pattern = r"\S")]
     name: String,
+    /// Country (ISO 3166-1 alpha-2), when known.
     #[serde(default)]
     country: Option<String>,
+    /// Address, when known.
     #[serde(default)]
     address: Option<String>,
 }
@@ -338,13 +362,13 @@ struct ScreenBody {
 /// every hit with the list entry, the name or alias that matched, the score and its explanation.
 #[utoipa::path(
     post, path = "/v1/screenings", tag = "screening",
-    request_body(content = crate::openapi::ScreenDoc, content_type = "application/json"),
+    request_body(content = ScreenBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The hits at or above the review threshold", body = crate::openapi::ScreeningDoc, content_type = "application/json"),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid request", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No lists loaded", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The hits at or above the review threshold", body = ScreeningAnswer, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No lists loaded", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
@@ -383,19 +407,54 @@ pub async fn screen(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Resp
             v
         })
         .collect();
-    let v = serde_json::json!({"query": q, "lists": l.names, "hits": hits, "warnings": l.warnings});
+    let v = ScreeningAnswer {
+        query: q,
+        lists: l.names.clone(),
+        hits,
+        warnings: l.warnings.clone(),
+    };
+    let v = serde_json::to_value(v).unwrap_or(Value::Null);
     Ok(json_text(StatusCode::OK, Bytes::from(v.to_string())))
 }
 
-/// Body of `POST /v1/screenings/dispositions`.
-#[derive(Debug, Deserialize)]
+/// Screening hits: the list versions used and every hit with its explanation.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ScreeningDoc)]
+pub struct ScreeningAnswer {
+    /// The name screened, as normalised queries see it.
+    #[schema(value_type = Object)]
+    query: chipcap_screen::Query,
+    /// The list versions used.
+    lists: Vec<String>,
+    /// Every hit at or above the review threshold, with its explanation and the disposition in force.
+    #[schema(value_type = Vec<Object>)]
+    hits: Vec<Value>,
+    /// Warnings about the lists in use (a version that shrank by more than half against the one
+    /// before it); empty when there are none.
+    warnings: Vec<String>,
+}
+
+/// A reviewer's disposition of a screening hit (`POST /v1/screenings/dispositions`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DispositionBody {
+#[schema(as = DispositionDoc, example = json!({"id": "disp-1", "party": "Acme Trading", "entry_key": "12345", "disposition": "false_positive", "why": "different company: other city, other registry number"}))]
+pub struct DispositionBody {
+    /// Client id (idempotency key; reverse it to withdraw the disposition).
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
+    /// The party's name as screened.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     party: String,
+    /// The hit's `entry_key`.
+    #[schema(min_length = 1)]
     entry_key: String,
+    /// `true_match` or `false_positive`.
     disposition: chipcap_ledger::entry::DispositionKind,
+    /// Why.
+    #[schema(min_length = 1, pattern = r"\S")]
     why: String,
+    /// Effective date (default today).
+    #[schema(format = Date)]
     date: Option<String>,
 }
 
@@ -405,17 +464,17 @@ struct DispositionBody {
 /// Role: officer.
 #[utoipa::path(
     post, path = "/v1/screenings/dispositions", tag = "screening",
-    request_body(content = crate::openapi::DispositionDoc, content_type = "application/json"),
+    request_body(content = DispositionBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid (unknown list entry, empty reason)", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger or no lists", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid (unknown list entry, empty reason)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger or no lists", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -461,8 +520,8 @@ pub async fn disposition_create(
 #[utoipa::path(
     get, path = "/v1/screenings/dispositions", tag = "screening",
     responses(
-        (status = 200, description = "The dispositions", body = Vec<crate::openapi::DispositionRecordDoc>),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The dispositions", body = Vec<crate::lists::DispositionRecord>),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn dispositions_list(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
@@ -482,10 +541,10 @@ pub const MAX_SIMULATION_RUNS: u32 = 2_000;
     post, path = "/v1/simulations", tag = "rules",
     request_body(content = String, content_type = "application/toml", description = "A scenario file (docs/simulate.md)"),
     responses(
-        (status = 200, description = "The run and its charts", body = crate::openapi::SimulationDoc, content_type = "application/json"),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The scenario cannot be read: `field` names the key, `detail` the line", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The run and its charts", body = Simulation, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The scenario cannot be read: `field` names the key, `detail` the line", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn simulate(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
@@ -551,26 +610,35 @@ fn simulate_blocking(
         }
         _ => None,
     };
-    let mut doc = chipcap_sim::report::to_json(&sc, &run, mc.as_ref());
     let charts = chipcap_sim::chart::charts(&sc, &run).map_err(sim_problem)?;
-    doc["charts"] = Value::Object(
-        charts
-            .into_iter()
-            .map(|(n, svg)| (n, Value::String(svg)))
-            .collect(),
-    );
-    Ok(doc)
+    let doc = Simulation {
+        run: chipcap_sim::report::document(&sc, &run, mc.as_ref()),
+        charts: charts.into_iter().collect(),
+    };
+    Ok(serde_json::to_value(doc).unwrap_or(Value::Null))
+}
+
+/// The run of a scenario: the document `chipcap simulate --json` prints (docs/simulate.md), plus
+/// the SVG charts by file name.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = SimulationDoc)]
+pub struct Simulation {
+    /// The run.
+    #[serde(flatten)]
+    run: chipcap_sim::report::Document,
+    /// SVG charts by file name (`burndown-MY.svg`, ...).
+    charts: std::collections::BTreeMap<String, String>,
 }
 
 /// Classifies a catalog chip, or a chip given by its figures, under ECCN 3A090.
 #[utoipa::path(
     post, path = "/v1/classifications", tag = "rules",
-    request_body(content = crate::openapi::ClassifyDoc, content_type = "application/json"),
+    request_body(content = ClassifyBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The classification", body = crate::openapi::ClassificationDoc, content_type = "application/json"),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid figures", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "The classification", body = catalog::Classification, content_type = "application/json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid figures", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn classify(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
@@ -641,17 +709,17 @@ fn outcome(o: Outcome) -> Response {
 /// 200 when not recorded or replayed. Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/apply", tag = "ledger",
-    request_body(content = crate::openapi::RequestDoc, content_type = "application/json"),
+    request_body(content = chipcap_core::wire::RequestDto, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Decided (not recorded, or replayed)", body = Object),
         (status = 201, description = "Decided and recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Cap exceeded or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid request", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cap exceeded or id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -666,9 +734,9 @@ pub async fn ledger_apply(
     // Parsed and screened here; decided and recorded on the ledger's writer, group-committed with
     // the other applies waiting there.
     let (lists, disps) = screening_lists(&st).await?;
-    let screen = screener(&lists, &disps);
-    let prepared = chipcap_ledger::PreparedApply::new(st.rules, &text, &meta, today(), &screen)
-        .map_err(Problem::from)?;
+    let prepared =
+        pipeline::prepare_apply(st.rules, &text, &meta, today(), sources(&lists, &disps))
+            .map_err(Problem::from)?;
     let o = st.apply(prepared).await?;
     applied(&st, body, &o);
     Ok(outcome(o))
@@ -692,15 +760,14 @@ async fn screening_lists(
     Ok((lists, disps))
 }
 
-/// Screens a parsed request's parties against `lists` with the dispositions `disps`.
-fn screener<'a>(
+/// The screening sources of the lists and dispositions [`screening_lists`] gave.
+fn sources<'a>(
     lists: &'a Option<Arc<crate::lists::LoadedLists>>,
     disps: &'a [crate::lists::DispositionRecord],
-) -> impl Fn(&chipcap_core::wire::ParsedRequest) -> Option<chipcap_core::request::Screening> + 'a {
-    move |p| {
-        lists
-            .as_ref()
-            .map(|ls| ls.screen(&p.parties_to_screen(), disps))
+) -> ScreeningSources<'a> {
+    ScreeningSources {
+        lists: lists.as_deref(),
+        dispositions: disps,
     }
 }
 
@@ -739,15 +806,15 @@ pub const MAX_APPLY_BATCH: usize = 1_000;
 /// Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/apply/batch", tag = "ledger",
-    request_body(content = Vec<crate::openapi::RequestDoc>, content_type = "application/json"),
+    request_body(content = Vec<chipcap_core::wire::RequestDto>, content_type = "application/json"),
     responses(
-        (status = 200, description = "Every request decided, in order", body = crate::openapi::BatchResultsDoc),
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Not an array of requests, more than 1,000, or one of them invalid (nothing applied)", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Every request decided, in order", body = BatchResults),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an array of requests, more than 1,000, or one of them invalid (nothing applied)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -775,38 +842,37 @@ pub async fn ledger_apply_batch(
     }
     let meta = caller.meta();
     let (lists, disps) = screening_lists(&st).await?;
-    let screen = screener(&lists, &disps);
+    let screen = sources(&lists, &disps);
     let day = today();
     let mut prepared = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let p = chipcap_ledger::PreparedApply::new(st.rules, item.get(), &meta, day, &screen)
-            .map_err(|e| {
-                let p = Problem::from(e);
-                let field = match &p.field {
-                    None => format!("[{i}]"),
-                    Some(f) => format!("[{i}].{f}"),
-                };
-                p.field(field)
-            })?;
+        let p = pipeline::prepare_apply(st.rules, item.get(), &meta, day, screen).map_err(|e| {
+            let p = Problem::from(e);
+            let field = match &p.field {
+                None => format!("[{i}]"),
+                Some(f) => format!("[{i}].{f}"),
+            };
+            p.field(field)
+        })?;
         prepared.push(p);
     }
     let ids: Vec<String> = prepared.iter().map(|p| p.id().to_string()).collect();
     let results = st.apply_many(prepared).await?;
-    let mut out = String::with_capacity(results.len().saturating_mul(2_048) + 16);
-    out.push_str("{\"results\":[");
-    for (i, (id, r)) in ids.iter().zip(&results).enumerate() {
+    let mut answer = BatchResults {
+        results: Vec::with_capacity(results.len()),
+    };
+    for (id, r) in ids.iter().zip(&results) {
         if let Err(e) = r {
             if !e.is_input() {
                 // A storage failure fails the whole transaction.
                 return Err(Problem::from(chipcap_ledger::Error::Storage(e.to_string())));
             }
         }
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&chipcap_ledger::batch_result_json(id, r));
+        answer
+            .results
+            .push(chipcap_ledger::batch_result_json(id, r));
     }
-    out.push_str("]}");
+    let out = answer.to_json();
     for (item, r) in items.iter().zip(&results) {
         if let Ok(o) = r {
             applied(&st, Bytes::from(item.get().to_string()), o);
@@ -815,17 +881,62 @@ pub async fn ledger_apply_batch(
     Ok(json_text(StatusCode::OK, out))
 }
 
-/// Body of `POST /v1/ledger/grants`.
-#[derive(Debug, Deserialize)]
+/// The answer to `POST /v1/ledger/apply/batch`: one result per request, in order.
+#[derive(utoipa::ToSchema)]
+#[schema(as = BatchResultsDoc)]
+pub struct BatchResults {
+    /// The determination of each request (with `id` and `recorded`), or for a request refused when
+    /// applied `{"id", "recorded": false, "error": {"code", "message"}}` (each as the ledger wrote it).
+    #[schema(value_type = Vec<Object>)]
+    results: Vec<String>,
+}
+
+impl BatchResults {
+    /// `{"results":[...]}`, the results copied as written.
+    fn to_json(&self) -> String {
+        let len = self
+            .results
+            .iter()
+            .fold(16usize, |n, r| n.saturating_add(r.len()).saturating_add(1));
+        let mut out = String::with_capacity(len);
+        out.push_str("{\"results\":[");
+        for (i, r) in self.results.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+/// A licence grant (`POST /v1/ledger/grants`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GrantBody {
+#[schema(as = GrantDoc)]
+pub struct GrantBody {
+    /// Client id (idempotency key).
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     id: String,
+    /// Licence number.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     licence: String,
+    /// The ultimate consignee.
+    #[schema(min_length = 1, pattern = r"^[^|]*[^|\s][^|]*$")]
     consignee: String,
+    /// Destination (ISO 3166-1 alpha-2).
     destination: String,
+    /// Items as in the determination contract.
+    #[schema(value_type = Vec<chipcap_core::wire::ItemDto>, min_items = 1)]
     items: Value,
+    /// Grant date (default today).
+    #[schema(format = Date)]
     date: Option<String>,
+    /// Last day the licence is valid.
+    #[schema(format = Date)]
     valid_to: String,
+    /// Grant past the allocation with this reason (role admin).
     force: Option<String>,
 }
 
@@ -860,17 +971,17 @@ fn path_problem<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Probl
 /// allocation unless `force` gives a reason, which needs role admin. Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/grants", tag = "ledger",
-    request_body(content = crate::openapi::GrantDoc, content_type = "application/json"),
+    request_body(content = GrantBody, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Granted", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Allocation exceeded or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid grant", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Allocation exceeded or id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid grant", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -959,11 +1070,15 @@ async fn record(st: &AppState, e: Entry) -> Result<Response, Problem> {
     Ok(outcome(o))
 }
 
-/// Body of a reversal.
-#[derive(Debug, Deserialize)]
+/// A reversal (`POST /v1/ledger/reversals`, with `id` and `date`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReversalBody {
+#[schema(as = Reversal)]
+pub struct ReversalBody {
+    /// The client id of the entry reversed.
+    #[schema(min_length = 1)]
     of: String,
+    /// Why.
     #[serde(default)]
     reason: String,
 }
@@ -971,18 +1086,18 @@ struct ReversalBody {
 /// Reverses an entry (corrections are reversing entries). Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/reversals", tag = "ledger",
-    request_body(content = crate::openapi::ReversalDoc, content_type = "application/json"),
+    request_body(content = ReversalWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such entry", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Already reversed or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already reversed or id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1007,17 +1122,17 @@ pub async fn ledger_reverse(
 /// Records attrition of VEU-installed chips (748.15(a)(2)(iii)(B)). Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/attritions", tag = "ledger",
-    request_body(content = crate::openapi::AttritionDoc, content_type = "application/json"),
+    request_body(content = AttritionWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Negative balance or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Negative balance or id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1035,17 +1150,17 @@ pub async fn ledger_attrition(
 /// of 91 FR 1684). Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/us-shipments", tag = "ledger",
-    request_body(content = crate::openapi::UsShipmentDoc, content_type = "application/json"),
+    request_body(content = UsShipmentWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1062,17 +1177,17 @@ pub async fn ledger_us_shipment(
 /// Records an audited manual adjustment of one allowance. Role: admin.
 #[utoipa::path(
     post, path = "/v1/ledger/adjustments", tag = "ledger",
-    request_body(content = crate::openapi::AdjustmentDoc, content_type = "application/json"),
+    request_body(content = AdjustmentWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Cap exceeded, negative balance or id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cap exceeded, negative balance or id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1089,17 +1204,17 @@ pub async fn ledger_adjust(
 /// Records a party (consignee) with its headquarters and VEU authorisations. Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/parties", tag = "ledger",
-    request_body(content = crate::openapi::PartyDoc, content_type = "application/json"),
+    request_body(content = PartyWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1116,17 +1231,17 @@ pub async fn ledger_party(
 /// Records government-to-government assurances of a country (742.6(b)(10)(iii)(C)). Role: officer.
 #[utoipa::path(
     post, path = "/v1/ledger/assurances", tag = "ledger",
-    request_body(content = crate::openapi::AssuranceDoc, content_type = "application/json"),
+    request_body(content = AssuranceWrite, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Replayed", body = Object),
         (status = 201, description = "Recorded", body = Object),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Id conflict", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Id conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1160,7 +1275,7 @@ async fn entries_of_kind(st: &AppState, kind: &'static str) -> Result<Response, 
     get, path = "/v1/ledger/parties", tag = "ledger",
     responses(
         (status = 200, description = "Party entries", body = Vec<Object>),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ledger_parties(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
@@ -1172,7 +1287,7 @@ pub async fn ledger_parties(State(st): State<Arc<AppState>>) -> Result<Response,
     get, path = "/v1/ledger/assurances", tag = "ledger",
     responses(
         (status = 200, description = "Assurance entries", body = Vec<Object>),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ledger_assurances(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
@@ -1200,9 +1315,9 @@ pub struct AsOfQuery {
 #[utoipa::path(
     get, path = "/v1/ledger/balances", tag = "ledger", params(AsOfQuery),
     responses(
-        (status = 200, description = "Balances", body = crate::openapi::BalancesDoc),
-        (status = 400, description = "Bad date", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Balances", body = Balances),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ledger_balances(
@@ -1220,12 +1335,64 @@ pub async fn ledger_balances(
         })?),
     };
     let rows = st.with_ledger(move |l| l.balances(d)).await?;
-    let v = json!({"as_of": d.to_string(), "balances": rows
-        .iter()
-        .filter(|r| only.is_none_or(|o| chipcap_ledger::balances::allowance_rule_set(r.allowance) == o.as_str()))
-        .map(balance_json)
-        .collect::<Vec<_>>()});
-    Ok(json_value(StatusCode::OK, &v))
+    let v = Balances {
+        as_of: d.to_string(),
+        balances: rows
+            .iter()
+            .filter(|r| {
+                only.is_none_or(|o| {
+                    chipcap_ledger::balances::allowance_rule_set(r.allowance) == o.as_str()
+                })
+            })
+            .map(balance_json)
+            .collect(),
+    };
+    Ok(json_value(
+        StatusCode::OK,
+        &serde_json::to_value(v).unwrap_or(Value::Null),
+    ))
+}
+
+/// Balances as of a date.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = BalancesDoc)]
+pub struct Balances {
+    /// The date (YYYY-MM-DD).
+    as_of: String,
+    /// Every allowance's balance (exact numbers, TPP).
+    #[schema(value_type = Vec<Object>)]
+    balances: Vec<Value>,
+}
+
+/// A page of ledger entries or audit records.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = PageDoc)]
+pub struct Page {
+    /// How many match the filter.
+    #[schema(value_type = u64)]
+    total: usize,
+    /// How many were skipped.
+    #[schema(value_type = u64)]
+    offset: usize,
+    /// The page size.
+    #[schema(value_type = u64)]
+    limit: usize,
+    /// The page.
+    #[schema(value_type = Vec<Object>)]
+    items: Vec<Value>,
+}
+
+fn page(total: usize, offset: usize, limit: usize, items: Vec<Value>) -> Response {
+    let p = Page {
+        total,
+        offset,
+        limit,
+        items,
+    };
+    json_value(
+        StatusCode::OK,
+        &serde_json::to_value(p).unwrap_or(Value::Null),
+    )
 }
 
 /// Query of `/v1/ledger/history`.
@@ -1256,9 +1423,9 @@ pub struct HistoryQuery {
 #[utoipa::path(
     get, path = "/v1/ledger/history", tag = "ledger", params(HistoryQuery),
     responses(
-        (status = 200, description = "A page of entries", body = crate::openapi::PageDoc),
-        (status = 400, description = "Bad parameter", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "A page of entries", body = Page),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ledger_history(
@@ -1287,10 +1454,7 @@ pub async fn ledger_history(
             })
         })
         .collect();
-    Ok(json_value(
-        StatusCode::OK,
-        &json!({"total": total, "offset": offset, "limit": limit, "items": items}),
-    ))
+    Ok(page(total, offset, limit, items))
 }
 
 /// Query of `/v1/ledger/audit`.
@@ -1313,9 +1477,9 @@ pub struct AuditQuery {
 #[utoipa::path(
     get, path = "/v1/ledger/audit", tag = "ledger", params(AuditQuery),
     responses(
-        (status = 200, description = "A page of audit records", body = crate::openapi::PageDoc),
-        (status = 400, description = "Bad parameter", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "No ledger", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "A page of audit records", body = Page),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No ledger", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn ledger_audit(
@@ -1343,23 +1507,44 @@ pub async fn ledger_audit(
             })
         })
         .collect();
-    Ok(json_value(
-        StatusCode::OK,
-        &json!({"total": sel.len(), "offset": offset, "limit": limit, "items": items}),
-    ))
+    Ok(page(sel.len(), offset, limit, items))
 }
 
-fn token_json(r: &TokenRecord) -> Value {
-    json!({"id": r.id, "name": r.name, "role": r.role.as_str(), "created_at": r.created_at})
+/// A token as the API shows it: never the hash; the secret only in the answer to its creation.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = TokenDoc)]
+pub struct Token {
+    /// A short public id.
+    id: String,
+    /// Who or what holds it.
+    name: String,
+    /// `viewer`, `officer` or `admin`.
+    role: Role,
+    /// When it was created (RFC 3339, UTC).
+    created_at: String,
+    /// The token itself (only when created).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+fn token_json(r: &TokenRecord, token: Option<String>) -> Value {
+    let t = Token {
+        id: r.id.clone(),
+        name: r.name.clone(),
+        role: r.role,
+        created_at: r.created_at.clone(),
+        token,
+    };
+    serde_json::to_value(t).unwrap_or(Value::Null)
 }
 
 /// The tokens (never the secrets). Role: admin.
 #[utoipa::path(
     get, path = "/v1/tokens", tag = "tokens",
     responses(
-        (status = 200, description = "Tokens", body = Vec<crate::openapi::TokenDoc>),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Tokens", body = Vec<Token>),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1368,14 +1553,24 @@ pub async fn tokens_list(
     caller: Caller,
 ) -> Result<Response, Problem> {
     caller.require(Role::Admin)?;
-    let v: Vec<Value> = st.tokens.list().iter().map(token_json).collect();
+    let v: Vec<Value> = st
+        .tokens
+        .list()
+        .iter()
+        .map(|r| token_json(r, None))
+        .collect();
     Ok(json_value(StatusCode::OK, &Value::Array(v)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A token to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenBody {
+#[schema(as = TokenCreateDoc)]
+pub struct TokenBody {
+    /// `viewer`, `officer` or `admin`.
+    #[schema(value_type = Role)]
     role: String,
+    /// Who or what will hold it (default: the role's name).
     #[serde(default)]
     name: Option<String>,
 }
@@ -1383,14 +1578,14 @@ struct TokenBody {
 /// Creates a token; the response carries it once. Role: admin.
 #[utoipa::path(
     post, path = "/v1/tokens", tag = "tokens",
-    request_body(content = crate::openapi::TokenCreateDoc, content_type = "application/json"),
+    request_body(content = TokenBody, content_type = "application/json"),
     responses(
-        (status = 400, description = "The body is not text", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 201, description = "Created; `token` is shown only now", body = crate::openapi::TokenDoc),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not text", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created; `token` is shown only now", body = Token),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1412,11 +1607,10 @@ pub async fn tokens_create(
         tracing::error!(error = %e, "cannot create a token");
         Problem::internal()
     })?;
-    let mut v = token_json(&rec);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("token".into(), Value::String(token));
-    }
-    Ok(json_value(StatusCode::CREATED, &v))
+    Ok(json_value(
+        StatusCode::CREATED,
+        &token_json(&rec, Some(token)),
+    ))
 }
 
 /// Revokes a token by id. Role: admin.
@@ -1425,9 +1619,9 @@ pub async fn tokens_create(
     params(("id" = String, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or unknown token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Role too low", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such token", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role too low", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -1454,16 +1648,41 @@ pub async fn tokens_revoke(
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "Alive", body = crate::openapi::HealthDoc)))]
+    responses((status = 200, description = "Alive", body = Health)))]
 pub async fn healthz() -> Response {
-    json_value(StatusCode::OK, &json!({"status": "ok"}))
+    json_value(
+        StatusCode::OK,
+        &serde_json::to_value(Health { status: "ok" }).unwrap_or(Value::Null),
+    )
+}
+
+/// Liveness.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HealthDoc)]
+pub struct Health {
+    /// `ok`.
+    status: &'static str,
+}
+
+/// Readiness.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReadinessDoc)]
+pub struct Readiness {
+    /// `ready`.
+    status: &'static str,
+    /// The rule version enforced (the default).
+    rule_set: &'static str,
+    /// Every rule version the server decides under.
+    rule_sets: Vec<&'static str>,
+    /// The ledger's backend: `sqlite`, `postgres`, `memory` or `none`.
+    ledger: &'static str,
 }
 
 /// Readiness: the rules are loaded and the ledger (if any) answers a read.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "Ready", body = crate::openapi::HealthDoc),
-        (status = 503, description = "Not ready", body = crate::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(st): State<Arc<AppState>>) -> Result<Response, Problem> {
     if st.backend() != "none" {
@@ -1473,9 +1692,16 @@ pub async fn readyz(State(st): State<Arc<AppState>>) -> Result<Response, Problem
     }
     Ok(json_value(
         StatusCode::OK,
-        &json!({"status": "ready", "rule_set": chipcap_core::params::RuleSetId::AdvancedComputing2023.as_str(),
-            "rule_sets": chipcap_core::params::RuleSetId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-            "ledger": st.backend()}),
+        &serde_json::to_value(Readiness {
+            status: "ready",
+            rule_set: chipcap_core::params::RuleSetId::AdvancedComputing2023.as_str(),
+            rule_sets: chipcap_core::params::RuleSetId::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+            ledger: st.backend(),
+        })
+        .unwrap_or(Value::Null),
     ))
 }
 

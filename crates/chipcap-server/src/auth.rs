@@ -15,8 +15,11 @@ use sha2::{Digest, Sha256};
 use crate::error::ServerError;
 
 /// What a token may do. Ordered: each role can do what the roles before it can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = RoleDoc)]
 pub enum Role {
     /// Reads.
     Viewer,

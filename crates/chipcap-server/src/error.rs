@@ -31,7 +31,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem document: `{"type", "title", "status", "code", "field", "detail"}`. `code` is stable;
 /// `detail` names the offending input and never carries internal detail (paths, SQL, stack).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = ProblemDoc)]
 pub struct Problem {
     /// A URI reference naming the problem type (`/problems/{code}`).
     #[serde(rename = "type")]
@@ -40,7 +41,10 @@ pub struct Problem {
     pub title: &'static str,
     /// The HTTP status.
     pub status: u16,
-    /// The stable code (`invalid_request`, `unauthorized`, ...).
+    /// The stable code: `invalid_request`, `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `timeout`, `payload_too_large`, `unsupported_media_type`, `conflict`,
+    /// `cap_exceeded`, `negative_balance`, `no_ledger`, `no_lists`, `unavailable`,
+    /// `too_many_requests`, `internal`.
     pub code: &'static str,
     /// The field at fault, as a JSON path (`items[0].quantity`) or a query parameter name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,6 +161,13 @@ impl IntoResponse for Problem {
         r.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         r
+    }
+}
+
+impl From<chipcap_core::wire::WireError> for Problem {
+    /// An invalid request: 422 naming the field at fault.
+    fn from(e: chipcap_core::wire::WireError) -> Problem {
+        Problem::invalid(e.field, e.message)
     }
 }
 

@@ -11,13 +11,15 @@
 
 pub mod api;
 pub mod auth;
-pub mod catalog;
 pub mod dashboard;
 pub mod error;
-pub mod lists;
-pub mod lists_update;
 pub mod metrics;
 pub mod openapi;
+
+// The application steps the routes call live in `chipcap-app`, shared with the CLI; re-exported
+// for embedders of the server and its tests.
+pub use chipcap_app::clock::{now_rfc3339, today};
+pub use chipcap_app::{catalog, lists, lists_update};
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -33,7 +35,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
 use chipcap_ledger::Ledger;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -307,25 +308,6 @@ impl AppState {
             .map(|g| g.iter().rev().cloned().collect())
             .unwrap_or_default()
     }
-}
-
-/// Today's date (UTC), read at the edge (the one clock of the CLI and the server).
-pub fn today() -> Date {
-    let d = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    u8::try_from(d.month())
-        .ok()
-        .zip(u8::try_from(d.day()).ok())
-        .and_then(|(m, day)| Date::new(i32::from(d.year()), m, day))
-        .unwrap_or(Date::UNIX_EPOCH)
-}
-
-/// Now, RFC 3339 UTC to the second (`2026-12-06T22:01:19Z`).
-pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// Request ids: a process-unique prefix and a counter (`x-request-id`; a client's own id is kept).
@@ -695,28 +677,8 @@ async fn scheduled_list_update(
         number,
         ..Round::default()
     };
-    let dir = schedule.dir.clone();
-    let timeout = schedule.timeout;
-    let ran = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let cfg = lists_update::UpdateConfig::load(&dir).map_err(|e| e.to_string())?;
-        let date =
-            chipcap_screen::ListDate::parse(&today().to_string()).map_err(|e| e.to_string())?;
-        let opts = lists_update::UpdateOptions {
-            date,
-            allow_shrink: false,
-            imported_at: now_rfc3339(),
-            timeout,
-        };
-        let run = lists_update::update(&dir, &lists_update::configured(&cfg), &opts)
-            .map_err(|e| e.to_string())?;
-        let loaded = if run.imported() {
-            lists::LoadedLists::load(&dir).map_err(|e| e.to_string())?
-        } else {
-            None
-        };
-        Ok((run, loaded))
-    })
-    .await;
+    let sched = schedule.clone();
+    let ran = tokio::task::spawn_blocking(move || lists_update::scheduled_update(&sched)).await;
     let (run, loaded) = match ran {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => {
@@ -767,13 +729,10 @@ async fn scheduled_list_update(
     } else {
         Vec::new()
     };
-    let disps = lists::dispositions_from_entries(&entries);
-    let changed = tokio::task::spawn_blocking(move || {
-        let queries = lists::parties_to_rescreen(&entries, &disps, Vec::new());
-        lists::rescreen(&run.before, &run.after, &queries, &disps)
-    })
-    .await
-    .unwrap_or_default();
+    let changed =
+        tokio::task::spawn_blocking(move || lists_update::rescreen_ledger(&run, &entries))
+            .await
+            .unwrap_or_default();
     for c in &changed {
         tracing::warn!(
             round = number,
@@ -787,24 +746,4 @@ async fn scheduled_list_update(
     }
     round.parties_changed = changed.len();
     round
-}
-
-#[cfg(test)]
-mod clock_tests {
-    use super::*;
-
-    #[test]
-    fn today_and_now_agree_and_are_well_formed() {
-        let now = now_rfc3339();
-        let d = today();
-        // Around midnight the two readings may straddle a day; accept either.
-        let day_of_now: Date = now[..10].parse().unwrap_or(Date::UNIX_EPOCH);
-        assert!(
-            day_of_now == d || day_of_now.succ() == Some(d),
-            "{now} vs {d}"
-        );
-        assert_eq!(now.len(), 20, "{now}");
-        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
-        assert!(d > Date::UNIX_EPOCH);
-    }
 }

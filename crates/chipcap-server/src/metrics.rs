@@ -1,34 +1,113 @@
-//! Prometheus metrics, kept by hand (no client library): request counts and latency histograms per
-//! route, determinations by outcome, requests in flight. Allowance utilisation is read from the
-//! ledger when `/metrics` is scraped.
+//! Prometheus metrics through `prometheus-client` (the Prometheus project's Rust client): request
+//! counts and latency histograms per route, determinations by outcome, requests in flight, written
+//! in the Prometheus text format 0.0.4. Allowance utilisation is read from the ledger when
+//! `/metrics` is scraped and written as gauges of that scrape.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-/// Upper bounds of the latency buckets, in microseconds.
-const BUCKETS_US: [u64; 14] = [
-    250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
-    2_500_000, 10_000_000,
+use prometheus_client::encoding::prometheus_text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS_S: [f64; 14] = [
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
-#[derive(Default, Clone)]
-struct RouteStats {
-    by_status: BTreeMap<u16, u64>,
-    buckets: [u64; BUCKETS_US.len()],
-    count: u64,
-    sum_us: u64,
+/// The decisions, in the order they are written.
+const DECISIONS: [&str; 4] = [
+    "not_controlled",
+    "authorized",
+    "license_required",
+    "no_license_required",
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
 }
 
-/// The server's metrics.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: &'static str,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    decision: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AllowanceLabels {
+    allowance: String,
+    entity: String,
+    country: String,
+    period: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS_S)
+}
+
+/// The server's metrics: the registry and handles to the metrics registered in it.
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(&'static str, String), RouteStats>>,
-    /// not_controlled, authorized, license_required, no_license_required.
-    decisions: [AtomicU64; 4],
-    in_flight: AtomicI64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    in_flight: Gauge,
+    decisions: Family<DecisionLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let in_flight = Gauge::default();
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        // The client adds the `_total` suffix of counters and the full stop of the help texts.
+        registry.register(
+            "chipcap_http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "chipcap_http_request_duration_seconds",
+            "HTTP request latency by method and route",
+            latency.clone(),
+        );
+        registry.register(
+            "chipcap_http_requests_in_flight",
+            "Requests being served",
+            in_flight.clone(),
+        );
+        registry.register(
+            "chipcap_determinations",
+            "Determinations made, by decision",
+            decisions.clone(),
+        );
+        // Every decision is written from the start, at 0 until one is made.
+        for decision in DECISIONS {
+            let _ = decisions.get_or_create(&DecisionLabels { decision });
+        }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            decisions,
+        }
+    }
 }
 
 fn method_label(m: &axum::http::Method) -> &'static str {
@@ -47,148 +126,73 @@ fn method_label(m: &axum::http::Method) -> &'static str {
 impl Metrics {
     /// A request reached the router.
     pub fn start(&self) {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.in_flight.inc();
     }
 
     /// Requests being served now.
     pub fn in_flight(&self) -> i64 {
-        self.in_flight.load(Ordering::SeqCst)
+        self.in_flight.get()
     }
 
     /// A request finished.
     pub fn finish(&self, method: &axum::http::Method, route: &str, status: u16, took: Duration) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let key = (method_label(method), route.to_string());
-        if let Ok(mut g) = self.routes.lock() {
-            let s = g.entry(key).or_default();
-            *s.by_status.entry(status).or_insert(0) += 1;
-            s.count += 1;
-            s.sum_us = s.sum_us.saturating_add(us);
-            for (i, b) in BUCKETS_US.iter().enumerate() {
-                if us <= *b {
-                    s.buckets[i] += 1;
-                }
-            }
-        }
+        self.in_flight.dec();
+        let method = method_label(method);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route: route.to_string(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method,
+                route: route.to_string(),
+            })
+            .observe(took.as_secs_f64());
     }
 
     /// A determination was made.
     pub fn decision(&self, d: chipcap_core::determination::Decision) {
         use chipcap_core::determination::Decision as D;
-        let i = match d {
-            D::NotControlled => 0,
-            D::Authorized => 1,
-            D::LicenseRequired => 2,
-            D::NoLicenseRequired => 3,
+        let decision = match d {
+            D::NotControlled => DECISIONS[0],
+            D::Authorized => DECISIONS[1],
+            D::LicenseRequired => DECISIONS[2],
+            D::NoLicenseRequired => DECISIONS[3],
         };
-        self.decisions[i].fetch_add(1, Ordering::Relaxed);
+        self.decisions
+            .get_or_create(&DecisionLabels { decision })
+            .inc();
     }
 
-    /// The exposition text; `utilisation` rows are (allowance, entity, country, period, ratio).
+    /// The exposition text; `utilisation` rows are (allowance, entity, country, period, ratio),
+    /// read from the ledger for this scrape.
     pub fn render(&self, utilisation: &[(String, String, String, String, f64)]) -> String {
         let mut o = String::with_capacity(4096);
-        let routes = self.routes.lock().map(|g| g.clone()).unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "# HELP chipcap_http_requests_total HTTP requests by method, route and status.\n# TYPE chipcap_http_requests_total counter"
+        // Writing into a `String` cannot fail.
+        let _ = encode(&mut o, &self.registry);
+        let mut scrape = Registry::default();
+        let ratio = Family::<AllowanceLabels, Gauge<f64, AtomicU64>>::default();
+        scrape.register(
+            "chipcap_allowance_utilisation_ratio",
+            "Used over cap for every capped allowance in the ledger (today)",
+            ratio.clone(),
         );
-        for ((m, r), s) in &routes {
-            for (st, n) in &s.by_status {
-                let _ = writeln!(
-                    o,
-                    "chipcap_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{st}\"}} {n}",
-                    esc(r)
-                );
-            }
+        for (allowance, entity, country, period, v) in utilisation {
+            ratio
+                .get_or_create(&AllowanceLabels {
+                    allowance: allowance.clone(),
+                    entity: entity.clone(),
+                    country: country.clone(),
+                    period: period.clone(),
+                })
+                .set(*v);
         }
-        let _ = writeln!(
-            o,
-            "# HELP chipcap_http_request_duration_seconds HTTP request latency by method and route.\n# TYPE chipcap_http_request_duration_seconds histogram"
-        );
-        for ((m, r), s) in &routes {
-            let r = esc(r);
-            for (i, b) in BUCKETS_US.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "chipcap_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"{}\"}} {}",
-                    secs(*b),
-                    s.buckets[i]
-                );
-            }
-            let _ = writeln!(
-                o,
-                "chipcap_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                o,
-                "chipcap_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}",
-                secs(s.sum_us)
-            );
-            let _ = writeln!(
-                o,
-                "chipcap_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}",
-                s.count
-            );
-        }
-        let _ = writeln!(
-            o,
-            "# HELP chipcap_http_requests_in_flight Requests being served.\n# TYPE chipcap_http_requests_in_flight gauge\nchipcap_http_requests_in_flight {}",
-            self.in_flight()
-        );
-        let _ = writeln!(
-            o,
-            "# HELP chipcap_determinations_total Determinations made, by decision.\n# TYPE chipcap_determinations_total counter"
-        );
-        for (i, name) in [
-            "not_controlled",
-            "authorized",
-            "license_required",
-            "no_license_required",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let _ = writeln!(
-                o,
-                "chipcap_determinations_total{{decision=\"{name}\"}} {}",
-                self.decisions[i].load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "# HELP chipcap_allowance_utilisation_ratio Used over cap for every capped allowance in the ledger (today).\n# TYPE chipcap_allowance_utilisation_ratio gauge"
-        );
-        for (a, e, c, p, v) in utilisation {
-            let _ = writeln!(
-                o,
-                "chipcap_allowance_utilisation_ratio{{allowance=\"{}\",entity=\"{}\",country=\"{}\",period=\"{}\"}} {v}",
-                esc(a),
-                esc(e),
-                esc(c),
-                esc(p)
-            );
-        }
+        let _ = encode(&mut o, &scrape);
         o
     }
-}
-
-fn secs(us: u64) -> String {
-    let whole = us / 1_000_000;
-    let frac = us % 1_000_000;
-    if frac == 0 {
-        format!("{whole}")
-    } else {
-        let f = format!("{frac:06}");
-        format!("{whole}.{}", f.trim_end_matches('0'))
-    }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -213,5 +217,30 @@ mod tests {
         assert!(t.contains("chipcap_determinations_total{decision=\"authorized\"} 1"));
         assert!(t.contains("chipcap_allowance_utilisation_ratio{allowance=\"lpp\",entity=\"X\",country=\"\",period=\"2025\"} 0.5"));
         assert_eq!(m.in_flight(), 0);
+    }
+
+    #[test]
+    fn writes_every_decision_and_escapes_label_values() {
+        let m = Metrics::default();
+        let t = m.render(&[(
+            "lpp".into(),
+            "Acme \"Quoted\" \\ Co\nLtd".into(),
+            "AE".into(),
+            "2025".into(),
+            1.0,
+        )]);
+        for d in DECISIONS {
+            assert!(
+                t.contains(&format!(
+                    "chipcap_determinations_total{{decision=\"{d}\"}} 0"
+                )),
+                "{t}"
+            );
+        }
+        assert!(t.contains("# HELP chipcap_http_requests_in_flight Requests being served.\n# TYPE chipcap_http_requests_in_flight gauge\nchipcap_http_requests_in_flight 0\n"), "{t}");
+        assert!(
+            t.contains("entity=\"Acme \\\"Quoted\\\" \\\\ Co\\nLtd\",country=\"AE\""),
+            "{t}"
+        );
     }
 }

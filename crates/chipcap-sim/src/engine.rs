@@ -25,7 +25,7 @@ use chipcap_core::determination::{Decision, Determination, ReviewPolicy};
 use chipcap_core::request::{Request, Subject};
 use chipcap_core::units::Tpp;
 use chipcap_ledger::entry::{
-    draws_of, Adjustment, Assurance, Body, Entry, Key, LicenceGrant, Shipment, SEP,
+    draws_of, Adjustment, Assurance, Body, Entry, Key, LicenceGrant, Shipment, ShippedUnder, SEP,
 };
 use chipcap_ledger::ledger::{counted_of, country_cap_pure, lines_of, uplift_pure};
 
@@ -238,7 +238,7 @@ impl<'a> Engine<'a> {
             .map(|d| {
                 d.consignees
                     .iter()
-                    .map(|c| Keys::new(c, d.country.as_str(), years.clone()))
+                    .map(|c| Keys::new(c, d.country, years.clone()))
                     .collect()
             })
             .collect();
@@ -369,7 +369,7 @@ impl<'a> Engine<'a> {
                         Verdict::Allocation(room) => {
                             let mut got = 0i64;
                             if sc.fill {
-                                let counted_unit = counted_of(&det) / q_units.max(1);
+                                let counted_unit = counted_of(&det).milli() / q_units.max(1);
                                 let fit = match (room, counted_unit) {
                                     (Some(r), c) if c > 0 => (r / c).min(q_units.saturating_sub(1)),
                                     _ => 0,
@@ -418,8 +418,8 @@ impl<'a> Engine<'a> {
                 if k > 0 && cr.tier[k].is_none() {
                     cr.tier[k] = cr.tier[k - 1];
                 }
-                let cc = cr.country.as_str();
-                cr.used[k] = st.sum(&Key::Country(cc.to_string()).text());
+                let cc = cr.country;
+                cr.used[k] = st.sum(&Key::Country(cc).text());
                 if framework && cr.tier[k] == Some(2) {
                     let uplift = uplift_pure(&sc.rules, &self.assurances, &no_reversals, cc, date);
                     cr.cap[k] = Some(country_cap_pure(&sc.rules, date, uplift));
@@ -445,7 +445,7 @@ impl<'a> Engine<'a> {
                         }
                         Channel::Nveu if framework => nveu_cap[k].map(|cap| {
                             names
-                                .map(|c| cap - st.sum(&Key::Nveu(c.clone(), cc.to_string()).text()))
+                                .map(|c| cap - st.sum(&Key::Nveu(c.clone(), cc).text()))
                                 .fold(0i64, i64::saturating_add)
                         }),
                         _ => None,
@@ -468,7 +468,7 @@ impl<'a> Engine<'a> {
                 cr.tier[k] = cr.tier[first];
                 if framework && cr.tier[k] == Some(2) {
                     let date = sc.quarters[k].first_day();
-                    let cc = cr.country.as_str();
+                    let cc = cr.country;
                     let uplift = uplift_pure(&sc.rules, &self.assurances, &no_reversals, cc, date);
                     let cap = country_cap_pure(&sc.rules, date, uplift);
                     cr.cap[k] = Some(cap);
@@ -513,7 +513,7 @@ impl<'a> Engine<'a> {
         q: Quarter,
     ) -> Result<(Determination, Verdict), SimError> {
         let date = req.date;
-        let dest = req.destination.as_str();
+        let dest = req.destination;
         let tpp = |v: i64| Tpp::from_milli(u64::try_from(v).unwrap_or(0));
         let ctx = &mut req.context;
         ctx.country_allocation_used = tpp(st.sum(&keys.country));
@@ -523,7 +523,8 @@ impl<'a> Engine<'a> {
             .assurances
             .iter()
             .filter(|e| {
-                e.date <= date && matches!(&e.body, Body::Assurance(a) if a.country == dest)
+                e.date <= date
+                    && matches!(&e.body, Body::Assurance(a) if a.country == dest.as_str())
             })
             .max_by_key(|e| (e.date, e.seq))
             .map(|e| &e.body)
@@ -560,26 +561,32 @@ impl<'a> Engine<'a> {
         Ok((det, verdict))
     }
 
-    fn judge(&self, det: &Determination, name: &str, dest: &str, seq: &mut u64) -> Verdict {
-        let shipment = |auth: &str| {
+    fn judge(&self, det: &Determination, name: &str, dest: CountryCode, seq: &mut u64) -> Verdict {
+        let shipment = |authorization: ShippedUnder| {
             Body::Shipment(Shipment {
                 consignee: name.to_string(),
-                destination: dest.to_string(),
+                destination: dest,
                 items: lines_of(det),
-                tpp_milli: det.tpp.milli(),
-                counted_milli: counted_of(det),
-                authorization: auth.to_string(),
+                tpp: det.tpp,
+                counted: counted_of(det),
+                authorization,
                 licence: None,
                 consignee_as_given: None,
                 rule_set: Some(det.rule_set.to_string()),
             })
         };
         match det.decision {
-            Decision::NotControlled => Verdict::Granted(shipment("NLR"), "not_controlled".into()),
-            Decision::NoLicenseRequired => Verdict::Granted(shipment("NLR"), "NLR".into()),
+            Decision::NotControlled => {
+                Verdict::Granted(shipment(ShippedUnder::Nlr), "not_controlled".into())
+            }
+            Decision::NoLicenseRequired => {
+                Verdict::Granted(shipment(ShippedUnder::Nlr), "NLR".into())
+            }
             Decision::Authorized => {
-                let a = det.authorization.map_or("NLR", |a| a.as_str());
-                Verdict::Granted(shipment(a), a.to_string())
+                let a = det
+                    .authorization
+                    .map_or(ShippedUnder::Nlr, ShippedUnder::Exception);
+                Verdict::Granted(shipment(a), a.as_str().to_string())
             }
             Decision::LicenseRequired => {
                 let over: Vec<_> = det
@@ -609,11 +616,11 @@ impl<'a> Engine<'a> {
                     Body::LicenceGrant(LicenceGrant {
                         number: format!("SIM-{seq}"),
                         consignee: name.to_string(),
-                        destination: dest.to_string(),
+                        destination: dest,
                         tier: det.tier.unwrap_or(0),
                         items: lines_of(det),
-                        tpp_milli: det.tpp.milli(),
-                        counted_milli: counted_of(det),
+                        tpp: det.tpp,
+                        counted: counted_of(det),
                         valid_to: det.date,
                         forced: None,
                     }),
@@ -695,13 +702,13 @@ struct Keys {
 }
 
 impl Keys {
-    fn new(name: &str, dest: &str, years: std::ops::RangeInclusive<i32>) -> Keys {
+    fn new(name: &str, dest: CountryCode, years: std::ops::RangeInclusive<i32>) -> Keys {
         Keys {
             lpp: years
                 .map(|y| (y, Key::Lpp(name.to_string(), y).text()))
                 .collect(),
-            country: Key::Country(dest.to_string()).text(),
-            nveu: Key::Nveu(name.to_string(), dest.to_string()).text(),
+            country: Key::Country(dest).text(),
+            nveu: Key::Nveu(name.to_string(), dest).text(),
             aia: Key::Aia(name.to_string()).text(),
             uveu_prefix: format!("uveu{SEP}{name}{SEP}"),
         }

@@ -66,7 +66,7 @@ pub fn add(sc: &mut Scenario, entries: &[Entry]) -> ReplaySummary {
                 let q = e.date.quarter();
                 let (Some(k), Some(c)) = (
                     sc.quarters.iter().position(|x| *x == q),
-                    CountryCode::parse(&s.destination).filter(|c| sc.rules.known.contains(*c)),
+                    Some(s.destination).filter(|c| sc.rules.known.contains(*c)),
                 ) else {
                     sum.skipped += 1;
                     continue;
@@ -81,7 +81,7 @@ pub fn add(sc: &mut Scenario, entries: &[Entry]) -> ReplaySummary {
                 let v = lines
                     .entry((c, channel, s.consignee.clone()))
                     .or_insert_with(|| vec![0; n]);
-                v[k] = v[k].saturating_add(s.tpp_milli);
+                v[k] = v[k].saturating_add(s.tpp.milli());
                 sum.shipments += 1;
             }
             _ => {}

@@ -130,6 +130,11 @@ pub fn totals(c: &CountryRun) -> (i64, i64, i64) {
 
 /// The JSON document of one scenario's run (and its Monte Carlo, if any).
 pub fn to_json(sc: &Scenario, run: &Run, mc: Option<&McResult>) -> Value {
+    serde_json::to_value(document(sc, run, mc)).unwrap_or(Value::Null)
+}
+
+/// The run of a scenario (what [`to_json`] writes).
+pub fn document(sc: &Scenario, run: &Run, mc: Option<&McResult>) -> Document {
     let veu: Vec<Value> = run
         .veu
         .iter()
@@ -142,20 +147,61 @@ pub fn to_json(sc: &Scenario, run: &Run, mc: Option<&McResult>) -> Value {
             })
         })
         .collect();
-    json!({
-        "scenario": sc.name,
-        "rule_set": sc.rule_set.as_str(),
-        "start": run.quarters.first().map(|q| q.to_string()),
-        "end": run.quarters.last().map(|q| q.to_string()),
-        "quarters": run.quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
-        "h100_tpp": milli_json(i64::try_from(sc.h100_tpp_milli).unwrap_or(i64::MAX)),
-        "fill": sc.fill,
-        "determinations": run.determinations,
-        "countries": run.countries.iter().map(|c| country_json(sc, run, c)).collect::<Vec<_>>(),
-        "veu": veu,
-        "nveu_cap_tpp": run.nveu_cap.iter().map(|c| c.map(milli_json)).collect::<Vec<_>>(),
-        "monte_carlo": mc.map(|m| m.to_json(run)),
-    })
+    Document {
+        scenario: sc.name.clone(),
+        rule_set: sc.rule_set.as_str(),
+        start: run.quarters.first().map(|q| q.to_string()),
+        end: run.quarters.last().map(|q| q.to_string()),
+        quarters: run.quarters.iter().map(|q| q.to_string()).collect(),
+        h100_tpp: milli_json(i64::try_from(sc.h100_tpp_milli).unwrap_or(i64::MAX)),
+        fill: sc.fill,
+        determinations: run.determinations,
+        countries: run
+            .countries
+            .iter()
+            .map(|c| country_json(sc, run, c))
+            .collect(),
+        veu,
+        nveu_cap_tpp: run.nveu_cap.iter().map(|c| c.map(milli_json)).collect(),
+        monte_carlo: mc.map(|m| m.to_json(run)),
+    }
+}
+
+/// The run of a scenario as `chipcap simulate --json` prints it (docs/simulate.md).
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = SimulationRunDoc))]
+pub struct Document {
+    /// The scenario's name.
+    scenario: String,
+    /// The rule version it ran under.
+    rule_set: &'static str,
+    /// The first quarter, `YYYYQn`.
+    start: Option<String>,
+    /// The last quarter.
+    end: Option<String>,
+    /// The quarters, `YYYYQn`.
+    quarters: Vec<String>,
+    /// The H100 TPP used for H100 equivalents.
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
+    h100_tpp: Value,
+    /// Whether refused demand was asked for again in the whole chips that still fit.
+    fill: bool,
+    /// Determinations made.
+    determinations: u64,
+    /// Per country: `country`, `exhausted` (the first quarter with demand refused for lack of
+    /// allocation, or null), `thresholds`, `allocation` and `channels` series per quarter.
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    countries: Vec<Value>,
+    /// VEU installed bases per quarter.
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Object>))]
+    veu: Vec<Value>,
+    /// The NVEU cap per quarter, TPP (null where none).
+    #[cfg_attr(feature = "schema", schema(value_type = Vec<Option<f64>>))]
+    nveu_cap_tpp: Vec<Option<Value>>,
+    /// P10/P50/P90 exhaustion quarters when the scenario has a Monte Carlo.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<Object>))]
+    monte_carlo: Option<Value>,
 }
 
 /// Two runs side by side.

@@ -741,12 +741,8 @@ pub fn parse(src: &str, default_name: &str, rules: &RuleSet) -> Result<Scenario,
             ));
         }
         let key = match b.kind.get_ref().as_str() {
-            "uveu" => {
-                chipcap_ledger::entry::Key::Uveu(b.consignee.clone(), country.as_str().to_string())
-            }
-            "nveu" => {
-                chipcap_ledger::entry::Key::Nveu(b.consignee.clone(), country.as_str().to_string())
-            }
+            "uveu" => chipcap_ledger::entry::Key::Uveu(b.consignee.clone(), country),
+            "nveu" => chipcap_ledger::entry::Key::Nveu(b.consignee.clone(), country),
             other => {
                 return Err(cx.err(
                     &format!("{field}.kind"),

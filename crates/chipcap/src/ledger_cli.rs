@@ -315,7 +315,7 @@ fn date_arg(s: &Option<String>, flag: &str, today: Date) -> anyhow::Result<Date>
 }
 
 fn now_rfc3339() -> String {
-    chipcap_server::now_rfc3339()
+    chipcap_app::now_rfc3339()
 }
 
 fn meta(by: &Option<String>) -> Meta {
@@ -690,7 +690,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                     VeuArg::Nveu => VeuKind::Nveu,
                     VeuArg::Uveu => VeuKind::Uveu,
                 },
-                tpp_milli: t,
+                tpp: chipcap_core::units::Tpp::from_milli(t),
                 cause: match cause {
                     CauseArg::Loss => Cause::Loss,
                     CauseArg::Damage => Cause::Damage,
@@ -716,7 +716,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 Body::UsShipment(UsShipment {
                     chip: chip.clone(),
                     quantity: *quantity,
-                    unit_tpp_milli: 0,
+                    unit_tpp: chipcap_core::units::Tpp::ZERO,
                 }),
             )
         }
@@ -1008,16 +1008,16 @@ pub fn run(
             let default_date = date_arg(&date, "--date", today)?;
             let text = read_input(&file)?;
             // Screen the parties against the imported lists, as `chipcap check` does.
-            let loaded = chipcap_server::lists::LoadedLists::load(&lists)?;
+            let loaded = chipcap_app::lists::LoadedLists::load(&lists)?;
             let disps = match &loaded {
-                Some(_) => chipcap_server::lists::dispositions_from_entries(&l.dispositions()?),
+                Some(_) => chipcap_app::lists::dispositions_from_entries(&l.dispositions()?),
                 None => Vec::new(),
             };
-            let screen = |p: &chipcap_core::wire::ParsedRequest| {
-                loaded
-                    .as_ref()
-                    .map(|ls| ls.screen(&p.parties_to_screen(), &disps))
+            let sources = chipcap_app::ScreeningSources {
+                lists: loaded.as_ref(),
+                dispositions: &disps,
             };
+            let screen = |p: &chipcap_core::wire::ParsedRequest| sources.screen(p);
             match chipcap_ledger::split_apply_input(&text) {
                 Ok(chipcap_ledger::ApplyInput::Many { requests, array }) => {
                     let results =

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use chipcap_app::pipeline;
 use chipcap_core::classify::{classify_chip, Outside};
 use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
@@ -208,7 +209,7 @@ fn input_err(msg: impl Into<String>) -> anyhow::Error {
 }
 
 fn today() -> Date {
-    chipcap_server::today()
+    chipcap_app::today()
 }
 
 fn parse_date(s: &str, flag: &str) -> anyhow::Result<Date> {
@@ -310,17 +311,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => today(),
             };
             let text = read_input(&file)?;
-            let mut parsed = wire::parse_request(&text, &rules, default_date)
+            let mut parsed = pipeline::parse(&text, &rules, default_date)
                 .map_err(|e| input_err(e.to_string()))?;
-            if skip_screening || parsed.request.options.skip_screening {
-                parsed.request.context.screening.status =
-                    chipcap_core::request::ScreeningStatus::Skipped;
-            } else if !parsed.screening_given {
-                // The edge gathers the screening context; the core decides what a hit means.
-                let parties = parsed.parties_to_screen();
-                parsed.request.context.screening =
-                    screen_cli::screen_parties(&store, &ledger, &rules, &parties)?;
-            }
+            // The edge gathers the screening context; the core decides what a hit means.
+            let (lists, disps) = if pipeline::wants_screening(&parsed, skip_screening) {
+                screen_cli::screening_sources(&store, &ledger, &rules)?
+            } else {
+                (None, Vec::new())
+            };
+            let sources = chipcap_app::ScreeningSources {
+                lists: lists.as_ref(),
+                dispositions: &disps,
+            };
+            pipeline::screen(&mut parsed, skip_screening, sources);
             if let Some(name) = rule_set {
                 let id = RuleSetId::parse(&name).ok_or_else(|| {
                     input_err(format!("--rule-set: names an unknown rule set, got `{name}` (known: `advanced-computing-2023`, `ai-diffusion-2025`)"))
@@ -335,8 +338,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if compare {
                 return compare_lines(&parsed.request, &rules, format);
             }
-            let det = chipcap_core::determine(&parsed.request, &rules)
-                .map_err(|e| input_err(e.to_string()))?;
+            let det = pipeline::decide(&parsed, &rules).map_err(|e| input_err(e.to_string()))?;
             match format {
                 Format::Json => outln!("{}", wire::to_json_pretty(&det)),
                 Format::Table => out!("{}", wire::render_text(&det)),
@@ -434,7 +436,7 @@ fn rules_diff(
 ) -> anyhow::Result<()> {
     let sa = rule_side(rules, a, "A", default_set, date)?;
     let sb = rule_side(rules, b, "B", default_set, date)?;
-    let v = chipcap_server::catalog::diff_json(rules, sa, sb);
+    let v = chipcap_app::catalog::diff_json(rules, sa, sb);
     if json {
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -627,7 +629,7 @@ fn classify(
     let (eccn, para) = band_text(c.band);
     if json {
         // The same writer as the API's `POST /v1/classifications`.
-        let v = chipcap_server::catalog::classify_json(rules, &label, t, area, dc)
+        let v = chipcap_app::catalog::classify_json(rules, &label, t, area, dc)
             .map_err(|e| input_err(e.to_string()))?;
         outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -658,7 +660,7 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
     }
     if json {
         // The same writer as the API's `GET /v1/chips`.
-        let v = chipcap_server::catalog::chips_json(rules, today());
+        let v = chipcap_app::catalog::chips_json(rules, today());
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -696,7 +698,7 @@ fn chips(rules: &RuleSet, json: bool) -> anyhow::Result<()> {
 }
 
 fn show_version(rules: &RuleSet, id: RuleSetId, date: Date) {
-    let v = chipcap_server::catalog::version_json(rules, id, date);
+    let v = chipcap_app::catalog::version_json(rules, id, date);
     let text = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
     if id == RuleSetId::AdvancedComputing2023 {
         outln!(
@@ -764,8 +766,8 @@ fn show_rules(
     // One source for the parameters in force: the API's `GET /v1/rules` writer; the table reads it.
     if json {
         let v = match only {
-            Some(id) => chipcap_server::catalog::version_json(rules, id, date),
-            None => chipcap_server::catalog::rules_json(rules, date),
+            Some(id) => chipcap_app::catalog::version_json(rules, id, date),
+            None => chipcap_app::catalog::rules_json(rules, date),
         };
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -777,7 +779,7 @@ fn show_rules(
         }
         outln!();
     }
-    let v = chipcap_server::catalog::rules_json(rules, date);
+    let v = chipcap_app::catalog::rules_json(rules, date);
     let text = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
     outln!(
         "rule set {} — {} ({})",

@@ -11,18 +11,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use chipcap_core::request::{Party, Screening};
+use chipcap_app::lists::{
+    describe, disposition_for, dispositions_from_entries, format_name, parties_to_rescreen,
+    DispositionKind, DispositionRecord, ListStoreError, LoadedLists, PartyChanges, Store,
+};
+use chipcap_app::lists_update::{
+    self, Outcome, Source, SourceUrls, UpdateConfig, UpdateError, UpdateOptions,
+};
 use chipcap_screen::{
     normalize, parse_bis_dpl, parse_csl_csv, parse_csl_json, parse_ofac_sdn, Hit, ListDate,
     ListFormat, ListVersion, MatchConfig, Query, Screener,
-};
-use chipcap_server::lists::{
-    describe, disposition_for, dispositions_from_entries, format_name, now_text,
-    parties_to_rescreen, DispositionKind, DispositionRecord, ListStoreError, LoadedLists,
-    PartyChanges, Store,
-};
-use chipcap_server::lists_update::{
-    self, Outcome, Source, SourceUrls, UpdateConfig, UpdateError, UpdateOptions,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -384,12 +382,12 @@ pub fn run_lists(
                 Some(d) => {
                     ListDate::parse(&d).map_err(|e| input_err(format!("option `--date` {e}")))?
                 }
-                None => ListDate::parse(&chipcap_server::today().to_string())?,
+                None => ListDate::parse(&chipcap_app::today().to_string())?,
             };
             let opts = UpdateOptions {
                 date,
                 allow_shrink,
-                imported_at: now_text(),
+                imported_at: chipcap_app::now_rfc3339(),
                 timeout: std::time::Duration::from_secs(timeout.max(1)),
             };
             let run = lists_update::update(&store.dir, &targets, &opts)?;
@@ -534,7 +532,7 @@ pub fn run_lists(
             });
             let version = ListVersion::new(lf, label, date, entries);
             let imported = st
-                .import(version, allow_empty, now_text())
+                .import(version, allow_empty, chipcap_app::now_rfc3339())
                 .map_err(|e| match e {
                     ListStoreError::Empty | ListStoreError::TooLarge { .. } => {
                         input_err(format!("`{}`: {e}", file.display()))
@@ -794,14 +792,14 @@ pub fn run_screen(
             })?;
             let by =
                 by.ok_or_else(|| input_err("option `--by` is required: who reviewed the hit"))?;
-            let at = now_text();
+            let at = chipcap_app::now_rfc3339();
             let id = id.unwrap_or_else(|| format!("disposition-{entry}-{at}"));
             let kind = DispositionKind::from(disposition);
             let today = at
                 .get(..10)
                 .and_then(|d| d.parse::<chipcap_core::date::Date>().ok())
                 .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
-            let e = chipcap_server::lists::disposition_entry(
+            let e = chipcap_app::lists::disposition_entry(
                 &lists, &id, &party, &entry, kind, &by, &why, &at, today,
             )
             .map_err(|(field, msg)| {
@@ -978,7 +976,7 @@ fn rescreen_ledger(
         (Vec::new(), Vec::new())
     };
     let queries = parties_to_rescreen(&entries, &disps, more);
-    let report = chipcap_server::lists::rescreen(before, after, &queries, &disps);
+    let report = chipcap_app::lists::rescreen(before, after, &queries, &disps);
     Ok((queries.len(), report))
 }
 
@@ -1108,7 +1106,8 @@ fn run_screen_remote(args: ScreenArgs, url: &str) -> anyhow::Result<()> {
                     "option `--by` is not used with `--server`: the server records the name of the token in `CHIPCAP_TOKEN`",
                 ));
             }
-            let id = id.unwrap_or_else(|| format!("disposition-{entry}-{}", now_text()));
+            let id =
+                id.unwrap_or_else(|| format!("disposition-{entry}-{}", chipcap_app::now_rfc3339()));
             let body = serde_json::json!({
                 "id": id,
                 "party": party,
@@ -1175,21 +1174,17 @@ fn describe_disposition(d: &DispositionRecord) -> String {
     )
 }
 
-/// Screens a request's parties for `chipcap check` with the ledger's dispositions (not performed
-/// when no list is imported).
-pub fn screen_parties(
+/// What `chipcap check` screens with: the lists imported in the store and the ledger's
+/// dispositions (none when no list is imported: the request is then marked not screened).
+pub fn screening_sources(
     store: &StoreArgs,
     ledger: &LedgerDbArg,
     rules: &chipcap_core::params::RuleSet,
-    parties: &[Party],
-) -> anyhow::Result<Screening> {
-    let Some(l) = LoadedLists::load(&store.dir)? else {
-        return Ok(chipcap_server::lists::screen_parties(
-            &store.dir,
-            parties,
-            &[],
-        )?);
+) -> anyhow::Result<(Option<LoadedLists>, Vec<DispositionRecord>)> {
+    let lists = LoadedLists::load(&store.dir)?;
+    let disps = match &lists {
+        Some(_) => ledger.dispositions(rules)?,
+        None => Vec::new(),
     };
-    let disps = ledger.dispositions(rules)?;
-    Ok(l.screen(parties, &disps))
+    Ok((lists, disps))
 }

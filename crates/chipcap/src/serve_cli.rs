@@ -144,7 +144,7 @@ pub fn run_token(args: TokenArgs) -> anyhow::Result<()> {
                 anyhow::anyhow!("option `--role` must be viewer, officer or admin")
             })?;
             let name = name.unwrap_or_else(|| role.as_str().to_string());
-            let (token, rec) = store.create(role, &name, &chipcap_server::now_rfc3339())?;
+            let (token, rec) = store.create(role, &name, &chipcap_app::now_rfc3339())?;
             println!("{token}");
             eprintln!(
                 "created token {} ({}, role {}) in {}; it is shown only now",
@@ -197,8 +197,7 @@ fn init_logs(format: LogFormat) {
 pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
     init_logs(args.log_format);
     let db = args.db.clone().unwrap_or_else(|| DEFAULT_DB.to_string());
-    let store =
-        chipcap_server::ledger::open(&db).with_context(|| "opening the ledger".to_string())?;
+    let store = chipcap_ledger::open(&db).with_context(|| "opening the ledger".to_string())?;
     let tokens = TokenStore::open(&token_path(&args.db, &args.tokens))?;
     chipcap_server::check_exposure(&args.listen, &tokens)?;
     let config = Config {
@@ -208,7 +207,7 @@ pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
         private_reads: args.private,
     };
     let state = chipcap_server::AppState::new(rules, Some(store), tokens, config);
-    let lists = chipcap_server::lists::LoadedLists::load(&args.lists)
+    let lists = chipcap_app::lists::LoadedLists::load(&args.lists)
         .with_context(|| format!("loading the lists in `{}`", args.lists.display()))?;
     match &lists {
         Some(l) => tracing::info!(lists = ?l.names, "screening against the imported lists"),
@@ -231,7 +230,7 @@ pub fn run(args: ServeArgs, rules: RuleSet) -> anyhow::Result<()> {
             tracing::info!(every_secs = every.as_secs(), dir = %args.lists.display(), "restricted-party lists will be updated on a schedule");
             let _rounds = chipcap_server::spawn_list_updates(
                 state.clone(),
-                chipcap_server::lists_update::Schedule {
+                chipcap_app::lists_update::Schedule {
                     dir: args.lists.clone(),
                     every,
                     timeout: Duration::from_secs(300),

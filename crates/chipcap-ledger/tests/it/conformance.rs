@@ -241,7 +241,7 @@ fn nveu_quarter_cap_and_attrition(b: Backend) {
             consignee: "DC Corp".into(),
             country: "AE".into(),
             veu: VeuKind::Nveu,
-            tpp_milli: 1_000_000_000,
+            tpp: chipcap_core::units::Tpp::from_milli(1_000_000_000),
             cause: Cause::Failure,
         }),
     ))
@@ -264,7 +264,7 @@ fn nveu_quarter_cap_and_attrition(b: Backend) {
             consignee: "DC Corp".into(),
             country: "AE".into(),
             veu: VeuKind::Nveu,
-            tpp_milli: 949_500_000_001,
+            tpp: chipcap_core::units::Tpp::from_milli(949_500_000_001),
             cause: Cause::Loss,
         }),
     ));
@@ -1298,7 +1298,7 @@ fn the_china_us_share_follows_recorded_us_shipments(b: Backend) {
         body: Body::UsShipment(UsShipment {
             chip: "nvidia-h200-sxm".into(),
             quantity: q,
-            unit_tpp_milli: 0,
+            unit_tpp: chipcap_core::units::Tpp::ZERO,
         }),
     };
     l.record(&us("u1", 200)).unwrap();

@@ -8,3 +8,4 @@ mod conformance;
 mod crash;
 mod model;
 mod race;
+mod stored;

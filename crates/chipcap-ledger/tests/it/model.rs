@@ -118,7 +118,7 @@ fn run(l: &mut Ledger<'_>, ops: &[Op]) -> Vec<String> {
                 consignee: "N0".into(),
                 country: "AE".into(),
                 veu: VeuKind::Nveu,
-                tpp_milli: units * 100_000_000,
+                tpp: chipcap_core::units::Tpp::from_milli(units * 100_000_000),
                 cause: Cause::Damage,
             }))),
         };

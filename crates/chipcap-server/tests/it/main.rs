@@ -9,6 +9,7 @@ mod auth;
 #[path = "../../../chipcap/tests/it/fixture_http.rs"]
 mod fixture_http;
 mod lists_update;
+mod schema;
 mod simulate;
 mod socket;
 

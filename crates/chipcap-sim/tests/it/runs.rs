@@ -1,4 +1,5 @@
 use crate::{example, exhausted, run, scenario};
+use chipcap_core::units::Tpp;
 use chipcap_sim::{montecarlo, simulate, Channel};
 
 /// One H100 SXM, milli-TPP (the catalog figure and the framework's display unit).
@@ -206,16 +207,16 @@ fn a_ledger_replays_as_demand_under_the_scenario_rules() {
     let ship = |auth: &str, q: u64| {
         Body::Shipment(Shipment {
             consignee: "Bharat Compute".into(),
-            destination: "IN".into(),
+            destination: chipcap_core::country::CountryCode::parse("IN").unwrap(),
             items: vec![Line {
                 chip: Some("nvidia-h100-sxm".into()),
                 quantity: q,
-                unit_tpp_milli: H100 as u64,
+                unit_tpp: Tpp::from_milli(H100 as u64),
                 a_type: true,
             }],
-            tpp_milli: q * H100 as u64,
-            counted_milli: q * H100 as u64,
-            authorization: auth.into(),
+            tpp: Tpp::from_milli(q * H100 as u64),
+            counted: Tpp::from_milli(q * H100 as u64),
+            authorization: chipcap_ledger::entry::ShippedUnder::parse(auth).unwrap(),
             licence: None,
             consignee_as_given: None,
             rule_set: Some("ai-diffusion-2025".into()),

@@ -100,6 +100,8 @@ pub struct Index {
 /// A reviewer's disposition in force, as read from the ledger's `disposition` entries (and as the
 /// server lists them).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = DispositionRecordDoc))]
 pub struct DispositionRecord {
     /// The ledger entry's client id (reverse it to withdraw the disposition).
     pub id: String,
@@ -224,24 +226,6 @@ pub fn disposition_for<'d>(
 pub struct Store {
     /// The folder.
     pub dir: PathBuf,
-}
-
-/// Now as RFC 3339 UTC (the edge reads the clock).
-pub fn now_text() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let date = chipcap_core::date::Date::from_days_since_epoch(days)
-        .unwrap_or(chipcap_core::date::Date::UNIX_EPOCH);
-    let rem = secs % 86_400;
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 /// A stable fingerprint of an entry's content (FNV-1a over its JSON form).
@@ -595,23 +579,6 @@ impl LoadedLists {
     }
 }
 
-/// Screens a request's parties against the store in `dir` with the dispositions `disps` (not
-/// performed when nothing is imported).
-pub fn screen_parties(
-    dir: &Path,
-    parties: &[Party],
-    disps: &[DispositionRecord],
-) -> Result<Screening, ListStoreError> {
-    Ok(match LoadedLists::load(dir)? {
-        Some(l) => l.screen(parties, disps),
-        None => Screening {
-            status: ScreeningStatus::NotPerformed,
-            hits: Vec::new(),
-            warnings: Vec::new(),
-        },
-    })
-}
-
 fn to_core_hit(
     role: PartyRole,
     party: &str,
@@ -646,12 +613,12 @@ pub fn ledger_parties(entries: &[chipcap_ledger::entry::Entry]) -> Vec<Query> {
     let mut out = Vec::new();
     for e in entries {
         let (name, country) = match &e.body {
-            Body::Party(p) => (&p.name, &p.headquarters),
-            Body::LicenceGrant(l) => (&l.consignee, &l.destination),
-            Body::Shipment(s) => (&s.consignee, &s.destination),
+            Body::Party(p) => (&p.name, p.headquarters.as_str()),
+            Body::LicenceGrant(l) => (&l.consignee, l.destination.as_str()),
+            Body::Shipment(s) => (&s.consignee, s.destination.as_str()),
             _ => continue,
         };
-        out.push(Query::name(name.clone()).with_country(country.as_str()));
+        out.push(Query::name(name.clone()).with_country(country));
     }
     out
 }

@@ -785,6 +785,41 @@ pub struct Schedule {
     pub timeout: Duration,
 }
 
+/// The blocking part of one scheduled update (`chipcap serve --lists-update-every`): the sources
+/// of `lists.toml` in the store folder, refused as `chipcap lists update` refuses; the lists to
+/// screen with from now on when some source was imported.
+pub fn scheduled_update(
+    schedule: &Schedule,
+) -> Result<(UpdateRun, Option<crate::lists::LoadedLists>), String> {
+    let cfg = UpdateConfig::load(&schedule.dir).map_err(|e| e.to_string())?;
+    let date = chipcap_screen::ListDate::parse(&crate::clock::today().to_string())
+        .map_err(|e| e.to_string())?;
+    let opts = UpdateOptions {
+        date,
+        allow_shrink: false,
+        imported_at: crate::clock::now_rfc3339(),
+        timeout: schedule.timeout,
+    };
+    let run = update(&schedule.dir, &configured(&cfg), &opts).map_err(|e| e.to_string())?;
+    let loaded = if run.imported() {
+        crate::lists::LoadedLists::load(&schedule.dir).map_err(|e| e.to_string())?
+    } else {
+        None
+    };
+    Ok((run, loaded))
+}
+
+/// The ledger's parties whose screening changed between the versions before and after `run`
+/// (`entries`: the ledger's entries, for its parties and dispositions).
+pub fn rescreen_ledger(
+    run: &UpdateRun,
+    entries: &[chipcap_ledger::entry::Entry],
+) -> Vec<crate::lists::PartyChanges> {
+    let disps = crate::lists::dispositions_from_entries(entries);
+    let queries = crate::lists::parties_to_rescreen(entries, &disps, Vec::new());
+    crate::lists::rescreen(&run.before, &run.after, &queries, &disps)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {

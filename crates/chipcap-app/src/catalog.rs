@@ -158,16 +158,40 @@ pub fn classify_json(
     datacenter: bool,
 ) -> Result<Value, ClassifyError> {
     let c: ChipClass = classify_chip(tpp, die_area_milli_mm2, datacenter, &rules.eccn_3a090)?;
-    let (eccn, para) = band_text(c.band);
-    Ok(json!({
-        "chip": label,
-        "tpp": milli_number(tpp.milli().into()),
-        "performance_density": c.pd_milli.map(|p| milli_number(p.into())),
-        "datacenter": datacenter,
-        "eccn": eccn,
-        "paragraph": para,
-        "citation": "ECCN 3A090 (Supp. No. 1 to part 774)",
-    }))
+    let (eccn, paragraph) = band_text(c.band);
+    let doc = Classification {
+        chip: label.to_string(),
+        tpp: milli_number(tpp.milli().into()),
+        performance_density: c.pd_milli.map(|p| milli_number(p.into())),
+        datacenter,
+        eccn,
+        paragraph,
+        citation: "ECCN 3A090 (Supp. No. 1 to part 774)",
+    };
+    Ok(serde_json::to_value(doc).unwrap_or(Value::Null))
+}
+
+/// A classification under ECCN 3A090 (`POST /v1/classifications`, `chipcap classify --json`).
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ClassificationDoc))]
+pub struct Classification {
+    /// The catalog id, or `(specification)`.
+    chip: String,
+    /// TPP (exact to 0.001).
+    #[cfg_attr(feature = "schema", schema(value_type = f64))]
+    tpp: Value,
+    /// TPP / applicable die area (exact to 0.001), when the die area is known.
+    #[cfg_attr(feature = "schema", schema(value_type = Option<f64>))]
+    performance_density: Option<Value>,
+    /// Designed or marketed for datacenters.
+    datacenter: bool,
+    /// `3A090.a`, `3A090.b` or `none`.
+    eccn: &'static str,
+    /// The paragraph (`3A090.a.1`, ...), or why none applies.
+    paragraph: &'static str,
+    /// The control list entry.
+    citation: &'static str,
 }
 
 /// The tier of every known country on `date` (1, 2 or 3), for the dashboard's map.
