@@ -2,7 +2,8 @@
 # Load test of `chipcap serve` on loopback with wrk (bounded: 8 runs of DURATION, default 10 s):
 # stateless determinations and ledger applies, 1 and 64 connections, and batches of applies
 # (POST /v1/ledger/apply/batch, 8 connections, BATCH requests per call, default 32); then the
-# ledger's own apply rate without HTTP, for comparison. Results go to standard output (copy them to docs/benchmarks.md).
+# ledger's own apply rate without HTTP and the naive one-transaction-per-apply baseline with 8
+# clients, for comparison. Results go to standard output (copy them to docs/benchmarks.md).
 # Usage: scripts/bench/run.sh [path/to/chipcap]   (needs wrk; builds the baseline example)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,3 +37,5 @@ echo "== POST /v1/ledger/apply/batch (SQLite), 8 connections, $BATCH requests pe
 RUN=b8 BATCH=$BATCH wrk -t 2 -c 8 -d "$DURATION" --latency -s scripts/bench/apply_batch.lua "$URL/v1/ledger/apply/batch" | grep -E "Requests/sec|50%|99%|Non-2xx"
 echo "== the ledger's own apply rate (SQLite, no HTTP)"
 cargo run -q --release -p chipcap-server --example ledger_apply_rate -- "$WORK/rate.db" 20000
+echo "== the naive baseline, one durable transaction per apply (lock, sum, insert, commit), 8 clients with a connection each, SQLite (and PostgreSQL when CHIPCAP_TEST_DATABASE_URL is set)"
+CHIPCAP_BENCH_ONLY=naive8 cargo run -q --release -p chipcap-ledger --example ledger_bench -- "${DURATION%s}" | grep -E "^\| (SQLite|PostgreSQL)" | cut -d'|' -f2-4

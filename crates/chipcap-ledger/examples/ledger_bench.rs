@@ -293,13 +293,20 @@ fn main() -> Result<(), String> {
     // client-batch case alone; `apply`: the naive baseline and one transaction per apply alone).
     let only = std::env::var("CHIPCAP_BENCH_ONLY").unwrap_or_default();
     let apply_only = only == "apply";
-    let only = if apply_only { String::new() } else { only };
+    // `naive8`: the naive baseline alone, 8 clients (what scripts/bench/run.sh compares the HTTP
+    // apply rate with, in the same run).
+    let naive_only = only == "naive8";
+    let only = if apply_only || naive_only {
+        String::new()
+    } else {
+        only
+    };
     let skip = (f64::NAN, 0, 0);
     let mut run = 0;
     for (name, _, db) in dbs {
         for clients in [1usize, 8] {
             run += 1;
-            if !only.is_empty() && clients == 1 {
+            if (!only.is_empty() || naive_only) && clients == 1 {
                 continue;
             }
             let n = if only.is_empty() {
@@ -310,7 +317,7 @@ fn main() -> Result<(), String> {
             } else {
                 skip
             };
-            let a = if only.is_empty() {
+            let a = if only.is_empty() && !naive_only {
                 let d = new_db(&db, "ledger")?;
                 drop(open(&d)?); // the schema is created before timing
                 let r = ledger_apply(&d, clients, secs, rules, run)?;
@@ -319,7 +326,7 @@ fn main() -> Result<(), String> {
             } else {
                 skip
             };
-            let g = if only != "batch" && !apply_only {
+            let g = if only != "batch" && !apply_only && !naive_only {
                 let d = new_db(&db, "group")?;
                 drop(open(&d)?);
                 let r = group_apply(&d, clients, secs, rules, &format!("g{run}"), 1)?;
@@ -328,7 +335,7 @@ fn main() -> Result<(), String> {
             } else {
                 skip
             };
-            let b = if apply_only {
+            let b = if apply_only || naive_only {
                 skip
             } else {
                 let d = new_db(&db, "batch")?;
