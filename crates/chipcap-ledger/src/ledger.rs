@@ -207,6 +207,8 @@ pub(crate) fn run_batch(
 /// database first, so the other writers' rows are seen): the transaction reads nothing else and
 /// writes the entry, its draws and the audit record. Every error is returned as it is (an input
 /// error rolls the transaction back and leaves the mirror as it was when nothing was written to it).
+/// The first apply of a ledger handle reads the tables instead: a one-shot process (`chipcap ledger
+/// apply`) never loads the whole mirror for one request; a handle that applies again loads it then.
 pub(crate) fn run_one(
     store: &mut dyn Store,
     mirror: &mut crate::mirror::Mirror,
@@ -214,6 +216,14 @@ pub(crate) fn run_one(
     job: &PreparedApply,
 ) -> Result<Outcome, Error> {
     let mut out = None;
+    if !mirror.used && !mirror.loaded {
+        mirror.used = true;
+        store.write(&mut |tx| {
+            out = Some(apply_in(tx, rules, &job.pre, &job.parsed, &job.meta)?);
+            Ok(())
+        })?;
+        return out.ok_or_else(|| Error::Storage("the transaction produced no result".into()));
+    }
     let mut touched = false;
     if let Some((e, a)) = mirror.position() {
         store.prefetch_catch_up(e, a);

@@ -18,6 +18,9 @@ pub(crate) struct Mirror {
     pub(crate) loaded: bool,
     /// The database's rewrite counter when the mirror was loaded (see [`Tx::rewrites`]).
     rewrites: u64,
+    /// Whether its owner has applied a request before (see `ledger::run_one`): the first apply of a
+    /// ledger handle reads the tables instead of loading the whole mirror.
+    pub(crate) used: bool,
     last_entry_seq: u64,
     last_audit: Option<(u64, String)>,
     audit_ids: HashSet<String>,
@@ -79,8 +82,10 @@ impl Mirror {
         }
         if !self.loaded || rewrites != self.rewrites {
             // Rows changed behind the ledger's back: only a reload sees them.
+            let used = self.used;
             *self = Mirror::default();
             self.rewrites = rewrites;
+            self.used = used;
         }
         let from_entry = self.last_entry_seq;
         let from_audit = self.last_audit.as_ref().map_or(0, |(s, _)| *s);
@@ -412,6 +417,25 @@ mod tests {
             );
             mirrored.push(n.load(Ordering::Relaxed));
         }
+        // A new handle (a one-shot `chipcap ledger apply`) decides its first request from the
+        // tables, without loading the whole mirror; it loads it at its second.
+        let mut fresh = Mirror::default();
+        let p = PreparedApply::new(&rules, &req("f1", "Fresh Co"), &meta, day, &|_| None).unwrap();
+        n.store(0, Ordering::Relaxed);
+        assert!(
+            run_one(&mut store, &mut fresh, &rules, &p)
+                .unwrap()
+                .recorded
+        );
+        assert!(!fresh.loaded && fresh.entry_ids.is_empty());
+        assert_eq!(n.load(Ordering::Relaxed), direct[0]);
+        let p = PreparedApply::new(&rules, &req("f2", "Fresh Co"), &meta, day, &|_| None).unwrap();
+        assert!(
+            run_one(&mut store, &mut fresh, &rules, &p)
+                .unwrap()
+                .recorded
+        );
+        assert!(fresh.loaded && fresh.entry_ids.len() == 206);
         eprintln!("statements per apply (BEGIN/COMMIT not counted): from the tables {direct:?}, from the mirror {mirrored:?}");
         // last_audit + rewrites (+ a catch-up of 3 after another writer), the entry with its
         // draw, the audit record: nothing that grows with the ledger.
