@@ -586,9 +586,10 @@ impl PgStore {
     /// so that PostgreSQL flushes its commit record (and, with synchronous replication, waits for the
     /// standby) before it returns — a transaction that wrote no WAL, such as one that only took a
     /// transaction id, commits without flushing — and WAL is flushed in order, so everything before
-    /// it, this transaction's commit record included, is durable too. Only then is the caller answered: acknowledged = committed, as before. Concurrent
-    /// writers' waits share PostgreSQL's WAL flushes, which a lock held through the sync prevented
-    /// (the naive baseline's per-allowance locks get the same sharing).
+    /// it, this transaction's commit record included, is durable too. Only then is the caller
+    /// answered: acknowledged = committed, as before. Concurrent writers' waits share
+    /// PostgreSQL's WAL flushes, which a lock held through the sync prevented (the naive
+    /// baseline's per-allowance locks get the same sharing).
     ///
     /// What another transaction may see in between: this transaction's rows, before they are
     /// durable. If the server crashed then, they would be lost with everything written after them
