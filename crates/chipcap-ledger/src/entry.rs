@@ -524,7 +524,7 @@ pub struct AttritionInput {
     pub country: String,
     /// Which installed base.
     pub veu: VeuKind,
-    /// TPP leaving the installed base (stored as milli-TPP).
+    /// TPP leaving the installed base, milli-TPP.
     #[serde(rename = "tpp_milli", with = "tpp_milli")]
     #[cfg_attr(feature = "schema", schema(value_type = u64, minimum = 1))]
     pub tpp: Tpp,

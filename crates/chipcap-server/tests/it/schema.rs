@@ -3,136 +3,30 @@
 //! (determinations, comparisons, problems, ledger writes and reads, health, classification,
 //! simulation, tokens) is valid against the schema the document gives for its route and status.
 //!
-//! The check is a small JSON Schema validator for the keywords the document uses (`$ref`, `allOf`,
-//! `oneOf`, `anyOf`, `type`, `enum`, `properties`, `required`, `additionalProperties`, `items`,
-//! `minimum`, `maximum`, `minLength`, `minItems`, `format: date`); `pattern` is not checked.
+//! The check is the `jsonschema` crate (JSON Schema 2020-12, the dialect of OpenAPI 3.1) over a
+//! document made of the schema to check and the OpenAPI document's components, so that the
+//! document's `$ref`s (`#/components/schemas/...`) resolve; every keyword it uses is checked,
+//! `pattern` and `format` included.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::{app, call, root};
 
-/// Why `v` does not match `schema` (JSON paths), or nothing.
-fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let name = r.trim_start_matches("#/components/schemas/");
-        let s = &doc["components"]["schemas"][name];
-        assert!(s.is_object(), "{at}: no component {name}");
-        return check(doc, s, v, at, errs);
-    }
-    if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
-        for s in all {
-            check(doc, s, v, at, errs);
-        }
-    }
-    for (key, exactly_one) in [("oneOf", true), ("anyOf", false)] {
-        if let Some(alts) = schema.get(key).and_then(Value::as_array) {
-            let ok = alts
-                .iter()
-                .filter(|s| {
-                    let mut e = Vec::new();
-                    check(doc, s, v, at, &mut e);
-                    e.is_empty()
-                })
-                .count();
-            if (exactly_one && ok != 1) || ok == 0 {
-                errs.push(format!("{at}: {v} matches {ok} of the {key} alternatives"));
-            }
-        }
-    }
-    if let Some(t) = schema.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(s) => vec![s.as_str()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        let fits = types.iter().any(|t| match *t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "boolean" => v.is_boolean(),
-            "null" => v.is_null(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            other => panic!("{at}: type {other} not handled"),
-        });
-        if !fits {
-            errs.push(format!("{at}: {v} is not of type {t}"));
-            return;
-        }
-    }
-    if let Some(e) = schema.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errs.push(format!("{at}: {v} is not one of the enum values"));
-        }
-    }
-    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), v.as_f64()) {
-        if n < min {
-            errs.push(format!("{at}: {n} < minimum {min}"));
-        }
-    }
-    if let (Some(max), Some(n)) = (schema.get("maximum").and_then(Value::as_f64), v.as_f64()) {
-        if n > max {
-            errs.push(format!("{at}: {n} > maximum {max}"));
-        }
-    }
-    if let Some(s) = v.as_str() {
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-            if (s.chars().count() as u64) < min {
-                errs.push(format!("{at}: `{s}` shorter than {min}"));
-            }
-        }
-        if schema.get("format").and_then(Value::as_str) == Some("date") {
-            let b = s.as_bytes();
-            let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| b[i].is_ascii_digit());
-            if !(b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && digits(0..4)
-                && digits(5..7)
-                && digits(8..10))
-            {
-                errs.push(format!("{at}: `{s}` is not a date"));
-            }
-        }
-    }
-    if let Some(a) = v.as_array() {
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-            if (a.len() as u64) < min {
-                errs.push(format!("{at}: fewer than {min} items"));
-            }
-        }
-        if let Some(items) = schema.get("items") {
-            for (i, x) in a.iter().enumerate() {
-                check(doc, items, x, &format!("{at}[{i}]"), errs);
-            }
-        }
-    }
-    if let Some(o) = v.as_object() {
-        let props = schema.get("properties").and_then(Value::as_object);
-        if let Some(req) = schema.get("required").and_then(Value::as_array) {
-            for r in req.iter().filter_map(Value::as_str) {
-                if !o.contains_key(r) {
-                    errs.push(format!("{at}: required `{r}` missing"));
-                }
-            }
-        }
-        for (k, x) in o {
-            match props.and_then(|p| p.get(k)) {
-                Some(s) => check(doc, s, x, &format!("{at}.{k}"), errs),
-                None => match schema.get("additionalProperties") {
-                    Some(Value::Bool(false)) => errs.push(format!("{at}: `{k}` is not documented")),
-                    Some(s @ Value::Object(_)) => check(doc, s, x, &format!("{at}.{k}"), errs),
-                    _ => {}
-                },
-            }
-        }
-    }
-}
-
 fn assert_valid(doc: &Value, schema: &Value, v: &Value, what: &str) {
-    let mut errs = Vec::new();
-    check(doc, schema, v, "", &mut errs);
+    let mut root = schema.clone();
+    if let Some(o) = root.as_object_mut() {
+        o.insert("components".into(), doc["components"].clone());
+    }
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{what}: the documented schema does not compile: {e}"));
+    let errs: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
     assert!(errs.is_empty(), "{what}: {errs:#?}\n{v}");
 }
 
@@ -384,4 +278,36 @@ async fn every_example_and_scenario_matches_the_documented_schemas() {
     let toml = std::fs::read_to_string(&scenarios[0]).unwrap();
     let (status, _) = exchange(&app, &doc, Method::POST, "/v1/simulations", None, &toml).await;
     assert_eq!(status, StatusCode::OK, "{}", scenarios[0].display());
+}
+
+/// The check fails where it should: a determination without its decision, a request with a
+/// destination that is not a country code, an item with an unknown key.
+#[tokio::test]
+async fn the_schema_check_refuses_what_the_document_does_not_allow() {
+    let (app, _, _) = app();
+    let doc = call(&app, Method::GET, "/openapi.json", None, "")
+        .await
+        .json();
+    let body = std::fs::read_to_string(root().join("examples/tier2-licence.json")).unwrap();
+    let r = call(&app, Method::POST, "/v1/determinations", None, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let answer = response_schema(
+        &doc,
+        "post",
+        "/v1/determinations",
+        StatusCode::OK,
+        "application/json",
+    );
+    let mut det = r.json();
+    assert_valid(&doc, answer, &det, "the answer as given");
+    det.as_object_mut().unwrap().remove("decision");
+    let refused = std::panic::catch_unwind(|| assert_valid(&doc, answer, &det, "no decision"));
+    assert!(refused.is_err(), "an answer without `decision` passed");
+
+    let req_schema = request_schema(&doc, "post", "/v1/determinations");
+    let mut req: Value = serde_json::from_str(&body).unwrap();
+    assert_valid(&doc, req_schema, &req, "the request as given");
+    req["items"][0]["colour"] = json!("green");
+    let refused = std::panic::catch_unwind(|| assert_valid(&doc, req_schema, &req, "unknown key"));
+    assert!(refused.is_err(), "an item with an unknown key passed");
 }
