@@ -18,23 +18,9 @@ use crate::country::{CountryCode, CountrySet};
 use crate::date::Date;
 use crate::determination::*;
 use crate::determine::{item_eccn, most_restrictive, DetermineError, Out};
-use crate::params::{AcStep, AdvancedComputing, Evidence, RuleSet, Source};
+use crate::params::{AcPara, AcStep, AdvancedComputing, CitedStep, Evidence, RuleSet, Source};
 use crate::request::{ItemForm, Request, Subject, Transaction};
 use crate::units::Tpp;
-
-const P_GROUPS: &str = "Supp. No. 1 to part 740";
-const P_3A090: &str = "ECCN 3A090 (Supp. No. 1 to part 774)";
-const P_NOTE: &str = "Note to ECCN 3A090 (items not designed or marketed for datacenters)";
-const P_3A090C: &str = "ECCN 3A090.c";
-const P_4A090: &str = "ECCN 4A090 (Supp. No. 1 to part 774)";
-const P_REQ_DEST: &str = "15 CFR 742.6(a)(6)(iii)";
-const P_REQ_HQ: &str = "15 CFR 744.23(a)(3)";
-const P_NAC: &str = "15 CFR 740.8(a)";
-const P_ACA: &str = "15 CFR 740.8(b)";
-const P_NAC_SCOPE: &str = "15 CFR 740.8";
-const P_POLICY: &str = "15 CFR 742.6(b)(10)";
-const P_WEIGHTS: &str = "ECCN 4E091 (90 FR 4544)";
-const P_GP10: &str = "15 CFR 736.2(b)(10) (General Prohibition 10)";
 
 /// Country groups of the decision date.
 struct Groups<'a> {
@@ -81,79 +67,12 @@ impl<'a> Rested<'a> {
     }
 }
 
-/// The paragraphs the steps cite (a citation is the paragraph and the amendment it rests on).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Para {
-    Groups,
-    Eccn3a090,
-    Note,
-    Eccn3a090c,
-    Eccn4a090,
-    ReqDest,
-    ReqHq,
-    Nac,
-    Aca,
-    NacScope,
-    Policy,
-    Weights,
-    Gp10,
-    LeHbm,
-    Supp2To748,
-    EndUse,
-}
-
-impl Para {
-    const ALL: [Para; 16] = [
-        Para::Groups,
-        Para::Eccn3a090,
-        Para::Note,
-        Para::Eccn3a090c,
-        Para::Eccn4a090,
-        Para::ReqDest,
-        Para::ReqHq,
-        Para::Nac,
-        Para::Aca,
-        Para::NacScope,
-        Para::Policy,
-        Para::Weights,
-        Para::Gp10,
-        Para::LeHbm,
-        Para::Supp2To748,
-        Para::EndUse,
-    ];
-
-    fn text(self) -> &'static str {
-        match self {
-            Para::Groups => P_GROUPS,
-            Para::Eccn3a090 => P_3A090,
-            Para::Note => P_NOTE,
-            Para::Eccn3a090c => P_3A090C,
-            Para::Eccn4a090 => P_4A090,
-            Para::ReqDest => P_REQ_DEST,
-            Para::ReqHq => P_REQ_HQ,
-            Para::Nac => P_NAC,
-            Para::Aca => P_ACA,
-            Para::NacScope => P_NAC_SCOPE,
-            Para::Policy => P_POLICY,
-            Para::Weights => P_WEIGHTS,
-            Para::Gp10 => P_GP10,
-            Para::LeHbm => "15 CFR 740.25",
-            Para::Supp2To748 => "Supp. No. 2 to part 748",
-            Para::EndUse => "15 CFR 744.6, 744.22, 744.23",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
 /// Composes every citation of the line once (`paragraph (instrument)` for each paragraph and
 /// amendment, and the version line of each amendment), so that deciding shares them instead of
 /// formatting them. Called by the rule loader; [`cite`] formats on the spot when it was not.
 pub fn prepare_citations(ac: &mut AdvancedComputing) {
-    let mut c = Vec::with_capacity(Para::ALL.len() * AcStep::ALL.len());
-    for p in Para::ALL {
+    let mut c = Vec::with_capacity(AcPara::ALL.len() * AcStep::ALL.len());
+    for p in AcPara::ALL {
         for step in AcStep::ALL {
             c.push(compose(ac, p, step));
         }
@@ -168,15 +87,16 @@ pub fn prepare_citations(ac: &mut AdvancedComputing) {
         .collect();
 }
 
-fn compose(ac: &AdvancedComputing, p: Para, step: AcStep) -> Arc<str> {
+fn compose(ac: &AdvancedComputing, p: AcPara, step: AcStep) -> Arc<str> {
+    let para: &str = ac.paragraphs.get(p);
     match ac.amendment(step) {
-        Some(a) => Arc::from(format!("{} ({})", p.text(), a.citation)),
-        None => Arc::from(p.text()),
+        Some(a) => Arc::from(format!("{para} ({})", a.citation)),
+        None => Arc::from(para),
     }
 }
 
 /// `paragraph (instrument)`: the citation of a step and the amendment it rests on.
-fn cite(ac: &AdvancedComputing, p: Para, step: AcStep) -> Citation {
+fn cite(ac: &AdvancedComputing, p: AcPara, step: AcStep) -> Citation {
     let i = p.index() * AcStep::ALL.len() + step.index();
     match ac.citations.get(i) {
         Some(c) => Citation::Shared(Arc::clone(c)),
@@ -241,7 +161,6 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
     );
     out.notice(
         "framework_not_applied",
-        None,
         Text::Static("The AI Diffusion framework (90 FR 4544) is printed in the CFR but BIS announced on 2025-05-13 that it would not enforce it; it was not applied. Name the rule set `ai-diffusion-2025` in the request to see what it would decide."),
     );
     let h100 = req
@@ -279,7 +198,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
             rested.on(a5.source);
             rested.on(a6.source);
             out.reason(
-                P_GROUPS,
+                ac.paragraphs.get(AcPara::Groups).clone(),
                 Text::AcGroups {
                     country: dest,
                     date,
@@ -289,7 +208,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
                 },
             );
             out.reason(
-                P_GROUPS,
+                ac.paragraphs.get(AcPara::Groups).clone(),
                 Text::AcGroups {
                     country: hq,
                     date,
@@ -301,7 +220,7 @@ pub fn determine(req: &Request, rules: &RuleSet) -> Result<Determination, Determ
             chips(req, rules, &groups, items, &mut det, &mut out, &mut rested)?;
         }
     }
-    crate::determine::apply_screening(req, &mut det, &mut out);
+    crate::determine::apply_screening(req, &ac.screening_citations, &mut det, &mut out);
     if req.context.screening.status != crate::request::ScreeningStatus::NotPerformed {
         det.screening = Some(req.context.screening.clone());
     }
@@ -317,12 +236,12 @@ fn weights(ac: &AdvancedComputing, det: &mut Determination, out: &mut Out) {
     det.decision = Decision::NotControlled;
     det.eccn = Eccn::None;
     out.reason(
-        cite(ac, Para::Weights, AcStep::Guidance2025),
+        cite(ac, AcPara::Weights, AcStep::Guidance2025),
         Text::Static("ECCN 4E091 (weights of closed models trained with 10^26 or more operations) was created by the AI Diffusion framework; BIS does not enforce the framework, so the enforced controls do not reach model weights."),
     );
-    out.notice(
+    out.notice_cited(
         "weights_printed_not_enforced",
-        Some(P_WEIGHTS),
+        ac.paragraphs.get(AcPara::Weights).clone(),
         Text::Static("4E091 is still printed in the CFR and the non-enforcement announcement is contested under the Congressional Review Act (GAO B-337935, 2026-05-12); it is not enforced (reading R11). Decide under `ai-diffusion-2025` to see the printed rule."),
     );
 }
@@ -411,9 +330,9 @@ fn chips<'a>(
         }
         assumed_dc |= it.datacenter_assumed;
         let cite_p = match (class.band, it.form) {
-            (Err(Outside::Note2), _) => Para::Note,
-            (_, ItemForm::Computer) => Para::Eccn4a090,
-            _ => Para::Eccn3a090,
+            (Err(Outside::Note2), _) => AcPara::Note,
+            (_, ItemForm::Computer) => AcPara::Eccn4a090,
+            _ => AcPara::Eccn3a090,
         };
         out.reason(
             cite(ac, cite_p, AcStep::Base),
@@ -431,7 +350,7 @@ fn chips<'a>(
             out.reason(
                 cite(
                     ac,
-                    Para::Eccn4a090,
+                    AcPara::Eccn4a090,
                     if eccn == Eccn::B4a090 {
                         AcStep::NacAca
                     } else {
@@ -446,7 +365,7 @@ fn chips<'a>(
             if eccn == Eccn::B4a090 && !ac.in_force(AcStep::NacAca, date) {
                 out.notice_cited(
                     "4a090b_before_2024_04_04",
-                    cite(ac, Para::Eccn4a090, AcStep::NacAca),
+                    cite(ac, AcPara::Eccn4a090, AcStep::NacAca),
                     Text::Static("4A090.b was added on 2024-04-04 (89 FR 23876); before that date the computer was classified by the 3A090.b IC it contains."),
                 );
             }
@@ -465,16 +384,16 @@ fn chips<'a>(
     det.tpp = total;
     det.eccn = most_restrictive(&det.items);
     if assumed_dc {
-        out.notice(
+        out.notice_cited(
             "datacenter_assumed",
-            Some(P_NOTE),
+            ac.paragraphs.get(AcPara::Note).clone(),
             Text::Static("An item did not say whether it is designed or marketed for datacenters; it was treated as a datacenter item, the stricter reading (reading R10: the EAR do not define the term; BIS asks for a data sheet)."),
         );
     }
     if prc_designed && ac.in_force(AcStep::Guidance2025, date) {
         out.notice_cited(
             "gp10_prc_advanced_ic",
-            cite(ac, Para::Gp10, AcStep::Guidance2025),
+            cite(ac, AcPara::Gp10, AcStep::Guidance2025),
             Text::Static("BIS guidance of 2025-05-13: an advanced-computing IC designed in the PRC (such as Huawei Ascend 910B, 910C or 910D) meeting 3A090 was very likely made in violation of the EAR; using, selling, transferring, financing or servicing it risks violating General Prohibition 10. No licence exception applies; a GP10 authorisation from BIS is needed. Acquiring one solely for technical analysis or evaluation is not an enforcement target."),
         );
     }
@@ -483,7 +402,7 @@ fn chips<'a>(
     if t.ab_lines == 0 && t.hbm_lines == 0 {
         det.decision = Decision::NotControlled;
         out.reason(
-            cite(ac, Para::Eccn3a090, AcStep::Base),
+            cite(ac, AcPara::Eccn3a090, AcStep::Base),
             Text::Static(
                 "No item meets ECCN 3A090 or 4A090; these controls do not reach the export.",
             ),
@@ -507,7 +426,7 @@ fn chips<'a>(
         if dest_scope {
             need = true;
             out.reason(
-                cite(ac, Para::ReqDest, AcStep::Base),
+                cite(ac, AcPara::ReqDest, AcStep::Base),
                 Text::AcDestLicence { destination: dest },
             );
         } else if listed_scope {
@@ -519,7 +438,7 @@ fn chips<'a>(
                 .find(|l| l.in_force(date) && l.names(&req.consignee.name));
             match listed {
                 Some(l) => out.reason(
-                    cite(ac, Para::ReqDest, AcStep::Uae),
+                    cite(ac, AcPara::ReqDest, AcStep::Uae),
                     Text::AcListed {
                         destination: dest,
                         name: Arc::clone(&l.name),
@@ -529,19 +448,19 @@ fn chips<'a>(
                 None => {
                     need = true;
                     out.reason(
-                        cite(ac, Para::ReqDest, AcStep::Uae),
+                        cite(ac, AcPara::ReqDest, AcStep::Uae),
                         Text::AcListedRequired { destination: dest },
                     );
                 }
             }
             out.notice_cited(
                 "listed_end_user_exemptions",
-                cite(ac, Para::ReqDest, AcStep::Uae),
+                cite(ac, AcPara::ReqDest, AcStep::Uae),
                 Text::Static("91 FR 43034 also exempts the UAE Government and the UAE subsidiaries of listed US companies, which the request cannot show; the listing and its expiry come from secondary summaries (open question R13). Check the consignee against Supp. No. 8 before relying on this answer."),
             );
         } else {
             out.reason(
-                cite(ac, Para::ReqDest, AcStep::Base),
+                cite(ac, AcPara::ReqDest, AcStep::Base),
                 Text::AcNoDestLicence {
                     destination: dest,
                     excluded: groups.a5.contains(dest) || groups.a6.contains(dest),
@@ -556,13 +475,13 @@ fn chips<'a>(
                 AcStep::Base
             };
             out.reason(
-                cite(ac, Para::ReqHq, step),
+                cite(ac, AcPara::ReqHq, step),
                 Text::AcHqLicence { headquarters: hq },
             );
             if ac.in_force(AcStep::HqGuidance2026, date) {
                 out.notice_cited(
                     "hq_legacy_inventory",
-                    cite(ac, Para::ReqHq, AcStep::HqGuidance2026),
+                    cite(ac, AcPara::ReqHq, AcStep::HqGuidance2026),
                     Text::Static("BIS guidance of 2026-05-31: the D:5/Macau headquarters requirement continues to apply at every destination outside the US; data centers holding items received without a licence need not stop using, storing, disposing of or servicing them until further notice."),
                 );
             }
@@ -572,7 +491,7 @@ fn chips<'a>(
         if dest_d5 || hq_d5 {
             need = true;
             out.reason(
-                cite(ac, Para::ReqDest, AcStep::Hbm),
+                cite(ac, AcPara::ReqDest, AcStep::Hbm),
                 owned(format!(
                     "A licence is required for 3A090.c HBM to Macau or D:5, or for an entity headquartered there ({}).",
                     if dest_d5 { dest } else { hq }
@@ -580,12 +499,12 @@ fn chips<'a>(
             );
             out.notice_cited(
                 "hbm_exception_unverified",
-                cite(ac, Para::LeHbm, AcStep::Hbm),
+                cite(ac, AcPara::LeHbm, AcStep::Hbm),
                 Text::Static("License Exception HBM (15 CFR 740.25) may cover some HBM exports; its conditions are not verified (open question R3) and chipcap does not apply it."),
             );
         } else {
             out.reason(
-                cite(ac, Para::ReqDest, AcStep::Hbm),
+                cite(ac, AcPara::ReqDest, AcStep::Hbm),
                 owned(format!(
                     "No licence is required for 3A090.c HBM to {dest} for an entity headquartered in {hq}: neither is Macau or in D:5."
                 )),
@@ -595,7 +514,7 @@ fn chips<'a>(
     if !need {
         det.decision = Decision::NoLicenseRequired;
         out.reason(
-            cite(ac, Para::ReqDest, AcStep::Base),
+            cite(ac, AcPara::ReqDest, AcStep::Base),
             Text::Static(
                 "The items are controlled but no licence is required for this export (NLR).",
             ),
@@ -610,7 +529,7 @@ fn chips<'a>(
     }
     if t.ab_lines > 0 {
         out.reason(
-            cite(ac, Para::NacScope, AcStep::Base),
+            cite(ac, AcPara::NacScope, AcStep::Base),
             Text::Static("NAC and ACA do not cover items designed or marketed for datacenters that meet 3A090.a (or 4A090.a items containing them), nor HBM: an individual licence is required."),
         );
     }
@@ -631,7 +550,7 @@ fn hbm_line<'a>(
 ) -> Eccn {
     if !in_force {
         out.reason(
-            cite(ac, Para::Eccn3a090c, AcStep::Hbm),
+            cite(ac, AcPara::Eccn3a090c, AcStep::Hbm),
             owned(format!(
                 "Item {index} is high-bandwidth memory; 3A090.c applies only from {} (89 FR 96790), so it is not controlled on {date}.",
                 ac.amendment(AcStep::Hbm).map_or(date, |a| a.effective_from)
@@ -652,7 +571,7 @@ fn hbm_line<'a>(
     let mut l = String::new();
     let _ = crate::units::write_milli_grouped(&mut l, i128::from(*limit.value));
     out.reason(
-        cite(ac, Para::Eccn3a090c, AcStep::Hbm),
+        cite(ac, AcPara::Eccn3a090c, AcStep::Hbm),
         owned(format!(
             "Item {index}: high-bandwidth memory with a memory bandwidth density of {d} GB/s per mm2 {} the 3A090.c limit of more than {l}: {}.",
             if above { "meets" } else { "does not meet" },
@@ -683,7 +602,7 @@ fn nac_aca(
     let days = *ac.params.nac_notification_days.at(date).value;
     if split && (!d5_side || in_country_d5) {
         out.reason(
-            cite(ac, Para::Aca, AcStep::NacAca),
+            cite(ac, AcPara::Aca, AcStep::NacAca),
             Text::AcAca {
                 destination: dest,
                 transfer: in_country_d5,
@@ -693,23 +612,23 @@ fn nac_aca(
         det.authorization = Some(Authorization::Aca);
         out.notice_cited(
             "aca_conditions",
-            cite(ac, Para::Aca, AcStep::NacAca),
+            cite(ac, AcPara::Aca, AcStep::NacAca),
             Text::Static("ACA: record the exception (AES licence code C68 where it applies) and keep the data sheet showing the item is not designed or marketed for datacenters or is a 3A090.b item."),
         );
         return;
     }
     let step = if split { AcStep::NacAca } else { AcStep::Base };
-    out.reason(cite(ac, Para::Nac, step), Text::AcNac { days, split });
+    out.reason(cite(ac, AcPara::Nac, step), Text::AcNac { days, split });
     det.decision = Decision::Authorized;
     det.authorization = Some(Authorization::Nac);
     out.notice_cited(
         "nac_notification",
-        cite(ac, Para::Nac, step),
+        cite(ac, AcPara::Nac, step),
         Text::NacNotification { days },
     );
     out.notice_cited(
         "nac_notification_contents",
-        cite(ac, Para::Nac, step),
+        cite(ac, AcPara::Nac, step),
         Text::Static("NAC notification through SNAP-R: one ultimate consignee and one end user, no distributor, at most six items (one model number recommended), with TPP, performance density and a data sheet; export under AES licence code C67 with the NAC number. BIS may still require a licence within the review period."),
     );
 }
@@ -731,7 +650,7 @@ fn policy<'a>(
     let hq_d5 = groups.d5_or_macau(hq);
     if !dest_d5 && !hq_d5 {
         out.reason(
-            cite(ac, Para::Policy, AcStep::Base),
+            cite(ac, AcPara::Policy, AcStep::Base),
             Text::AcPolicy {
                 policy: ReviewPolicy::PresumptionOfApproval,
                 country: dest,
@@ -746,7 +665,7 @@ fn policy<'a>(
         match case_by_case(req, ac, items, rested, out) {
             Ok(()) => {
                 out.reason(
-                    cite(ac, Para::Policy, AcStep::CaseByCase),
+                    cite(ac, AcPara::Policy, AcStep::CaseByCase),
                     Text::AcPolicy {
                         policy: ReviewPolicy::CaseByCase,
                         country: dest,
@@ -756,14 +675,14 @@ fn policy<'a>(
                 det.review_policy = Some(ReviewPolicy::CaseByCase);
                 out.notice_cited(
                     "case_by_case_certifications",
-                    cite(ac, Para::Supp2To748, AcStep::CaseByCase),
+                    cite(ac, AcPara::Supp2To748, AcStep::CaseByCase),
                     Text::Static("The application must state the units already shipped in the US and certify: the item performs below the criteria; US supply is sufficient (no delay to US orders, no diversion of foundry capacity); aggregate China and Macau shipments of the product are at most 50% of its shipments to US end-use customers; the export is not prohibited by end-use or end-user controls; the consignee runs rigorous know-your-customer procedures against unauthorised remote access (users in or controlled from Belarus, China, Cuba, Iran, Macau, North Korea, Russia and Venezuela); every shipment is reviewed before export by a qualified independent third-party testing laboratory in the US."),
                 );
                 return;
             }
             Err(why) => {
                 out.reason(
-                    cite(ac, Para::Policy, AcStep::CaseByCase),
+                    cite(ac, AcPara::Policy, AcStep::CaseByCase),
                     owned(format!(
                         "The case-by-case review of 91 FR 1684 does not apply: {why}."
                     )),
@@ -772,7 +691,7 @@ fn policy<'a>(
         }
     }
     out.reason(
-        cite(ac, Para::Policy, AcStep::Base),
+        cite(ac, AcPara::Policy, AcStep::Base),
         Text::AcPolicy {
             policy: ReviewPolicy::PresumptionOfDenial,
             country: if dest_d5 { dest } else { hq },
@@ -953,9 +872,9 @@ fn is_informed_notice(
             })
     });
     if named {
-        out.notice(
+        out.notice_cited(
             "is_informed_letter",
-            Some("15 CFR 744.23(b)"),
+            ac.paragraphs.get(AcPara::IsInformed).clone(),
             Text::Static("BIS told the maker in April 2025 (an is-informed letter under 744.23(b), reported in its SEC filing, not published in the Federal Register) that this chip needs a licence to China (with Hong Kong and Macau), Country Group D:5 and D:5-headquartered parties for the indefinite future; licences were later granted case by case. chipcap does not apply unpublished letters (reading R4): check with the maker and BIS."),
         );
     }
@@ -969,14 +888,14 @@ fn guidance_notices(req: &Request, ac: &AdvancedComputing, out: &mut Out) {
     if req.consignee.iaas_provider {
         out.notice_cited(
             "iaas_red_flag",
-            cite(ac, Para::EndUse, AcStep::Guidance2025),
+            cite(ac, AcPara::EndUse, AcStep::Guidance2025),
             Text::Static("BIS guidance of 2025-05-13: supplying an IaaS provider that trains AI models for, or on behalf of, parties headquartered in Macau or D:5 is a red flag; a licence may be required where there is knowledge of WMD or military-intelligence end uses. Know who the provider's customers are and do not self-blind."),
         );
     }
     if req.consignee.headquarters_assumed {
         out.notice_cited(
             "headquarters_unknown",
-            cite(ac, Para::ReqHq, AcStep::Guidance2025),
+            cite(ac, AcPara::ReqHq, AcStep::Guidance2025),
             Text::Static("The headquarters of the consignee (or its ultimate parent) was not given: the D:5/Macau headquarters requirement cannot be ruled out. BIS's 2025-05-13 diversion guidance lists red flags (a customer that began ordering only after October 2022, a residential address for commercial quantities, little online presence, a data center that cannot confirm power or space, unusual forwarders or resellers): do the new-customer due diligence."),
         );
     }

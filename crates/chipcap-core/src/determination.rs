@@ -234,7 +234,7 @@ pub enum Citation {
     /// Text from the rule data.
     Shared(Arc<str>),
     /// Text from the rule data found, when the rules loaded, to need no JSON escaping (the JSON
-    /// writer copies it as it is; see [`crate::params::FrameworkCitations::new`]).
+    /// writer copies it as it is; see [`crate::params::Citations::new`]).
     Clean(Arc<str>),
 }
 

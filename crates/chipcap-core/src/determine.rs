@@ -8,7 +8,7 @@ use crate::classify::{classify_chip, ClassifyError};
 use crate::country::{CountryCode, CountrySet};
 use crate::date::Date;
 use crate::determination::*;
-use crate::params::{FwStep, RuleSet, RuleSetId};
+use crate::params::{FwStep, RuleSet, RuleSetId, ScreeningCitations, ScreeningStep};
 use crate::request::{ClaimedAuthorization, EndUse, Request, Subject};
 use crate::units::Tpp;
 
@@ -93,15 +93,12 @@ impl Out {
             text,
         });
     }
-    pub(crate) fn notice(
-        &mut self,
-        code: &'static str,
-        citation: Option<&'static str>,
-        text: Text,
-    ) {
+    /// A notice that cites nothing (a cited one takes its citation from the rule data:
+    /// [`Out::notice_cited`]).
+    pub(crate) fn notice(&mut self, code: &'static str, text: Text) {
         self.notices.push(Notice {
             code,
-            citation: citation.map(Citation::Static),
+            citation: None,
             text,
         });
     }
@@ -282,7 +279,7 @@ fn determine_framework(req: &Request, rules: &RuleSet) -> Result<Determination, 
         Subject::ModelWeights(w) => decide_weights(req, rules, &groups, w, &mut det, &mut out),
         Subject::Items(items) => decide_chips(req, rules, &groups, items, &mut det, &mut out)?,
     }
-    apply_screening(req, &mut det, &mut out);
+    apply_screening(req, &rules.screening_citations, &mut det, &mut out);
     if req.context.screening.status != crate::request::ScreeningStatus::NotPerformed {
         det.screening = Some(req.context.screening.clone());
     }
@@ -341,14 +338,13 @@ fn window_notices(rules: &RuleSet, date: Date, out: &mut Out) {
     }
     if let Some(ne) = rules.not_enforced_from {
         if date >= ne {
-            out.notice("not_enforced", None, Text::NotEnforced { since: ne });
+            out.notice("not_enforced", Text::NotEnforced { since: ne });
             return;
         }
     }
     if date >= rules.effective_from && date < rules.compliance_from {
         out.notice(
             "before_compliance_date",
-            None,
             Text::BeforeCompliance {
                 compliance: rules.compliance_from,
             },
@@ -646,7 +642,6 @@ fn veu_step(
                 grant(det, Authorization::Uveu);
                 out.notice(
                     "reading_d4_d5",
-                    None,
                     Text::Static("Readings D4 and D5: UVEU exports do not count against the country allocation; the UVEU shares are measured in TPP of 3A090.a, 4A090.a and .a-type .z items installed by the UVEU, per country, after this export."),
                 );
                 veu_notices(rules, out);
@@ -1318,23 +1313,29 @@ fn policy_from_text(text: Option<&str>, default: ReviewPolicy) -> ReviewPolicy {
 /// Restricted-party screening (gathered at the edge): a listed party changes the answer, citing the
 /// list entry (15 CFR 744.11 Entity List, 744.21 Military End-User List, 744.15 Unverified List,
 /// 764.2(k) denial orders); possible matches become notices for a person to review.
-pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut Out) {
+pub(crate) fn apply_screening(
+    req: &Request,
+    cites: &ScreeningCitations,
+    det: &mut Determination,
+    out: &mut Out,
+) {
     use crate::request::{Disposition, ListClass, ScreeningStatus};
+    let cite = |s: ScreeningStep| cites.get(s).clone();
     let sc = &req.context.screening;
     match &sc.status {
         ScreeningStatus::Skipped => {
-            out.notice("screening_skipped", Some("15 CFR 744.11; Supp. No. 3 to part 732"), Text::Static("Restricted-party screening was skipped at the user's request (options.skip_screening): this determination does not account for the Entity List, Denied Persons List or other lists; screen the parties before exporting."));
+            out.notice_cited("screening_skipped", cite(ScreeningStep::Screening), Text::Static("Restricted-party screening was skipped at the user's request (options.skip_screening): this determination does not account for the Entity List, Denied Persons List or other lists; screen the parties before exporting."));
             return;
         }
         ScreeningStatus::NotPerformed => {
-            out.notice("screening_not_performed", Some("15 CFR 744.11; Supp. No. 3 to part 732"), Text::Static("No restricted-party lists were available, so the parties were not screened: import the Consolidated Screening List (chipcap lists import) or screen them yourself before exporting."));
+            out.notice_cited("screening_not_performed", cite(ScreeningStep::Screening), Text::Static("No restricted-party lists were available, so the parties were not screened: import the Consolidated Screening List (chipcap lists import) or screen them yourself before exporting."));
             return;
         }
         ScreeningStatus::Performed { .. } => {
             for w in &sc.warnings {
-                out.notice(
+                out.notice_cited(
                     "screening_list_shrank",
-                    Some("15 CFR 744.11; Supp. No. 3 to part 732"),
+                    cite(ScreeningStep::Screening),
                     Text::Note(std::sync::Arc::from(w.as_str())),
                 );
             }
@@ -1346,7 +1347,6 @@ pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut 
             Some(Disposition::FalsePositive) => {
                 out.notice(
                     "screening_false_positive",
-                    None,
                     Text::ScreeningReview {
                         hit: Box::new(h.clone()),
                     },
@@ -1357,27 +1357,27 @@ pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut 
             None => h.is_match,
         };
         if !effective {
-            out.notice(
+            out.notice_cited(
                 "screening_review_required",
-                Some("Supp. No. 3 to part 732"),
+                cite(ScreeningStep::Review),
                 Text::ScreeningReview {
                     hit: Box::new(h.clone()),
                 },
             );
             continue;
         }
-        let (citation, policy, effect, blocks): (&'static str, ReviewPolicy, &'static str, bool) = match h.class {
-            ListClass::EntityList => ("15 CFR 744.11; Supp. No. 4 to part 744", policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Entity List parties need a licence and no licence exception may be used unless the entry says so.", true),
-            ListClass::MilitaryEndUser => ("15 CFR 744.21; Supp. No. 7 to part 744", policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Military end users need a licence; applications are reviewed under a presumption of denial.", true),
-            ListClass::DeniedPersons => ("15 CFR 764.2(k); Denied Persons List", ReviewPolicy::PolicyOfDenial, "A denial order bars participation in any transaction subject to the EAR: do not proceed.", true),
-            ListClass::Unverified => ("15 CFR 744.15", ReviewPolicy::CaseByCase, "License exceptions may not be used for Unverified List parties, and a UVL statement is required.", det.decision == Decision::Authorized),
+        let (step, policy, effect, blocks): (ScreeningStep, ReviewPolicy, &'static str, bool) = match h.class {
+            ListClass::EntityList => (ScreeningStep::EntityList, policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Entity List parties need a licence and no licence exception may be used unless the entry says so.", true),
+            ListClass::MilitaryEndUser => (ScreeningStep::MilitaryEndUser, policy_from_text(h.license_policy.as_deref(), ReviewPolicy::PresumptionOfDenial), "Military end users need a licence; applications are reviewed under a presumption of denial.", true),
+            ListClass::DeniedPersons => (ScreeningStep::DeniedPersons, ReviewPolicy::PolicyOfDenial, "A denial order bars participation in any transaction subject to the EAR: do not proceed.", true),
+            ListClass::Unverified => (ScreeningStep::Unverified, ReviewPolicy::CaseByCase, "License exceptions may not be used for Unverified List parties, and a UVL statement is required.", det.decision == Decision::Authorized),
             ListClass::Sdn | ListClass::Other => {
-                out.notice(if h.class == ListClass::Sdn { "ofac_sdn_match" } else { "other_list_match" }, Some("31 CFR chapter V"), Text::Listed { hit: Box::new(h.clone()), effect: "This list is administered outside the EAR (OFAC or State): stop and escalate; dealings may be prohibited whatever this determination says." });
+                out.notice_cited(if h.class == ListClass::Sdn { "ofac_sdn_match" } else { "other_list_match" }, cite(ScreeningStep::OutsideEar), Text::Listed { hit: Box::new(h.clone()), effect: "This list is administered outside the EAR (OFAC or State): stop and escalate; dealings may be prohibited whatever this determination says." });
                 continue;
             }
         };
         out.reason(
-            citation,
+            cite(step),
             Text::Listed {
                 hit: Box::new(h.clone()),
                 effect,
@@ -1423,7 +1423,7 @@ pub(crate) fn apply_screening(req: &Request, det: &mut Determination, out: &mut 
         if let ScreeningStatus::Performed { lists, parties, .. } = &sc.status {
             let parties = *parties;
             out.reason(
-                "15 CFR 744.11; Supp. No. 3 to part 732",
+                cite(ScreeningStep::Screening),
                 Text::ScreeningClear {
                     lists: lists.join(", "),
                     parties,

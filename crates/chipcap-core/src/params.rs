@@ -466,6 +466,8 @@ pub struct RuleSet {
     pub advanced: AdvancedComputing,
     /// The citation of each step of the framework's decision table (from the rule data).
     pub framework_citations: FrameworkCitations,
+    /// The framework's citations of the screening overlay (from the same `[[step]]` list).
+    pub screening_citations: ScreeningCitations,
 }
 
 impl RuleSet {
@@ -810,29 +812,210 @@ impl FwStep {
     }
 }
 
-/// The citation of every framework step, composed once when the rules load and shared (a reference
-/// count, no allocation) by every reason and notice that cites it.
-#[derive(Clone, Debug)]
-pub struct FrameworkCitations([crate::determination::Citation; FwStep::ALL.len()]);
+/// A step of a decision table whose citation comes from the rule data: each has a key in the rule
+/// files and a position in `ALL`.
+pub trait CitedStep: Copy + 'static {
+    /// Every step, in the order of the table.
+    const ALL: &'static [Self];
+    /// Position in `ALL`.
+    fn index(self) -> usize;
+    /// The key used in the rule data.
+    fn key(self) -> &'static str;
+}
 
-impl FrameworkCitations {
-    /// From one citation per step, in the order of [`FwStep::ALL`]. Each is checked once here for
+impl CitedStep for FwStep {
+    const ALL: &'static [FwStep] = &FwStep::ALL;
+    fn index(self) -> usize {
+        FwStep::index(self)
+    }
+    fn key(self) -> &'static str {
+        FwStep::key(self)
+    }
+}
+
+/// The citation of every step of a table (`S`), composed once when the rules load and shared (a
+/// reference count, no allocation) by every reason and notice that cites it.
+#[derive(Clone, Debug)]
+pub struct Citations<S, const N: usize> {
+    cites: [crate::determination::Citation; N],
+    step: std::marker::PhantomData<S>,
+}
+
+/// The citation of every framework step ([`FwStep`]).
+pub type FrameworkCitations = Citations<FwStep, { FwStep::ALL.len() }>;
+
+/// The citations of the restricted-party screening overlay ([`ScreeningStep`]), one table per line.
+pub type ScreeningCitations = Citations<ScreeningStep, { ScreeningStep::ALL.len() }>;
+
+/// The paragraphs the enforced line cites ([`AcPara`]).
+pub type AcParagraphs = Citations<AcPara, { AcPara::ALL.len() }>;
+
+impl<S: CitedStep, const N: usize> Citations<S, N> {
+    /// From one citation per step, in the order of `S::ALL`. Each is checked once here for
     /// characters JSON must escape, so that the writer copies a clean one as it is.
-    pub fn new(citations: [std::sync::Arc<str>; FwStep::ALL.len()]) -> FrameworkCitations {
+    pub fn new(citations: [std::sync::Arc<str>; N]) -> Citations<S, N> {
         use crate::determination::Citation;
-        FrameworkCitations(citations.map(|c| {
-            if crate::wire::needs_no_escape(&c) {
-                Citation::Clean(c)
-            } else {
-                Citation::Shared(c)
-            }
-        }))
+        Citations {
+            cites: citations.map(|c| {
+                if crate::wire::needs_no_escape(&c) {
+                    Citation::Clean(c)
+                } else {
+                    Citation::Shared(c)
+                }
+            }),
+            step: std::marker::PhantomData,
+        }
     }
 
     /// The citation of `step`.
-    pub fn get(&self, step: FwStep) -> &crate::determination::Citation {
-        // In bounds: the array has one element per step, indexed by its position in `ALL`.
-        &self.0[step.index()]
+    pub fn get(&self, step: S) -> &crate::determination::Citation {
+        // In bounds: `N` is `S::ALL.len()` (the aliases above), and a step's index is its position.
+        &self.cites[step.index()]
+    }
+}
+
+/// The steps of the restricted-party screening overlay that both lines apply after their own table
+/// ([`crate::determine::apply_screening`]). Each line's rule data give every one its citation
+/// (`[[step]]` in `ai-diffusion-2025/framework.toml`, `[[paragraph]]` in
+/// `advanced-computing-2023/regime.toml`, with this `key`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScreeningStep {
+    /// Screening itself: skipped, not performed, a list that shrank, or every party clear.
+    Screening,
+    /// A possible match left for a person to review (the red-flag guidance).
+    Review,
+    /// A party on the Entity List.
+    EntityList,
+    /// A party on the Military End-User List.
+    MilitaryEndUser,
+    /// A party under a denial order (Denied Persons List).
+    DeniedPersons,
+    /// A party on the Unverified List.
+    Unverified,
+    /// A party on a list administered outside the EAR (OFAC's SDN list, State's lists).
+    OutsideEar,
+}
+
+impl ScreeningStep {
+    /// Every step, in the order of the rule data.
+    pub const ALL: [ScreeningStep; 7] = [
+        ScreeningStep::Screening,
+        ScreeningStep::Review,
+        ScreeningStep::EntityList,
+        ScreeningStep::MilitaryEndUser,
+        ScreeningStep::DeniedPersons,
+        ScreeningStep::Unverified,
+        ScreeningStep::OutsideEar,
+    ];
+}
+
+impl CitedStep for ScreeningStep {
+    const ALL: &'static [ScreeningStep] = &ScreeningStep::ALL;
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn key(self) -> &'static str {
+        match self {
+            ScreeningStep::Screening => "screening",
+            ScreeningStep::Review => "screening_review",
+            ScreeningStep::EntityList => "entity_list",
+            ScreeningStep::MilitaryEndUser => "military_end_user",
+            ScreeningStep::DeniedPersons => "denied_persons",
+            ScreeningStep::Unverified => "unverified_list",
+            ScreeningStep::OutsideEar => "outside_ear",
+        }
+    }
+}
+
+/// The paragraphs the enforced line's steps cite (a reason's citation is the paragraph and the
+/// amendment it rests on; a notice may cite the paragraph alone). The rule data give each one its
+/// text (`advanced-computing-2023/regime.toml`, `[[paragraph]]` with this `key`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AcPara {
+    /// The country groups (Supp. No. 1 to part 740).
+    Groups,
+    /// ECCN 3A090.
+    Eccn3a090,
+    /// The note to 3A090 (items not designed or marketed for datacenters).
+    Note,
+    /// ECCN 3A090.c (high-bandwidth memory).
+    Eccn3a090c,
+    /// ECCN 4A090.
+    Eccn4a090,
+    /// The destination licence requirement (742.6(a)(6)(iii)).
+    ReqDest,
+    /// The headquarters licence requirement (744.23(a)(3)).
+    ReqHq,
+    /// License Exception NAC.
+    Nac,
+    /// License Exception ACA.
+    Aca,
+    /// NAC and ACA as a whole (740.8).
+    NacScope,
+    /// The licence review policy (742.6(b)(10)).
+    Policy,
+    /// ECCN 4E091 (model weights), printed but not enforced.
+    Weights,
+    /// General Prohibition 10.
+    Gp10,
+    /// License Exception HBM.
+    LeHbm,
+    /// Supp. No. 2 to part 748.
+    Supp2To748,
+    /// The end-use controls (744.6, 744.22, 744.23).
+    EndUse,
+    /// "Is-informed" letters (744.23(b)).
+    IsInformed,
+}
+
+impl AcPara {
+    /// Every paragraph, in the order of the rule data.
+    pub const ALL: [AcPara; 17] = [
+        AcPara::Groups,
+        AcPara::Eccn3a090,
+        AcPara::Note,
+        AcPara::Eccn3a090c,
+        AcPara::Eccn4a090,
+        AcPara::ReqDest,
+        AcPara::ReqHq,
+        AcPara::Nac,
+        AcPara::Aca,
+        AcPara::NacScope,
+        AcPara::Policy,
+        AcPara::Weights,
+        AcPara::Gp10,
+        AcPara::LeHbm,
+        AcPara::Supp2To748,
+        AcPara::EndUse,
+        AcPara::IsInformed,
+    ];
+}
+
+impl CitedStep for AcPara {
+    const ALL: &'static [AcPara] = &AcPara::ALL;
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn key(self) -> &'static str {
+        match self {
+            AcPara::Groups => "country_groups",
+            AcPara::Eccn3a090 => "eccn_3a090",
+            AcPara::Note => "note_3a090",
+            AcPara::Eccn3a090c => "eccn_3a090c",
+            AcPara::Eccn4a090 => "eccn_4a090",
+            AcPara::ReqDest => "licence_destination",
+            AcPara::ReqHq => "licence_headquarters",
+            AcPara::Nac => "nac",
+            AcPara::Aca => "aca",
+            AcPara::NacScope => "nac_aca",
+            AcPara::Policy => "review_policy",
+            AcPara::Weights => "weights_4e091",
+            AcPara::Gp10 => "gp10",
+            AcPara::LeHbm => "license_exception_hbm",
+            AcPara::Supp2To748 => "supp2_part748",
+            AcPara::EndUse => "end_use",
+            AcPara::IsInformed => "is_informed_letters",
+        }
     }
 }
 
@@ -842,9 +1025,20 @@ mod fw_step_tests {
 
     #[test]
     fn steps_are_indexed_by_their_position_and_keyed_once() {
-        for (i, s) in FwStep::ALL.iter().enumerate() {
-            assert_eq!(s.index(), i);
-            assert_eq!(FwStep::ALL.iter().filter(|x| x.key() == s.key()).count(), 1);
+        fn check<S: CitedStep>() {
+            for (i, s) in S::ALL.iter().enumerate() {
+                assert_eq!(s.index(), i);
+                assert_eq!(S::ALL.iter().filter(|x| x.key() == s.key()).count(), 1);
+            }
+        }
+        check::<FwStep>();
+        check::<ScreeningStep>();
+        check::<AcPara>();
+        // The screening keys share the framework's `[[step]]` list and the enforced line's
+        // `[[paragraph]]` list: no key may be in both tables of a file.
+        for s in ScreeningStep::ALL {
+            assert!(!FwStep::ALL.iter().any(|f| f.key() == s.key()), "{s:?}");
+            assert!(!AcPara::ALL.iter().any(|p| p.key() == s.key()), "{s:?}");
         }
     }
 
@@ -1008,6 +1202,10 @@ pub struct AdvancedComputing {
     pub listed_end_users: Vec<ListedEndUser>,
     /// Chips named in BIS "is-informed" letters (15 CFR 744.23(b)), which are not in the CFR.
     pub is_informed: Vec<IsInformed>,
+    /// The text of each paragraph the line cites (from the rule data, `[[paragraph]]`).
+    pub paragraphs: AcParagraphs,
+    /// The line's citations of the screening overlay (from the same `[[paragraph]]` list).
+    pub screening_citations: ScreeningCitations,
     /// Citations composed once from the data (see `advanced::prepare_citations`); empty until then.
     pub citations: Vec<std::sync::Arc<str>>,
     /// The version line of each amendment, composed once; empty until prepared.

@@ -372,8 +372,8 @@ pub fn balances(entries: &[Entry], as_of: Date, rules: &RuleSet) -> Result<Vec<B
             false,
             outside,
         ));
-        let us_hq =
-            latest_party(entries, &rev, &n, as_of).is_some_and(|pt| pt.headquarters == "US");
+        let us_hq = latest_party(entries, &rev, &n, as_of)
+            .is_some_and(|pt| pt.headquarters == CountryCode::US);
         if us_hq {
             let min = *p.uveu_min_us_percent.at(as_of).value;
             rows.push(row(
@@ -421,7 +421,7 @@ pub fn history(entries: &[Entry], f: &HistoryFilter) -> Result<Vec<(Entry, Vec<D
                     .chain(
                         p.veu
                             .iter()
-                            .flat_map(|v| v.countries.iter().map(String::as_str)),
+                            .flat_map(|v| v.countries.iter().map(CountryCode::as_str)),
                     )
                     .collect(),
             ),

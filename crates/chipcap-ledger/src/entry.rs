@@ -88,6 +88,37 @@ pub(crate) mod country_code {
     }
 }
 
+/// Serde for the countries of a VEU authorisation as the ledger stores them: each the upper-case
+/// code, exactly (see [`country_code`]).
+pub(crate) mod country_codes {
+    use chipcap_core::country::CountryCode;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(cs: &[CountryCode], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(cs.len()))?;
+        for c in cs {
+            seq.serialize_element(c.as_str())?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CountryCode>, D::Error> {
+        let v = Vec::<String>::deserialize(d)?;
+        v.into_iter()
+            .map(|s| {
+                CountryCode::parse(&s)
+                    .filter(|c| c.as_str() == s)
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!(
+                            "is not an ISO 3166-1 alpha-2 country code, got `{s}`"
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
 /// What a shipment was made under (stored as `AIA`, `LPP`, `UVEU`, `NVEU`, `ACA`, `NAC`, `ACM`,
 /// `licence` or `NLR`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -180,12 +211,56 @@ impl VeuKind {
     }
 }
 
+/// A VEU authorisation held by a party, as recorded: its countries checked against the rules'
+/// country table and upper-cased (given as [`VeuAuthorizationInput`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VeuAuthorization {
+    /// UVEU or NVEU.
+    pub kind: VeuKind,
+    /// Countries where its data centers may receive items (NVEU: exactly one; UVEU: empty = any
+    /// eligible country).
+    #[serde(default, with = "country_codes")]
+    pub countries: Vec<CountryCode>,
+    /// First day in force.
+    #[serde(with = "date_text")]
+    pub from: Date,
+    /// Last day in force, if any.
+    #[serde(
+        default,
+        with = "opt_date_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub to: Option<Date>,
+}
+
+impl VeuAuthorization {
+    /// The facts the core decides from for a request to `country` (see
+    /// [`chipcap_core::recorded::veu_claim`]).
+    pub fn record(&self, country: CountryCode) -> chipcap_core::recorded::VeuRecord {
+        chipcap_core::recorded::VeuRecord {
+            kind: self.kind.claimed(),
+            from: self.from,
+            to: self.to,
+            names_destination: self.countries.contains(&country),
+            names_no_country: self.countries.is_empty(),
+        }
+    }
+
+    /// Whether it covers `country` on `date` (decided by the core).
+    pub fn covers(&self, kind: VeuKind, country: CountryCode, date: Date) -> bool {
+        self.record(country).covers(kind.claimed(), date)
+    }
+}
+
+// As given: the countries as typed; the ledger checks and upper-cases them when it records the
+// party (`Ledger::record_input`). The doc line below is the OpenAPI description.
 /// A VEU authorisation held by a party.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "schema", schema(as = VeuAuthorizationDoc))]
-pub struct VeuAuthorization {
+pub struct VeuAuthorizationInput {
     /// UVEU or NVEU.
     pub kind: VeuKind,
     /// Countries where its data centers may receive items (NVEU: exactly one; UVEU: empty = any
@@ -206,31 +281,41 @@ pub struct VeuAuthorization {
     pub to: Option<Date>,
 }
 
-impl VeuAuthorization {
-    /// The facts the core decides from for a request to `country` (see
-    /// [`chipcap_core::recorded::veu_claim`]).
-    pub fn record(&self, country: &str) -> chipcap_core::recorded::VeuRecord {
-        chipcap_core::recorded::VeuRecord {
-            kind: self.kind.claimed(),
-            from: self.from,
-            to: self.to,
-            names_destination: self.countries.iter().any(|c| c == country),
-            names_no_country: self.countries.is_empty(),
+impl From<VeuAuthorization> for VeuAuthorizationInput {
+    fn from(v: VeuAuthorization) -> VeuAuthorizationInput {
+        VeuAuthorizationInput {
+            kind: v.kind,
+            countries: v.countries.iter().map(|c| c.as_str().to_string()).collect(),
+            from: v.from,
+            to: v.to,
         }
-    }
-
-    /// Whether it covers `country` on `date` (decided by the core).
-    pub fn covers(&self, kind: VeuKind, country: &str, date: Date) -> bool {
-        self.record(country).covers(kind.claimed(), date)
     }
 }
 
+/// A party and its VEU authorisations, as recorded (the headquarters and VEU countries typed;
+/// given as [`PartyInput`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Name, as requests name the consignee.
+    pub name: String,
+    /// Headquarters of the party or its ultimate parent.
+    #[serde(with = "country_code")]
+    pub headquarters: CountryCode,
+    /// VEU authorisations.
+    #[serde(default)]
+    pub veu: Vec<VeuAuthorization>,
+}
+
+// As given: the countries as typed (see [`BodyInput`]). The doc lines below are its OpenAPI
+// description.
 /// A party (consignee or exporter) and its VEU authorisations; a later entry for the same name
 /// supersedes an earlier one from its date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct Party {
+#[cfg_attr(feature = "schema", schema(as = Party))]
+pub struct PartyInput {
     /// Name, as requests name the consignee.
     #[cfg_attr(
         feature = "schema",
@@ -241,20 +326,53 @@ pub struct Party {
     pub headquarters: String,
     /// VEU authorisations.
     #[serde(default)]
-    pub veu: Vec<VeuAuthorization>,
+    pub veu: Vec<VeuAuthorizationInput>,
 }
 
+impl From<Party> for PartyInput {
+    fn from(p: Party) -> PartyInput {
+        PartyInput {
+            name: p.name,
+            headquarters: p.headquarters.as_str().to_string(),
+            veu: p.veu.into_iter().map(VeuAuthorizationInput::from).collect(),
+        }
+    }
+}
+
+/// Government-to-government assurances of a country, as recorded (given as [`AssuranceInput`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assurance {
+    /// The country.
+    #[serde(with = "country_code")]
+    pub country: CountryCode,
+    /// The uplift, percent (0 to 100).
+    pub uplift_percent: u32,
+}
+
+// As given: the country as typed (see [`BodyInput`]). The doc lines below are its OpenAPI
+// description.
 /// Government-to-government assurances of a country, with the uplift of its allocation
 /// (15 CFR 742.6(b)(10)(iii)(C)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct Assurance {
+#[cfg_attr(feature = "schema", schema(as = Assurance))]
+pub struct AssuranceInput {
     /// The country.
     pub country: String,
     /// The uplift, percent (0 to 100).
     #[cfg_attr(feature = "schema", schema(maximum = 100))]
     pub uplift_percent: u32,
+}
+
+impl From<Assurance> for AssuranceInput {
+    fn from(a: Assurance) -> AssuranceInput {
+        AssuranceInput {
+            country: a.country.as_str().to_string(),
+            uplift_percent: a.uplift_percent,
+        }
+    }
 }
 
 /// A line of chips, resolved (TPP per unit and whether it is .a-type, counted toward allocations).
@@ -370,11 +488,32 @@ pub enum Cause {
     Resale,
 }
 
+/// Attrition of VEU-installed chips, as recorded (given as [`AttritionInput`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attrition {
+    /// The VEU.
+    pub consignee: String,
+    /// Where the chips were installed.
+    #[serde(with = "country_code")]
+    pub country: CountryCode,
+    /// Which installed base.
+    pub veu: VeuKind,
+    /// TPP leaving the installed base (stored as milli-TPP).
+    #[serde(rename = "tpp_milli", with = "tpp_milli")]
+    pub tpp: Tpp,
+    /// Why.
+    pub cause: Cause,
+}
+
+// As given: the country as typed (see [`BodyInput`]). The doc lines below are its OpenAPI
+// description.
 /// Attrition of VEU-installed chips.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
-pub struct Attrition {
+#[cfg_attr(feature = "schema", schema(as = Attrition))]
+pub struct AttritionInput {
     /// The VEU.
     #[cfg_attr(
         feature = "schema",
@@ -391,6 +530,18 @@ pub struct Attrition {
     pub tpp: Tpp,
     /// Why.
     pub cause: Cause,
+}
+
+impl From<Attrition> for AttritionInput {
+    fn from(a: Attrition) -> AttritionInput {
+        AttritionInput {
+            consignee: a.consignee,
+            country: a.country.as_str().to_string(),
+            veu: a.veu,
+            tpp: a.tpp,
+            cause: a.cause,
+        }
+    }
 }
 
 /// An audited manual adjustment of one allowance.
@@ -504,7 +655,7 @@ impl Body {
     pub fn subject(&self) -> &str {
         match self {
             Body::Party(p) => &p.name,
-            Body::Assurance(a) => &a.country,
+            Body::Assurance(a) => a.country.as_str(),
             Body::LicenceGrant(l) => &l.number,
             Body::Shipment(s) => &s.consignee,
             Body::Attrition(a) => &a.consignee,
@@ -534,6 +685,102 @@ pub struct Entry {
     pub date: Date,
     /// What it records.
     pub body: Body,
+}
+
+/// What an entry given to `Ledger::record_input` records: [`Body`], with the countries a user types
+/// (party headquarters, VEU countries, assurance and attrition countries) as text, serialised
+/// exactly as the entry would be. The ledger checks them against the rules' country table (in any
+/// case; recorded upper case) when it records the entry, with the messages it always gave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BodyInput {
+    /// A party and its VEU authorisations.
+    Party(PartyInput),
+    /// Government-to-government assurances.
+    Assurance(AssuranceInput),
+    /// A licence granted (recorded by `grant`, not here).
+    LicenceGrant(LicenceGrant),
+    /// A shipment (recorded by `apply`, not here).
+    Shipment(Shipment),
+    /// Attrition of VEU-installed chips.
+    Attrition(AttritionInput),
+    /// A manual adjustment.
+    Adjustment(Adjustment),
+    /// A reviewer's disposition of a screening hit.
+    Disposition(Disposition),
+    /// Units of a product shipped to US end-use customers (91 FR 1684).
+    UsShipment(UsShipment),
+    /// Reverses the entry with client id `of`.
+    Reversal {
+        /// The client id of the entry reversed.
+        of: String,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+}
+
+impl BodyInput {
+    /// The kind as stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BodyInput::Party(_) => "party",
+            BodyInput::Assurance(_) => "assurance",
+            BodyInput::LicenceGrant(_) => "licence_grant",
+            BodyInput::Shipment(_) => "shipment",
+            BodyInput::Attrition(_) => "attrition",
+            BodyInput::Adjustment(_) => "adjustment",
+            BodyInput::Disposition(_) => "disposition",
+            BodyInput::UsShipment(_) => "us_shipment",
+            BodyInput::Reversal { .. } => "reversal",
+        }
+    }
+}
+
+impl From<Body> for BodyInput {
+    fn from(b: Body) -> BodyInput {
+        match b {
+            Body::Party(p) => BodyInput::Party(p.into()),
+            Body::Assurance(a) => BodyInput::Assurance(a.into()),
+            Body::LicenceGrant(l) => BodyInput::LicenceGrant(l),
+            Body::Shipment(s) => BodyInput::Shipment(s),
+            Body::Attrition(a) => BodyInput::Attrition(a.into()),
+            Body::Adjustment(a) => BodyInput::Adjustment(a),
+            Body::Disposition(d) => BodyInput::Disposition(d),
+            Body::UsShipment(u) => BodyInput::UsShipment(u),
+            Body::Reversal { of, reason } => BodyInput::Reversal { of, reason },
+        }
+    }
+}
+
+/// An entry as given to `Ledger::record_input` (see [`BodyInput`]); its `seq` is assigned when it
+/// is recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryInput {
+    /// Client-supplied idempotency key.
+    pub client_id: String,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When it was recorded (RFC 3339, supplied by the edge).
+    pub recorded_at: String,
+    /// The date it takes effect.
+    #[serde(with = "date_text")]
+    pub date: Date,
+    /// What it records.
+    pub body: BodyInput,
+}
+
+impl From<Entry> for EntryInput {
+    fn from(e: Entry) -> EntryInput {
+        EntryInput {
+            client_id: e.client_id,
+            recorded_by: e.recorded_by,
+            recorded_at: e.recorded_at,
+            date: e.date,
+            body: e.body.into(),
+        }
+    }
 }
 
 /// An allowance a draw counts against.
@@ -652,16 +899,6 @@ fn amount_of(unit: Tpp, quantity: u64) -> Result<i64, Error> {
     amount(unit.milli().saturating_mul(quantity))
 }
 
-/// A country code as validated entries store it (upper case); anything else is an input error
-/// naming it.
-pub(crate) fn stored_country(s: &str) -> Result<CountryCode, Error> {
-    CountryCode::parse(s).ok_or_else(|| {
-        input(format!(
-            "country must be an ISO 3166-1 alpha-2 code, got `{s}`"
-        ))
-    })
-}
-
 /// The first day the country allocation counts licences from (742.6(b)(10)(iii)(B)(1)).
 pub fn allocation_start() -> Option<Date> {
     Date::new(2025, 1, 1)
@@ -734,8 +971,8 @@ pub fn draws_of(entry: &Entry, original: Option<&Entry>) -> Result<Vec<Draw>, Er
         }
         Body::Attrition(a) => {
             let k = match a.veu {
-                VeuKind::Nveu => Key::Nveu(a.consignee.clone(), stored_country(&a.country)?),
-                VeuKind::Uveu => Key::Uveu(a.consignee.clone(), stored_country(&a.country)?),
+                VeuKind::Nveu => Key::Nveu(a.consignee.clone(), a.country),
+                VeuKind::Uveu => Key::Uveu(a.consignee.clone(), a.country),
             };
             one(k, -amount(a.tpp.milli())?)
         }

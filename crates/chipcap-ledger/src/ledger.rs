@@ -266,10 +266,6 @@ fn check_name(what: &str, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn country(rules: &RuleSet, what: &str, s: &str) -> Result<String, Error> {
-    country_code(rules, what, s).map(|c| c.as_str().to_string())
-}
-
 /// A country code of the rules' country table, parsed once where an entry is checked; an error
 /// naming `what` otherwise.
 fn country_code(rules: &RuleSet, what: &str, s: &str) -> Result<CountryCode, Error> {
@@ -862,8 +858,7 @@ fn apply_party_record(
     let date = req.date;
     let party = party_tx(tx, name, date)?;
     if let Some(p) = &party {
-        let hq = CountryCode::parse(&p.headquarters)
-            .ok_or_else(|| Error::Corrupt(format!("party `{name}` has a bad headquarters")))?;
+        let hq = p.headquarters;
         if req.consignee.headquarters_assumed {
             req.consignee.headquarters = hq;
             req.consignee.headquarters_assumed = false;
@@ -877,7 +872,7 @@ fn apply_party_record(
             ));
         }
     }
-    let dest = req.destination.as_str();
+    let dest = req.destination;
     let records: Vec<VeuRecord> = party
         .iter()
         .flat_map(|p| p.veu.iter().map(|v| v.record(dest)))
@@ -1292,26 +1287,43 @@ fn moved_json(moved: &[Moved]) -> serde_json::Value {
     )
 }
 
-fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
+/// Checks an entry given to `record` and makes the entry recorded: the countries a user typed are
+/// checked against the rules' country table (any case; recorded upper case), names and amounts
+/// checked, a US end-use shipment's chip resolved; an error names what is wrong.
+fn validate(rules: &RuleSet, e: EntryInput) -> Result<Entry, Error> {
     check_name("client id", &e.client_id)?;
-    match &mut e.body {
-        Body::Party(p) => {
+    let body = match e.body {
+        BodyInput::Party(p) => {
             check_name("party name", &p.name)?;
-            p.headquarters = country(rules, "headquarters", &p.headquarters)?;
-            for v in &mut p.veu {
-                for c in &mut v.countries {
-                    *c = country(rules, "VEU country", c)?;
-                }
-                if v.kind == VeuKind::Nveu && v.countries.len() != 1 {
+            let headquarters = country_code(rules, "headquarters", &p.headquarters)?;
+            let mut veu = Vec::with_capacity(p.veu.len());
+            for v in p.veu {
+                let countries = v
+                    .countries
+                    .iter()
+                    .map(|c| country_code(rules, "VEU country", c))
+                    .collect::<Result<Vec<CountryCode>, Error>>()?;
+                if v.kind == VeuKind::Nveu && countries.len() != 1 {
                     return Err(input("an NVEU authorisation names exactly one country"));
                 }
                 if v.to.is_some_and(|t| t < v.from) {
                     return Err(input("a VEU authorisation ends before it starts"));
                 }
+                veu.push(VeuAuthorization {
+                    kind: v.kind,
+                    countries,
+                    from: v.from,
+                    to: v.to,
+                });
             }
+            Body::Party(Party {
+                name: p.name,
+                headquarters,
+                veu,
+            })
         }
-        Body::Assurance(a) => {
-            a.country = country(rules, "country", &a.country)?;
+        BodyInput::Assurance(a) => {
+            let country = country_code(rules, "country", &a.country)?;
             let max = *rules.params.assurance_uplift_max_percent.at(e.date).value;
             if a.uplift_percent > max {
                 return Err(input(format!(
@@ -1319,15 +1331,26 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
                     a.uplift_percent
                 )));
             }
+            Body::Assurance(Assurance {
+                country,
+                uplift_percent: a.uplift_percent,
+            })
         }
-        Body::Attrition(a) => {
+        BodyInput::Attrition(a) => {
             check_name("consignee", &a.consignee)?;
-            a.country = country(rules, "country", &a.country)?;
+            let country = country_code(rules, "country", &a.country)?;
             if a.tpp == Tpp::ZERO {
                 return Err(input("attrition TPP must be greater than zero"));
             }
+            Body::Attrition(Attrition {
+                consignee: a.consignee,
+                country,
+                veu: a.veu,
+                tpp: a.tpp,
+                cause: a.cause,
+            })
         }
-        Body::Adjustment(a) => {
+        BodyInput::Adjustment(mut a) => {
             a.key = Key::parse(&a.key)?.text();
             if a.reason.trim().is_empty() {
                 return Err(input("an adjustment needs a reason"));
@@ -1335,8 +1358,9 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
             if a.amount_milli == 0 {
                 return Err(input("an adjustment amount must not be zero"));
             }
+            Body::Adjustment(a)
         }
-        Body::Disposition(d) => {
+        BodyInput::Disposition(d) => {
             check_name("party", &d.party)?;
             for (what, v) in [
                 ("party_normalized", &d.party_normalized),
@@ -1353,8 +1377,9 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
             if e.recorded_by.trim().is_empty() {
                 return Err(input("a disposition needs the reviewer (`by`)"));
             }
+            Body::Disposition(d)
         }
-        Body::UsShipment(u) => {
+        BodyInput::UsShipment(mut u) => {
             let chip = rules.catalog.get(&u.chip).ok_or_else(|| {
                 input(format!(
                     "`chip` is not a chip in the catalog, got `{}` (see `chipcap chips`)",
@@ -1370,18 +1395,26 @@ fn validate(rules: &RuleSet, e: &mut Entry) -> Result<(), Error> {
             u.unit_tpp = chip
                 .tpp()
                 .ok_or_else(|| input(format!("chip `{}` has no TPP in the catalog", u.chip)))?;
+            Body::UsShipment(u)
         }
-        Body::Reversal { .. } => {}
-        Body::LicenceGrant(_) | Body::Shipment(_) => {
+        BodyInput::Reversal { of, reason } => Body::Reversal { of, reason },
+        BodyInput::LicenceGrant(_) | BodyInput::Shipment(_) => {
             return Err(input(
                 "licences are recorded with `grant` and shipments with `apply`",
             ));
         }
-    }
-    Ok(())
+    };
+    Ok(Entry {
+        seq: 0,
+        client_id: e.client_id,
+        recorded_by: e.recorded_by,
+        recorded_at: e.recorded_at,
+        date: e.date,
+        body,
+    })
 }
 
-fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome, Error> {
+fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &EntryInput) -> Result<Outcome, Error> {
     let op = entry.body.kind();
     if let Some(o) = replay(tx, &entry.client_id, op)? {
         return Ok(o);
@@ -1392,8 +1425,7 @@ fn record_in(tx: &mut dyn Tx, rules: &RuleSet, entry: &Entry) -> Result<Outcome,
             entry.client_id
         )));
     }
-    let mut e = entry.clone();
-    validate(rules, &mut e)?;
+    let mut e = validate(rules, entry.clone())?;
     e.seq = tx.next_entry_seq()?;
     let original = match &e.body {
         Body::Reversal { of, .. } => {
@@ -1573,8 +1605,17 @@ impl<'r> Ledger<'r> {
         out.ok_or_else(|| Error::Storage("the transaction produced no result".into()))
     }
 
-    /// Records a party, assurance, attrition, adjustment or reversal entry.
+    /// Records a party, assurance, attrition, adjustment, US end-use shipment, disposition or
+    /// reversal entry given with its countries typed (see [`Ledger::record_input`]).
     pub fn record(&mut self, entry: &Entry) -> Result<Outcome, Error> {
+        self.record_input(&EntryInput::from(entry.clone()))
+    }
+
+    /// Records a party, assurance, attrition, adjustment, US end-use shipment, disposition or
+    /// reversal entry as a user gave it: an id used before for the same kind of entry replays its
+    /// outcome; otherwise the entry is checked (countries in any case, recorded upper case; an
+    /// error names what is wrong) and recorded with its draws and audit record.
+    pub fn record_input(&mut self, entry: &EntryInput) -> Result<Outcome, Error> {
         let rules = self.rules;
         let mut out = None;
         self.store.write(&mut |tx| {
@@ -1650,13 +1691,12 @@ impl<'r> Ledger<'r> {
                     },
                 )) = rows.get(i)
                 {
-                    let e = Entry {
-                        seq: 0,
+                    let e = EntryInput {
                         client_id: id.clone(),
                         recorded_by: meta.recorded_by.clone(),
                         recorded_at: meta.recorded_at.clone(),
                         date: *date,
-                        body: Body::UsShipment(crate::entry::UsShipment {
+                        body: BodyInput::UsShipment(crate::entry::UsShipment {
                             chip: chip.clone(),
                             quantity: *quantity,
                             unit_tpp: Tpp::ZERO,
@@ -1811,7 +1851,7 @@ pub fn uplift_pure(
 ) -> u32 {
     let a: Vec<&Entry> = entries
         .iter()
-        .filter(|e| matches!(&e.body, Body::Assurance(a) if a.country == c.as_str()))
+        .filter(|e| matches!(&e.body, Body::Assurance(a) if a.country == c))
         .filter(|e| reversed.get(&e.client_id).is_none_or(|d| *d > date))
         .collect();
     uplift_from(rules, c, date, &a)

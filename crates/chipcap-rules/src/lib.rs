@@ -135,7 +135,8 @@ struct FrameworkFile {
     step: Vec<StepEntry>,
 }
 
-/// The citation of one step of the framework's decision table.
+/// The citation of one step of a decision table (`[[step]]` of the framework, `[[paragraph]]` of
+/// the enforced line).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StepEntry {
@@ -143,38 +144,64 @@ struct StepEntry {
     citation: String,
 }
 
-/// Every step's citation, each step exactly once; an unknown or repeated key, a missing step or
-/// an empty citation is an error naming it.
-fn framework_citations(steps: &[StepEntry]) -> Result<FrameworkCitations, RulesError> {
-    const F: &str = "ai-diffusion-2025/framework.toml";
-    let mut found: [Option<std::sync::Arc<str>>; FwStep::ALL.len()] = std::array::from_fn(|_| None);
-    for s in steps {
-        let step = FwStep::ALL
-            .iter()
-            .find(|x| x.key() == s.key)
-            .ok_or_else(|| rerr(F, format!("unknown step `{}`", s.key)))?;
-        if s.citation.trim().is_empty() {
+/// The citations of the steps of `S` among `entries`, each step exactly once; an entry whose key is
+/// not a step of `S` is left for the caller when `others` says it belongs to another table, and
+/// is otherwise an error. An unknown or repeated key, a missing step or an empty citation is an
+/// error naming it (`what` is `step` or `paragraph`).
+fn step_citations<S: CitedStep, const N: usize>(
+    file: &str,
+    what: &str,
+    entries: &[StepEntry],
+    others: impl Fn(&str) -> bool,
+) -> Result<Citations<S, N>, RulesError> {
+    let mut found: [Option<std::sync::Arc<str>>; N] = std::array::from_fn(|_| None);
+    for e in entries {
+        let Some(step) = S::ALL.iter().find(|x| x.key() == e.key) else {
+            if others(&e.key) {
+                continue;
+            }
+            return Err(rerr(file, format!("unknown {what} `{}`", e.key)));
+        };
+        if e.citation.trim().is_empty() {
             return Err(rerr(
-                F,
-                format!("step `{}` must have a non-empty `citation`", s.key),
+                file,
+                format!("{what} `{}` must have a non-empty `citation`", e.key),
             ));
         }
         let slot = found
             .get_mut(step.index())
-            .ok_or_else(|| rerr(F, format!("unknown step `{}`", s.key)))?;
+            .ok_or_else(|| rerr(file, format!("unknown {what} `{}`", e.key)))?;
         if slot.is_some() {
-            return Err(rerr(F, format!("step `{}` is listed twice", s.key)));
+            return Err(rerr(file, format!("{what} `{}` is listed twice", e.key)));
         }
-        *slot = Some(s.citation.as_str().into());
+        *slot = Some(e.citation.as_str().into());
     }
-    let mut out: Vec<std::sync::Arc<str>> = Vec::with_capacity(FwStep::ALL.len());
-    for (step, c) in FwStep::ALL.iter().zip(found) {
-        out.push(c.ok_or_else(|| rerr(F, format!("step `{}` is missing", step.key())))?);
+    let mut out: Vec<std::sync::Arc<str>> = Vec::with_capacity(N);
+    for (step, c) in S::ALL.iter().zip(found) {
+        out.push(c.ok_or_else(|| rerr(file, format!("{what} `{}` is missing", step.key())))?);
     }
-    let citations: [std::sync::Arc<str>; FwStep::ALL.len()] = out
+    let citations: [std::sync::Arc<str>; N] = out
         .try_into()
-        .map_err(|_| rerr(F, "the steps do not match the framework's decision table"))?;
-    Ok(FrameworkCitations::new(citations))
+        .map_err(|_| rerr(file, format!("the {what}s do not match the decision table")))?;
+    Ok(Citations::new(citations))
+}
+
+/// Whether `key` is a step of the screening overlay.
+fn is_screening_key(key: &str) -> bool {
+    ScreeningStep::ALL.iter().any(|s| s.key() == key)
+}
+
+/// The framework's `[[step]]` list: every step of its decision table and of the screening overlay,
+/// each exactly once.
+fn framework_citations(
+    steps: &[StepEntry],
+) -> Result<(FrameworkCitations, ScreeningCitations), RulesError> {
+    const F: &str = "ai-diffusion-2025/framework.toml";
+    let table = step_citations(F, "step", steps, is_screening_key)?;
+    let screening = step_citations(F, "step", steps, |k| {
+        FwStep::ALL.iter().any(|s| s.key() == k)
+    })?;
+    Ok((table, screening))
 }
 
 #[derive(Deserialize)]
@@ -763,7 +790,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
     }
     let catalog = Catalog::new(chips).map_err(|e| rerr(F_CH, e.to_string()))?;
     let advanced = load_advanced(files, &known)?;
-    let framework_citations = framework_citations(&ff.step)?;
+    let (framework_citations, screening_citations) = framework_citations(&ff.step)?;
 
     Ok(RuleSet {
         name: meta.name.as_str().into(),
@@ -791,6 +818,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
         catalog,
         advanced,
         framework_citations,
+        screening_citations,
     })
 }
 
@@ -804,6 +832,7 @@ struct AcFile {
     listed_end_user: Vec<ListedEntry>,
     #[serde(default)]
     is_informed: Vec<IsInformedEntry>,
+    paragraph: Vec<StepEntry>,
 }
 
 #[derive(Deserialize)]
@@ -944,6 +973,11 @@ fn load_advanced(
         ));
     }
     let covered_from = date(F, "rule_set.covered_from", &meta.covered_from)?;
+    let paragraphs: AcParagraphs = step_citations(F, "paragraph", &af.paragraph, is_screening_key)?;
+    let screening_citations: ScreeningCitations =
+        step_citations(F, "paragraph", &af.paragraph, |k| {
+            AcPara::ALL.iter().any(|p| p.key() == k)
+        })?;
     let mut amendments: Vec<Amendment> = Vec::with_capacity(af.amendment.len());
     for a in af.amendment {
         let step = AcStep::ALL
@@ -1229,6 +1263,8 @@ fn load_advanced(
         params,
         listed_end_users,
         is_informed,
+        paragraphs,
+        screening_citations,
         citations: Vec::new(),
         version_citations: Vec::new(),
     };
@@ -1339,6 +1375,146 @@ mod tests {
         assert!(
             e.as_ref().is_err_and(|e| e.message.contains("note")),
             "{e:?}"
+        );
+    }
+
+    fn with_regime(edit: impl Fn(&str) -> String) -> Result<RuleSet, RulesError> {
+        let ac = edit(EMBEDDED.ac_regime);
+        load(&RuleFiles {
+            ac_regime: &ac,
+            ..EMBEDDED
+        })
+    }
+
+    fn fails_with(r: Result<RuleSet, RulesError>, file: &str, message: &str) {
+        assert!(
+            r.as_ref()
+                .is_err_and(|e| e.file == file && e.message.contains(message)),
+            "{file}: {message}: {:?}",
+            r.err()
+        );
+    }
+
+    /// Issue 14, point 3/4: the screening overlay cites each line's own rule data (the framework's
+    /// `[[step]]` list, the enforced line's `[[paragraph]]` list), as strictly as the steps.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn screening_citations_come_from_each_lines_rule_data() {
+        const F: &str = "ai-diffusion-2025/framework.toml";
+        const A: &str = "advanced-computing-2023/regime.toml";
+        let r = embedded().unwrap();
+        for c in [&r.screening_citations, &r.advanced.screening_citations] {
+            assert_eq!(
+                c.get(ScreeningStep::Screening),
+                "15 CFR 744.11; Supp. No. 3 to part 732"
+            );
+            assert_eq!(c.get(ScreeningStep::OutsideEar), "31 CFR chapter V");
+        }
+        assert_eq!(
+            r.advanced.paragraphs.get(AcPara::IsInformed),
+            "15 CFR 744.23(b)"
+        );
+        // Each line's copy is its own: a change to one leaves the other.
+        let edited = with_regime(|s| {
+            s.replacen(
+                "citation = \"15 CFR 744.15\"",
+                "citation = \"15 CFR 744.15 (UVL)\"",
+                1,
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            edited
+                .advanced
+                .screening_citations
+                .get(ScreeningStep::Unverified),
+            "15 CFR 744.15 (UVL)"
+        );
+        assert_eq!(
+            edited.screening_citations.get(ScreeningStep::Unverified),
+            "15 CFR 744.15"
+        );
+        // A determination cites the screening overlay from the version it is decided under.
+        let edited = with_regime(|s| {
+            s.replacen(
+                "citation = \"15 CFR 744.11; Supp. No. 3 to part 732\"",
+                "citation = \"15 CFR 744.11 (enforced line)\"",
+                1,
+            )
+        })
+        .unwrap();
+        let unscreened = |rule_set: &str| {
+            let doc = format!(
+                r#"{{"date": "2026-03-02", "rule_set": "{rule_set}", "destination": "AE",
+                "items": [{{"chip": "nvidia-h100-sxm", "quantity": 10}}],
+                "consignee": {{"name": "Example AI LLC", "headquarters": "AE"}}}}"#
+            );
+            let today = chipcap_core::date::Date::new(2026, 3, 2).unwrap();
+            let p = chipcap_core::wire::parse_request(&doc, &edited, today).unwrap();
+            let d = chipcap_core::determine(&p.request, &edited).unwrap();
+            let n = d
+                .notices
+                .iter()
+                .find(|n| n.code == "screening_not_performed")
+                .unwrap();
+            n.citation.as_deref().unwrap_or("").to_string()
+        };
+        assert_eq!(
+            unscreened("advanced-computing-2023"),
+            "15 CFR 744.11 (enforced line)"
+        );
+        assert_eq!(
+            unscreened("ai-diffusion-2025"),
+            "15 CFR 744.11; Supp. No. 3 to part 732"
+        );
+        let outside = "[[step]]\nkey = \"outside_ear\"\ncitation = \"31 CFR chapter V\"\n";
+        fails_with(
+            with_framework(|s| s.replacen(outside, "", 1)),
+            F,
+            "step `outside_ear` is missing",
+        );
+        fails_with(
+            with_framework(|s| format!("{s}\n[[step]]\nkey = \"entity_list\"\ncitation = \"x\"\n")),
+            F,
+            "step `entity_list` is listed twice",
+        );
+        fails_with(
+            with_framework(|s| s.replacen("citation = \"31 CFR chapter V\"", "citation = \"\"", 1)),
+            F,
+            "step `outside_ear` must have a non-empty `citation`",
+        );
+        // The enforced line: paragraphs and screening keys, the same rules.
+        fails_with(
+            with_regime(|s| s.replacen("key = \"gp10\"", "key = \"gp_10\"", 1)),
+            A,
+            "unknown paragraph `gp_10`",
+        );
+        fails_with(
+            with_regime(|s| s.replacen("key = \"gp10\"", "key = \"nac\"", 1)),
+            A,
+            "paragraph `nac` is listed twice",
+        );
+        let screening = "[[paragraph]]\nkey = \"screening\"\ncitation = \"15 CFR 744.11; Supp. No. 3 to part 732\"\n";
+        fails_with(
+            with_regime(|s| s.replacen(screening, "", 1)),
+            A,
+            "paragraph `screening` is missing",
+        );
+        fails_with(
+            with_regime(|s| s.replacen("citation = \"15 CFR 744.23(b)\"", "citation = \"  \"", 1)),
+            A,
+            "paragraph `is_informed_letters` must have a non-empty `citation`",
+        );
+        // A framework step is not a paragraph of the enforced line, nor the other way round.
+        fails_with(
+            with_regime(|s| format!("{s}\n[[paragraph]]\nkey = \"lpp\"\ncitation = \"x\"\n")),
+            A,
+            "unknown paragraph `lpp`",
+        );
+        fails_with(
+            with_framework(|s| format!("{s}\n[[step]]\nkey = \"gp10\"\ncitation = \"x\"\n")),
+            F,
+            "unknown step `gp10`",
         );
     }
 

@@ -11,7 +11,9 @@ use chipcap_core::date::Date;
 use chipcap_core::units::{parse_milli, Tpp};
 use chipcap_core::wire;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
-use chipcap_ledger::entry::{Assurance, Body, Entry, Party};
+use chipcap_ledger::entry::{
+    AssuranceInput, AttritionInput, BodyInput, Entry, EntryInput, PartyInput,
+};
 use chipcap_ledger::ledger::milli_json;
 use chipcap_ledger::{GrantInput, Meta, Outcome};
 use serde::Deserialize;
@@ -509,7 +511,7 @@ pub async fn disposition_create(
         date,
     )
     .map_err(|(field, msg)| Problem::invalid(field, msg))?;
-    let r = record(&st, e).await;
+    let r = record(&st, EntryInput::from(e)).await;
     if r.is_ok() {
         st.refresh_dispositions().await?;
     }
@@ -1019,8 +1021,8 @@ pub async fn ledger_grant(
 fn entry_of<T: serde::de::DeserializeOwned>(
     body: &Bytes,
     caller: &Caller,
-    wrap: impl FnOnce(T) -> Body,
-) -> Result<Entry, Problem> {
+    wrap: impl FnOnce(T) -> BodyInput,
+) -> Result<EntryInput, Problem> {
     let mut v: Value = body_of(body)?;
     let obj = v
         .as_object_mut()
@@ -1055,8 +1057,7 @@ fn entry_of<T: serde::de::DeserializeOwned>(
     };
     let inner: T = serde_path_to_error::deserialize(v).map_err(path_problem)?;
     let meta = caller.meta();
-    Ok(Entry {
-        seq: 0,
+    Ok(EntryInput {
         client_id: id,
         recorded_by: meta.recorded_by,
         recorded_at: meta.recorded_at,
@@ -1065,8 +1066,8 @@ fn entry_of<T: serde::de::DeserializeOwned>(
     })
 }
 
-async fn record(st: &AppState, e: Entry) -> Result<Response, Problem> {
-    let o = st.with_ledger(move |l| l.record(&e)).await?;
+async fn record(st: &AppState, e: EntryInput) -> Result<Response, Problem> {
+    let o = st.with_ledger(move |l| l.record_input(&e)).await?;
     Ok(outcome(o))
 }
 
@@ -1107,7 +1108,7 @@ pub async fn ledger_reverse(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Officer)?;
-    let e = entry_of(&body, &caller, |r: ReversalBody| Body::Reversal {
+    let e = entry_of(&body, &caller, |r: ReversalBody| BodyInput::Reversal {
         of: r.of,
         reason: r.reason,
     })?;
@@ -1142,7 +1143,7 @@ pub async fn ledger_attrition(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Officer)?;
-    let e = entry_of(&body, &caller, Body::Attrition)?;
+    let e = entry_of(&body, &caller, |a: AttritionInput| BodyInput::Attrition(a))?;
     record(&st, e).await
 }
 
@@ -1170,7 +1171,7 @@ pub async fn ledger_us_shipment(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Officer)?;
-    let e = entry_of(&body, &caller, Body::UsShipment)?;
+    let e = entry_of(&body, &caller, BodyInput::UsShipment)?;
     record(&st, e).await
 }
 
@@ -1197,7 +1198,7 @@ pub async fn ledger_adjust(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Admin)?;
-    let e = entry_of(&body, &caller, Body::Adjustment)?;
+    let e = entry_of(&body, &caller, BodyInput::Adjustment)?;
     record(&st, e).await
 }
 
@@ -1224,7 +1225,7 @@ pub async fn ledger_party(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Officer)?;
-    let e = entry_of(&body, &caller, |p: Party| Body::Party(p))?;
+    let e = entry_of(&body, &caller, |p: PartyInput| BodyInput::Party(p))?;
     record(&st, e).await
 }
 
@@ -1251,7 +1252,7 @@ pub async fn ledger_assurance(
     body: Bytes,
 ) -> Result<Response, Problem> {
     caller.require(Role::Officer)?;
-    let e = entry_of(&body, &caller, |a: Assurance| Body::Assurance(a))?;
+    let e = entry_of(&body, &caller, |a: AssuranceInput| BodyInput::Assurance(a))?;
     record(&st, e).await
 }
 

@@ -69,17 +69,17 @@ macro_rules! ledger_write {
 ledger_write!(
     /// `POST /v1/ledger/parties`.
     PartyWrite,
-    chipcap_ledger::entry::Party
+    chipcap_ledger::entry::PartyInput
 );
 ledger_write!(
     /// `POST /v1/ledger/assurances`.
     AssuranceWrite,
-    chipcap_ledger::entry::Assurance
+    chipcap_ledger::entry::AssuranceInput
 );
 ledger_write!(
     /// `POST /v1/ledger/attritions`.
     AttritionWrite,
-    chipcap_ledger::entry::Attrition
+    chipcap_ledger::entry::AttritionInput
 );
 ledger_write!(
     /// `POST /v1/ledger/adjustments`.

@@ -221,7 +221,7 @@ impl<'a> Engine<'a> {
                     i as u64 + 1,
                     a.from,
                     Body::Assurance(Assurance {
-                        country: a.country.as_str().to_string(),
+                        country: a.country,
                         uplift_percent: uplift,
                     }),
                 )
@@ -523,8 +523,7 @@ impl<'a> Engine<'a> {
             .assurances
             .iter()
             .filter(|e| {
-                e.date <= date
-                    && matches!(&e.body, Body::Assurance(a) if a.country == dest.as_str())
+                e.date <= date && matches!(&e.body, Body::Assurance(a) if a.country == dest)
             })
             .max_by_key(|e| (e.date, e.seq))
             .map(|e| &e.body)

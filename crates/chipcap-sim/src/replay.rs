@@ -45,14 +45,10 @@ pub fn add(sc: &mut Scenario, entries: &[Entry]) -> ReplaySummary {
         }
         match &e.body {
             Body::Party(p) => {
-                if let Some(c) = CountryCode::parse(&p.headquarters) {
-                    headquarters.insert(p.name.clone(), c);
-                }
+                headquarters.insert(p.name.clone(), p.headquarters);
             }
             Body::Assurance(a) => {
-                let Some(c) = CountryCode::parse(&a.country) else {
-                    continue;
-                };
+                let c = a.country;
                 if !sc.assurances.iter().any(|x| x.country == c) {
                     sc.assurances.push(AssuranceSpec {
                         country: c,

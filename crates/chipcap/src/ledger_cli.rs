@@ -15,8 +15,8 @@ use chipcap_core::date::Date;
 use chipcap_core::params::RuleSet;
 use chipcap_ledger::balances::{BalanceRow, HistoryFilter};
 use chipcap_ledger::entry::{
-    Adjustment, Assurance, Attrition, Body, Cause, Draw, Entry, Party, UsShipment,
-    VeuAuthorization, VeuKind,
+    Adjustment, AssuranceInput, AttritionInput, BodyInput, Cause, Draw, Entry, EntryInput,
+    PartyInput, UsShipment, VeuAuthorizationInput, VeuKind,
 };
 use chipcap_ledger::{import, Error, GrantInput, Ledger, Meta};
 use clap::{Subcommand, ValueEnum};
@@ -328,10 +328,9 @@ fn meta(by: &Option<String>) -> Meta {
     }
 }
 
-fn entry(id: &str, date: Date, by: &Option<String>, body: Body) -> Entry {
+fn entry(id: &str, date: Date, by: &Option<String>, body: BodyInput) -> EntryInput {
     let m = meta(by);
-    Entry {
-        seq: 0,
+    EntryInput {
         client_id: id.to_string(),
         recorded_by: m.recorded_by,
         recorded_at: m.recorded_at,
@@ -604,7 +603,7 @@ fn print_history(rows: &[(Entry, Vec<Draw>)], json: bool) {
 
 /// The entry a recording subcommand (party, assurance, attrition, reverse, adjust) describes, or
 /// `None` for the others.
-fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
+fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<EntryInput>> {
     Ok(Some(match cmd {
         LedgerCommand::Party {
             id,
@@ -623,7 +622,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                     ))
                 })?;
                 let (from, to) = veu_dates(rest, "--nveu")?;
-                veu.push(VeuAuthorization {
+                veu.push(VeuAuthorizationInput {
                     kind: VeuKind::Nveu,
                     countries: vec![c.to_string()],
                     from,
@@ -632,7 +631,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
             }
             for u in uveu {
                 let (from, to) = veu_dates(u, "--uveu")?;
-                veu.push(VeuAuthorization {
+                veu.push(VeuAuthorizationInput {
                     kind: VeuKind::Uveu,
                     countries: Vec::new(),
                     from,
@@ -644,7 +643,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 id,
                 d,
                 by,
-                Body::Party(Party {
+                BodyInput::Party(PartyInput {
                     name: name.clone(),
                     headquarters: headquarters.clone(),
                     veu,
@@ -663,7 +662,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 id,
                 d,
                 by,
-                Body::Assurance(Assurance {
+                BodyInput::Assurance(AssuranceInput {
                     country: country.clone(),
                     uplift_percent: *uplift,
                 }),
@@ -683,7 +682,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
             let t = u64::try_from(t)
                 .map_err(|_| bad(format!("option `--tpp` must be positive, got `{tpp}`")))?;
             let d = date_arg(date, "--date", today)?;
-            let body = Body::Attrition(Attrition {
+            let body = BodyInput::Attrition(AttritionInput {
                 consignee: consignee.clone(),
                 country: country.clone(),
                 veu: match veu {
@@ -713,7 +712,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 id,
                 d,
                 by,
-                Body::UsShipment(UsShipment {
+                BodyInput::UsShipment(UsShipment {
                     chip: chip.clone(),
                     quantity: *quantity,
                     unit_tpp: chipcap_core::units::Tpp::ZERO,
@@ -732,7 +731,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 id,
                 d,
                 by,
-                Body::Reversal {
+                BodyInput::Reversal {
                     of: of.clone(),
                     reason: reason.clone(),
                 },
@@ -752,7 +751,7 @@ fn entry_of(cmd: &LedgerCommand, today: Date) -> anyhow::Result<Option<Entry>> {
                 id,
                 d,
                 by,
-                Body::Adjustment(Adjustment {
+                BodyInput::Adjustment(Adjustment {
                     key: key.clone(),
                     amount_milli,
                     reason: reason.clone(),
@@ -988,8 +987,8 @@ pub fn run(
         .unwrap_or_else(|| DEFAULT_DB.to_string());
     let store = chipcap_ledger::open(&db)?;
     let mut l = Ledger::new(store, rules);
-    let record = |l: &mut Ledger<'_>, e: Entry| -> anyhow::Result<()> {
-        let o = l.record(&e)?;
+    let record = |l: &mut Ledger<'_>, e: EntryInput| -> anyhow::Result<()> {
+        let o = l.record_input(&e)?;
         outln!("{}", pretty(&o.json));
         audit_head_note(&o.audit_hash);
         Ok(())

@@ -182,10 +182,10 @@ fn dc_party(l: &mut Ledger<'_>, id: &str) {
         "2025-01-15",
         Body::Party(Party {
             name: "DC Corp".into(),
-            headquarters: "AE".into(),
+            headquarters: chipcap_core::country::CountryCode::parse("AE").unwrap(),
             veu: vec![VeuAuthorization {
                 kind: VeuKind::Nveu,
-                countries: vec!["AE".into()],
+                countries: vec![chipcap_core::country::CountryCode::parse("AE").unwrap()],
                 from: d("2025-01-15"),
                 to: None,
             }],
@@ -239,7 +239,7 @@ fn nveu_quarter_cap_and_attrition(b: Backend) {
         "2025-06-02",
         Body::Attrition(Attrition {
             consignee: "DC Corp".into(),
-            country: "AE".into(),
+            country: chipcap_core::country::CountryCode::parse("AE").unwrap(),
             veu: VeuKind::Nveu,
             tpp: chipcap_core::units::Tpp::from_milli(1_000_000_000),
             cause: Cause::Failure,
@@ -262,7 +262,7 @@ fn nveu_quarter_cap_and_attrition(b: Backend) {
         "2025-06-04",
         Body::Attrition(Attrition {
             consignee: "DC Corp".into(),
-            country: "AE".into(),
+            country: chipcap_core::country::CountryCode::parse("AE").unwrap(),
             veu: VeuKind::Nveu,
             tpp: chipcap_core::units::Tpp::from_milli(949_500_000_001),
             cause: Cause::Loss,

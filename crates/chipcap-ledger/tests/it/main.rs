@@ -6,6 +6,7 @@
 mod common;
 mod conformance;
 mod crash;
+mod input;
 mod model;
 mod race;
 mod stored;

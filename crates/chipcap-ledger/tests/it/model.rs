@@ -70,10 +70,10 @@ fn run(l: &mut Ledger<'_>, ops: &[Op]) -> Vec<String> {
         0,
         Body::Party(Party {
             name: "N0".into(),
-            headquarters: "AE".into(),
+            headquarters: chipcap_core::country::CountryCode::parse("AE").unwrap(),
             veu: vec![VeuAuthorization {
                 kind: VeuKind::Nveu,
-                countries: vec!["AE".into()],
+                countries: vec![chipcap_core::country::CountryCode::parse("AE").unwrap()],
                 from: date(0),
                 to: None,
             }],
@@ -116,7 +116,7 @@ fn run(l: &mut Ledger<'_>, ops: &[Op]) -> Vec<String> {
             }
             Op::Attrition { units, day } => l.record(&entry(&id, *day, Body::Attrition(Attrition {
                 consignee: "N0".into(),
-                country: "AE".into(),
+                country: chipcap_core::country::CountryCode::parse("AE").unwrap(),
                 veu: VeuKind::Nveu,
                 tpp: chipcap_core::units::Tpp::from_milli(units * 100_000_000),
                 cause: Cause::Damage,

@@ -67,10 +67,10 @@ fn setup(l: &mut Ledger<'_>) {
         date: d("2025-01-15"),
         body: Body::Party(Party {
             name: "NVEU Corp".into(),
-            headquarters: "AE".into(),
+            headquarters: chipcap_core::country::CountryCode::parse("AE").unwrap(),
             veu: vec![VeuAuthorization {
                 kind: VeuKind::Nveu,
-                countries: vec!["AE".into()],
+                countries: vec![chipcap_core::country::CountryCode::parse("AE").unwrap()],
                 from: d("2025-01-15"),
                 to: None,
             }],

@@ -658,3 +658,60 @@ async fn compare_answers_under_both_versions_and_rule_set_is_honoured() {
     assert_eq!(p["field"], "date");
     assert!(p["detail"].as_str().unwrap().contains("2023-11-17"), "{p}");
 }
+
+/// Issue 14, point 3: the countries of ledger writes are typed once the ledger records them; the
+/// server still reads them as text, accepts any case (recorded upper case) and answers a bad one
+/// with the problem it always gave.
+#[tokio::test]
+async fn ledger_writes_with_typed_countries_keep_their_answers() {
+    let (app, _, t) = app();
+    let off = Some(t.officer.as_str());
+    let r = post(
+        &app,
+        "/v1/ledger/parties",
+        off,
+        r#"{"id":"p1","date":"2025-01-15","name":"Gulf Compute","headquarters":"ae","veu":[{"kind":"nveu","countries":["ae"],"from":"2025-01-15"}]}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let parties = get(&app, "/v1/ledger/parties").await.json();
+    assert_eq!(parties[0]["body"]["headquarters"], "AE", "{parties}");
+    assert_eq!(parties[0]["body"]["veu"][0]["countries"], json!(["AE"]));
+    for (path, body, detail) in [
+        (
+            "/v1/ledger/parties",
+            r#"{"id":"p2","name":"X","headquarters":"zz"}"#,
+            "headquarters is not an ISO 3166-1 alpha-2 country code, got `zz`",
+        ),
+        (
+            "/v1/ledger/parties",
+            r#"{"id":"p3","name":"X","headquarters":"AE","veu":[{"kind":"nveu","countries":["UAE"],"from":"2025-01-15"}]}"#,
+            "VEU country is not an ISO 3166-1 alpha-2 country code, got `UAE`",
+        ),
+        (
+            "/v1/ledger/assurances",
+            r#"{"id":"a1","country":"X1","uplift_percent":10}"#,
+            "country is not an ISO 3166-1 alpha-2 country code, got `X1`",
+        ),
+        (
+            "/v1/ledger/attritions",
+            r#"{"id":"t1","consignee":"Gulf Compute","country":"","veu":"nveu","tpp_milli":1000,"cause":"loss"}"#,
+            "country is not an ISO 3166-1 alpha-2 country code, got ``",
+        ),
+    ] {
+        let p = post(&app, path, off, body)
+            .await
+            .problem(422, "invalid_request");
+        assert_eq!(p["detail"], detail, "{p}");
+        assert_eq!(p["field"], Value::Null, "{p}");
+    }
+    // A country of the wrong JSON type is still refused by the reader, naming the field.
+    let bad = post(
+        &app,
+        "/v1/ledger/assurances",
+        off,
+        r#"{"id":"a2","country":7,"uplift_percent":10}"#,
+    )
+    .await;
+    assert_eq!(bad.problem(422, "invalid_request")["field"], "country");
+}

@@ -228,7 +228,7 @@ fn a_ledger_replays_as_demand_under_the_scenario_rules() {
             "a",
             d(1, 5),
             Body::Assurance(Assurance {
-                country: "IN".into(),
+                country: chipcap_core::country::CountryCode::parse("IN").unwrap(),
                 uplift_percent: 50,
             }),
         ),

@@ -217,3 +217,68 @@ fn us_shipments_and_balances_by_rule_version() {
     assert_eq!(code, 2);
     assert!(err.contains("--rule-set"), "{err}");
 }
+
+/// Issue 14, point 3: the countries typed on the command line are recorded as the core's country
+/// codes: any case is accepted (recorded upper case), a bad one is refused (exit 2) with the
+/// message it always had.
+#[test]
+fn typed_countries_keep_their_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    assert_eq!(ledger(&db, &["init"]).0, 0);
+    let party = |id: &str, hq: &str, nveu: &str| {
+        ledger(
+            &db,
+            &[
+                "party",
+                "--id",
+                id,
+                "--name",
+                "Gulf Compute",
+                "--headquarters",
+                hq,
+                "--nveu",
+                nveu,
+                "--date",
+                "2025-01-15",
+            ],
+        )
+    };
+    let (code, _, err) = party("p1", "ae", "ae:2025-01-15");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = ledger(&db, &["history", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#""headquarters":"AE""#) && out.contains(r#""countries":["AE"]"#),
+        "{out}"
+    );
+    let (code, _, err) = party("p2", "zz", "AE:2025-01-15");
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "error: headquarters is not an ISO 3166-1 alpha-2 country code, got `zz`"
+    );
+    let (code, _, err) = party("p3", "AE", "U1:2025-01-15");
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "error: VEU country is not an ISO 3166-1 alpha-2 country code, got `U1`"
+    );
+    let (code, _, err) = ledger(
+        &db,
+        &[
+            "assurance",
+            "--id",
+            "a1",
+            "--country",
+            "India",
+            "--uplift",
+            "10",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "error: country is not an ISO 3166-1 alpha-2 country code, got `India`"
+    );
+}
