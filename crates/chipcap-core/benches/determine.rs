@@ -55,6 +55,15 @@ fn bench(c: &mut Criterion) {
             wire::to_json(&d)
         })
     });
+    // The same path with serde's derived deserialiser instead of the hand-written scanner (issue
+    // 14: the scanner is kept only while serde misses the 400,000/s goal; docs/benchmarks.md).
+    g.bench_function("json_parse_decide_serialise_serde", |b| {
+        b.iter(|| {
+            let p = wire::parse_request_serde(black_box(TYPICAL), &rules, today).unwrap();
+            let d = chipcap_core::determine(&p.request, &rules).unwrap();
+            wire::to_json(&d)
+        })
+    });
     let det = chipcap_core::determine(&parsed.request, &rules).unwrap();
     g.bench_function("json_parse_only", |b| {
         b.iter(|| wire::parse_request(black_box(TYPICAL), &rules, today).unwrap())
