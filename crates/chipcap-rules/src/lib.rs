@@ -707,18 +707,15 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
                 format!("chip `{}` needs at least one dense rate", c.id),
             ));
         }
-        let die = c
-            .die_area_mm2
-            .as_deref()
-            .map(|s| {
-                parse_milli(s).map_err(|e| {
-                    rerr(
-                        F_CH,
-                        format!("chip `{}` `die_area_mm2` {e}, got `{s}`", c.id),
-                    )
-                })
+        // An optional decimal figure of the chip, exact to 0.001, the error naming the chip and field.
+        let figure = |field: &str, v: Option<&str>| {
+            v.map(|s| {
+                parse_milli(s)
+                    .map_err(|e| rerr(F_CH, format!("chip `{}` `{field}` {e}, got `{s}`", c.id)))
             })
-            .transpose()?;
+            .transpose()
+        };
+        let die = figure("die_area_mm2", c.die_area_mm2.as_deref())?;
         if die == Some(0) {
             return Err(rerr(
                 F_CH,
@@ -731,18 +728,7 @@ pub fn load(files: &RuleFiles<'_>) -> Result<RuleSet, RulesError> {
                 format!("chip `{}` needs at least one source", c.id),
             ));
         }
-        let dram = c
-            .dram_bandwidth_gbps
-            .as_deref()
-            .map(|s| {
-                parse_milli(s).map_err(|e| {
-                    rerr(
-                        F_CH,
-                        format!("chip `{}` `dram_bandwidth_gbps` {e}, got `{s}`", c.id),
-                    )
-                })
-            })
-            .transpose()?;
+        let dram = figure("dram_bandwidth_gbps", c.dram_bandwidth_gbps.as_deref())?;
         let available = c
             .us_available_from
             .as_deref()
