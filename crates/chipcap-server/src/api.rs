@@ -183,8 +183,7 @@ async fn screened_request(
 )]
 pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let det =
-        pipeline::decide(&parsed, st.rules).map_err(|e| Problem::from(wire::WireError::from(e)))?;
+    let det = pipeline::decide(&parsed, st.rules).map_err(Problem::from)?;
     st.metrics.decision(det.decision);
     let out = Bytes::from(wire::to_json(&det));
     st.remember("check", body, out.clone());
@@ -205,8 +204,7 @@ pub async fn determine(State(st): State<Arc<AppState>>, body: Bytes) -> Result<R
 )]
 pub async fn compare(State(st): State<Arc<AppState>>, body: Bytes) -> Result<Response, Problem> {
     let parsed = screened_request(&st, &body).await?;
-    let c = chipcap_core::compare::compare(&parsed.request, st.rules)
-        .map_err(|e| Problem::from(wire::WireError::from(e)))?;
+    let c = chipcap_core::compare::compare(&parsed.request, st.rules).map_err(Problem::from)?;
     Ok(json_text(
         StatusCode::OK,
         Bytes::from(chipcap_core::compare::to_json(&c)),

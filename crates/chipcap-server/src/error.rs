@@ -171,6 +171,14 @@ impl From<chipcap_core::wire::WireError> for Problem {
     }
 }
 
+impl From<chipcap_core::DetermineError> for Problem {
+    /// A request the core cannot decide: 422 naming the item, the items or the date (the field
+    /// `WireError::from` gives it).
+    fn from(e: chipcap_core::DetermineError) -> Problem {
+        Problem::from(chipcap_core::wire::WireError::from(e))
+    }
+}
+
 impl From<chipcap_ledger::Error> for Problem {
     fn from(e: chipcap_ledger::Error) -> Problem {
         use chipcap_ledger::Error as E;
