@@ -84,6 +84,10 @@ CREATE TRIGGER draws_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON draws
 CREATE TRIGGER audit_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
 "#,
+    // 5: a writer's catch-up asks for the draws of the entries after the last one it has seen
+    // (`draws WHERE entry_seq > n`, every write transaction); without an index that read the whole
+    // table, a cost that grew with the ledger (docs/benchmarks.md).
+    "CREATE INDEX IF NOT EXISTS draws_by_entry ON draws(entry_seq);",
 ];
 
 /// A ledger in a PostgreSQL database (optionally in its own schema).
@@ -754,6 +758,63 @@ mod tests {
             prev_hash: String::new(),
             hash: String::new(),
         }
+    }
+
+    /// Regression: the catch-up read every row of `draws` (`WHERE entry_seq > n` had no index), so
+    /// the round trip that begins every write transaction grew with the ledger.
+    #[test]
+    fn a_catch_up_does_not_read_the_whole_draws_table() {
+        let Ok(url) = std::env::var("CHIPCAP_TEST_DATABASE_URL") else {
+            eprintln!("NOTE: not run: set CHIPCAP_TEST_DATABASE_URL");
+            return;
+        };
+        let schema = format!("catchup_{}", std::process::id());
+        let mut s = PgStore::open_in_schema(&url, &schema).unwrap();
+        let date: Date = "2025-06-01".parse().unwrap();
+        let n: u64 = 5_000;
+        let rows: Vec<(Entry, Vec<Draw>)> = (1..=n)
+            .map(|seq| {
+                let key = format!("lpp|C{seq}|2025");
+                let e = Entry {
+                    seq,
+                    client_id: format!("e-{seq}"),
+                    recorded_by: "test".into(),
+                    recorded_at: "t".into(),
+                    date,
+                    body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
+                        key: key.clone(),
+                        amount_milli: 1,
+                        reason: "test".into(),
+                    }),
+                };
+                (
+                    e,
+                    vec![Draw {
+                        key,
+                        date,
+                        amount: 1,
+                    }],
+                )
+            })
+            .collect();
+        s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
+        s.client.batch_execute("ANALYZE draws").unwrap();
+        let plan: Vec<String> = s
+            .client
+            .query(
+                &format!("EXPLAIN {}", catch_up_sql(&(n - 2).to_string(), "0")),
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        let _ = s
+            .client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        let plan = plan.join("\n");
+        assert!(plan.contains("draws_by_entry"), "{plan}");
+        assert!(!plan.contains("Seq Scan on draws"), "{plan}");
     }
 
     /// Inserts are sent as SQL text with the commit: every value comes back byte for byte

@@ -70,6 +70,19 @@ CREATE INDEX entries_by_subject ON entries(kind, subject, seq) WHERE kind <> 'sh
 /// (SQLite uses a partial index only for a query whose WHERE clause contains its condition).
 const SUBJECT_INDEXED: &str = "kind <> 'shipment'";
 
+/// The draws of the entries after entry `?1`, in order (see `Tx::catch_up`), reading only those
+/// rows: `draws` has no index on `entry_seq` (one more B-tree page written by every apply), and
+/// `WHERE entry_seq > ?1` alone read the whole table, every catch-up (a cost that grew with the
+/// ledger). The ledger inserts each entry's draws with the entry, in sequence order, under the write
+/// lock, so draw rowids rise with `entry_seq`: the new draws are the rows after the last draw of an
+/// entry up to `?1`, found by reading the table backwards from its end. (Rows changed behind the
+/// ledger's back make the mirror reload from 0, which reads everything; a draw inserted by hand with
+/// a chosen rowid is not a draw of any entry's, which `ledger verify` reports.) `entry_seq > ?1` is
+/// kept as a filter, so no older draw is returned.
+const CATCH_UP_DRAWS: &str = "SELECT key, date, amount FROM draws \
+     WHERE rowid > COALESCE((SELECT rowid FROM draws WHERE entry_seq <= ?1 ORDER BY rowid DESC LIMIT 1), 0) \
+     AND entry_seq > ?1 ORDER BY entry_seq, rowid";
+
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -461,9 +474,7 @@ impl Tx for SqliteTx<'_> {
                 entry: body.map(|b| parse_entry(&b)).transpose()?,
             });
         }
-        let mut st = self.tx.prepare_cached(
-            "SELECT key, date, amount FROM draws WHERE entry_seq > ?1 ORDER BY entry_seq, rowid",
-        )?;
+        let mut st = self.tx.prepare_cached(CATCH_UP_DRAWS)?;
         let rows = st.query_map(params![to_i64(entry_seq)?], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -636,6 +647,81 @@ mod tests {
             )
             .unwrap();
         assert!(sql.contains("WHERE kind <> 'shipment'"), "{sql}");
+    }
+
+    fn adjustment(seq: u64) -> (Entry, Vec<Draw>) {
+        let date = Date::new(2025, 6, 1).unwrap();
+        let key = format!("lpp|C{seq}|2025");
+        let e = Entry {
+            seq,
+            client_id: format!("e-{seq}"),
+            recorded_by: "test".into(),
+            recorded_at: "2025-06-01T00:00:00Z".into(),
+            date,
+            body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
+                key: key.clone(),
+                amount_milli: 1,
+                reason: "test".into(),
+            }),
+        };
+        let d = vec![
+            Draw {
+                key,
+                date,
+                amount: 1,
+            },
+            Draw {
+                key: format!("country|IN|{seq}"),
+                date,
+                amount: 2,
+            },
+        ];
+        (e, d)
+    }
+
+    /// Regression: the catch-up read every row of `draws` (`WHERE entry_seq > ?` has no index), so
+    /// a writer's catch-up grew with the ledger; it reads the new draws and a few more rows now, and
+    /// returns exactly the new entries' draws, in order.
+    #[test]
+    fn a_catch_up_reads_the_new_draws_not_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(&dir.path().join("l.db")).unwrap();
+        let n = 3_000;
+        let rows: Vec<(Entry, Vec<Draw>)> = (1..=n).map(adjustment).collect();
+        s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
+        let steps = |s: &SqliteStore, from: u64| -> (Vec<String>, i32) {
+            let mut st = s.conn.prepare(CATCH_UP_DRAWS).unwrap();
+            let keys = st
+                .query_map(params![i64::try_from(from).unwrap()], |r| {
+                    r.get::<_, String>(0)
+                })
+                .unwrap()
+                .map(|k| k.unwrap())
+                .collect();
+            let vm = st.get_status(rusqlite::StatementStatus::VmStep);
+            (keys, vm)
+        };
+        let (keys, vm) = steps(&s, n - 2);
+        let want: Vec<String> = ((n - 1)..=n)
+            .flat_map(|i| [format!("lpp|C{i}|2025"), format!("country|IN|{i}")])
+            .collect();
+        assert_eq!(keys, want);
+        // The old query took 3 steps per row of the table (18,062 here).
+        assert!(vm < 500, "{vm} virtual machine steps for 2 new entries");
+        let (all, _) = steps(&s, 0);
+        assert_eq!(all.len(), 6_000);
+        let (none, vm) = steps(&s, n);
+        assert!(none.is_empty());
+        assert!(vm < 500, "{vm} virtual machine steps for no new entry");
+        // The same rows as the store's catch-up.
+        let mut caught = CatchUp::default();
+        s.write(&mut |tx| {
+            caught = tx.catch_up(n - 2, 0)?;
+            Ok(())
+        })
+        .unwrap();
+        let keys: Vec<String> = caught.draws.iter().map(|d| d.key.clone()).collect();
+        assert_eq!(keys, want);
     }
 
     /// Regression (issue 12): the ledger was created world-readable (0644).
