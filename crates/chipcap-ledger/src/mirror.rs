@@ -73,7 +73,8 @@ impl Mirror {
         })
     }
 
-    /// Brings the mirror up to date inside the transaction `tx` (which holds the write lock).
+    /// Brings the mirror up to date inside the transaction `tx`: a write transaction (which holds
+    /// the write lock), or a snapshot read to load it before one (see `ledger::preload`).
     pub(crate) fn sync(&mut self, tx: &mut dyn Tx) -> Result<(), Error> {
         let db_last = tx.last_audit()?;
         let rewrites = tx.rewrites()?;
@@ -430,12 +431,17 @@ mod tests {
         assert!(!fresh.loaded && fresh.entry_ids.is_empty());
         assert_eq!(n.load(Ordering::Relaxed), direct[0]);
         let p = PreparedApply::new(&rules, &req("f2", "Fresh Co"), &meta, day, &|_| None).unwrap();
+        n.store(0, Ordering::Relaxed);
         assert!(
             run_one(&mut store, &mut fresh, &rules, &p)
                 .unwrap()
                 .recorded
         );
         assert!(fresh.loaded && fresh.entry_ids.len() == 206);
+        // Regression: the whole ledger was read into the mirror inside the write transaction
+        // (holding every other writer); it is read from a snapshot before it now, and the write
+        // transaction sends what a loaded mirror's does (8 with the load in it).
+        assert_eq!(n.load(Ordering::Relaxed), 5);
         eprintln!("statements per apply (BEGIN/COMMIT not counted): from the tables {direct:?}, from the mirror {mirrored:?}");
         // last_audit + rewrites (+ a catch-up of 3 after another writer), the entry with its
         // draw, the audit record: nothing that grows with the ledger.
