@@ -36,14 +36,28 @@ type MakeOp = dyn Fn(usize) -> Result<Op, String> + Sync;
 
 fn measure(clients: usize, secs: f64, make: &MakeOp) -> Result<(f64, u128, u128), String> {
     let deadline = Duration::from_secs_f64(secs);
-    let start = Instant::now();
     let mut lat: Vec<u128> = Vec::new();
     let mut applies = 0usize;
-    let results: Vec<Result<(Vec<u128>, usize), String>> = std::thread::scope(|s| {
+    // Every client makes its operation (connection, warm-up) first; timing starts when all have.
+    let ready = std::sync::Barrier::new(clients);
+    let ready = &ready;
+    let made = Instant::now();
+    type Run = Result<(Vec<u128>, usize, f64), String>;
+    let results: Vec<Run> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..clients)
             .map(|c| {
-                s.spawn(move || -> Result<(Vec<u128>, usize), String> {
-                    let mut op = make(c)?;
+                s.spawn(move || -> Run {
+                    let op = make(c);
+                    if ready.wait().is_leader()
+                        && std::env::var_os("CHIPCAP_BENCH_PREFILL").is_some()
+                    {
+                        eprintln!(
+                            "{clients} clients ready (connections, warm-up) in {:.2} s",
+                            made.elapsed().as_secs_f64()
+                        );
+                    }
+                    let mut op = op?;
+                    let start = Instant::now();
                     let mut l = Vec::new();
                     let mut i = 0;
                     let mut n = 0;
@@ -53,7 +67,7 @@ fn measure(clients: usize, secs: f64, make: &MakeOp) -> Result<(f64, u128, u128)
                         l.push(t.elapsed().as_micros());
                         i += 1;
                     }
-                    Ok((l, n))
+                    Ok((l, n, start.elapsed().as_secs_f64()))
                 })
             })
             .collect();
@@ -61,11 +75,12 @@ fn measure(clients: usize, secs: f64, make: &MakeOp) -> Result<(f64, u128, u128)
             .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
             .collect()
     });
-    let elapsed = start.elapsed().as_secs_f64();
+    let mut elapsed: f64 = 0.0;
     for r in results {
-        let (l, n) = r?;
+        let (l, n, t) = r?;
         lat.extend(l);
         applies += n;
+        elapsed = elapsed.max(t);
     }
     lat.sort_unstable();
     let n = lat.len();
@@ -75,6 +90,77 @@ fn measure(clients: usize, secs: f64, make: &MakeOp) -> Result<(f64, u128, u128)
             .unwrap_or(0)
     };
     Ok((applies as f64 / elapsed, pct(50), pct(99)))
+}
+
+/// Creates the ledger's schema and, when `n > 0`, writes `n` adjustment entries (each drawing on
+/// its own allowance key), in batches, before timing.
+fn prefill(db: &Db, n: u64) -> Result<(), String> {
+    use chipcap_ledger::entry::{Adjustment, Body, Draw, Entry};
+    let mut store = open(db)?;
+    let date = Date::new(2025, 6, 1).ok_or("date")?;
+    let mut seq = 0;
+    while seq < n {
+        let rows: Vec<(Entry, Vec<Draw>)> = (seq + 1..=n.min(seq + 10_000))
+            .map(|s| {
+                let key = format!("lpp|Prefill {s}|2025");
+                let e = Entry {
+                    seq: s,
+                    client_id: format!("prefill-{s}"),
+                    recorded_by: "bench".into(),
+                    recorded_at: "2025-06-01T00:00:00Z".into(),
+                    date,
+                    body: Body::Adjustment(Adjustment {
+                        key: key.clone(),
+                        amount_milli: 1,
+                        reason: "prefill".into(),
+                    }),
+                };
+                (
+                    e,
+                    vec![Draw {
+                        key,
+                        date,
+                        amount: 1,
+                    }],
+                )
+            })
+            .collect();
+        seq += rows.len() as u64;
+        store
+            .write(&mut |tx| tx.insert_many(&rows, &[]))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The naive baseline's table with `n` rows for other keys.
+fn prefill_naive(db: &Db, n: u64) -> Result<(), String> {
+    if n == 0 {
+        return Ok(());
+    }
+    let numbers = match db {
+        Db::Sqlite(_) => {
+            format!("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {n})")
+        }
+        Db::Pg(..) => format!("WITH c(x) AS (SELECT generate_series(1, {n}))"),
+    };
+    let rows = format!(
+        "CREATE TABLE IF NOT EXISTS naive (key TEXT NOT NULL, amount BIGINT NOT NULL); \
+         CREATE INDEX IF NOT EXISTS naive_key ON naive(key); \
+         INSERT INTO naive (key, amount) {numbers} SELECT 'lpp|Prefill ' || x || '|2025', 1 FROM c;"
+    );
+    match db {
+        Db::Sqlite(p) => rusqlite::Connection::open(p)
+            .and_then(|c| c.execute_batch(&rows))
+            .map_err(|e| e.to_string()),
+        Db::Pg(u, s) => postgres::Client::connect(u, postgres::NoTls)
+            .and_then(|mut c| {
+                c.batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}; {rows}"
+                ))
+            })
+            .map_err(|e| e.to_string()),
+    }
 }
 
 fn naive(db: &Db, clients: usize, secs: f64) -> Result<(f64, u128, u128), String> {
@@ -169,6 +255,14 @@ fn ledger_apply(
             recorded_by: "bench".into(),
             recorded_at: "2025-06-01T00:00:00Z".into(),
         };
+        // Warm-up, not timed: the first apply of a handle reads the tables, the second loads its
+        // mirror.
+        for w in 0..2 {
+            let req = format!(
+                r#"{{"id":"r{run}-c{c}-warm{w}","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"Warm C{c}"}}}}"#
+            );
+            l.apply(&req, &meta, today).map_err(|e| e.to_string())?;
+        }
         Ok(Box::new(move |i| {
             let req = format!(
                 r#"{{"id":"r{run}-c{c}-{i}","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"C{c}-{}"}}}}"#,
@@ -301,6 +395,12 @@ fn main() -> Result<(), String> {
     } else {
         only
     };
+    // CHIPCAP_BENCH_PREFILL=N: every case starts from a ledger (or naive table) that already
+    // holds N entries for other consignees (how the rate holds up as the ledger grows).
+    let prefill_n: u64 = std::env::var("CHIPCAP_BENCH_PREFILL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let skip = (f64::NAN, 0, 0);
     let mut run = 0;
     for (name, _, db) in dbs {
@@ -311,6 +411,7 @@ fn main() -> Result<(), String> {
             }
             let n = if only.is_empty() {
                 let d = new_db(&db, "naive")?;
+                prefill_naive(&d, prefill_n)?;
                 let r = naive(&d, clients, secs)?;
                 drop_db(&d);
                 r
@@ -319,7 +420,7 @@ fn main() -> Result<(), String> {
             };
             let a = if only.is_empty() && !naive_only {
                 let d = new_db(&db, "ledger")?;
-                drop(open(&d)?); // the schema is created before timing
+                prefill(&d, prefill_n)?; // the schema is created (and filled) before timing
                 let r = ledger_apply(&d, clients, secs, rules, run)?;
                 drop_db(&d);
                 r
@@ -328,7 +429,7 @@ fn main() -> Result<(), String> {
             };
             let g = if only != "batch" && !apply_only && !naive_only {
                 let d = new_db(&db, "group")?;
-                drop(open(&d)?);
+                prefill(&d, prefill_n)?;
                 let r = group_apply(&d, clients, secs, rules, &format!("g{run}"), 1)?;
                 drop_db(&d);
                 r
@@ -339,7 +440,7 @@ fn main() -> Result<(), String> {
                 skip
             } else {
                 let d = new_db(&db, "batch")?;
-                drop(open(&d)?);
+                prefill(&d, prefill_n)?;
                 let r = group_apply(&d, clients, secs, rules, &format!("b{run}"), per_call)?;
                 drop_db(&d);
                 r
