@@ -403,6 +403,40 @@ fn main() -> Result<(), String> {
         .unwrap_or(0);
     let skip = (f64::NAN, 0, 0);
     let mut run = 0;
+    // `first`: the first apply of a new handle (what one `chipcap ledger apply` process does: it
+    // decides from the tables, without loading the mirror), 20 in a row, each on a new handle.
+    if only == "first" {
+        println!();
+        println!("| backend | entries before | first apply of a new handle, p50 | max |");
+        println!("|---|---:|---:|---:|");
+        for (name, _, db) in &dbs {
+            let d = new_db(db, "first")?;
+            prefill(&d, prefill_n)?;
+            let today = Date::new(2025, 6, 1).ok_or("date")?;
+            let meta = Meta {
+                recorded_by: "bench".into(),
+                recorded_at: "2025-06-01T00:00:00Z".into(),
+            };
+            let mut took = Vec::new();
+            for i in 0..20 {
+                let mut l = Ledger::new(open(&d)?, rules);
+                let req = format!(
+                    r#"{{"id":"first-{i}","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{{"chip":"nvidia-h100-sxm","quantity":1}}],"consignee":{{"name":"First {i}"}}}}"#
+                );
+                let t = Instant::now();
+                l.apply(&req, &meta, today).map_err(|e| e.to_string())?;
+                took.push(t.elapsed().as_micros());
+            }
+            drop_db(&d);
+            took.sort_unstable();
+            println!(
+                "| {name} | {prefill_n} | {} µs | {} µs |",
+                took[took.len() / 2],
+                took[took.len() - 1]
+            );
+        }
+        return Ok(());
+    }
     for (name, _, db) in dbs {
         for clients in [1usize, 8] {
             run += 1;
