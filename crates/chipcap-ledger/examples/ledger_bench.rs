@@ -403,6 +403,102 @@ fn main() -> Result<(), String> {
         .unwrap_or(0);
     let skip = (f64::NAN, 0, 0);
     let mut run = 0;
+    // `floor`: the storage cost alone, against the naive baseline: each call is one write
+    // transaction with exactly the statements of an apply decided from a loaded mirror (the audit
+    // head and rewrite counter read, the entry with its draw and the audit record stored), its rows
+    // made before timing from a real apply's (same sizes); no deciding, hashing or JSON.
+    if only == "floor" {
+        println!();
+        println!("| backend | clients | naive baseline | storage floor of one apply | vs naive |");
+        println!("|---|---|---|---|---|");
+        for (name, _, db) in &dbs {
+            // One real apply, for the rows' sizes.
+            let d = new_db(db, "floorsample")?;
+            let mut l = Ledger::new(open(&d)?, rules);
+            let today = Date::new(2025, 6, 1).ok_or("date")?;
+            let meta = Meta {
+                recorded_by: "bench".into(),
+                recorded_at: "2025-06-01T00:00:00Z".into(),
+            };
+            l.apply(
+                r#"{"id":"sample","date":"2025-06-01","rule_set":"ai-diffusion-2025","destination":"IN","items":[{"chip":"nvidia-h100-sxm","quantity":1}],"consignee":{"name":"Sample Co"}}"#,
+                &meta,
+                today,
+            )
+            .map_err(|e| e.to_string())?;
+            let entry = l.entries().map_err(|e| e.to_string())?.remove(0);
+            let mut audit = l.audit_log().map_err(|e| e.to_string())?.remove(0);
+            // CHIPCAP_BENCH_FLOOR_SMALL: the audit documents left out (`{}`), to see what their
+            // size costs against the number of rows and indexes written.
+            if std::env::var_os("CHIPCAP_BENCH_FLOOR_SMALL").is_some() {
+                for f in [
+                    &mut audit.request,
+                    &mut audit.result,
+                    &mut audit.balances,
+                    &mut audit.entry,
+                ] {
+                    *f = "{}".into();
+                }
+            }
+            eprintln!(
+                "{name}: audit record {} bytes (request {}, result {}, balances {}, entry {})",
+                audit.request.len() + audit.result.len() + audit.balances.len() + audit.entry.len(),
+                audit.request.len(),
+                audit.result.len(),
+                audit.balances.len(),
+                audit.entry.len()
+            );
+            drop(l);
+            drop_db(&d);
+            for clients in [1usize, 8] {
+                let dn = new_db(db, "naive")?;
+                let n = naive(&dn, clients, secs)?;
+                drop_db(&dn);
+                let df = new_db(db, "floor")?;
+                drop(open(&df)?);
+                let next = Arc::new(std::sync::atomic::AtomicU64::new(1));
+                let (entry, audit) = (entry.clone(), audit.clone());
+                let df2 = df.clone();
+                let f = measure(clients, secs, &move |c| {
+                    let mut store = open(&df2)?;
+                    let next = Arc::clone(&next);
+                    let (mut e, mut a) = (entry.clone(), audit.clone());
+                    Ok(Box::new(move |i| {
+                        let seq = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        e.seq = seq;
+                        e.client_id = format!("f-c{c}-{i}");
+                        a.seq = seq;
+                        a.client_id.clone_from(&e.client_id);
+                        let draws = vec![chipcap_ledger::entry::Draw {
+                            key: format!("lpp|C{c}-{}|2025", i % 1000),
+                            date: e.date,
+                            amount: 15_832_000,
+                        }];
+                        store
+                            .write(&mut |tx| {
+                                tx.last_audit()?;
+                                tx.rewrites()?;
+                                tx.insert_many(&[(e.clone(), draws.clone())], &[a.clone()])
+                            })
+                            .map_err(|e| e.to_string())?;
+                        Ok(1)
+                    }))
+                })?;
+                drop_db(&df);
+                println!(
+                    "| {name} | {clients} | {:.0} ({}/{}) | {:.0} ({}/{}) | {:.2}x |",
+                    n.0,
+                    n.1,
+                    n.2,
+                    f.0,
+                    f.1,
+                    f.2,
+                    f.0 / n.0
+                );
+            }
+        }
+        return Ok(());
+    }
     // `first`: the first apply of a new handle (what one `chipcap ledger apply` process does: it
     // decides from the tables, without loading the mirror), 20 in a row, each on a new handle.
     if only == "first" {
