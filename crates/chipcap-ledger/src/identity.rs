@@ -28,6 +28,38 @@ pub fn party_identity(name: &str) -> String {
     out
 }
 
+/// The `(identity, spelling)` of the party an allowance key names (LPP, AIA, NVEU, UVEU keys), as
+/// the backends' index of spellings stores it.
+pub fn key_spelling(key: &str) -> Option<(String, String)> {
+    crate::entry::key_party(key).map(|n| (party_identity(n), n.to_string()))
+}
+
+/// What `ledger verify` finds wrong with a backend's index of party spellings (`index`, sorted)
+/// against the allowance keys of the stored draws: a spelling missing from it would let a
+/// one-shot apply take `PROBE CO` for a new consignee next to `Probe Co` (a second LPP limit).
+pub fn check_spellings(
+    draws: &[(u64, crate::entry::Draw)],
+    index: &[(String, String)],
+) -> Vec<String> {
+    let want: std::collections::BTreeSet<(String, String)> = draws
+        .iter()
+        .filter_map(|(_, d)| key_spelling(&d.key))
+        .collect();
+    let have: std::collections::BTreeSet<(String, String)> = index.iter().cloned().collect();
+    let mut problems = Vec::new();
+    for (id, n) in want.difference(&have) {
+        problems.push(format!(
+            "the index of party spellings is missing `{n}` (identity `{id}`), which allowance keys use"
+        ));
+    }
+    for (id, n) in have.difference(&want) {
+        problems.push(format!(
+            "the index of party spellings lists `{n}` (identity `{id}`), which no allowance key uses"
+        ));
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1823,19 +1823,21 @@ impl<'r> Ledger<'r> {
         let mut entries = Vec::new();
         let mut draws = Vec::new();
         let mut log = Vec::new();
+        let mut spellings = None;
         self.store.read(&mut |tx| {
             entries = tx.all_entries()?;
             draws = tx.all_draws()?;
             log = tx.all_audit()?;
+            spellings = tx.stored_party_spellings()?;
             Ok(())
         })?;
-        Ok(crate::balances::verify(
-            &entries,
-            &draws,
-            &log,
-            self.rules,
-            checkpoints,
-        ))
+        let mut report = crate::balances::verify(&entries, &draws, &log, self.rules, checkpoints);
+        if let Some(index) = spellings {
+            report
+                .problems
+                .extend(crate::identity::check_spellings(&draws, &index));
+        }
+        Ok(report)
     }
 
     /// The head of the audit chain: the last record's sequence number and hash (`None` when the

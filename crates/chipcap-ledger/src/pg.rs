@@ -88,7 +88,38 @@ CREATE TRIGGER audit_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON audit
     // (`draws WHERE entry_seq > n`, every write transaction); without an index that read the whole
     // table, a cost that grew with the ledger (docs/benchmarks.md).
     "CREATE INDEX IF NOT EXISTS draws_by_entry ON draws(entry_seq);",
+    // 6: the spellings of party names in allowance keys by identity (see the SQLite backend's
+    // migration 5): filled from the existing keys (`backfill`), kept by every entry insert.
+    r#"
+CREATE TABLE party_spellings (
+    identity TEXT NOT NULL,
+    spelling TEXT NOT NULL,
+    PRIMARY KEY (identity, spelling)
+);
+CREATE TRIGGER party_spellings_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON party_spellings
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
+"#,
 ];
+
+/// Rows a migration fills from the existing ones (after its SQL ran), by migration number.
+fn backfill(t: &mut postgres::Transaction<'_>, migration: usize) -> Result<(), Error> {
+    if migration == 6 {
+        let keys: Vec<String> = t
+            .query("SELECT DISTINCT key FROM draws", &[])?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let st = t.prepare(INSERT_SPELLING)?;
+        for (identity, spelling) in keys.iter().filter_map(|k| crate::identity::key_spelling(k)) {
+            t.execute(&st, &[&identity, &spelling])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a spelling to the index (nothing when it is there).
+const INSERT_SPELLING: &str =
+    "INSERT INTO party_spellings (identity, spelling) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
 /// A ledger in a PostgreSQL database (optionally in its own schema).
 pub struct PgStore {
@@ -150,8 +181,15 @@ impl PgStore {
                 .map(|r| r.get(0))
                 .unwrap_or(0);
             let have = usize::try_from(have).unwrap_or(0);
+            if have > MIGRATIONS.len() {
+                return Err(Error::Storage(format!(
+                    "the ledger's schema is version {have}, newer than this chipcap knows ({}): use a newer chipcap",
+                    MIGRATIONS.len()
+                )));
+            }
             for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
                 t.batch_execute(m)?;
+                backfill(&mut t, i + 1)?;
                 let v = i64::try_from(i + 1).unwrap_or(i64::MAX);
                 t.execute(
                     "INSERT INTO ledger_meta (name, value) VALUES ('schema_version', $1) \
@@ -241,6 +279,24 @@ fn to_i64(v: u64) -> Result<i64, Error> {
     i64::try_from(v).map_err(|_| Error::Corrupt(format!("sequence number {v} too large")))
 }
 
+/// The sum of the draws on key `$1` as `mode` counts them on date `$2`. The key is compared in
+/// the `C` collation, the key index's: compared in the database's default collation it could not
+/// use the index and every sum read the whole table (100 ms per one-shot apply at 200,000 entries,
+/// docs/benchmarks.md).
+fn sum_sql(mode: SumMode) -> &'static str {
+    match mode {
+        SumMode::AsOf => {
+            "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key COLLATE \"C\" = $1 AND date <= $2"
+        }
+        SumMode::Upper => {
+            "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key COLLATE \"C\" = $1 AND (amount > 0 OR date <= $2)"
+        }
+        SumMode::Lower => {
+            "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key COLLATE \"C\" = $1 AND (amount < 0 OR date <= $2)"
+        }
+    }
+}
+
 const AUDIT_COLS: &str =
     "seq, client_id, op, recorded_at, request, result, balances, prev_hash, hash, entry";
 
@@ -291,19 +347,8 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             .collect()
     }
     fn sum(&mut self, key: &str, mode: SumMode, date: Date) -> Result<i64, Error> {
-        let sql = match mode {
-            SumMode::AsOf => {
-                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND date <= $2"
-            }
-            SumMode::Upper => {
-                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND (amount > 0 OR date <= $2)"
-            }
-            SumMode::Lower => {
-                "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM draws WHERE key = $1 AND (amount < 0 OR date <= $2)"
-            }
-        };
         let d = date.to_string();
-        let r = self.q_one(sql, &[&key, &d])?;
+        let r = self.q_one(sum_sql(mode), &[&key, &d])?;
         Ok(r.try_get(0)?)
     }
     fn keys_with_prefix(&mut self, prefix: &str) -> Result<Vec<String>, Error> {
@@ -335,7 +380,33 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
                 &[&seq, &d.key, &dd, &d.amount],
             )?;
         }
+        for (identity, spelling) in draws
+            .iter()
+            .filter_map(|d| crate::identity::key_spelling(&d.key))
+        {
+            self.exec(INSERT_SPELLING, &[&identity, &spelling])?;
+        }
         Ok(())
+    }
+    fn party_spellings(&mut self, identity: &str) -> Result<Vec<String>, Error> {
+        self.q(
+            "SELECT spelling FROM party_spellings WHERE identity = $1 ORDER BY spelling COLLATE \"C\"",
+            &[&identity],
+        )?
+        .iter()
+        .map(|r| r.try_get(0).map_err(Error::from))
+        .collect()
+    }
+    fn stored_party_spellings(&mut self) -> Result<Option<Vec<(String, String)>>, Error> {
+        let rows = self.q(
+            "SELECT identity, spelling FROM party_spellings ORDER BY identity COLLATE \"C\", spelling COLLATE \"C\"",
+            &[],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push((r.try_get(0)?, r.try_get(1)?));
+        }
+        Ok(Some(out))
     }
     fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
         if let Some(last) = self.last_audit.take() {
@@ -448,6 +519,25 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         }
         if !first {
             sql.push_str("; ");
+        }
+        let spellings: std::collections::BTreeSet<(String, String)> = entries
+            .iter()
+            .flat_map(|(_, d)| d)
+            .filter_map(|d| crate::identity::key_spelling(&d.key))
+            .collect();
+        for (i, (identity, spelling)) in spellings.iter().enumerate() {
+            sql.push_str(if i == 0 {
+                "INSERT INTO party_spellings (identity, spelling) VALUES ("
+            } else {
+                ", ("
+            });
+            literal(sql, identity)?;
+            sql.push_str(", ");
+            literal(sql, spelling)?;
+            sql.push(')');
+        }
+        if !spellings.is_empty() {
+            sql.push_str(" ON CONFLICT DO NOTHING; ");
         }
         if !audit.is_empty() {
             sql.push_str(&format!("INSERT INTO audit ({AUDIT_COLS}) VALUES "));
@@ -763,7 +853,7 @@ mod tests {
     /// Regression: the catch-up read every row of `draws` (`WHERE entry_seq > n` had no index), so
     /// the round trip that begins every write transaction grew with the ledger.
     #[test]
-    fn a_catch_up_does_not_read_the_whole_draws_table() {
+    fn a_catch_up_and_a_sum_do_not_read_the_whole_draws_table() {
         let Ok(url) = std::env::var("CHIPCAP_TEST_DATABASE_URL") else {
             eprintln!("NOTE: not run: set CHIPCAP_TEST_DATABASE_URL");
             return;
@@ -809,12 +899,114 @@ mod tests {
             .iter()
             .map(|r| r.get::<_, String>(0))
             .collect();
+        // Regression: a sum compared the key in the default collation, which the key index (in
+        // `C`) cannot answer: every sum read the whole table.
+        let mut sums = Vec::new();
+        for mode in [SumMode::AsOf, SumMode::Upper, SumMode::Lower] {
+            let sql = sum_sql(mode)
+                .replace("$1", "'lpp|C7|2025'")
+                .replace("$2", "'2025-06-01'");
+            let p: Vec<String> = s
+                .client
+                .query(&format!("EXPLAIN {sql}"), &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect();
+            sums.push(p.join("\n"));
+        }
         let _ = s
             .client
             .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         let plan = plan.join("\n");
         assert!(plan.contains("draws_by_entry"), "{plan}");
         assert!(!plan.contains("Seq Scan on draws"), "{plan}");
+        for p in sums {
+            assert!(p.contains("draws_by_key"), "{p}");
+            assert!(!p.contains("Seq Scan"), "{p}");
+        }
+    }
+
+    /// Migration 6 fills the index of party spellings from the keys already stored, and a ledger
+    /// whose schema is newer than this build's is refused.
+    #[test]
+    fn the_index_of_spellings_is_filled_from_the_existing_keys() {
+        let Ok(url) = std::env::var("CHIPCAP_TEST_DATABASE_URL") else {
+            eprintln!("NOTE: not run: set CHIPCAP_TEST_DATABASE_URL");
+            return;
+        };
+        let schema = format!("spell_{}", std::process::id());
+        let date: Date = "2025-06-01".parse().unwrap();
+        let rows: Vec<(Entry, Vec<Draw>)> = ["Acme", "ACME Inc.", "Other"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let key = format!("lpp|{n}|2025");
+                let e = Entry {
+                    seq: i as u64 + 1,
+                    client_id: format!("e-{i}"),
+                    recorded_by: "test".into(),
+                    recorded_at: "t".into(),
+                    date,
+                    body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
+                        key: key.clone(),
+                        amount_milli: 1,
+                        reason: "test".into(),
+                    }),
+                };
+                (
+                    e,
+                    vec![Draw {
+                        key,
+                        date,
+                        amount: 1,
+                    }],
+                )
+            })
+            .collect();
+        {
+            let mut s = PgStore::open_in_schema(&url, &schema).unwrap();
+            s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
+            // As a ledger written before migration 6 is.
+            s.client
+                .batch_execute(
+                    "DROP TABLE party_spellings; \
+                     UPDATE ledger_meta SET value = 5 WHERE name = 'schema_version'",
+                )
+                .unwrap();
+        }
+        let mut s = PgStore::open_in_schema(&url, &schema).unwrap();
+        let (mut index, mut found) = (None, Vec::new());
+        s.read(&mut |tx| {
+            index = tx.stored_party_spellings()?;
+            found = tx.party_spellings("acme inc")?;
+            Ok(())
+        })
+        .unwrap();
+        s.client
+            .batch_execute("UPDATE ledger_meta SET value = 99 WHERE name = 'schema_version'")
+            .unwrap();
+        let newer = PgStore::open_in_schema(&url, &schema)
+            .err()
+            .map(|e| e.to_string());
+        let _ = s
+            .client
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        let want: Vec<(String, String)> = [
+            ("acme", "Acme"),
+            ("acme inc", "ACME Inc."),
+            ("other", "Other"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+        .collect();
+        assert_eq!(index, Some(want));
+        assert_eq!(found, ["ACME Inc."]);
+        let newer = newer.unwrap();
+        assert!(
+            newer.contains("schema is version 99, newer than this chipcap knows"),
+            "{newer}"
+        );
     }
 
     /// Inserts are sent as SQL text with the commit: every value comes back byte for byte

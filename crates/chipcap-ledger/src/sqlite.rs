@@ -64,7 +64,44 @@ CREATE TRIGGER audit_deleted AFTER DELETE ON audit BEGIN UPDATE ledger_rewrites 
 DROP INDEX entries_by_subject;
 CREATE INDEX entries_by_subject ON entries(kind, subject, seq) WHERE kind <> 'shipment';
 "#,
+    // 5: the spellings of party names in allowance keys by identity (`crate::identity`), so that
+    // the first apply of a process finds the other spellings of its consignee without reading every
+    // party key (it read them all: 115 ms per `chipcap ledger apply` at 200,000 consignees,
+    // docs/benchmarks.md). Filled from the existing keys when the migration runs (`backfill`);
+    // kept by `insert_entry`, which writes a page only for a spelling not seen before.
+    r#"
+CREATE TABLE party_spellings (
+    identity TEXT NOT NULL,
+    spelling TEXT NOT NULL,
+    PRIMARY KEY (identity, spelling)
+) WITHOUT ROWID;
+CREATE TRIGGER party_spellings_updated AFTER UPDATE ON party_spellings BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER party_spellings_deleted AFTER DELETE ON party_spellings BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+"#,
 ];
+
+/// Rows a migration fills from the existing ones (after its SQL ran), by migration number.
+fn backfill(tx: &rusqlite::Transaction<'_>, migration: usize) -> Result<(), Error> {
+    if migration == 5 {
+        let mut keys = Vec::new();
+        {
+            let mut st = tx.prepare("SELECT DISTINCT key FROM draws")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            for k in rows {
+                keys.push(k?);
+            }
+        }
+        let mut st = tx.prepare(INSERT_SPELLING)?;
+        for (identity, spelling) in keys.iter().filter_map(|k| crate::identity::key_spelling(k)) {
+            st.execute(params![identity, spelling])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a spelling to the index (nothing when it is there).
+const INSERT_SPELLING: &str =
+    "INSERT OR IGNORE INTO party_spellings (identity, spelling) VALUES (?1, ?2)";
 
 /// The condition of the partial subject index (migration 4), repeated in the queries that use it
 /// (SQLite uses a partial index only for a query whose WHERE clause contains its condition).
@@ -180,8 +217,15 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let have = usize::try_from(version).unwrap_or(0);
+        if have > MIGRATIONS.len() {
+            return Err(Error::Storage(format!(
+                "the ledger's schema is version {have}, newer than this chipcap knows ({}): use a newer chipcap",
+                MIGRATIONS.len()
+            )));
+        }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
             tx.execute_batch(m)?;
+            backfill(&tx, i + 1)?;
             tx.pragma_update(
                 None,
                 "user_version",
@@ -381,7 +425,36 @@ impl Tx for SqliteTx<'_> {
         for d in draws {
             st.execute(params![seq, d.key, d.date.to_string(), d.amount])?;
         }
+        let mut st = self.tx.prepare_cached(INSERT_SPELLING)?;
+        for (identity, spelling) in draws
+            .iter()
+            .filter_map(|d| crate::identity::key_spelling(&d.key))
+        {
+            st.execute(params![identity, spelling])?;
+        }
         Ok(())
+    }
+    fn party_spellings(&mut self, identity: &str) -> Result<Vec<String>, Error> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT spelling FROM party_spellings WHERE identity = ?1 ORDER BY spelling",
+        )?;
+        let rows = st.query_map(params![identity], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        Ok(out)
+    }
+    fn stored_party_spellings(&mut self) -> Result<Option<Vec<(String, String)>>, Error> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT identity, spelling FROM party_spellings ORDER BY identity, spelling",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        Ok(Some(out))
     }
     fn last_audit(&mut self) -> Result<Option<(u64, String)>, Error> {
         let mut st = self
@@ -722,6 +795,66 @@ mod tests {
         .unwrap();
         let keys: Vec<String> = caught.draws.iter().map(|d| d.key.clone()).collect();
         assert_eq!(keys, want);
+    }
+
+    /// Migration 5 fills the index of party spellings from the keys already stored; the index
+    /// answers `party_spellings` and is checked by `check_spellings`.
+    #[test]
+    fn the_index_of_spellings_is_filled_from_the_existing_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        {
+            let mut s = SqliteStore::open(&path).unwrap();
+            let rows: Vec<(Entry, Vec<Draw>)> = (1..=3).map(adjustment).collect();
+            s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
+            // As a ledger written before migration 5 is.
+            s.conn
+                .execute_batch("DROP TABLE party_spellings; PRAGMA user_version = 4;")
+                .unwrap();
+        }
+        let mut s = SqliteStore::open(&path).unwrap();
+        let (mut index, mut draws, mut found) = (None, Vec::new(), Vec::new());
+        s.read(&mut |tx| {
+            index = tx.stored_party_spellings()?;
+            draws = tx.all_draws()?;
+            found = tx.party_spellings("c2")?;
+            Ok(())
+        })
+        .unwrap();
+        let pairs = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            index,
+            Some(pairs(&[("c1", "C1"), ("c2", "C2"), ("c3", "C3")]))
+        );
+        assert_eq!(found, ["C2"]);
+        assert!(crate::identity::check_spellings(&draws, index.as_deref().unwrap()).is_empty());
+        let p = crate::identity::check_spellings(
+            &draws,
+            &pairs(&[("c1", "C1"), ("c3", "C3"), ("x", "X")]),
+        );
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("missing `C2`"), "{p:?}");
+        assert!(p[1].contains("lists `X`"), "{p:?}");
+    }
+
+    /// A ledger whose schema is newer than this build's is refused, not written without the
+    /// tables and indexes the newer build keeps.
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let s = SqliteStore::open(&path).unwrap();
+        s.conn.execute_batch("PRAGMA user_version = 99;").unwrap();
+        drop(s);
+        let e = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(
+            e.contains("schema is version 99, newer than this chipcap knows"),
+            "{e}"
+        );
     }
 
     /// Regression (issue 12): the ledger was created world-readable (0644).

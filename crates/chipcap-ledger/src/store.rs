@@ -78,6 +78,12 @@ pub trait Tx {
         }
         Ok(out.into_iter().collect())
     }
+    /// The backend's index of party spellings, `(identity, spelling)` sorted, when it keeps one
+    /// (SQLite and PostgreSQL do, for [`Tx::party_spellings`]; `ledger verify` compares it with
+    /// the allowance keys).
+    fn stored_party_spellings(&mut self) -> Result<Option<Vec<(String, String)>>, Error> {
+        Ok(None)
+    }
     /// Entries of one kind, in ledger order.
     fn entries_of_kind(&mut self, kind: &str) -> Result<Vec<Entry>, Error> {
         Ok(self

@@ -27,6 +27,7 @@ on_every_backend!(
     verify_detects_a_deleted_entry_and_its_draws,
     verify_detects_an_amount_edited_consistently,
     verify_detects_an_entry_moved_to_another_year,
+    verify_detects_a_spelling_deleted_from_the_index,
     verify_detects_an_entry_inserted_under_a_refused_id,
     verify_detects_forced_added_to_a_grant,
     verify_detects_a_truncated_tail_against_a_checkpoint,
@@ -1061,6 +1062,24 @@ fn verify_detects_a_deleted_entry_and_its_draws(b: Backend) {
     }
 }
 
+/// The backends' index of party spellings (what a one-shot apply resolves a consignee's spelling
+/// with) is checked by `verify`: a spelling deleted from it would let `ACME` pass for a new
+/// consignee next to `Acme`.
+fn verify_detects_a_spelling_deleted_from_the_index(b: Backend) {
+    let Some(f) = Fixture::new(b, "tspell") else {
+        return;
+    };
+    let mut l = two_shipments(&f);
+    assert!(l.verify().unwrap().problems.is_empty());
+    let del = [(
+        "DELETE FROM party_spellings WHERE spelling = 'Acme'",
+        vec![],
+    )];
+    if behind_the_back(&f, b, &del) {
+        assert_problem(&mut l, &[], &["index of party spellings is missing `Acme`"]);
+    }
+}
+
 fn verify_detects_an_amount_edited_consistently(b: Backend) {
     let Some(f) = Fixture::new(b, "tamt") else {
         return;
@@ -1238,6 +1257,27 @@ fn lpp_is_keyed_on_the_party_not_its_spelling(b: Backend) {
                 .any(|n| n["code"] == "party_matched"),
             "{det}"
         );
+    }
+    // A new handle (one `chipcap ledger apply` process, which decides from the tables and the
+    // backend's index of spellings, not from a mirror) resolves spellings alike.
+    for (i, spelling) in ["probe co.", "PROBE  CO"].iter().enumerate() {
+        let mut one_shot = f.ledger();
+        let (det, rec) = apply(
+            &mut one_shot,
+            &req(
+                &format!("q{i}"),
+                "2025-03-02",
+                "IN",
+                spelling,
+                "nvidia-h100-sxm",
+                700,
+            ),
+        );
+        assert!(
+            !rec,
+            "`{spelling}` got a fresh LPP limit in a new handle: {det}"
+        );
+        assert!(det.to_string().contains("party_matched"), "{det}");
     }
     // What still fits is recorded under the party's first spelling, with the spelling used.
     let (det, rec) = apply(
