@@ -28,23 +28,32 @@ pub fn party_identity(name: &str) -> String {
     out
 }
 
+/// What [`party_identity`] depends on besides its code: the Unicode tables of the standard library
+/// (case, letters and digits, white space) and of the NFKC normaliser. The databases store
+/// identities in their index of spellings and refill it when this changes.
+pub fn version() -> String {
+    let (a, b, c) = char::UNICODE_VERSION;
+    let (x, y, z) = unicode_normalization::UNICODE_VERSION;
+    format!("identity 1; unicode {a}.{b}.{c}; nfkc {x}.{y}.{z}")
+}
+
 /// The `(identity, spelling)` of the party an allowance key names (LPP, AIA, NVEU, UVEU keys), as
 /// the backends' index of spellings stores it.
 pub fn key_spelling(key: &str) -> Option<(String, String)> {
     crate::entry::key_party(key).map(|n| (party_identity(n), n.to_string()))
 }
 
-/// What `ledger verify` finds wrong with a backend's index of party spellings (`index`, sorted)
+/// What `ledger verify` finds wrong with a backend's index of party spellings (`index`)
 /// against the allowance keys of the stored draws: a spelling missing from it would let a
 /// one-shot apply take `PROBE CO` for a new consignee next to `Probe Co` (a second LPP limit).
 pub fn check_spellings(
     draws: &[(u64, crate::entry::Draw)],
     index: &[(String, String)],
 ) -> Vec<String> {
-    let want: std::collections::BTreeSet<(String, String)> = draws
-        .iter()
-        .filter_map(|(_, d)| key_spelling(&d.key))
-        .collect();
+    let keys: std::collections::BTreeSet<&str> =
+        draws.iter().map(|(_, d)| d.key.as_str()).collect();
+    let want: std::collections::BTreeSet<(String, String)> =
+        keys.into_iter().filter_map(key_spelling).collect();
     let have: std::collections::BTreeSet<(String, String)> = index.iter().cloned().collect();
     let mut problems = Vec::new();
     for (id, n) in want.difference(&have) {

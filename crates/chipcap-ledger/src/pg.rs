@@ -89,31 +89,68 @@ CREATE TRIGGER audit_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON audit
     // table, a cost that grew with the ledger (docs/benchmarks.md).
     "CREATE INDEX IF NOT EXISTS draws_by_entry ON draws(entry_seq);",
     // 6: the spellings of party names in allowance keys by identity (see the SQLite backend's
-    // migration 5): filled from the existing keys (`backfill`), kept by every entry insert.
+    // migration 5): filled from the existing keys (`refresh_spellings`, again when the identity
+    // function's Unicode version changes), kept by every entry insert, which stores a spelling
+    // before its draws; a draw on a party key whose spelling is not in the index is refused, so a
+    // chipcap older than this migration cannot write to the ledger.
     r#"
 CREATE TABLE party_spellings (
-    identity TEXT NOT NULL,
-    spelling TEXT NOT NULL,
-    PRIMARY KEY (identity, spelling)
+    spelling TEXT PRIMARY KEY,
+    identity TEXT NOT NULL
 );
+CREATE INDEX party_spellings_by_identity ON party_spellings(identity);
+CREATE TABLE party_identity_version (v TEXT NOT NULL);
 CREATE TRIGGER party_spellings_rewritten AFTER UPDATE OR DELETE OR TRUNCATE ON party_spellings
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_rewritten();
+CREATE OR REPLACE FUNCTION draws_need_a_spelling() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+BEGIN
+    IF split_part(NEW.key, '|', 1) IN ('lpp', 'aia', 'nveu', 'uveu')
+        AND NOT EXISTS (SELECT 1 FROM party_spellings WHERE spelling = split_part(NEW.key, '|', 2)) THEN
+        RAISE EXCEPTION 'a draw on a party key whose spelling is not in party_spellings: this ledger is kept by a newer chipcap than the one writing to it';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER draws_need_a_spelling AFTER INSERT ON draws
+    FOR EACH ROW EXECUTE FUNCTION draws_need_a_spelling();
 "#,
 ];
 
-/// Rows a migration fills from the existing ones (after its SQL ran), by migration number.
-fn backfill(t: &mut postgres::Transaction<'_>, migration: usize) -> Result<(), Error> {
-    if migration == 6 {
-        let keys: Vec<String> = t
-            .query("SELECT DISTINCT key FROM draws", &[])?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
-        let st = t.prepare(INSERT_SPELLING)?;
-        for (identity, spelling) in keys.iter().filter_map(|k| crate::identity::key_spelling(k)) {
-            t.execute(&st, &[&identity, &spelling])?;
-        }
+/// Fills the index of party spellings from the stored keys when it was filled under another
+/// identity function (or never: a ledger from before migration 6), in statements of 10,000 rows.
+fn refresh_spellings(t: &mut postgres::Transaction<'_>) -> Result<(), Error> {
+    let version = crate::identity::version();
+    let v: Option<String> = t
+        .query_opt("SELECT v FROM party_identity_version", &[])?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if v.as_deref() == Some(version.as_str()) {
+        return Ok(());
     }
+    t.batch_execute("DELETE FROM party_spellings; DELETE FROM party_identity_version")?;
+    let keys: Vec<String> = t
+        .query("SELECT DISTINCT key FROM draws", &[])?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let pairs: Vec<(String, String)> = keys
+        .iter()
+        .filter_map(|k| crate::identity::key_spelling(k))
+        .collect();
+    for chunk in pairs.chunks(10_000) {
+        let (ids, names): (Vec<&str>, Vec<&str>) =
+            chunk.iter().map(|(i, n)| (i.as_str(), n.as_str())).unzip();
+        t.execute(
+            "INSERT INTO party_spellings (identity, spelling) \
+             SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            &[&ids, &names],
+        )?;
+    }
+    t.execute(
+        "INSERT INTO party_identity_version (v) VALUES ($1)",
+        &[&version],
+    )?;
     Ok(())
 }
 
@@ -189,7 +226,6 @@ impl PgStore {
             }
             for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
                 t.batch_execute(m)?;
-                backfill(&mut t, i + 1)?;
                 let v = i64::try_from(i + 1).unwrap_or(i64::MAX);
                 t.execute(
                     "INSERT INTO ledger_meta (name, value) VALUES ('schema_version', $1) \
@@ -197,6 +233,7 @@ impl PgStore {
                     &[&v],
                 )?;
             }
+            refresh_spellings(&mut t)?;
             t.commit()?;
         }
         client.batch_execute(&format!("SET search_path TO {schema}"))?;
@@ -373,18 +410,19 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             "INSERT INTO entries (seq, client_id, kind, subject, date, body) VALUES ($1, $2, $3, $4, $5, $6)",
             &[&seq, &entry.client_id, &entry.body.kind(), &entry.body.subject(), &date, &body],
         )?;
+        // The spellings first: a draw on a party key needs its spelling in the index (migration 6).
+        for (identity, spelling) in draws
+            .iter()
+            .filter_map(|d| crate::identity::key_spelling(&d.key))
+        {
+            self.exec(INSERT_SPELLING, &[&identity, &spelling])?;
+        }
         for d in draws {
             let dd = d.date.to_string();
             self.exec(
                 "INSERT INTO draws (entry_seq, key, date, amount) VALUES ($1, $2, $3, $4)",
                 &[&seq, &d.key, &dd, &d.amount],
             )?;
-        }
-        for (identity, spelling) in draws
-            .iter()
-            .filter_map(|d| crate::identity::key_spelling(&d.key))
-        {
-            self.exec(INSERT_SPELLING, &[&identity, &spelling])?;
         }
         Ok(())
     }
@@ -498,6 +536,27 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
             }
             sql.push_str("; ");
         }
+        // The spellings before the draws: a draw on a party key needs its spelling in the index
+        // (migration 6).
+        let spellings: std::collections::BTreeSet<(String, String)> = entries
+            .iter()
+            .flat_map(|(_, d)| d)
+            .filter_map(|d| crate::identity::key_spelling(&d.key))
+            .collect();
+        for (i, (identity, spelling)) in spellings.iter().enumerate() {
+            sql.push_str(if i == 0 {
+                "INSERT INTO party_spellings (identity, spelling) VALUES ("
+            } else {
+                ", ("
+            });
+            literal(sql, identity)?;
+            sql.push_str(", ");
+            literal(sql, spelling)?;
+            sql.push(')');
+        }
+        if !spellings.is_empty() {
+            sql.push_str(" ON CONFLICT DO NOTHING; ");
+        }
         let mut first = true;
         for (e, draws) in entries {
             for d in draws {
@@ -519,25 +578,6 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         }
         if !first {
             sql.push_str("; ");
-        }
-        let spellings: std::collections::BTreeSet<(String, String)> = entries
-            .iter()
-            .flat_map(|(_, d)| d)
-            .filter_map(|d| crate::identity::key_spelling(&d.key))
-            .collect();
-        for (i, (identity, spelling)) in spellings.iter().enumerate() {
-            sql.push_str(if i == 0 {
-                "INSERT INTO party_spellings (identity, spelling) VALUES ("
-            } else {
-                ", ("
-            });
-            literal(sql, identity)?;
-            sql.push_str(", ");
-            literal(sql, spelling)?;
-            sql.push(')');
-        }
-        if !spellings.is_empty() {
-            sql.push_str(" ON CONFLICT DO NOTHING; ");
         }
         if !audit.is_empty() {
             sql.push_str(&format!("INSERT INTO audit ({AUDIT_COLS}) VALUES "));
@@ -970,7 +1010,8 @@ mod tests {
             // As a ledger written before migration 6 is.
             s.client
                 .batch_execute(
-                    "DROP TABLE party_spellings; \
+                    "DROP TRIGGER draws_need_a_spelling ON draws; DROP TABLE party_spellings; \
+                     DROP TABLE party_identity_version; \
                      UPDATE ledger_meta SET value = 5 WHERE name = 'schema_version'",
                 )
                 .unwrap();
@@ -980,6 +1021,35 @@ mod tests {
         s.read(&mut |tx| {
             index = tx.stored_party_spellings()?;
             found = tx.party_spellings("acme inc")?;
+            Ok(())
+        })
+        .unwrap();
+        // What a chipcap older than migration 6 would write: refused.
+        let old_writer = s
+            .client
+            .batch_execute(
+                "INSERT INTO draws (entry_seq, key, date, amount) VALUES (1, 'lpp|Unknown Co|2025', '2025-06-01', 1)",
+            )
+            .err()
+            .map(|e| format!("{e:?}"));
+        s.client
+            .batch_execute(
+                "INSERT INTO draws (entry_seq, key, date, amount) VALUES (1, 'aia|Other', '2025-06-01', 1); \
+                 INSERT INTO draws (entry_seq, key, date, amount) VALUES (1, 'country|IN|2025', '2025-06-01', 1)",
+            )
+            .unwrap();
+        // Filled under another identity function: refilled on open.
+        s.client
+            .batch_execute(
+                "UPDATE party_identity_version SET v = 'an older identity'; \
+                 INSERT INTO party_spellings (spelling, identity) VALUES ('Bogus', 'bogus')",
+            )
+            .unwrap();
+        drop(s);
+        let mut s = PgStore::open_in_schema(&url, &schema).unwrap();
+        let mut refreshed = None;
+        s.read(&mut |tx| {
+            refreshed = tx.stored_party_spellings()?;
             Ok(())
         })
         .unwrap();
@@ -1000,7 +1070,10 @@ mod tests {
         .iter()
         .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
         .collect();
-        assert_eq!(index, Some(want));
+        assert_eq!(index, Some(want.clone()));
+        assert_eq!(refreshed, Some(want));
+        let old_writer = old_writer.unwrap();
+        assert!(old_writer.contains("newer chipcap"), "{old_writer}");
         assert_eq!(found, ["ACME Inc."]);
         let newer = newer.unwrap();
         assert!(

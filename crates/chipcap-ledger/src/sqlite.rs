@@ -67,35 +67,63 @@ CREATE INDEX entries_by_subject ON entries(kind, subject, seq) WHERE kind <> 'sh
     // 5: the spellings of party names in allowance keys by identity (`crate::identity`), so that
     // the first apply of a process finds the other spellings of its consignee without reading every
     // party key (it read them all: 115 ms per `chipcap ledger apply` at 200,000 consignees,
-    // docs/benchmarks.md). Filled from the existing keys when the migration runs (`backfill`);
-    // kept by `insert_entry`, which writes a page only for a spelling not seen before.
+    // docs/benchmarks.md). Filled from the existing keys (`refresh_spellings`, which also refills it
+    // when the identity function's Unicode version changes); kept by `insert_entry`, which stores a
+    // spelling before its draws and writes pages only for a spelling not seen before. A draw on a
+    // party key whose spelling is not in the index is refused (`draws_need_a_spelling`): a chipcap
+    // older than this migration, which does not keep the index, cannot write to the ledger.
     r#"
 CREATE TABLE party_spellings (
-    identity TEXT NOT NULL,
-    spelling TEXT NOT NULL,
-    PRIMARY KEY (identity, spelling)
+    spelling TEXT PRIMARY KEY,
+    identity TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX party_spellings_by_identity ON party_spellings(identity, spelling);
+CREATE TABLE party_identity_version (v TEXT NOT NULL);
 CREATE TRIGGER party_spellings_updated AFTER UPDATE ON party_spellings BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
 CREATE TRIGGER party_spellings_deleted AFTER DELETE ON party_spellings BEGIN UPDATE ledger_rewrites SET n = n + 1; END;
+CREATE TRIGGER draws_need_a_spelling AFTER INSERT ON draws
+WHEN substr(NEW.key, 1, instr(NEW.key, '|') - 1) IN ('lpp', 'aia', 'nveu', 'uveu')
+    AND NOT EXISTS (SELECT 1 FROM party_spellings WHERE spelling = substr(
+        NEW.key,
+        instr(NEW.key, '|') + 1,
+        CASE WHEN instr(substr(NEW.key, instr(NEW.key, '|') + 1), '|') > 0
+            THEN instr(substr(NEW.key, instr(NEW.key, '|') + 1), '|') - 1
+            ELSE length(NEW.key) END))
+BEGIN
+    SELECT RAISE(ABORT, 'a draw on a party key whose spelling is not in party_spellings: this ledger is kept by a newer chipcap than the one writing to it');
+END;
 "#,
 ];
 
-/// Rows a migration fills from the existing ones (after its SQL ran), by migration number.
-fn backfill(tx: &rusqlite::Transaction<'_>, migration: usize) -> Result<(), Error> {
-    if migration == 5 {
-        let mut keys = Vec::new();
-        {
-            let mut st = tx.prepare("SELECT DISTINCT key FROM draws")?;
-            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-            for k in rows {
-                keys.push(k?);
-            }
-        }
-        let mut st = tx.prepare(INSERT_SPELLING)?;
-        for (identity, spelling) in keys.iter().filter_map(|k| crate::identity::key_spelling(k)) {
-            st.execute(params![identity, spelling])?;
+/// Fills the index of party spellings from the stored keys when it was filled under another
+/// identity function (or never: a ledger from before migration 5), so that its identities are the
+/// ones this build computes (`identity::version`, the Unicode tables behind them).
+fn refresh_spellings(tx: &rusqlite::Transaction<'_>) -> Result<(), Error> {
+    let v: Option<String> = tx
+        .query_row("SELECT v FROM party_identity_version", [], |r| r.get(0))
+        .optional()?;
+    let version = crate::identity::version();
+    if v.as_deref() == Some(version.as_str()) {
+        return Ok(());
+    }
+    tx.execute("DELETE FROM party_spellings", [])?;
+    let mut keys = Vec::new();
+    {
+        let mut st = tx.prepare("SELECT DISTINCT key FROM draws")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        for k in rows {
+            keys.push(k?);
         }
     }
+    let mut st = tx.prepare(INSERT_SPELLING)?;
+    for (identity, spelling) in keys.iter().filter_map(|k| crate::identity::key_spelling(k)) {
+        st.execute(params![identity, spelling])?;
+    }
+    tx.execute("DELETE FROM party_identity_version", [])?;
+    tx.execute(
+        "INSERT INTO party_identity_version (v) VALUES (?1)",
+        params![version],
+    )?;
     Ok(())
 }
 
@@ -119,6 +147,10 @@ const SUBJECT_INDEXED: &str = "kind <> 'shipment'";
 const CATCH_UP_DRAWS: &str = "SELECT key, date, amount FROM draws \
      WHERE rowid > COALESCE((SELECT rowid FROM draws WHERE entry_seq <= ?1 ORDER BY rowid DESC LIMIT 1), 0) \
      AND entry_seq > ?1 ORDER BY entry_seq, rowid";
+
+/// Every draw, in entry order (a catch-up from the start; `?1` is 0).
+const ALL_DRAWS_IN_ORDER: &str =
+    "SELECT key, date, amount FROM draws WHERE entry_seq > ?1 ORDER BY entry_seq, rowid";
 
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -225,13 +257,13 @@ impl SqliteStore {
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(have) {
             tx.execute_batch(m)?;
-            backfill(&tx, i + 1)?;
             tx.pragma_update(
                 None,
                 "user_version",
                 i64::try_from(i + 1).unwrap_or(i64::MAX),
             )?;
         }
+        refresh_spellings(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -419,18 +451,19 @@ impl Tx for SqliteTx<'_> {
                 entry.date.to_string(),
                 body
             ])?;
-        let mut st = self.tx.prepare_cached(
-            "INSERT INTO draws (entry_seq, key, date, amount) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for d in draws {
-            st.execute(params![seq, d.key, d.date.to_string(), d.amount])?;
-        }
+        // The spellings first: a draw on a party key needs its spelling in the index (migration 5).
         let mut st = self.tx.prepare_cached(INSERT_SPELLING)?;
         for (identity, spelling) in draws
             .iter()
             .filter_map(|d| crate::identity::key_spelling(&d.key))
         {
             st.execute(params![identity, spelling])?;
+        }
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO draws (entry_seq, key, date, amount) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for d in draws {
+            st.execute(params![seq, d.key, d.date.to_string(), d.amount])?;
         }
         Ok(())
     }
@@ -547,7 +580,12 @@ impl Tx for SqliteTx<'_> {
                 entry: body.map(|b| parse_entry(&b)).transpose()?,
             });
         }
-        let mut st = self.tx.prepare_cached(CATCH_UP_DRAWS)?;
+        // From the start (a load): every draw, without looking for where the new ones begin.
+        let mut st = self.tx.prepare_cached(if entry_seq == 0 {
+            ALL_DRAWS_IN_ORDER
+        } else {
+            CATCH_UP_DRAWS
+        })?;
         let rows = st.query_map(params![to_i64(entry_seq)?], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -809,7 +847,10 @@ mod tests {
             s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
             // As a ledger written before migration 5 is.
             s.conn
-                .execute_batch("DROP TABLE party_spellings; PRAGMA user_version = 4;")
+                .execute_batch(
+                    "DROP TRIGGER draws_need_a_spelling; DROP TABLE party_spellings; \
+                     DROP TABLE party_identity_version; PRAGMA user_version = 4;",
+                )
                 .unwrap();
         }
         let mut s = SqliteStore::open(&path).unwrap();
@@ -839,6 +880,66 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].contains("missing `C2`"), "{p:?}");
         assert!(p[1].contains("lists `X`"), "{p:?}");
+    }
+
+    /// A draw on a party key whose spelling is not in the index (what a chipcap older than
+    /// migration 5 would write) is refused; the index is refilled when it was filled under another
+    /// identity function.
+    #[test]
+    fn the_index_of_spellings_is_kept_by_every_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        {
+            let mut s = SqliteStore::open(&path).unwrap();
+            let rows: Vec<(Entry, Vec<Draw>)> = (1..=2).map(adjustment).collect();
+            s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
+            let raw = |key: &str| {
+                s.conn.execute(
+                    "INSERT INTO draws (entry_seq, key, date, amount) VALUES (2, ?1, '2025-06-01', 1)",
+                    params![key],
+                )
+            };
+            for key in [
+                "lpp|Unknown Co|2025",
+                "aia|Unknown Co",
+                "nveu|Unknown Co|AE",
+                "uveu|New|IN",
+            ] {
+                let e = raw(key).unwrap_err().to_string();
+                assert!(e.contains("newer chipcap"), "{key}: {e}");
+            }
+            for key in [
+                "lpp|C1|2026",
+                "aia|C2",
+                "country|IN|2025",
+                "us|nvidia-h200-sxm",
+            ] {
+                raw(key).unwrap();
+            }
+            s.conn
+                .execute_batch(
+                    "DELETE FROM draws WHERE key IN ('lpp|C1|2026', 'aia|C2', 'country|IN|2025', 'us|nvidia-h200-sxm'); \
+                     UPDATE party_identity_version SET v = 'an older identity'; \
+                     INSERT INTO party_spellings (spelling, identity) VALUES ('Bogus', 'bogus');",
+                )
+                .unwrap();
+        }
+        let mut s = SqliteStore::open(&path).unwrap();
+        let (mut index, mut draws) = (None, Vec::new());
+        s.read(&mut |tx| {
+            index = tx.stored_party_spellings()?;
+            draws = tx.all_draws()?;
+            Ok(())
+        })
+        .unwrap();
+        let index = index.unwrap();
+        assert_eq!(index.len(), 2, "{index:?}");
+        assert!(crate::identity::check_spellings(&draws, &index).is_empty());
+        let v: String = s
+            .conn
+            .query_row("SELECT v FROM party_identity_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, crate::identity::version());
     }
 
     /// A ledger whose schema is newer than this build's is refused, not written without the
