@@ -900,32 +900,9 @@ mod tests {
         };
         let schema = format!("catchup_{}", std::process::id());
         let mut s = PgStore::open_in_schema(&url, &schema).unwrap();
-        let date: Date = "2025-06-01".parse().unwrap();
         let n: u64 = 5_000;
         let rows: Vec<(Entry, Vec<Draw>)> = (1..=n)
-            .map(|seq| {
-                let key = format!("lpp|C{seq}|2025");
-                let e = Entry {
-                    seq,
-                    client_id: format!("e-{seq}"),
-                    recorded_by: "test".into(),
-                    recorded_at: "t".into(),
-                    date,
-                    body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
-                        key: key.clone(),
-                        amount_milli: 1,
-                        reason: "test".into(),
-                    }),
-                };
-                (
-                    e,
-                    vec![Draw {
-                        key,
-                        date,
-                        amount: 1,
-                    }],
-                )
-            })
+            .map(|seq| crate::store::adjustment_row(seq, &format!("C{seq}")))
             .collect();
         s.write(&mut |tx| tx.insert_many(&rows, &[])).unwrap();
         s.client.batch_execute("ANALYZE draws").unwrap();
@@ -976,33 +953,10 @@ mod tests {
             return;
         };
         let schema = format!("spell_{}", std::process::id());
-        let date: Date = "2025-06-01".parse().unwrap();
         let rows: Vec<(Entry, Vec<Draw>)> = ["Acme", "ACME Inc.", "Other"]
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let key = format!("lpp|{n}|2025");
-                let e = Entry {
-                    seq: i as u64 + 1,
-                    client_id: format!("e-{i}"),
-                    recorded_by: "test".into(),
-                    recorded_at: "t".into(),
-                    date,
-                    body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
-                        key: key.clone(),
-                        amount_milli: 1,
-                        reason: "test".into(),
-                    }),
-                };
-                (
-                    e,
-                    vec![Draw {
-                        key,
-                        date,
-                        amount: 1,
-                    }],
-                )
-            })
+            .zip(1..)
+            .map(|(n, seq)| crate::store::adjustment_row(seq, n))
             .collect();
         {
             let mut s = PgStore::open_in_schema(&url, &schema).unwrap();

@@ -760,33 +760,14 @@ mod tests {
         assert!(sql.contains("WHERE kind <> 'shipment'"), "{sql}");
     }
 
+    /// An adjustment on `C{seq}`'s LPP key, with a second draw on a key that names no party.
     fn adjustment(seq: u64) -> (Entry, Vec<Draw>) {
-        let date = Date::new(2025, 6, 1).unwrap();
-        let key = format!("lpp|C{seq}|2025");
-        let e = Entry {
-            seq,
-            client_id: format!("e-{seq}"),
-            recorded_by: "test".into(),
-            recorded_at: "2025-06-01T00:00:00Z".into(),
-            date,
-            body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
-                key: key.clone(),
-                amount_milli: 1,
-                reason: "test".into(),
-            }),
-        };
-        let d = vec![
-            Draw {
-                key,
-                date,
-                amount: 1,
-            },
-            Draw {
-                key: format!("country|IN|{seq}"),
-                date,
-                amount: 2,
-            },
-        ];
+        let (e, mut d) = crate::store::adjustment_row(seq, &format!("C{seq}"));
+        d.push(Draw {
+            key: format!("country|IN|{seq}"),
+            date: e.date,
+            amount: 2,
+        });
         (e, d)
     }
 

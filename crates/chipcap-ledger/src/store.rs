@@ -344,3 +344,32 @@ impl Store for MemoryStore {
         "memory"
     }
 }
+
+/// An adjustment entry `seq` drawing 1 milli-TPP on `party`'s 2025 LPP key, with its draw: rows
+/// for the backends' own tests.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+pub(crate) fn adjustment_row(seq: u64, party: &str) -> (Entry, Vec<Draw>) {
+    let date = Date::new(2025, 6, 1).expect("a valid date");
+    let key = format!("lpp|{party}|2025");
+    let e = Entry {
+        seq,
+        client_id: format!("e-{seq}"),
+        recorded_by: "test".into(),
+        recorded_at: "2025-06-01T00:00:00Z".into(),
+        date,
+        body: crate::entry::Body::Adjustment(crate::entry::Adjustment {
+            key: key.clone(),
+            amount_milli: 1,
+            reason: "test".into(),
+        }),
+    };
+    (
+        e,
+        vec![Draw {
+            key,
+            date,
+            amount: 1,
+        }],
+    )
+}

@@ -82,6 +82,20 @@ fn row<'a>(
         .unwrap_or_else(|| panic!("no {allowance} row for {entity:?} {country:?} in {rows:?}"))
 }
 
+/// The shipment entry recorded under `id`.
+fn shipment(l: &mut Ledger<'_>, id: &str) -> chipcap_ledger::entry::Shipment {
+    let e = l
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.client_id == id)
+        .unwrap();
+    match e.body {
+        Body::Shipment(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
 fn clean(l: &mut Ledger<'_>) {
     let v = l.verify().unwrap();
     assert!(v.problems.is_empty(), "verify: {:?}", v.problems);
@@ -1288,19 +1302,9 @@ fn lpp_is_keyed_on_the_party_not_its_spelling(b: Backend) {
         &req("p9", "2025-03-03", "IN", "PROBE CO", "nvidia-h100-sxm", 699),
     );
     assert!(rec, "{det}");
-    let e = l
-        .entries()
-        .unwrap()
-        .into_iter()
-        .find(|e| e.client_id == "p9")
-        .unwrap();
-    match e.body {
-        Body::Shipment(s) => {
-            assert_eq!(s.consignee, "Probe Co");
-            assert_eq!(s.consignee_as_given.as_deref(), Some("PROBE CO"));
-        }
-        other => panic!("{other:?}"),
-    }
+    let s = shipment(&mut l, "p9");
+    assert_eq!(s.consignee, "Probe Co");
+    assert_eq!(s.consignee_as_given.as_deref(), Some("PROBE CO"));
     let rows = l.balances(d("2025-12-31")).unwrap();
     assert_eq!(
         row(&rows, "lpp", Some("Probe Co"), None).used,
@@ -1344,18 +1348,6 @@ fn two_spellings_of_one_party_resolve_alike(b: Backend) {
         ))
         .unwrap();
     }
-    let consignee_of = |l: &mut Ledger<'_>, id: &str| -> String {
-        let e = l
-            .entries()
-            .unwrap()
-            .into_iter()
-            .find(|e| e.client_id == id)
-            .unwrap();
-        match e.body {
-            Body::Shipment(s) => s.consignee,
-            other => panic!("{other:?}"),
-        }
-    };
     // A new handle (the tables), then the same handle again (its mirror).
     let mut one_shot = f.ledger();
     for (id, given) in [("s1", "Äcme."), ("s2", "äCME!")] {
@@ -1364,7 +1356,7 @@ fn two_spellings_of_one_party_resolve_alike(b: Backend) {
             &req(id, "2025-03-02", "IN", given, "nvidia-h100-sxm", 1),
         );
         assert!(rec, "{det}");
-        assert_eq!(consignee_of(&mut one_shot, id), "ÄCME", "{given}");
+        assert_eq!(shipment(&mut one_shot, id).consignee, "ÄCME", "{given}");
     }
     clean(&mut one_shot);
 }
